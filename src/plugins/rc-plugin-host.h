@@ -5,6 +5,7 @@
 #pragma once
 
 #include <libsoup/soup.h>
+#include <roomcast-plugin.h>
 
 G_BEGIN_DECLS
 
@@ -36,6 +37,13 @@ gboolean rc_plugin_host_authenticate(RcPluginHost *self,
 				     gchar **sender,
 				     GStrv *room_globs,
 				     GError **error);
+
+/* The same after the request was read into @request; the tests use it directly. */
+gboolean rc_plugin_host_authenticate_request(RcPluginHost *self,
+					     RcAuthRequest *request,
+					     gchar **sender,
+					     GStrv *room_globs,
+					     GError **error);
 
 /* Runs the filter plugins in order. @source is an RcSource; @connection_id is the
  * WebSocket client id or NULL for HTTP/D-Bus. A filter may replace *@text.
