@@ -2,16 +2,266 @@
  * Copyright 2026 roomcast developers
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * STUB: replaced by the real static file handler.
+ * Serves the web client's files (data/www) for GET and HEAD.
+ *
+ * The files are few and small, so each request stats the file for its ETag and reads it whole;
+ * there is no cache to go stale while someone edits the page.
  */
 #define G_LOG_DOMAIN "RcStatic"
 
 #include "config.h"
 
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "rc-static.h"
+
+#define RC_STATIC_MAX_PATH 512
+#define RC_STATIC_MAX_SEGMENT 128
+
+/* The page loads nothing from elsewhere; the policy makes the browser hold it to that. */
+#define RC_STATIC_CSP                                                                              \
+	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "               \
+	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "           \
+	"frame-ancestors 'none'"
+
+static const struct {
+	const gchar *suffix;
+	const gchar *type;
+} rc_static_types[] = {
+    {".html", "text/html; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".mjs", "text/javascript; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".json", "application/json"},
+    {".webmanifest", "application/manifest+json"},
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".ico", "image/vnd.microsoft.icon"},
+    {".txt", "text/plain; charset=utf-8"},
+};
+
+/* Only files of these types are served: a stray meson.build or editor backup is not. */
+static const gchar *
+rc_static_content_type(const gchar *filename)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(rc_static_types); i++) {
+		if (g_str_has_suffix(filename, rc_static_types[i].suffix))
+			return rc_static_types[i].type;
+	}
+	return NULL;
+}
+
+/* An uninstalled roomcastd (run from its meson build folder) serves the source tree, so that
+ * editing the page needs no install; an installed one serves $datadir/roomcast/www. */
+static gboolean
+rc_static_running_uninstalled(void)
+{
+	g_autofree gchar *exe = g_file_read_link("/proc/self/exe", NULL);
+	g_autofree gchar *build_root = g_path_get_dirname(RC_BUILD_PLUGINDIR);
+	g_autofree gchar *real_build_root = NULL;
+	g_autofree gchar *prefix = NULL;
+
+	if (exe == NULL)
+		return FALSE;
+	real_build_root = realpath(build_root, NULL);
+	if (real_build_root == NULL)
+		return FALSE;
+	prefix = g_strconcat(real_build_root, G_DIR_SEPARATOR_S, NULL);
+	return g_str_has_prefix(exe, prefix);
+}
+
+/* The resolved web root, decided once; NULL when it does not exist. */
+static const gchar *
+rc_static_root(void)
+{
+	static gchar *root = NULL;
+	static gboolean warned = FALSE;
+	const gchar *dir = g_getenv("ROOMCAST_WWW_DIR");
+
+	if (root != NULL)
+		return root;
+	if (dir == NULL || dir[0] == '\0')
+		dir = rc_static_running_uninstalled() ? RC_SOURCE_WWWDIR : RC_WWWDIR;
+	root = realpath(dir, NULL);
+	if (root == NULL) {
+		if (!warned)
+			g_warning("web client folder %s is missing: GET / will answer 404", dir);
+		warned = TRUE;
+		return NULL;
+	}
+	g_debug("serving the web client from %s", root);
+	return root;
+}
+
+/* Only plain names: this rejects "..", ".", empty segments, dotfiles, and any leftover
+ * escape, backslash or control character before the file system is consulted at all. */
+static gboolean
+rc_static_segment_ok(const gchar *segment)
+{
+	gsize len = 0;
+
+	if (segment[0] == '\0' || segment[0] == '.')
+		return FALSE;
+	for (const gchar *p = segment; *p != '\0'; p++, len++) {
+		if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_' && *p != '.')
+			return FALSE;
+	}
+	return len <= RC_STATIC_MAX_SEGMENT;
+}
+
+/* Returns the path relative to the web root, or NULL when it can name no file of ours. */
+static gchar *
+rc_static_relative_path(const gchar *path)
+{
+	g_auto(GStrv) segments = NULL;
+
+	if (path == NULL || path[0] != '/' || strlen(path) > RC_STATIC_MAX_PATH)
+		return NULL;
+	if (g_str_equal(path, "/"))
+		return g_strdup("index.html");
+	segments = g_strsplit(path + 1, "/", -1);
+	for (guint i = 0; segments[i] != NULL; i++) {
+		if (!rc_static_segment_ok(segments[i]))
+			return NULL;
+	}
+	return g_strjoinv(G_DIR_SEPARATOR_S, segments);
+}
+
+static gboolean
+rc_static_etag_matches(const gchar *if_none_match, const gchar *etag)
+{
+	GSList *tags = soup_header_parse_list(if_none_match);
+	gboolean match = FALSE;
+
+	for (GSList *l = tags; l != NULL && !match; l = l->next) {
+		const gchar *tag = l->data;
+
+		/* If-None-Match uses the weak comparison */
+		if (g_str_has_prefix(tag, "W/"))
+			tag += 2;
+		match = g_str_equal(tag, "*") || g_str_equal(tag, etag);
+	}
+	soup_header_free_list(tags);
+	return match;
+}
+
+static void
+rc_static_not_found(SoupServerMessage *msg)
+{
+	static const gchar body[] = "not found\n";
+
+	soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, NULL);
+	soup_server_message_set_response(msg,
+					 "text/plain; charset=utf-8",
+					 SOUP_MEMORY_STATIC,
+					 body,
+					 sizeof(body) - 1);
+}
 
 void
 rc_static_serve(SoupServerMessage *msg, const gchar *path)
 {
-	soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, NULL);
+	const gchar *method = soup_server_message_get_method(msg);
+	SoupMessageHeaders *req_headers = soup_server_message_get_request_headers(msg);
+	SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+	gboolean head = g_strcmp0(method, SOUP_METHOD_HEAD) == 0;
+	const gchar *root;
+	const gchar *content_type;
+	const gchar *if_none_match;
+	g_autofree gchar *relative = NULL;
+	g_autofree gchar *candidate = NULL;
+	g_autofree gchar *resolved = NULL;
+	g_autofree gchar *root_prefix = NULL;
+	g_autofree gchar *etag = NULL;
+	g_autofree gchar *contents = NULL;
+	g_autoptr(GFile) file = NULL;
+	g_autoptr(GFileInfo) info = NULL;
+	g_autoptr(GError) error = NULL;
+	gsize length = 0;
+	goffset size;
+	guint64 mtime_usec;
+
+	if (!head && g_strcmp0(method, SOUP_METHOD_GET) != 0) {
+		soup_message_headers_replace(headers, "Allow", "GET, HEAD");
+		soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
+		return;
+	}
+
+	root = rc_static_root();
+	relative = rc_static_relative_path(path);
+	if (root == NULL || relative == NULL) {
+		rc_static_not_found(msg);
+		return;
+	}
+
+	/* symlinks may not lead out of the web root */
+	candidate = g_build_filename(root, relative, NULL);
+	resolved = realpath(candidate, NULL);
+	root_prefix = g_strconcat(root, G_DIR_SEPARATOR_S, NULL);
+	if (resolved == NULL || !g_str_has_prefix(resolved, root_prefix)) {
+		rc_static_not_found(msg);
+		return;
+	}
+	content_type = rc_static_content_type(resolved);
+	if (content_type == NULL) {
+		rc_static_not_found(msg);
+		return;
+	}
+
+	file = g_file_new_for_path(resolved);
+	info = g_file_query_info(file,
+				 G_FILE_ATTRIBUTE_STANDARD_TYPE "," G_FILE_ATTRIBUTE_STANDARD_SIZE
+							"," G_FILE_ATTRIBUTE_TIME_MODIFIED
+							"," G_FILE_ATTRIBUTE_TIME_MODIFIED_USEC,
+				 G_FILE_QUERY_INFO_NONE,
+				 NULL,
+				 &error);
+	if (info == NULL || g_file_info_get_file_type(info) != G_FILE_TYPE_REGULAR) {
+		if (error != NULL)
+			g_debug("cannot stat %s: %s", resolved, error->message);
+		rc_static_not_found(msg);
+		return;
+	}
+	size = g_file_info_get_size(info);
+	mtime_usec = g_file_info_get_attribute_uint64(info, G_FILE_ATTRIBUTE_TIME_MODIFIED) *
+			     G_USEC_PER_SEC +
+		     g_file_info_get_attribute_uint32(info, G_FILE_ATTRIBUTE_TIME_MODIFIED_USEC);
+	etag = g_strdup_printf("\"%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x\"",
+			       (gint64)size,
+			       mtime_usec);
+
+	soup_message_headers_replace(headers, "ETag", etag);
+	/* revalidate every time: a 304 is cheap and an upgraded node never serves a stale page */
+	soup_message_headers_replace(headers, "Cache-Control", "no-cache");
+	soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
+	soup_message_headers_replace(headers, "Referrer-Policy", "no-referrer");
+	if (g_str_has_suffix(resolved, ".html"))
+		soup_message_headers_replace(headers, "Content-Security-Policy", RC_STATIC_CSP);
+
+	if_none_match = soup_message_headers_get_list(req_headers, "If-None-Match");
+	if (if_none_match != NULL && rc_static_etag_matches(if_none_match, etag)) {
+		soup_server_message_set_status(msg, SOUP_STATUS_NOT_MODIFIED, NULL);
+		return;
+	}
+
+	if (head) {
+		soup_message_headers_replace(headers, "Content-Type", content_type);
+		soup_message_headers_set_content_length(headers, size);
+		soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+		return;
+	}
+
+	if (!g_file_get_contents(resolved, &contents, &length, &error)) {
+		g_warning("cannot read %s: %s", resolved, error->message);
+		soup_server_message_set_status(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL);
+		return;
+	}
+	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+	soup_server_message_set_response(msg,
+					 content_type,
+					 SOUP_MEMORY_TAKE,
+					 g_steal_pointer(&contents),
+					 length);
 }
