@@ -1,0 +1,461 @@
+// Copyright 2026 roomcast developers
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// The web client in a real browser: headless Debian Chromium driven by playwright-core, against
+// a real redis-server and two real roomcastd nodes started here.
+//
+// Environment (set by tests/browser/meson.build):
+//   ROOMCASTD             path of the roomcastd binary
+//   ROOMCAST_BUILD_ROOT   meson build root (plugins are looked up in BUILD/plugins/NAME/)
+//   ROOMCAST_SOURCE_ROOT  source root
+//   ROOMCAST_SCREENSHOT   where to save the screenshot (optional)
+//   ROOMCAST_BROWSER_TESTS_REQUIRED=1  fail instead of skipping when Chromium or
+//                         node_modules are missing (meson -Dbrowser_tests=enabled)
+//   ROOMCAST_CHROMIUM     browser binary (default /usr/bin/chromium)
+//
+// Exit status: 0 pass, 1 fail, 77 skipped.
+
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const SKIP = 77;
+const REQUIRED = process.env.ROOMCAST_BROWSER_TESTS_REQUIRED === '1';
+const CHROMIUM = process.env.ROOMCAST_CHROMIUM || '/usr/bin/chromium';
+const ROOMCASTD = process.env.ROOMCASTD;
+const BUILD_ROOT = process.env.ROOMCAST_BUILD_ROOT;
+const SCREENSHOT = process.env.ROOMCAST_SCREENSHOT;
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+const STEP_TIMEOUT_MS = 10000;
+const TOTAL_TIMEOUT_MS = 150000;
+
+function skip(why) {
+  if (REQUIRED) {
+    console.log(`Bail out! ${why} (browser tests are required)`);
+    process.exit(1);
+  }
+  console.log(`1..0 # SKIP ${why}`);
+  process.exit(SKIP);
+}
+
+function which(name) {
+  for (const dir of (process.env.PATH || '').split(':')) {
+    const p = path.join(dir || '.', name);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch { /* keep looking */ }
+  }
+  return null;
+}
+
+if (!ROOMCASTD || !BUILD_ROOT) {
+  console.log('Bail out! ROOMCASTD and ROOMCAST_BUILD_ROOT must be set (run through meson test)');
+  process.exit(1);
+}
+if (!fs.existsSync(CHROMIUM)) skip(`${CHROMIUM} not installed (apt-get install chromium)`);
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch {
+  skip('playwright-core missing (run npm ci in tests/browser)');
+}
+const REDIS_SERVER = which('redis-server');
+if (!REDIS_SERVER) skip('redis-server not installed');
+
+// ---- process bookkeeping: everything started here is stopped on any exit -----------------
+
+const children = new Set();
+const tmpDirs = [];
+let context = null;
+
+function killAll() {
+  for (const child of children) {
+    try {
+      child.kill('SIGKILL');
+    } catch { /* already gone */ }
+  }
+  children.clear();
+  for (const dir of tmpDirs) fs.rmSync(dir, { recursive: true, force: true });
+}
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    console.log(`Bail out! got ${sig}`);
+    process.exit(1);
+  });
+}
+
+const globalTimer = setTimeout(() => {
+  console.log(`Bail out! the whole test took longer than ${TOTAL_TIMEOUT_MS / 1000} s`);
+  process.exit(1);
+}, TOTAL_TIMEOUT_MS);
+
+function tmpDir(prefix) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tmpDirs.push(dir);
+  return dir;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// Starts a program and resolves with its first stdout match of @re.
+function startProcess(name, cmd, args, re, timeoutMs = STEP_TIMEOUT_MS) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      reject(new Error(`${name} did not start within ${timeoutMs} ms\nstdout: ${out}\nstderr: ${err}`));
+    }, timeoutMs);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = re.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, match: m });
+      }
+    });
+    child.stderr.on('data', (d) => {
+      err += d;
+      if (process.env.ROOMCAST_TEST_VERBOSE) process.stderr.write(`[${name}] ${d}`);
+    });
+    child.on('exit', (code, signal) => {
+      children.delete(child);
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${code ?? signal}) before it was ready\nstdout: ${out}\nstderr: ${err}`));
+    });
+  });
+}
+
+function stopProcess(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      children.delete(child);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function startRedis() {
+  const port = await freePort();
+  const dir = tmpDir('rc-redis-');
+  const { child } = await startProcess('redis-server', REDIS_SERVER, [
+    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+    '--dir', dir, '--loglevel', 'notice',
+  ], /Ready to accept connections/);
+  return { child, port };
+}
+
+const LISTEN_RE = /roomcastd: listening on http:\/\/([0-9.]+):([0-9]+)\//;
+
+async function startNode(name, { redisPort, port = 0, config = '', pluginDir = null }) {
+  const dir = tmpDir(`rc-${name}-`);
+  const confPath = path.join(dir, 'roomcast.conf');
+  fs.writeFileSync(confPath, config);
+  const args = ['--port', String(port), '--bus', 'none', '--redis', `redis://127.0.0.1:${redisPort}`,
+    '--node-id', name, '--config', confPath,
+    '--plugin-dir', pluginDir || path.join(dir, 'no-plugins')];
+  const { child, match } = await startProcess(name, ROOMCASTD, args, LISTEN_RE);
+  return { name, child, host: match[1], port: Number(match[2]), origin: `http://${match[1]}:${match[2]}` };
+}
+
+// ---- tiny TAP reporter ---------------------------------------------------------------------
+
+let stepNo = 0;
+async function step(title, fn) {
+  stepNo += 1;
+  try {
+    await fn();
+    console.log(`ok ${stepNo} - ${title}`);
+  } catch (e) {
+    console.log(`not ok ${stepNo} - ${title}`);
+    throw e;
+  }
+}
+
+function assert(cond, what) {
+  if (!cond) throw new Error(`assertion failed: ${what}`);
+}
+
+// ---- page helpers --------------------------------------------------------------------------
+
+const T = { timeout: STEP_TIMEOUT_MS };
+
+function statusIs(page, text) {
+  return page.waitForFunction((t) => document.getElementById('status').textContent === t, text, T);
+}
+
+function statusIsNot(page, text) {
+  return page.waitForFunction((t) => document.getElementById('status').textContent !== t, text, T);
+}
+
+async function joinAs(page, sender, room) {
+  await page.fill('#sender', sender);
+  await page.fill('#room', room);
+  await page.click('#join');
+  await page.waitForSelector(`#rooms li[data-room="${room}"].joined`, T);
+  await statusIs(page, 'connected');
+  await page.waitForFunction((s) => document.getElementById('whoami').textContent.includes(s), sender, T);
+}
+
+async function sendText(page, room, text, how = 'enter') {
+  await page.selectOption('#target', room);
+  await page.fill('#text', text);
+  if (how === 'enter') await page.press('#text', 'Enter');
+  else await page.click('#send');
+}
+
+// Waits until @page shows a message with exactly @text; returns what it shows.
+async function waitMessage(page, text) {
+  const handle = await page.waitForFunction((t) => {
+    for (const li of document.querySelectorAll('#messages .message')) {
+      const textEl = li.querySelector('.text');
+      if (textEl && textEl.textContent === t) {
+        return {
+          sender: li.querySelector('.sender').textContent,
+          room: li.querySelector('.room').textContent,
+          own: li.classList.contains('own'),
+          html: textEl.innerHTML,
+          children: textEl.childElementCount,
+        };
+      }
+    }
+    return null;
+  }, text, T);
+  return handle.jsonValue();
+}
+
+async function waitError(page, code) {
+  const el = await page.waitForSelector(`#errors .error[data-code="${code}"]`, T);
+  return el.textContent();
+}
+
+// ---- the test ------------------------------------------------------------------------------
+
+function findPlugin(name) {
+  const dir = path.join(BUILD_ROOT, 'plugins', name);
+  try {
+    if (fs.readdirSync(dir).some((f) => f.endsWith('.so'))) return dir;
+  } catch { /* not built */ }
+  return null;
+}
+
+async function main() {
+  const redis = await startRedis();
+
+  // Node B refuses a word through filter-profanity and has a small text limit.
+  const profanityDir = findPlugin('filter-profanity');
+  const work = tmpDir('rc-browser-');
+  const wordsPath = path.join(work, 'words.txt');
+  fs.writeFileSync(wordsPath, 'frobnicate\n');
+  let configB = '[limits]\nmax_text_bytes=200\n';
+  if (profanityDir) {
+    configB += `[plugins]\nenabled=filter-profanity\n[plugin:filter-profanity]\nwords=${wordsPath}\naction=reject\n`;
+  } else {
+    console.log('# filter-profanity is not built: only the too_large error is checked');
+  }
+
+  let nodeA = await startNode('node-a', { redisPort: redis.port });
+  const nodeB = await startNode('node-b', { redisPort: redis.port, config: configB, pluginDir: profanityDir });
+
+  const userDataDir = tmpDir('rc-chromium-');
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1000, height: 640 },
+    locale: 'en-GB',
+    timezoneId: 'UTC',
+  });
+
+  // Everything the browser asks for, from every page.
+  const requests = [];
+  const sockets = [];
+  const pageErrors = [];
+  context.on('request', (r) => requests.push(r.url()));
+  const watch = (page) => {
+    page.on('websocket', (ws) => sockets.push(ws.url()));
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    page.on('console', (m) => {
+      // failed WebSocket attempts while a node restarts are expected
+      if (m.type() === 'error' && !/WebSocket/.test(m.text())) pageErrors.push(m.text());
+    });
+  };
+
+  const pageA = context.pages()[0] || await context.newPage();
+  const pageB = await context.newPage();
+  watch(pageA);
+  watch(pageB);
+
+  await step('both pages load from their node and connect', async () => {
+    const resp = await pageA.goto(`${nodeA.origin}/`);
+    assert(resp.status() === 200, `GET / on node A gave ${resp.status()}`);
+    await pageB.goto(`${nodeB.origin}/`);
+    await statusIs(pageA, 'connected');
+    await statusIs(pageB, 'connected');
+  });
+
+  await step('two pages on two nodes chat in one room', async () => {
+    await joinAs(pageA, 'alice', 'lobby');
+    await joinAs(pageB, 'bob', 'lobby');
+    await sendText(pageA, 'lobby', 'hello from alice on node A', 'enter');
+    const seenByB = await waitMessage(pageB, 'hello from alice on node A');
+    assert(seenByB.sender === 'alice', `B sees sender ${seenByB.sender}`);
+    assert(!seenByB.own, 'B does not mark alice\'s message as its own');
+    const seenByA = await waitMessage(pageA, 'hello from alice on node A');
+    assert(seenByA.own, 'A marks its own message');
+    await sendText(pageB, 'lobby', 'hi alice, bob here', 'click');
+    const back = await waitMessage(pageA, 'hi alice, bob here');
+    assert(back.sender === 'bob', `A sees sender ${back.sender}`);
+    assert(await pageA.inputValue('#text') === '', 'the input is cleared after sending');
+  });
+
+  await step('HTML in a message stays text', async () => {
+    const evil = '<img src=x onerror="window.__pwned=1"><b>bold</b><script>window.__pwned=2</script>';
+    await sendText(pageA, 'lobby', evil);
+    for (const page of [pageA, pageB]) {
+      const m = await waitMessage(page, evil);
+      assert(m.children === 0, 'no element was created from the message');
+      assert(m.html.startsWith('&lt;img'), `the markup is shown escaped: ${m.html}`);
+      assert(await page.locator('#messages img, #messages b, #messages script').count() === 0,
+        'no img/b/script element inside #messages');
+      assert(await page.evaluate(() => window.__pwned) === undefined, 'no script ran');
+    }
+  });
+
+  await step('errors from the server are shown in words, and the page keeps working', async () => {
+    await sendText(pageB, 'lobby', 'x'.repeat(300));
+    const tooLarge = await waitError(pageB, 'too_large');
+    assert(/too long/i.test(tooLarge), `too_large is explained: ${tooLarge}`);
+    assert((await pageB.inputValue('#text')).length === 300, 'the refused text is given back');
+    if (profanityDir) {
+      await sendText(pageB, 'lobby', 'please Frobnicate the widget');
+      const rejected = await waitError(pageB, 'rejected');
+      assert(/rejected/i.test(rejected), `rejected is explained: ${rejected}`);
+    }
+    await sendText(pageB, 'lobby', 'still here after the errors');
+    await waitMessage(pageA, 'still here after the errors');
+    await statusIs(pageB, 'connected');
+  });
+
+  await step('with several rooms, each message shows its room', async () => {
+    for (const page of [pageA, pageB]) {
+      await page.fill('#room', 'side-room');
+      await page.press('#room', 'Enter');
+      await page.waitForSelector('#rooms li[data-room="side-room"].joined', T);
+    }
+    await sendText(pageB, 'side-room', 'over in the side room');
+    const m = await waitMessage(pageA, 'over in the side room');
+    assert(m.room === 'side-room', `room tag says ${m.room}`);
+    const tag = pageA.locator('#messages .message', { hasText: 'over in the side room' }).locator('.room');
+    assert(await tag.isVisible(), 'the room tag is visible');
+  });
+
+  await step('save a screenshot', async () => {
+    await sendText(pageA, 'lobby', 'Screenshots are taken by the browser test 📸');
+    await waitMessage(pageA, 'Screenshots are taken by the browser test 📸');
+    if (SCREENSHOT) {
+      await pageA.screenshot({ path: SCREENSHOT });
+      assert(fs.statSync(SCREENSHOT).size > 1000, 'the screenshot was written');
+      console.log(`# screenshot: ${SCREENSHOT}`);
+    }
+  });
+
+  await step('a page whose node restarts on the same port reconnects and chats again', async () => {
+    const port = nodeA.port;
+    await stopProcess(nodeA.child);
+    await statusIsNot(pageA, 'connected');
+    nodeA = await startNode('node-a', { redisPort: redis.port, port });
+    assert(nodeA.port === port, 'node A came back on its port');
+    await statusIs(pageA, 'connected');
+    await pageA.waitForSelector('#rooms li[data-room="lobby"].joined', T);
+    await pageA.waitForSelector('#rooms li[data-room="side-room"].joined', T);
+    await sendText(pageA, 'lobby', 'alice is back');
+    const m = await waitMessage(pageB, 'alice is back');
+    assert(m.sender === 'alice', 'the page reconnected with its name');
+    await sendText(pageB, 'side-room', 'welcome back');
+    await waitMessage(pageA, 'welcome back');
+  });
+
+  await step('leaving a room stops its messages', async () => {
+    await pageA.click('#rooms li[data-room="side-room"] .leave');
+    await pageA.waitForSelector('#rooms li[data-room="side-room"]', { state: 'detached', ...T });
+    await sendText(pageB, 'side-room', 'alice should not see this');
+    await sendText(pageB, 'lobby', 'but this one');
+    await waitMessage(pageA, 'but this one');
+    const leaked = await pageA.locator('#messages .text', { hasText: 'alice should not see this' }).count();
+    assert(leaked === 0, 'no message from a room that was left');
+  });
+
+  await step('usable on a phone-sized screen', async () => {
+    await pageA.setViewportSize({ width: 360, height: 740 });
+    const overflow = await pageA.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert(overflow <= 0, `no horizontal scrolling (${overflow}px too wide)`);
+    for (const id of ['#sender', '#room', '#join', '#text', '#send', '#status']) {
+      const box = await pageA.locator(id).boundingBox();
+      assert(box && box.x >= 0 && box.x + box.width <= 360 && box.y + box.height <= 740,
+        `${id} is on screen`);
+    }
+    await sendText(pageA, 'lobby', 'typed on a phone');
+    await waitMessage(pageB, 'typed on a phone');
+  });
+
+  await step('no request leaves the node', async () => {
+    const allowed = new Set([nodeA.origin, nodeB.origin]);
+    assert(requests.some((u) => u.endsWith('/app.js')), 'requests were recorded');
+    for (const u of requests) {
+      const url = new URL(u);
+      assert(allowed.has(url.origin) || url.protocol === 'data:', `request to ${u}`);
+    }
+    assert(sockets.length >= 3, `WebSockets were recorded (${sockets.length})`);
+    for (const u of sockets) {
+      const url = new URL(u);
+      assert(url.protocol === 'ws:' && allowed.has(`http://${url.host}`) && url.pathname === '/ws',
+        `WebSocket to ${u}`);
+    }
+  });
+
+  await step('no script errors on the pages', async () => {
+    assert(pageErrors.length === 0, `errors: ${pageErrors.join(' | ')}`);
+  });
+
+  await context.close();
+  context = null;
+  await stopProcess(nodeA.child);
+  await stopProcess(nodeB.child);
+  await stopProcess(redis.child);
+}
+
+try {
+  await main();
+  console.log(`1..${stepNo}`);
+  clearTimeout(globalTimer);
+  process.exit(0);
+} catch (e) {
+  console.log(`Bail out! ${e.stack || e}`);
+  if (context) await context.close().catch(() => {});
+  process.exit(1);
+}
