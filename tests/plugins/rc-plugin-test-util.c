@@ -1,0 +1,115 @@
+/*
+ * Copyright 2026 roomcast developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "RcPluginTest"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "rc-daemon.h"
+#include "rc-plugin-test-util.h"
+
+RcTestDir *
+rc_test_dir_new(void)
+{
+	g_autoptr(GError) error = NULL;
+	RcTestDir *dir = g_new0(RcTestDir, 1);
+
+	dir->path = g_dir_make_tmp("roomcast-plugin-test-XXXXXX", &error);
+	g_assert_no_error(error);
+	return dir;
+}
+
+void
+rc_test_dir_free(RcTestDir *dir)
+{
+	g_autoptr(GDir) d = g_dir_open(dir->path, 0, NULL);
+	const gchar *name;
+
+	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+		g_autofree gchar *path = g_build_filename(dir->path, name, NULL);
+		g_unlink(path);
+	}
+	g_rmdir(dir->path);
+	g_free(dir->path);
+	g_free(dir);
+}
+
+gchar *
+rc_test_dir_write(RcTestDir *dir, const gchar *name, const gchar *contents)
+{
+	g_autoptr(GError) error = NULL;
+	gchar *path = g_build_filename(dir->path, name, NULL);
+
+	g_file_set_contents(path, contents, -1, &error);
+	g_assert_no_error(error);
+	return path;
+}
+
+const gchar *
+rc_test_plugin_dir(void)
+{
+	const gchar *dir = g_getenv("RC_TEST_PLUGIN_DIR");
+
+	return dir != NULL ? dir : RC_BUILD_PLUGINDIR;
+}
+
+const gchar *
+rc_test_extra_plugin_dir(void)
+{
+	const gchar *dir = g_getenv("RC_TEST_EXTRA_PLUGIN_DIR");
+
+	g_assert_nonnull(dir);
+	return dir;
+}
+
+RcPluginHost *
+rc_test_host_new(const gchar *dir, const gchar *names, const gchar *config, GError **error)
+{
+	g_autoptr(RcPluginHost) host = rc_plugin_host_new();
+	g_autoptr(GKeyFile) keyfile = g_key_file_new();
+	g_autoptr(GError) local = NULL;
+	g_auto(GStrv) list = g_strsplit(names, ";", -1);
+
+	g_key_file_load_from_data(keyfile, config, -1, G_KEY_FILE_NONE, &local);
+	g_assert_no_error(local);
+	if (!rc_plugin_host_load(host, dir, (const gchar *const *)list, keyfile, error))
+		return NULL;
+	return g_steal_pointer(&host);
+}
+
+RcAuthRequest *
+rc_test_request_new(const gchar *token)
+{
+	RcAuthRequest *request = rc_auth_request_new("127.0.0.1:40000");
+
+	rc_auth_request_add_header(request, "Host", "127.0.0.1:8080");
+	if (token != NULL)
+		rc_auth_request_add_query_param(request, "token", token);
+	return request;
+}
+
+gboolean
+rc_test_filter(RcPluginHost *host,
+	       const gchar *connection_id,
+	       const gchar *text,
+	       gchar **out,
+	       GError **error)
+{
+	g_autofree gchar *copy = g_strdup(text);
+
+	if (!rc_plugin_host_filter(host,
+				   connection_id != NULL ? RC_SOURCE_WEBSOCKET : RC_SOURCE_HTTP,
+				   connection_id,
+				   "/",
+				   "room_1",
+				   "alice",
+				   &copy,
+				   error))
+		return FALSE;
+	if (out != NULL)
+		*out = g_steal_pointer(&copy);
+	return TRUE;
+}

@@ -1,0 +1,43 @@
+/*
+ * Copyright 2026 roomcast developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "plugins/rc-plugin-host.h"
+
+G_BEGIN_DECLS
+
+/* A temporary folder that is removed with everything in it when freed. */
+typedef struct {
+	gchar *path;
+} RcTestDir;
+
+RcTestDir *rc_test_dir_new(void);
+void rc_test_dir_free(RcTestDir *dir);
+/* writes @contents to DIR/@name and returns the full path (transfer full) */
+gchar *rc_test_dir_write(RcTestDir *dir, const gchar *name, const gchar *contents);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcTestDir, rc_test_dir_free)
+
+/* the folders the shipped and the test-only plugins are built into */
+const gchar *rc_test_plugin_dir(void);
+const gchar *rc_test_extra_plugin_dir(void);
+
+/* Loads the ;-separated @names from @dir with @config (a GKeyFile text); NULL with
+ * @error set when loading fails. */
+RcPluginHost *rc_test_host_new(const gchar *dir,
+			       const gchar *names,
+			       const gchar *config,
+			       GError **error);
+
+/* An upgrade request; @token goes into ?token= unless NULL */
+RcAuthRequest *rc_test_request_new(const gchar *token);
+
+/* rc_plugin_host_filter() on a WebSocket message of @connection_id (HTTP when NULL) */
+gboolean rc_test_filter(RcPluginHost *host,
+			const gchar *connection_id,
+			const gchar *text,
+			gchar **out,
+			GError **error);
+
+G_END_DECLS
