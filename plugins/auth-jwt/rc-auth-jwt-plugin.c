@@ -271,11 +271,8 @@ rc_auth_jwt_plugin_authenticate(RcPlugin *plugin,
 	if (dot1 == NULL || dot2 == NULL || strchr(dot2 + 1, '.') != NULL)
 		return rc_auth_jwt_fail(error, _("token is not a JWT (header.payload.signature)"));
 	header_raw = rc_auth_jwt_base64url_decode(token, dot1 - token);
-	payload_raw = rc_auth_jwt_base64url_decode(dot1 + 1, dot2 - dot1 - 1);
-	signature = rc_auth_jwt_base64url_decode(dot2 + 1, token + len - dot2 - 1);
-	if (header_raw == NULL || payload_raw == NULL || signature == NULL)
-		return rc_auth_jwt_fail(error, _("token is not valid base64url"));
-
+	if (header_raw == NULL)
+		return rc_auth_jwt_fail(error, _("token header is not valid base64url"));
 	header = rc_auth_jwt_parse_object(header_raw);
 	if (header == NULL)
 		return rc_auth_jwt_fail(error, _("token header is not a JSON object"));
@@ -285,6 +282,11 @@ rc_auth_jwt_plugin_authenticate(RcPlugin *plugin,
 		return rc_auth_jwt_fail(error, _("token algorithm must be HS256"));
 	if (json_object_has_member(header, "crit"))
 		return rc_auth_jwt_fail(error, _("token has critical header extensions"));
+
+	payload_raw = rc_auth_jwt_base64url_decode(dot1 + 1, dot2 - dot1 - 1);
+	signature = rc_auth_jwt_base64url_decode(dot2 + 1, token + len - dot2 - 1);
+	if (payload_raw == NULL || signature == NULL)
+		return rc_auth_jwt_fail(error, _("token is not valid base64url"));
 	if (!rc_auth_jwt_check_signature(self, token, dot2 - token, signature))
 		return rc_auth_jwt_fail(error, _("token signature does not match"));
 
