@@ -1,1 +1,96 @@
-int main(void){return 0;}
+/*
+ * Copyright 2026 roomcast developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "Roomcastd"
+
+#include "config.h"
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+
+#include "rc-daemon.h"
+
+typedef struct {
+	GMainLoop *loop;
+	RcDaemon *daemon;
+} RcMain;
+
+static void
+rc_main_shutdown_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	RcMain *m = user_data;
+	rc_daemon_shutdown_finish(RC_DAEMON(source), res, NULL);
+	g_main_loop_quit(m->loop);
+}
+
+static gboolean
+rc_main_quit_cb(gpointer user_data)
+{
+	RcMain *m = user_data;
+	rc_daemon_shutdown_async(m->daemon, rc_main_shutdown_cb, m);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+rc_main_reload_cb(gpointer user_data)
+{
+	RcMain *m = user_data;
+	g_autoptr(GError) error = NULL;
+	if (!rc_daemon_reload_config(m->daemon, &error))
+		g_warning("SIGHUP: %s", error->message);
+	return G_SOURCE_CONTINUE;
+}
+
+int
+main(int argc, char **argv)
+{
+	g_autoptr(RcConfig) config = rc_config_new();
+	g_autoptr(RcDaemon) daemon = NULL;
+	g_autoptr(GMainLoop) loop = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *host = NULL;
+	const gchar *listen;
+	RcMain m = {0};
+
+	setlocale(LC_ALL, "");
+	bindtextdomain(GETTEXT_PACKAGE, RC_LOCALEDIR);
+	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+	textdomain(GETTEXT_PACKAGE);
+	/* hiredis writes with plain write(2): a vanished Redis must not kill us */
+	signal(SIGPIPE, SIG_IGN);
+
+	if (!rc_config_parse_args(config, &argc, &argv, &error)) {
+		g_printerr("roomcastd: %s\n", error->message);
+		return 1;
+	}
+	if (rc_config_get_show_version(config)) {
+		g_print("roomcastd %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+
+	loop = g_main_loop_new(NULL, FALSE);
+	daemon = rc_daemon_new(config);
+	if (!rc_daemon_start(daemon, &error)) {
+		g_printerr("roomcastd: %s\n", error->message);
+		return error->domain == G_IO_ERROR ? 2 : 1;
+	}
+
+	listen = rc_config_get_listen(config);
+	host = strchr(listen, ':') != NULL ? g_strdup_printf("[%s]", listen) : g_strdup(listen);
+	/* scripts read this line to learn the port: one line, flushed */
+	g_print("roomcastd: listening on http://%s:%u/\n", host, rc_daemon_get_port(daemon));
+	fflush(stdout);
+
+	m.loop = loop;
+	m.daemon = daemon;
+	g_unix_signal_add(SIGINT, rc_main_quit_cb, &m);
+	g_unix_signal_add(SIGTERM, rc_main_quit_cb, &m);
+	g_unix_signal_add(SIGHUP, rc_main_reload_cb, &m);
+	g_main_loop_run(loop);
+	g_message("stopped");
+	return 0;
+}

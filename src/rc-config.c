@@ -1,1 +1,682 @@
-/* being written */
+/*
+ * Copyright 2026 roomcast developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "RcConfig"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "rc-config.h"
+
+/* Everything read from the file and the flags; swapped whole on reload so a
+ * broken file never leaves half-applied settings. */
+typedef struct {
+	guint port;
+	gchar *listen;
+	gboolean reuse_port;
+	gchar *redis_url;
+	gchar *node_id;
+	RcDbusBus dbus_bus;
+	gchar *dbus_name;
+	gchar *plugin_dir;
+	GStrv plugins_enabled;
+	gchar *channel;
+	RcFanout fanout;
+	gsize max_text_bytes;
+	gsize max_frame_bytes;
+	gsize max_queue_bytes;
+	gchar *api_token;
+	GStrv allowed_origins;
+} RcSettings;
+
+/* the flags, which win over the file; NULL / -1 when not given */
+typedef struct {
+	gint port;
+	gchar *listen;
+	gchar *redis_url;
+	gchar *node_id;
+	gchar *bus;
+	gchar *dbus_name;
+	gchar *plugin_dir;
+	gchar *config;
+	gboolean version;
+} RcOverrides;
+
+struct _RcConfig {
+	GObject parent_instance;
+	RcSettings *settings;
+	RcOverrides overrides;
+	GKeyFile *keyfile;
+	gchar *path;
+	gboolean path_explicit;
+};
+
+G_DEFINE_TYPE(RcConfig, rc_config, G_TYPE_OBJECT)
+
+static void
+rc_settings_free(RcSettings *s)
+{
+	g_free(s->listen);
+	g_free(s->redis_url);
+	g_free(s->node_id);
+	g_free(s->dbus_name);
+	g_free(s->plugin_dir);
+	g_strfreev(s->plugins_enabled);
+	g_free(s->channel);
+	g_free(s->api_token);
+	g_strfreev(s->allowed_origins);
+	g_free(s);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcSettings, rc_settings_free)
+
+gboolean
+rc_config_parse_redis_url(const gchar *url,
+			  gchar **host,
+			  guint *port,
+			  gchar **unix_path,
+			  guint *db,
+			  GError **error)
+{
+	g_autoptr(GUri) uri = NULL;
+	const gchar *path;
+
+	*host = NULL;
+	*unix_path = NULL;
+	*port = 6379;
+	*db = 0;
+	if (g_str_has_prefix(url, "unix:")) {
+		const gchar *p = url + strlen("unix:");
+		if (g_str_has_prefix(p, "//"))
+			p += 2;
+		if (p[0] != '/') {
+			g_set_error(error,
+				    G_KEY_FILE_ERROR,
+				    G_KEY_FILE_ERROR_INVALID_VALUE,
+				    _("invalid Redis URL “%s”: unix: needs an absolute path"),
+				    url);
+			return FALSE;
+		}
+		*unix_path = g_strdup(p);
+		return TRUE;
+	}
+	uri = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
+	if (uri == NULL || g_strcmp0(g_uri_get_scheme(uri), "redis") != 0 ||
+	    g_uri_get_host(uri) == NULL || g_uri_get_host(uri)[0] == '\0') {
+		g_set_error(error,
+			    G_KEY_FILE_ERROR,
+			    G_KEY_FILE_ERROR_INVALID_VALUE,
+			    _("invalid Redis URL “%s”: expected redis://host:port[/db] or unix:/path"),
+			    url);
+		return FALSE;
+	}
+	if (g_uri_get_port(uri) > 0)
+		*port = g_uri_get_port(uri);
+	path = g_uri_get_path(uri);
+	if (path != NULL && path[0] == '/' && path[1] != '\0') {
+		guint64 v = 0;
+		if (!g_ascii_string_to_unsigned(path + 1, 10, 0, 15, &v, NULL)) {
+			g_set_error(error,
+				    G_KEY_FILE_ERROR,
+				    G_KEY_FILE_ERROR_INVALID_VALUE,
+				    _("invalid Redis URL “%s”: database must be a number"),
+				    url);
+			return FALSE;
+		}
+		*db = (guint)v;
+	}
+	*host = g_strdup(g_uri_get_host(uri));
+	return TRUE;
+}
+
+static gboolean
+rc_config_get_string(GKeyFile *kf,
+		     const gchar *group,
+		     const gchar *key,
+		     const gchar *def,
+		     gchar **out,
+		     GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	g_autofree gchar *v = g_key_file_get_string(kf, group, key, &error_local);
+	if (v == NULL) {
+		if (g_error_matches(error_local, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND) ||
+		    g_error_matches(error_local, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND)) {
+			*out = g_strdup(def);
+			return TRUE;
+		}
+		g_propagate_prefixed_error(error, g_steal_pointer(&error_local), "[%s] %s: ", group, key);
+		return FALSE;
+	}
+	g_strstrip(v);
+	*out = v[0] != '\0' ? g_steal_pointer(&v) : g_strdup(def);
+	return TRUE;
+}
+
+static gboolean
+rc_config_get_uint(GKeyFile *kf,
+		   const gchar *group,
+		   const gchar *key,
+		   guint64 def,
+		   guint64 min,
+		   guint64 max,
+		   guint64 *out,
+		   GError **error)
+{
+	g_autofree gchar *s = NULL;
+	if (!rc_config_get_string(kf, group, key, NULL, &s, error))
+		return FALSE;
+	if (s == NULL) {
+		*out = def;
+		return TRUE;
+	}
+	if (!g_ascii_string_to_unsigned(s, 10, min, max, out, NULL)) {
+		g_set_error(error,
+			    G_KEY_FILE_ERROR,
+			    G_KEY_FILE_ERROR_INVALID_VALUE,
+			    _("[%s] %s: “%s” is not a number between %" G_GUINT64_FORMAT
+			      " and %" G_GUINT64_FORMAT),
+			    group,
+			    key,
+			    s,
+			    min,
+			    max);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+rc_config_parse_port(const gchar *s, guint *port, GError **error)
+{
+	guint64 v = 0;
+	if (!g_ascii_string_to_unsigned(s, 10, 0, 65535, &v, NULL)) {
+		g_set_error(error,
+			    G_KEY_FILE_ERROR,
+			    G_KEY_FILE_ERROR_INVALID_VALUE,
+			    _("invalid port “%s”: expected a number from 0 to 65535"),
+			    s);
+		return FALSE;
+	}
+	*port = (guint)v;
+	return TRUE;
+}
+
+static GStrv
+rc_config_split_list(const gchar *s)
+{
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
+	g_auto(GStrv) parts = NULL;
+	if (s == NULL)
+		return NULL;
+	parts = g_strsplit_set(s, ";,", -1);
+	for (guint i = 0; parts[i] != NULL; i++) {
+		g_strstrip(parts[i]);
+		if (parts[i][0] != '\0')
+			g_ptr_array_add(out, g_strdup(parts[i]));
+	}
+	if (out->len == 0)
+		return NULL;
+	g_ptr_array_add(out, NULL);
+	return (GStrv)g_ptr_array_free(g_steal_pointer(&out), FALSE);
+}
+
+/* builds complete settings from @kf and the flags; nothing is changed on error */
+static RcSettings *
+rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
+{
+	g_autoptr(RcSettings) s = g_new0(RcSettings, 1);
+	RcOverrides *o = &self->overrides;
+	g_autofree gchar *port = NULL;
+	g_autofree gchar *bus = NULL;
+	g_autofree gchar *fanout = NULL;
+	g_autofree gchar *enabled = NULL;
+	g_autofree gchar *origins = NULL;
+	g_autofree gchar *reuse = NULL;
+	guint64 v = 0;
+
+	if (!rc_config_get_string(kf, "server", "port", "8080", &port, error))
+		return NULL;
+	if (o->port >= 0)
+		s->port = (guint)o->port;
+	else if (!rc_config_parse_port(port, &s->port, error)) {
+		g_prefix_error(error, "[server] port: ");
+		return NULL;
+	}
+	if (!rc_config_get_string(kf, "server", "listen", "127.0.0.1", &s->listen, error))
+		return NULL;
+	if (o->listen != NULL) {
+		g_free(s->listen);
+		s->listen = g_strdup(o->listen);
+	}
+	if (!g_hostname_is_ip_address(s->listen)) {
+		g_set_error(error,
+			    G_KEY_FILE_ERROR,
+			    G_KEY_FILE_ERROR_INVALID_VALUE,
+			    _("invalid listen address “%s”: expected an IPv4 or IPv6 address"),
+			    s->listen);
+		return NULL;
+	}
+	if (!rc_config_get_string(kf, "server", "reuse_port", "false", &reuse, error))
+		return NULL;
+	if (g_strcmp0(reuse, "true") == 0)
+		s->reuse_port = TRUE;
+	else if (g_strcmp0(reuse, "false") != 0) {
+		g_set_error(error,
+			    G_KEY_FILE_ERROR,
+			    G_KEY_FILE_ERROR_INVALID_VALUE,
+			    _("[server] reuse_port: expected true or false, not “%s”"),
+			    reuse);
+		return NULL;
+	}
+	if (!rc_config_get_string(kf, "server", "node_id", NULL, &s->node_id, error))
+		return NULL;
+	if (o->node_id != NULL) {
+		g_free(s->node_id);
+		s->node_id = g_strdup(o->node_id);
+	}
+	if (s->node_id != NULL && (strlen(s->node_id) > 128 || !g_utf8_validate(s->node_id, -1, NULL))) {
+		g_set_error(error,
+			    G_KEY_FILE_ERROR,
+			    G_KEY_FILE_ERROR_INVALID_VALUE,
+			    _("invalid node id: at most 128 bytes of UTF-8"));
+		return NULL;
+	}
+	if (!rc_config_get_string(kf, "server", "allowed_origins", NULL, &origins, error))
+		return NULL;
+	s->allowed_origins = rc_config_split_list(origins);
+
+	if (!rc_config_get_string(kf, "redis", "url", NULL, &s->redis_url, error))
+		return NULL;
+	if (o->redis_url != NULL) {
+		g_free(s->redis_url);
+		s->redis_url = g_strdup(o->redis_url);
+	}
+	if (s->redis_url != NULL) {
+		g_autofree gchar *host = NULL;
+		g_autofree gchar *unix_path = NULL;
+		guint rport, db;
+		if (!rc_config_parse_redis_url(s->redis_url, &host, &rport, &unix_path, &db, error))
+			return NULL;
+	}
+	if (!rc_config_get_string(kf, "redis", "channel", "livechat", &s->channel, error))
+		return NULL;
+	if (!rc_config_get_string(kf, "redis", "fanout", "single", &fanout, error))
+		return NULL;
+	if (g_strcmp0(fanout, "single") == 0)
+		s->fanout = RC_FANOUT_SINGLE;
+	else if (g_strcmp0(fanout, "per-room") == 0)
+		s->fanout = RC_FANOUT_PER_ROOM;
+	else {
+		g_set_error(error,
+			    G_KEY_FILE_ERROR,
+			    G_KEY_FILE_ERROR_INVALID_VALUE,
+			    _("[redis] fanout: expected single or per-room, not “%s”"),
+			    fanout);
+		return NULL;
+	}
+
+	if (!rc_config_get_string(kf, "dbus", "bus", "session", &bus, error))
+		return NULL;
+	if (o->bus != NULL) {
+		g_free(bus);
+		bus = g_strdup(o->bus);
+	}
+	if (g_strcmp0(bus, "session") == 0)
+		s->dbus_bus = RC_DBUS_BUS_SESSION;
+	else if (g_strcmp0(bus, "system") == 0)
+		s->dbus_bus = RC_DBUS_BUS_SYSTEM;
+	else if (g_strcmp0(bus, "none") == 0)
+		s->dbus_bus = RC_DBUS_BUS_NONE;
+	else {
+		g_set_error(error,
+			    G_KEY_FILE_ERROR,
+			    G_KEY_FILE_ERROR_INVALID_VALUE,
+			    _("invalid bus “%s”: expected session, system or none"),
+			    bus);
+		return NULL;
+	}
+	if (!rc_config_get_string(kf, "dbus", "name", "org.roomcast", &s->dbus_name, error))
+		return NULL;
+	if (o->dbus_name != NULL) {
+		g_free(s->dbus_name);
+		s->dbus_name = g_strdup(o->dbus_name);
+	}
+	if (!g_dbus_is_name(s->dbus_name) || g_dbus_is_unique_name(s->dbus_name)) {
+		g_set_error(error,
+			    G_KEY_FILE_ERROR,
+			    G_KEY_FILE_ERROR_INVALID_VALUE,
+			    _("invalid D-Bus name “%s”"),
+			    s->dbus_name);
+		return NULL;
+	}
+
+	if (!rc_config_get_string(kf, "plugins", "dir", RC_PLUGINDIR, &s->plugin_dir, error))
+		return NULL;
+	if (o->plugin_dir != NULL) {
+		g_free(s->plugin_dir);
+		s->plugin_dir = g_strdup(o->plugin_dir);
+	}
+	if (!rc_config_get_string(kf, "plugins", "enabled", NULL, &enabled, error))
+		return NULL;
+	s->plugins_enabled = rc_config_split_list(enabled);
+	if (s->plugins_enabled == NULL)
+		s->plugins_enabled = g_new0(gchar *, 1);
+
+	if (!rc_config_get_uint(kf, "limits", "max_text_bytes", 4096, 1, G_MAXINT32, &v, error))
+		return NULL;
+	s->max_text_bytes = v;
+	if (!rc_config_get_uint(kf, "limits", "max_frame_bytes", 65536, 64, G_MAXINT32, &v, error))
+		return NULL;
+	s->max_frame_bytes = v;
+	if (!rc_config_get_uint(kf, "limits", "max_queue_bytes", 1048576, 1024, G_MAXINT32, &v, error))
+		return NULL;
+	s->max_queue_bytes = v;
+	if (!rc_config_get_string(kf, "http", "api_token", NULL, &s->api_token, error))
+		return NULL;
+	return g_steal_pointer(&s);
+}
+
+static GKeyFile *
+rc_config_read_file(RcConfig *self, GError **error)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(GError) error_local = NULL;
+	if (!g_key_file_load_from_file(kf, self->path, G_KEY_FILE_NONE, &error_local)) {
+		/* the default file is optional: roomcastd works out of the box */
+		if (!self->path_explicit &&
+		    g_error_matches(error_local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			return g_steal_pointer(&kf);
+		g_propagate_prefixed_error(error, g_steal_pointer(&error_local), "%s: ", self->path);
+		return NULL;
+	}
+	return g_steal_pointer(&kf);
+}
+
+gboolean
+rc_config_load_file(RcConfig *self, const gchar *path, GError **error)
+{
+	g_autoptr(GKeyFile) kf = NULL;
+	RcSettings *s;
+
+	if (path != NULL) {
+		g_free(self->path);
+		self->path = g_strdup(path);
+		self->path_explicit = TRUE;
+	}
+	kf = rc_config_read_file(self, error);
+	if (kf == NULL)
+		return FALSE;
+	s = rc_config_build(self, kf, error);
+	if (s == NULL) {
+		g_prefix_error(error, "%s: ", self->path);
+		return FALSE;
+	}
+	g_clear_pointer(&self->settings, rc_settings_free);
+	self->settings = s;
+	g_clear_pointer(&self->keyfile, g_key_file_unref);
+	self->keyfile = g_steal_pointer(&kf);
+	return TRUE;
+}
+
+gboolean
+rc_config_parse_args(RcConfig *self, gint *argc, gchar ***argv, GError **error)
+{
+	RcOverrides *o = &self->overrides;
+	g_autofree gchar *port = NULL;
+	const GOptionEntry entries[] = {
+	    {"port", 'p', 0, G_OPTION_ARG_STRING, &port,
+	     N_("HTTP and WebSocket port, 0 picks a free one (default 8080)"), N_("PORT")},
+	    {"listen", 'l', 0, G_OPTION_ARG_STRING, &o->listen,
+	     N_("Address to bind (default 127.0.0.1)"), N_("ADDR")},
+	    {"redis", 'r', 0, G_OPTION_ARG_STRING, &o->redis_url,
+	     N_("Redis URL redis://host:port[/db] or unix:/path; unset runs a single node"),
+	     N_("URL")},
+	    {"node-id", 0, 0, G_OPTION_ARG_STRING, &o->node_id,
+	     N_("This node's name (default hostname-port)"), N_("ID")},
+	    {"bus", 0, 0, G_OPTION_ARG_STRING, &o->bus,
+	     N_("D-Bus bus for the admin API: session, system or none"), N_("BUS")},
+	    {"dbus-name", 0, 0, G_OPTION_ARG_STRING, &o->dbus_name,
+	     N_("Well-known D-Bus name to own (default org.roomcast)"), N_("NAME")},
+	    {"plugin-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->plugin_dir,
+	     N_("Folder to load plugins from"), N_("DIR")},
+	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config,
+	     N_("Configuration file"), N_("FILE")},
+	    {"version", 'V', 0, G_OPTION_ARG_NONE, &o->version, N_("Show the version and exit"), NULL},
+	    {NULL}};
+	g_autoptr(GOptionContext) ctx =
+	    g_option_context_new(_("— roomcast WebSocket chat server"));
+
+	g_option_context_set_translation_domain(ctx, GETTEXT_PACKAGE);
+	g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
+	g_option_context_set_summary(ctx,
+				     _("Serves chat rooms over WebSocket and shares them with other "
+				       "nodes through Redis."));
+	if (!g_option_context_parse(ctx, argc, argv, error))
+		return FALSE;
+	if (*argc > 1) {
+		g_set_error(error,
+			    G_OPTION_ERROR,
+			    G_OPTION_ERROR_BAD_VALUE,
+			    _("unexpected argument “%s”"),
+			    (*argv)[1]);
+		return FALSE;
+	}
+	if (o->version)
+		return TRUE;
+	if (port != NULL) {
+		guint p = 0;
+		if (!rc_config_parse_port(port, &p, error))
+			return FALSE;
+		o->port = (gint)p;
+	}
+	return rc_config_load_file(self, o->config, error);
+}
+
+gboolean
+rc_config_reload(RcConfig *self, gboolean *restart_needed, GError **error)
+{
+	g_autoptr(GKeyFile) kf = rc_config_read_file(self, error);
+	RcSettings *s;
+	RcSettings *old = self->settings;
+
+	if (kf == NULL)
+		return FALSE;
+	s = rc_config_build(self, kf, error);
+	if (s == NULL) {
+		g_prefix_error(error, "%s: ", self->path);
+		return FALSE;
+	}
+	if (restart_needed != NULL) {
+		*restart_needed = s->port != old->port || g_strcmp0(s->listen, old->listen) != 0 ||
+				  g_strcmp0(s->redis_url, old->redis_url) != 0 ||
+				  g_strcmp0(s->channel, old->channel) != 0 ||
+				  s->fanout != old->fanout || s->dbus_bus != old->dbus_bus ||
+				  g_strcmp0(s->dbus_name, old->dbus_name) != 0 ||
+				  g_strcmp0(s->node_id, old->node_id) != 0 ||
+				  g_strcmp0(s->plugin_dir, old->plugin_dir) != 0 ||
+				  !g_strv_equal((const gchar *const *)s->plugins_enabled,
+						(const gchar *const *)old->plugins_enabled);
+	}
+	/* keys that only apply at start-up keep their running values */
+	s->port = old->port;
+	g_free(s->listen);
+	s->listen = g_strdup(old->listen);
+	g_free(s->redis_url);
+	s->redis_url = g_strdup(old->redis_url);
+	g_free(s->channel);
+	s->channel = g_strdup(old->channel);
+	s->fanout = old->fanout;
+	s->dbus_bus = old->dbus_bus;
+	g_free(s->dbus_name);
+	s->dbus_name = g_strdup(old->dbus_name);
+	g_free(s->node_id);
+	s->node_id = g_strdup(old->node_id);
+	g_free(s->plugin_dir);
+	s->plugin_dir = g_strdup(old->plugin_dir);
+	g_strfreev(s->plugins_enabled);
+	s->plugins_enabled = g_strdupv(old->plugins_enabled);
+	s->reuse_port = old->reuse_port;
+
+	rc_settings_free(old);
+	self->settings = s;
+	g_key_file_unref(self->keyfile);
+	self->keyfile = g_steal_pointer(&kf);
+	return TRUE;
+}
+
+gboolean
+rc_config_get_show_version(RcConfig *self)
+{
+	return self->overrides.version;
+}
+
+GKeyFile *
+rc_config_get_keyfile(RcConfig *self)
+{
+	return self->keyfile;
+}
+
+const gchar *
+rc_config_get_path(RcConfig *self)
+{
+	return self->path;
+}
+
+guint
+rc_config_get_port(RcConfig *self)
+{
+	return self->settings->port;
+}
+
+const gchar *
+rc_config_get_listen(RcConfig *self)
+{
+	return self->settings->listen;
+}
+
+gboolean
+rc_config_get_reuse_port(RcConfig *self)
+{
+	return self->settings->reuse_port;
+}
+
+const gchar *
+rc_config_get_redis_url(RcConfig *self)
+{
+	return self->settings->redis_url;
+}
+
+const gchar *
+rc_config_get_node_id(RcConfig *self)
+{
+	return self->settings->node_id;
+}
+
+RcDbusBus
+rc_config_get_dbus_bus(RcConfig *self)
+{
+	return self->settings->dbus_bus;
+}
+
+const gchar *
+rc_config_get_dbus_name(RcConfig *self)
+{
+	return self->settings->dbus_name;
+}
+
+const gchar *
+rc_config_get_plugin_dir(RcConfig *self)
+{
+	return self->settings->plugin_dir;
+}
+
+const gchar *const *
+rc_config_get_plugins_enabled(RcConfig *self)
+{
+	return (const gchar *const *)self->settings->plugins_enabled;
+}
+
+const gchar *
+rc_config_get_channel(RcConfig *self)
+{
+	return self->settings->channel;
+}
+
+RcFanout
+rc_config_get_fanout(RcConfig *self)
+{
+	return self->settings->fanout;
+}
+
+gsize
+rc_config_get_max_text_bytes(RcConfig *self)
+{
+	return self->settings->max_text_bytes;
+}
+
+gsize
+rc_config_get_max_frame_bytes(RcConfig *self)
+{
+	return self->settings->max_frame_bytes;
+}
+
+gsize
+rc_config_get_max_queue_bytes(RcConfig *self)
+{
+	return self->settings->max_queue_bytes;
+}
+
+const gchar *
+rc_config_get_api_token(RcConfig *self)
+{
+	return self->settings->api_token;
+}
+
+const gchar *const *
+rc_config_get_allowed_origins(RcConfig *self)
+{
+	return (const gchar *const *)self->settings->allowed_origins;
+}
+
+static void
+rc_config_finalize(GObject *object)
+{
+	RcConfig *self = RC_CONFIG(object);
+	RcOverrides *o = &self->overrides;
+	g_clear_pointer(&self->settings, rc_settings_free);
+	g_clear_pointer(&self->keyfile, g_key_file_unref);
+	g_free(self->path);
+	g_free(o->listen);
+	g_free(o->redis_url);
+	g_free(o->node_id);
+	g_free(o->bus);
+	g_free(o->dbus_name);
+	g_free(o->plugin_dir);
+	g_free(o->config);
+	G_OBJECT_CLASS(rc_config_parent_class)->finalize(object);
+}
+
+static void
+rc_config_class_init(RcConfigClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = rc_config_finalize;
+}
+
+static void
+rc_config_init(RcConfig *self)
+{
+	g_autoptr(GError) error = NULL;
+	self->overrides.port = -1;
+	self->path = g_build_filename(RC_SYSCONFDIR, "roomcast", "roomcast.conf", NULL);
+	self->keyfile = g_key_file_new();
+	self->settings = rc_config_build(self, self->keyfile, &error);
+	g_assert_no_error(error);
+}
+
+RcConfig *
+rc_config_new(void)
+{
+	return g_object_new(RC_TYPE_CONFIG, NULL);
+}

@@ -1,0 +1,67 @@
+/*
+ * Copyright 2026 roomcast developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define RC_TYPE_CONFIG (rc_config_get_type())
+G_DECLARE_FINAL_TYPE(RcConfig, rc_config, RC, CONFIG, GObject)
+
+typedef enum {
+	RC_FANOUT_SINGLE,
+	RC_FANOUT_PER_ROOM,
+} RcFanout;
+
+typedef enum {
+	RC_DBUS_BUS_NONE,
+	RC_DBUS_BUS_SESSION,
+	RC_DBUS_BUS_SYSTEM,
+} RcDbusBus;
+
+RcConfig *rc_config_new(void);
+/* Parses the command line, then the config file; a flag wins over its key.
+ * Errors are G_OPTION_ERROR or G_KEY_FILE_ERROR with a one-line message. */
+gboolean rc_config_parse_args(RcConfig *self, gint *argc, gchar ***argv, GError **error);
+/* Loads only the file (tests, and --config without other flags). */
+gboolean rc_config_load_file(RcConfig *self, const gchar *path, GError **error);
+/* Re-reads the file; on error nothing changes. Sets @restart_needed when a key that
+ * only applies at start-up changed. */
+gboolean rc_config_reload(RcConfig *self, gboolean *restart_needed, GError **error);
+gboolean rc_config_get_show_version(RcConfig *self);
+
+GKeyFile *rc_config_get_keyfile(RcConfig *self);
+const gchar *rc_config_get_path(RcConfig *self);
+guint rc_config_get_port(RcConfig *self);
+const gchar *rc_config_get_listen(RcConfig *self);
+gboolean rc_config_get_reuse_port(RcConfig *self);
+/* NULL: embedded single-node mode */
+const gchar *rc_config_get_redis_url(RcConfig *self);
+/* NULL when not set: the daemon derives one from the hostname and port */
+const gchar *rc_config_get_node_id(RcConfig *self);
+RcDbusBus rc_config_get_dbus_bus(RcConfig *self);
+const gchar *rc_config_get_dbus_name(RcConfig *self);
+const gchar *rc_config_get_plugin_dir(RcConfig *self);
+const gchar *const *rc_config_get_plugins_enabled(RcConfig *self);
+const gchar *rc_config_get_channel(RcConfig *self);
+RcFanout rc_config_get_fanout(RcConfig *self);
+gsize rc_config_get_max_text_bytes(RcConfig *self);
+gsize rc_config_get_max_frame_bytes(RcConfig *self);
+gsize rc_config_get_max_queue_bytes(RcConfig *self);
+/* NULL when /publish is open */
+const gchar *rc_config_get_api_token(RcConfig *self);
+/* NULL when only same-origin browsers may connect; contains "*" for any */
+const gchar *const *rc_config_get_allowed_origins(RcConfig *self);
+
+/* Redis URL split into its parts: host+port, or a unix socket path */
+gboolean rc_config_parse_redis_url(const gchar *url,
+				   gchar **host,
+				   guint *port,
+				   gchar **unix_path,
+				   guint *db,
+				   GError **error);
+
+G_END_DECLS

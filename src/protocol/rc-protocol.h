@@ -1,0 +1,73 @@
+/*
+ * Copyright 2026 roomcast developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "rc-message.h"
+
+G_BEGIN_DECLS
+
+/* The wire codec: client frames in, server frames and Redis payloads both ways,
+ * and the name rules of the contract. Errors are RC_PROTOCOL_ERROR. */
+#define RC_PROTOCOL_ERROR (rc_protocol_error_quark())
+GQuark rc_protocol_error_quark(void);
+typedef enum {
+	RC_PROTOCOL_ERROR_BAD_REQUEST,
+	RC_PROTOCOL_ERROR_TOO_LARGE,
+} RcProtocolError;
+
+typedef enum {
+	RC_FRAME_JOIN,
+	RC_FRAME_LEAVE,
+	RC_FRAME_SEND,
+	RC_FRAME_PING,
+} RcFrameType;
+
+typedef struct {
+	RcFrameType type;
+	gchar *ns;
+	gchar *room_code;
+	gchar *text;
+	gchar *ref; /* NULL when the client gave none */
+} RcClientFrame;
+
+void rc_client_frame_clear(RcClientFrame *frame);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(RcClientFrame, rc_client_frame_clear)
+
+gboolean rc_protocol_validate_namespace(const gchar *ns, GError **error);
+gboolean rc_protocol_validate_room_code(const gchar *room_code, GError **error);
+gboolean rc_protocol_validate_sender(const gchar *sender, GError **error);
+gboolean rc_protocol_validate_text(const gchar *text, gsize max_text_bytes, GError **error);
+
+/* Parses one client text frame. Even on error, @frame->ref is set when the frame
+ * carried one, so the error can echo it. */
+gboolean rc_protocol_parse_client_frame(const gchar *data,
+					gsize len,
+					gsize max_text_bytes,
+					RcClientFrame *frame,
+					GError **error);
+
+/* Parses a Redis payload or a POST /publish body: the seed's Message, optionally
+ * with id, ts and origin. A missing ts is left 0 for the caller to fill. */
+RcMessage *rc_protocol_parse_message(const gchar *data,
+				     gsize len,
+				     gsize max_text_bytes,
+				     GError **error);
+
+void rc_protocol_append_json_string(GString *s, const gchar *str);
+
+GBytes *rc_protocol_build_hello(const gchar *node, const gchar *client, const gchar *sender);
+/* @type is "joined" or "left"; @reason may be NULL */
+GBytes *rc_protocol_build_room_reply(const gchar *type,
+				     const gchar *ns,
+				     const gchar *room_code,
+				     const gchar *ref,
+				     const gchar *reason);
+GBytes *rc_protocol_build_ack(const gchar *ref, const gchar *id);
+GBytes *rc_protocol_build_pong(const gchar *ref);
+GBytes *rc_protocol_build_error(const gchar *code, const gchar *message, const gchar *ref);
+
+G_END_DECLS
