@@ -26,11 +26,13 @@ G_DEFINE_TYPE(RcFilterProfanityPlugin, rc_filter_profanity_plugin, RC_TYPE_PLUGI
 
 RC_PLUGIN_DEFINE("filter-profanity", rc_filter_profanity_plugin_get_type)
 
-/* marks belong to the letter before them ("é" written as e + U+0301) */
+/* What a regex \w holds: letters, digits, '_' and its kin; marks belong to the letter
+ * before them ("é" written as e + U+0301). */
 static gboolean
 rc_filter_profanity_is_word_char(gunichar c)
 {
-	return g_unichar_isalnum(c) || g_unichar_ismark(c);
+	return g_unichar_isalnum(c) || g_unichar_ismark(c) ||
+	       g_unichar_type(c) == G_UNICODE_CONNECT_PUNCTUATION;
 }
 
 /* Caseless, compatibility-normalized form: "BAD", "bad" and fullwidth "ｂａｄ" are one word. */
