@@ -368,6 +368,8 @@ rc_daemon_bus_message_cb(RcBus *bus, RcMessage *msg, RcDaemon *self)
 		g_autofree gchar *id = rc_daemon_new_message_id(self);
 		rc_message_set_id(msg, id);
 	}
+	if (rc_message_get_ts(msg) == 0)
+		rc_message_set_ts(msg, rc_daemon_now_ms());
 	room = rc_room_registry_lookup(self->registry,
 				       rc_message_get_namespace(msg),
 				       rc_message_get_room_code(msg));

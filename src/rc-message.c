@@ -119,6 +119,14 @@ rc_message_set_id(RcMessage *self, const gchar *id)
 	g_clear_pointer(&self->payload, g_bytes_unref);
 }
 
+void
+rc_message_set_ts(RcMessage *self, gint64 ts)
+{
+	self->ts = ts;
+	g_clear_pointer(&self->client_frame, g_bytes_unref);
+	g_clear_pointer(&self->payload, g_bytes_unref);
+}
+
 static void
 rc_message_append_common(RcMessage *self, GString *s)
 {

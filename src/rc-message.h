@@ -35,6 +35,8 @@ gint64 rc_message_get_ts(RcMessage *self);
 const gchar *rc_message_get_origin(RcMessage *self);
 /* gives an id to a message from an outside publisher that came without one */
 void rc_message_set_id(RcMessage *self, const gchar *id);
+/* stamps a message from an outside publisher that came without a ts */
+void rc_message_set_ts(RcMessage *self, gint64 ts);
 
 /* the MSG_TO_CLIENTS frame (cached) */
 GBytes *rc_message_get_client_frame(RcMessage *self);
