@@ -1,0 +1,1720 @@
+/*
+ * Copyright 2026 roomcast developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "RcTestHarness"
+#define _GNU_SOURCE /* memmem */
+
+#include "rc-test-harness.h"
+
+#include <glib/gstdio.h>
+#include <hiredis/hiredis.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define RC_TEST_START_TIMEOUT_MS 10000
+#define RC_TEST_STOP_TIMEOUT_MS 10000
+#define RC_TEST_CONNECT_TIMEOUT_MS 10000
+
+static gdouble timeout_scale = 1.0;
+
+static void G_GNUC_PRINTF(3, 4) fail_at(const gchar *file, gint line, const gchar *format, ...)
+{
+	va_list args;
+	g_autofree gchar *msg = NULL;
+
+	va_start(args, format);
+	msg = g_strdup_vprintf(format, args);
+	va_end(args);
+	g_assertion_message(G_LOG_DOMAIN, file, line, "", msg);
+}
+
+#define fail(...) fail_at(__FILE__, __LINE__, __VA_ARGS__)
+
+void
+rc_test_init(int *argc, char ***argv)
+{
+	const gchar *scale = g_getenv("RC_TEST_TIMEOUT_SCALE");
+
+	g_test_init(argc, argv, NULL);
+	/* a peer closing under us must show up as EPIPE, not kill the test */
+	signal(SIGPIPE, SIG_IGN);
+	if (scale != NULL && g_ascii_strtod(scale, NULL) >= 1.0)
+		timeout_scale = g_ascii_strtod(scale, NULL);
+}
+
+guint
+rc_test_timeout(guint timeout_ms)
+{
+	return (guint)(timeout_ms * timeout_scale);
+}
+
+static gboolean
+on_sleep_done(gpointer user_data)
+{
+	*(gboolean *)user_data = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+void
+rc_test_sleep(guint ms)
+{
+	gboolean done = FALSE;
+
+	g_timeout_add(ms, on_sleep_done, &done);
+	while (!done)
+		g_main_context_iteration(NULL, TRUE);
+}
+
+gboolean
+rc_test_wait_until(RcTestPredicate pred, gpointer user_data, guint timeout_ms)
+{
+	gboolean timed_out = FALSE;
+	guint id;
+
+	if (pred(user_data))
+		return TRUE;
+	id = g_timeout_add(rc_test_timeout(timeout_ms), on_sleep_done, &timed_out);
+	while (!timed_out) {
+		g_main_context_iteration(NULL, TRUE);
+		if (pred(user_data)) {
+			if (!timed_out)
+				g_source_remove(id);
+			return TRUE;
+		}
+	}
+	return pred(user_data);
+}
+
+static void
+remove_temp_file(gpointer data)
+{
+	g_unlink(data);
+	g_free(data);
+}
+
+const gchar *
+rc_test_write_temp_file(const gchar *name_template, const gchar *contents)
+{
+	g_autoptr(GError) error = NULL;
+	gchar *path = NULL;
+	gint fd;
+
+	fd = g_file_open_tmp(name_template, &path, &error);
+	g_assert_no_error(error);
+	close(fd);
+	g_file_set_contents(path, contents, -1, &error);
+	g_assert_no_error(error);
+	g_test_queue_destroy(remove_temp_file, path);
+	return path;
+}
+
+guint16
+rc_test_free_port(void)
+{
+	for (guint attempt = 0; attempt < 20; attempt++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GSocket) sock = NULL;
+		g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+		g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+		g_autoptr(GSocketAddress) bound = NULL;
+		guint16 port;
+
+		sock = g_socket_new(G_SOCKET_FAMILY_IPV4,
+				    G_SOCKET_TYPE_STREAM,
+				    G_SOCKET_PROTOCOL_TCP,
+				    &error);
+		g_assert_no_error(error);
+		if (!g_socket_bind(sock, any, FALSE, &error))
+			continue;
+		bound = g_socket_get_local_address(sock, &error);
+		g_assert_no_error(error);
+		port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+		if (port != 6379)
+			return port;
+	}
+	fail("no free TCP port on 127.0.0.1");
+	return 0;
+}
+
+/* Children die with us, even when a failed assertion aborts the test. */
+static void
+child_setup(gpointer user_data)
+{
+	pid_t parent = GPOINTER_TO_INT(user_data);
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
+}
+
+static GSubprocessLauncher *
+new_launcher(GSubprocessFlags flags)
+{
+	GSubprocessLauncher *launcher = g_subprocess_launcher_new(flags);
+
+	g_subprocess_launcher_set_child_setup(launcher,
+					      child_setup,
+					      GINT_TO_POINTER(getpid()),
+					      NULL);
+	return launcher;
+}
+
+/* exit status, or 128+signal like a shell */
+static gint
+subprocess_status(GSubprocess *proc)
+{
+	if (g_subprocess_get_if_exited(proc))
+		return g_subprocess_get_exit_status(proc);
+	if (g_subprocess_get_if_signaled(proc))
+		return 128 + g_subprocess_get_term_sig(proc);
+	return -1;
+}
+
+/* ---------------------------------------------------------------- Redis --- */
+
+struct _RcTestRedis {
+	GSubprocess *proc;
+	gboolean exited;
+	guint16 port;
+	gchar *url;
+};
+
+/* reaps the child so g_subprocess_get_identifier() turns NULL when it exits */
+static void
+on_redis_exited(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_subprocess_wait_finish(G_SUBPROCESS(source), res, NULL);
+}
+
+static gboolean
+redis_ping(guint16 port)
+{
+	struct timeval tv = {0, 200000};
+	redisContext *ctx = redisConnectWithTimeout("127.0.0.1", port, tv);
+	redisReply *reply;
+	gboolean ok = FALSE;
+
+	if (ctx == NULL)
+		return FALSE;
+	if (ctx->err == 0) {
+		reply = redisCommand(ctx, "PING");
+		ok = reply != NULL && reply->type == REDIS_REPLY_STATUS &&
+		     g_strcmp0(reply->str, "PONG") == 0;
+		if (reply != NULL)
+			freeReplyObject(reply);
+	}
+	redisFree(ctx);
+	return ok;
+}
+
+static gboolean
+redis_spawn(RcTestRedis *self, GError **error)
+{
+	g_autoptr(GSubprocessLauncher) launcher =
+	    new_launcher(G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+	g_autofree gchar *port = g_strdup_printf("%u", self->port);
+	gint64 deadline;
+
+	self->proc = g_subprocess_launcher_spawn(launcher,
+						 error,
+						 "redis-server",
+						 "--port",
+						 port,
+						 "--bind",
+						 "127.0.0.1",
+						 "--save",
+						 "",
+						 "--appendonly",
+						 "no",
+						 NULL);
+	if (self->proc == NULL)
+		return FALSE;
+	g_subprocess_wait_async(self->proc, NULL, on_redis_exited, NULL);
+	deadline = g_get_monotonic_time() + rc_test_timeout(RC_TEST_START_TIMEOUT_MS) * 1000;
+	while (g_get_monotonic_time() < deadline) {
+		if (redis_ping(self->port))
+			return TRUE;
+		while (g_main_context_pending(NULL))
+			g_main_context_iteration(NULL, FALSE);
+		if (g_subprocess_get_identifier(self->proc) == NULL) {
+			g_set_error(error,
+				    G_IO_ERROR,
+				    G_IO_ERROR_FAILED,
+				    "redis-server exited at start (port %u)",
+				    self->port);
+			g_clear_object(&self->proc);
+			return FALSE;
+		}
+		g_usleep(20000);
+	}
+	g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "redis-server does not answer PING");
+	return FALSE;
+}
+
+RcTestRedis *
+rc_test_redis_new(void)
+{
+	RcTestRedis *self = g_new0(RcTestRedis, 1);
+	g_autoptr(GError) error = NULL;
+
+	/* another process may take the port between probing and binding: retry */
+	for (guint attempt = 0; attempt < 5; attempt++) {
+		g_clear_error(&error);
+		self->port = rc_test_free_port();
+		if (redis_spawn(self, &error))
+			break;
+	}
+	g_assert_no_error(error);
+	self->url = g_strdup_printf("redis://127.0.0.1:%u", self->port);
+	return self;
+}
+
+guint16
+rc_test_redis_get_port(RcTestRedis *self)
+{
+	return self->port;
+}
+
+const gchar *
+rc_test_redis_get_url(RcTestRedis *self)
+{
+	return self->url;
+}
+
+gboolean
+rc_test_redis_is_running(RcTestRedis *self)
+{
+	return self->proc != NULL && g_subprocess_get_identifier(self->proc) != NULL;
+}
+
+static gboolean
+subprocess_gone(gpointer user_data)
+{
+	return g_subprocess_get_identifier(G_SUBPROCESS(user_data)) == NULL;
+}
+
+static gint
+subprocess_terminate(GSubprocess *proc, gint signum, guint timeout_ms)
+{
+	if (g_subprocess_get_identifier(proc) != NULL)
+		g_subprocess_send_signal(proc, signum);
+	if (!rc_test_wait_until(subprocess_gone, proc, timeout_ms)) {
+		g_warning("pid %s did not exit after signal %d, killing it",
+			  g_subprocess_get_identifier(proc),
+			  signum);
+		g_subprocess_force_exit(proc);
+		rc_test_wait_until(subprocess_gone, proc, 5000);
+	}
+	/* the wait_async callback reaped it; the status is cached */
+	g_subprocess_wait(proc, NULL, NULL);
+	return subprocess_status(proc);
+}
+
+void
+rc_test_redis_stop(RcTestRedis *self)
+{
+	if (self->proc == NULL)
+		return;
+	subprocess_terminate(self->proc, SIGTERM, RC_TEST_STOP_TIMEOUT_MS);
+	g_clear_object(&self->proc);
+}
+
+void
+rc_test_redis_start(RcTestRedis *self)
+{
+	g_autoptr(GError) error = NULL;
+
+	g_assert_null(self->proc);
+	/* the old socket may linger briefly; redis uses SO_REUSEADDR, but retry anyway */
+	for (guint attempt = 0; attempt < 10; attempt++) {
+		g_clear_error(&error);
+		if (redis_spawn(self, &error))
+			return;
+		rc_test_sleep(200);
+	}
+	g_assert_no_error(error);
+}
+
+static void
+reply_flatten(redisReply *reply, GString *out)
+{
+	switch (reply->type) {
+	case REDIS_REPLY_STRING:
+	case REDIS_REPLY_STATUS:
+		g_string_append_len(out, reply->str, reply->len);
+		break;
+	case REDIS_REPLY_INTEGER:
+		g_string_append_printf(out, "%lld", reply->integer);
+		break;
+	case REDIS_REPLY_ARRAY:
+		for (gsize i = 0; i < reply->elements; i++) {
+			if (i > 0)
+				g_string_append_c(out, '\n');
+			reply_flatten(reply->element[i], out);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static gchar *
+redis_command_argv(RcTestRedis *self, GPtrArray *args)
+{
+	struct timeval tv = {5, 0};
+	redisContext *ctx = redisConnectWithTimeout("127.0.0.1", self->port, tv);
+	g_autofree gsize *lens = g_new0(gsize, args->len);
+	redisReply *reply;
+	GString *out = g_string_new(NULL);
+
+	if (ctx == NULL || ctx->err != 0) {
+		fail("cannot connect to redis on port %u: %s",
+		     self->port,
+		     ctx != NULL ? ctx->errstr : "out of memory");
+		if (ctx != NULL)
+			redisFree(ctx);
+		return g_string_free(out, FALSE);
+	}
+	for (guint i = 0; i < args->len; i++)
+		lens[i] = strlen(args->pdata[i]);
+	reply = redisCommandArgv(ctx, (int)args->len, (const char **)args->pdata, lens);
+	if (reply == NULL)
+		fail("redis command %s failed: %s", (gchar *)args->pdata[0], ctx->errstr);
+	else if (reply->type == REDIS_REPLY_ERROR)
+		fail("redis command %s: %s", (gchar *)args->pdata[0], reply->str);
+	else
+		reply_flatten(reply, out);
+	if (reply != NULL)
+		freeReplyObject(reply);
+	redisFree(ctx);
+	return g_string_free(out, FALSE);
+}
+
+gchar *
+rc_test_redis_command(RcTestRedis *self, const gchar *first_arg, ...)
+{
+	g_autoptr(GPtrArray) args = g_ptr_array_new();
+	va_list ap;
+
+	va_start(ap, first_arg);
+	for (const gchar *a = first_arg; a != NULL; a = va_arg(ap, const gchar *))
+		g_ptr_array_add(args, (gpointer)a);
+	va_end(ap);
+	return redis_command_argv(self, args);
+}
+
+GStrv
+rc_test_redis_pubsub_channels(RcTestRedis *self, const gchar *pattern)
+{
+	g_autofree gchar *flat = rc_test_redis_command(self, "PUBSUB", "CHANNELS", pattern, NULL);
+	g_auto(GStrv) lines = g_strsplit(flat, "\n", -1);
+	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+	GStrv result;
+
+	for (guint i = 0; lines[i] != NULL; i++) {
+		if (lines[i][0] != '\0')
+			g_strv_builder_add(builder, lines[i]);
+	}
+	result = g_strv_builder_end(builder);
+	qsort(result, g_strv_length(result), sizeof(gchar *), (GCompareFunc)g_strcmp0);
+	return result;
+}
+
+gint
+rc_test_redis_cli_publish(RcTestRedis *self, const gchar *channel, const gchar *payload)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSubprocessLauncher) launcher = new_launcher(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+	g_autoptr(GSubprocess) proc = NULL;
+	g_autofree gchar *port = g_strdup_printf("%u", self->port);
+	g_autofree gchar *out = NULL;
+
+	proc = g_subprocess_launcher_spawn(launcher,
+					   &error,
+					   "redis-cli",
+					   "-h",
+					   "127.0.0.1",
+					   "-p",
+					   port,
+					   "PUBLISH",
+					   channel,
+					   payload,
+					   NULL);
+	g_assert_no_error(error);
+	g_subprocess_communicate_utf8(proc, NULL, NULL, &out, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_get_successful(proc));
+	/* redis-cli prints "(integer) N" on a tty, plain "N" otherwise */
+	return (gint)g_ascii_strtoll(g_str_has_prefix(out, "(integer) ") ? out + 10 : out,
+				     NULL,
+				     10);
+}
+
+void
+rc_test_redis_free(RcTestRedis *self)
+{
+	if (self == NULL)
+		return;
+	rc_test_redis_stop(self);
+	g_free(self->url);
+	g_free(self);
+}
+
+/* ------------------------------------------------------------ roomcastd --- */
+
+struct _RcTestNode {
+	GSubprocess *proc;
+	GPid pid;
+	GCancellable *cancellable;
+	GPtrArray *out_lines;
+	GPtrArray *err_lines;
+	guint n_readers;
+	gboolean exited;
+	gint exit_status;
+	guint16 port;
+	gchar *base_url;
+};
+
+static void
+node_clear(gpointer data)
+{
+	RcTestNode *self = data;
+
+	g_clear_object(&self->proc);
+	g_clear_object(&self->cancellable);
+	g_ptr_array_unref(self->out_lines);
+	g_ptr_array_unref(self->err_lines);
+	g_free(self->base_url);
+}
+
+static RcTestNode *
+node_ref(RcTestNode *self)
+{
+	return g_rc_box_acquire(self);
+}
+
+static void
+node_unref(RcTestNode *self)
+{
+	g_rc_box_release_full(self, node_clear);
+}
+
+typedef struct {
+	RcTestNode *node;
+	gboolean is_stderr;
+} NodeReader;
+
+static void node_read_next(NodeReader *reader, GDataInputStream *stream);
+
+/* "roomcastd: listening on http://ADDR:PORT/" */
+static void
+node_parse_listening(RcTestNode *self, const gchar *line)
+{
+	const gchar *url = strstr(line, "listening on ");
+	const gchar *colon;
+	g_autofree gchar *base = NULL;
+
+	if (url == NULL || self->base_url != NULL)
+		return;
+	url += strlen("listening on ");
+	base = g_strdup(url);
+	g_strchomp(base);
+	if (g_str_has_suffix(base, "/"))
+		base[strlen(base) - 1] = '\0';
+	colon = strrchr(base, ':');
+	if (colon == NULL)
+		return;
+	self->port = (guint16)g_ascii_strtoull(colon + 1, NULL, 10);
+	self->base_url = g_steal_pointer(&base);
+}
+
+static void
+on_node_line(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	NodeReader *reader = user_data;
+	RcTestNode *self = reader->node;
+	g_autoptr(GError) error = NULL;
+	gsize len = 0;
+	gchar *line = g_data_input_stream_read_line_finish_utf8(G_DATA_INPUT_STREAM(source),
+								 res,
+								 &len,
+								 &error);
+
+	if (line == NULL) {
+		/* EOF, or cancelled by rc_test_node_free() */
+		self->n_readers--;
+		node_unref(self);
+		g_free(reader);
+		return;
+	}
+	if (reader->is_stderr) {
+		if (g_getenv("RC_TEST_QUIET") == NULL)
+			g_printerr("[roomcastd %d] %s\n", (gint)self->pid, line);
+		g_ptr_array_add(self->err_lines, line);
+	} else {
+		node_parse_listening(self, line);
+		g_ptr_array_add(self->out_lines, line);
+	}
+	node_read_next(reader, G_DATA_INPUT_STREAM(source));
+}
+
+static void
+node_read_next(NodeReader *reader, GDataInputStream *stream)
+{
+	g_data_input_stream_read_line_async(stream,
+					    G_PRIORITY_DEFAULT,
+					    reader->node->cancellable,
+					    on_node_line,
+					    reader);
+}
+
+static void
+node_start_reader(RcTestNode *self, GInputStream *pipe, gboolean is_stderr)
+{
+	NodeReader *reader = g_new0(NodeReader, 1);
+	g_autoptr(GDataInputStream) stream = g_data_input_stream_new(pipe);
+
+	reader->node = node_ref(self);
+	reader->is_stderr = is_stderr;
+	self->n_readers++;
+	/* the pending read keeps the stream alive */
+	node_read_next(reader, stream);
+}
+
+static void
+on_node_exited(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	RcTestNode *self = user_data;
+
+	g_subprocess_wait_finish(G_SUBPROCESS(source), res, NULL);
+	self->exit_status = subprocess_status(G_SUBPROCESS(source));
+	self->exited = TRUE;
+	node_unref(self);
+}
+
+RcTestNode *
+rc_test_node_spawn(const gchar *const *args)
+{
+	RcTestNode *self = g_rc_box_new0(RcTestNode);
+	g_autoptr(GSubprocessLauncher) launcher =
+	    new_launcher(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	const gchar *daemon = g_getenv("ROOMCASTD");
+
+	if (daemon == NULL)
+		fail("ROOMCASTD is not set: run the tests through `meson test`");
+	g_ptr_array_add(argv, (gpointer)daemon);
+	for (guint i = 0; args != NULL && args[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer)args[i]);
+	g_ptr_array_add(argv, NULL);
+
+	/* English log lines whatever the machine's locale */
+	g_subprocess_launcher_setenv(launcher, "LANGUAGE", "C", TRUE);
+	g_subprocess_launcher_setenv(launcher, "LC_ALL", "C.UTF-8", TRUE);
+	self->cancellable = g_cancellable_new();
+	self->out_lines = g_ptr_array_new_with_free_func(g_free);
+	self->err_lines = g_ptr_array_new_with_free_func(g_free);
+	self->exit_status = -1;
+	self->proc = g_subprocess_launcher_spawnv(launcher,
+						  (const gchar *const *)argv->pdata,
+						  &error);
+	g_assert_no_error(error);
+	self->pid = (GPid)g_ascii_strtoll(g_subprocess_get_identifier(self->proc), NULL, 10);
+	node_start_reader(self, g_subprocess_get_stdout_pipe(self->proc), FALSE);
+	node_start_reader(self, g_subprocess_get_stderr_pipe(self->proc), TRUE);
+	g_subprocess_wait_async(self->proc, NULL, on_node_exited, node_ref(self));
+	return self;
+}
+
+static gboolean
+node_listening_or_exited(gpointer user_data)
+{
+	RcTestNode *self = user_data;
+	return self->base_url != NULL || self->exited;
+}
+
+gboolean
+rc_test_node_wait_listening(RcTestNode *self, guint timeout_ms, GError **error)
+{
+	rc_test_wait_until(node_listening_or_exited, self, timeout_ms);
+	if (self->base_url != NULL)
+		return TRUE;
+	if (self->exited) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_FAILED,
+			    "roomcastd exited with status %d before listening",
+			    self->exit_status);
+		return FALSE;
+	}
+	g_set_error(error,
+		    G_IO_ERROR,
+		    G_IO_ERROR_TIMED_OUT,
+		    "roomcastd printed no “listening on” line within %u ms",
+		    timeout_ms);
+	return FALSE;
+}
+
+RcTestNode *
+rc_test_node_new(const gchar *first_arg, ...)
+{
+	g_autoptr(GPtrArray) args = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	RcTestNode *self;
+	va_list ap;
+
+	va_start(ap, first_arg);
+	for (const gchar *a = first_arg; a != NULL; a = va_arg(ap, const gchar *))
+		g_ptr_array_add(args, (gpointer)a);
+	va_end(ap);
+	g_ptr_array_add(args, NULL);
+	self = rc_test_node_spawn((const gchar *const *)args->pdata);
+	if (!rc_test_node_wait_listening(self, RC_TEST_START_TIMEOUT_MS, &error))
+		fail("starting roomcastd: %s", error->message);
+	return self;
+}
+
+GPid
+rc_test_node_get_pid(RcTestNode *self)
+{
+	return self->pid;
+}
+
+guint16
+rc_test_node_get_port(RcTestNode *self)
+{
+	return self->port;
+}
+
+const gchar *
+rc_test_node_get_base_url(RcTestNode *self)
+{
+	return self->base_url;
+}
+
+gchar *
+rc_test_node_get_ws_url(RcTestNode *self, const gchar *query)
+{
+	g_assert_nonnull(self->base_url);
+	g_assert_true(g_str_has_prefix(self->base_url, "http://"));
+	return g_strdup_printf("ws://%s/ws%s%s",
+			       self->base_url + strlen("http://"),
+			       query != NULL ? "?" : "",
+			       query != NULL ? query : "");
+}
+
+GPtrArray *
+rc_test_node_get_stderr_lines(RcTestNode *self)
+{
+	return self->err_lines;
+}
+
+GPtrArray *
+rc_test_node_get_stdout_lines(RcTestNode *self)
+{
+	return self->out_lines;
+}
+
+typedef struct {
+	RcTestNode *node;
+	const gchar *substring;
+	const gchar *found;
+} StderrSearch;
+
+static gboolean
+stderr_has_line(gpointer user_data)
+{
+	StderrSearch *search = user_data;
+
+	for (guint i = 0; i < search->node->err_lines->len; i++) {
+		const gchar *line = search->node->err_lines->pdata[i];
+		if (strstr(line, search->substring) != NULL) {
+			search->found = line;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+const gchar *
+rc_test_node_wait_stderr(RcTestNode *self, const gchar *substring, guint timeout_ms)
+{
+	StderrSearch search = {self, substring, NULL};
+
+	rc_test_wait_until(stderr_has_line, &search, timeout_ms);
+	return search.found;
+}
+
+void
+rc_test_node_signal(RcTestNode *self, gint signum)
+{
+	g_assert_false(self->exited);
+	g_subprocess_send_signal(self->proc, signum);
+}
+
+static gboolean
+node_exited(gpointer user_data)
+{
+	return ((RcTestNode *)user_data)->exited;
+}
+
+static gboolean
+node_exited_and_drained(gpointer user_data)
+{
+	RcTestNode *self = user_data;
+	return self->exited && self->n_readers == 0;
+}
+
+gint
+rc_test_node_wait_exit(RcTestNode *self, guint timeout_ms)
+{
+	if (!rc_test_wait_until(node_exited, self, timeout_ms))
+		return -1;
+	/* let the last stderr lines in */
+	rc_test_wait_until(node_exited_and_drained, self, 1000);
+	return self->exit_status;
+}
+
+gboolean
+rc_test_node_is_running(RcTestNode *self)
+{
+	return !self->exited;
+}
+
+gint
+rc_test_node_stop(RcTestNode *self)
+{
+	gint status;
+
+	if (self->exited)
+		return self->exit_status;
+	g_subprocess_send_signal(self->proc, SIGTERM);
+	status = rc_test_node_wait_exit(self, RC_TEST_STOP_TIMEOUT_MS);
+	if (status < 0) {
+		g_warning("roomcastd %d ignored SIGTERM, killing it", (gint)self->pid);
+		g_subprocess_force_exit(self->proc);
+		rc_test_wait_until(node_exited, self, 5000);
+		status = self->exit_status;
+		/* a node that does not stop on SIGTERM is a failure in itself */
+		fail("roomcastd %d did not exit within %u ms of SIGTERM",
+		     (gint)self->pid,
+		     rc_test_timeout(RC_TEST_STOP_TIMEOUT_MS));
+	}
+	return status;
+}
+
+guint64
+rc_test_node_get_rss_kb(RcTestNode *self)
+{
+	g_autofree gchar *path = g_strdup_printf("/proc/%d/status", (gint)self->pid);
+	g_autofree gchar *contents = NULL;
+	const gchar *line;
+
+	if (!g_file_get_contents(path, &contents, NULL, NULL))
+		return 0;
+	line = strstr(contents, "VmRSS:");
+	if (line == NULL)
+		return 0;
+	return g_ascii_strtoull(line + strlen("VmRSS:"), NULL, 10);
+}
+
+void
+rc_test_node_free(RcTestNode *self)
+{
+	if (self == NULL)
+		return;
+	if (!self->exited)
+		rc_test_node_stop(self);
+	g_cancellable_cancel(self->cancellable);
+	/* let the cancelled reads return their refs, so nothing leaks */
+	rc_test_wait_until(node_exited_and_drained, self, 2000);
+	node_unref(self);
+}
+
+/* ----------------------------------------------------------------- HTTP --- */
+
+static SoupSession *
+test_session(void)
+{
+	static SoupSession *session;
+
+	if (session == NULL)
+		session = soup_session_new_with_options("timeout", 10, "idle-timeout", 0, NULL);
+	return session;
+}
+
+void
+rc_test_http_reply_free(RcTestHttpReply *reply)
+{
+	if (reply == NULL)
+		return;
+	g_free(reply->body);
+	g_free(reply->content_type);
+	g_free(reply);
+}
+
+typedef struct {
+	gboolean done;
+	GBytes *bytes;
+	GError *error;
+} HttpCall;
+
+static void
+on_http_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	HttpCall *call = user_data;
+
+	call->bytes = soup_session_send_and_read_finish(SOUP_SESSION(source), res, &call->error);
+	call->done = TRUE;
+}
+
+static gboolean
+http_call_done(gpointer user_data)
+{
+	return ((HttpCall *)user_data)->done;
+}
+
+static RcTestHttpReply *
+http_run(SoupMessage *msg)
+{
+	g_autoptr(GCancellable) cancellable = g_cancellable_new();
+	RcTestHttpReply *reply = g_new0(RcTestHttpReply, 1);
+	HttpCall call = {0};
+	const gchar *ctype;
+
+	soup_session_send_and_read_async(test_session(),
+					 msg,
+					 G_PRIORITY_DEFAULT,
+					 cancellable,
+					 on_http_done,
+					 &call);
+	if (!rc_test_wait_until(http_call_done, &call, RC_TEST_CONNECT_TIMEOUT_MS)) {
+		g_cancellable_cancel(cancellable);
+		while (!call.done)
+			g_main_context_iteration(NULL, TRUE);
+	}
+	if (call.error != NULL) {
+		g_test_message("HTTP %s %s failed: %s",
+			       soup_message_get_method(msg),
+			       g_uri_get_path(soup_message_get_uri(msg)),
+			       call.error->message);
+		g_error_free(call.error);
+	} else {
+		reply->status = soup_message_get_status(msg);
+	}
+	if (call.bytes != NULL) {
+		reply->body = g_strndup(g_bytes_get_data(call.bytes, NULL), g_bytes_get_size(call.bytes));
+		g_bytes_unref(call.bytes);
+	} else {
+		reply->body = g_strdup("");
+	}
+	ctype = soup_message_headers_get_content_type(soup_message_get_response_headers(msg), NULL);
+	reply->content_type = g_strdup(ctype);
+	return reply;
+}
+
+RcTestHttpReply *
+rc_test_http_get(RcTestNode *node, const gchar *path)
+{
+	g_autofree gchar *url = g_strconcat(rc_test_node_get_base_url(node), path, NULL);
+	g_autoptr(SoupMessage) msg = soup_message_new("GET", url);
+
+	g_assert_nonnull(msg);
+	return http_run(msg);
+}
+
+RcTestHttpReply *
+rc_test_http_post(RcTestNode *node,
+		  const gchar *path,
+		  const gchar *content_type,
+		  const gchar *body,
+		  gsize body_len,
+		  const gchar *const *headers)
+{
+	g_autofree gchar *url = g_strconcat(rc_test_node_get_base_url(node), path, NULL);
+	g_autoptr(SoupMessage) msg = soup_message_new("POST", url);
+	g_autoptr(GBytes) bytes = g_bytes_new(body, body_len);
+
+	g_assert_nonnull(msg);
+	soup_message_set_request_body_from_bytes(msg,
+						 content_type != NULL ? content_type
+								      : "application/json",
+						 bytes);
+	for (guint i = 0; headers != NULL && headers[i] != NULL && headers[i + 1] != NULL; i += 2)
+		soup_message_headers_replace(soup_message_get_request_headers(msg),
+					     headers[i],
+					     headers[i + 1]);
+	return http_run(msg);
+}
+
+JsonObject *
+rc_test_http_reply_json(RcTestHttpReply *reply)
+{
+	JsonObject *object = rc_test_json_parse_object(reply->body);
+
+	if (object == NULL)
+		fail("HTTP reply (status %u) is not a JSON object: %s", reply->status, reply->body);
+	return object;
+}
+
+gdouble
+rc_test_metrics_value(const gchar *exposition, const gchar *sample)
+{
+	g_auto(GStrv) lines = g_strsplit(exposition, "\n", -1);
+	gsize len = strlen(sample);
+
+	for (guint i = 0; lines[i] != NULL; i++) {
+		const gchar *line = lines[i];
+		gchar *end = NULL;
+		gdouble value;
+
+		if (line[0] == '#' || strncmp(line, sample, len) != 0 || line[len] != ' ')
+			continue;
+		value = g_ascii_strtod(line + len + 1, &end);
+		if (end == line + len + 1)
+			fail("metrics sample “%s” has no number: %s", sample, line);
+		return value;
+	}
+	fail("metrics have no sample “%s”:\n%s", sample, exposition);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- JSON --- */
+
+JsonObject *
+rc_test_json_parse_object(const gchar *text)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonNode *root;
+
+	if (!json_parser_load_from_data(parser, text, -1, NULL))
+		return NULL;
+	root = json_parser_get_root(parser);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
+		return NULL;
+	return json_object_ref(json_node_get_object(root));
+}
+
+gchar *
+rc_test_json_to_string(JsonObject *object)
+{
+	g_autoptr(JsonNode) node = json_node_new(JSON_NODE_OBJECT);
+
+	json_node_set_object(node, object);
+	return json_to_string(node, FALSE);
+}
+
+const gchar *
+rc_test_json_get_string(JsonObject *object, const gchar *name)
+{
+	JsonNode *member;
+
+	if (object == NULL)
+		return NULL;
+	member = json_object_get_member(object, name);
+	if (member == NULL || json_node_get_value_type(member) != G_TYPE_STRING)
+		return NULL;
+	return json_node_get_string(member);
+}
+
+/* ------------------------------------------------------------ WebSocket --- */
+
+struct _RcTestWs {
+	SoupSession *session;
+	SoupWebsocketConnection *conn;
+	GQueue frames;
+	JsonObject *hello;
+	gboolean closed;
+	gushort close_code;
+	guint next_ref;
+};
+
+static void
+on_ws_message(SoupWebsocketConnection *conn, gint type, GBytes *message, gpointer user_data)
+{
+	RcTestWs *self = user_data;
+	JsonObject *frame;
+	gsize len = 0;
+	const gchar *data = g_bytes_get_data(message, &len);
+
+	if (type == SOUP_WEBSOCKET_DATA_TEXT) {
+		g_autofree gchar *text = g_strndup(data, len);
+		frame = rc_test_json_parse_object(text);
+		if (frame == NULL) {
+			frame = json_object_new();
+			json_object_set_string_member(frame, "type", "<unparsable>");
+			json_object_set_string_member(frame, "raw", text);
+		}
+	} else {
+		frame = json_object_new();
+		json_object_set_string_member(frame, "type", "<binary>");
+		json_object_set_int_member(frame, "size", (gint64)len);
+	}
+	g_queue_push_tail(&self->frames, frame);
+}
+
+static void
+on_ws_closed(SoupWebsocketConnection *conn, gpointer user_data)
+{
+	RcTestWs *self = user_data;
+
+	self->closed = TRUE;
+	self->close_code = soup_websocket_connection_get_close_code(conn);
+}
+
+typedef struct {
+	gboolean done;
+	SoupWebsocketConnection *conn;
+	GError *error;
+} WsConnect;
+
+static void
+on_ws_connected(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	WsConnect *call = user_data;
+
+	call->conn = soup_session_websocket_connect_finish(SOUP_SESSION(source), res, &call->error);
+	call->done = TRUE;
+}
+
+static gboolean
+ws_connect_done(gpointer user_data)
+{
+	return ((WsConnect *)user_data)->done;
+}
+
+RcTestWs *
+rc_test_ws_try_connect(const gchar *url,
+		       const gchar *origin,
+		       const gchar *const *headers,
+		       guint *http_status,
+		       GError **error)
+{
+	g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", 10, NULL);
+	g_autoptr(SoupMessage) msg = soup_message_new("GET", url);
+	g_autoptr(GCancellable) cancellable = g_cancellable_new();
+	WsConnect call = {0};
+	RcTestWs *self;
+
+	if (http_status != NULL)
+		*http_status = 0;
+	if (msg == NULL) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "bad URL %s", url);
+		return NULL;
+	}
+	for (guint i = 0; headers != NULL && headers[i] != NULL && headers[i + 1] != NULL; i += 2)
+		soup_message_headers_replace(soup_message_get_request_headers(msg),
+					     headers[i],
+					     headers[i + 1]);
+	soup_session_websocket_connect_async(session,
+					     msg,
+					     origin,
+					     NULL,
+					     G_PRIORITY_DEFAULT,
+					     cancellable,
+					     on_ws_connected,
+					     &call);
+	if (!rc_test_wait_until(ws_connect_done, &call, RC_TEST_CONNECT_TIMEOUT_MS)) {
+		g_cancellable_cancel(cancellable);
+		while (!call.done)
+			g_main_context_iteration(NULL, TRUE);
+	}
+	if (http_status != NULL)
+		*http_status = soup_message_get_status(msg);
+	if (call.conn == NULL) {
+		g_propagate_error(error, call.error);
+		return NULL;
+	}
+	self = g_new0(RcTestWs, 1);
+	self->session = g_steal_pointer(&session);
+	self->conn = call.conn;
+	g_queue_init(&self->frames);
+	/* the server enforces its own limits; the test client accepts anything */
+	soup_websocket_connection_set_max_incoming_payload_size(self->conn, 64 * 1024 * 1024);
+	g_signal_connect(self->conn, "message", G_CALLBACK(on_ws_message), self);
+	g_signal_connect(self->conn, "closed", G_CALLBACK(on_ws_closed), self);
+	return self;
+}
+
+RcTestWs *
+rc_test_ws_new(RcTestNode *node, const gchar *query)
+{
+	g_autofree gchar *url = rc_test_node_get_ws_url(node, query);
+	g_autoptr(GError) error = NULL;
+	guint status = 0;
+	RcTestWs *self = rc_test_ws_try_connect(url, NULL, NULL, &status, &error);
+	g_autoptr(JsonObject) hello = NULL;
+
+	if (self == NULL) {
+		fail("WebSocket upgrade to %s refused (HTTP %u): %s", url, status, error->message);
+		return NULL;
+	}
+	hello = rc_test_ws_expect(self, "hello", 5000);
+	return self;
+}
+
+JsonObject *
+rc_test_ws_get_hello(RcTestWs *self)
+{
+	return self->hello;
+}
+
+const gchar *
+rc_test_ws_get_client_id(RcTestWs *self)
+{
+	return rc_test_json_get_string(self->hello, "client");
+}
+
+const gchar *
+rc_test_ws_get_sender(RcTestWs *self)
+{
+	return rc_test_json_get_string(self->hello, "sender");
+}
+
+SoupWebsocketConnection *
+rc_test_ws_get_connection(RcTestWs *self)
+{
+	return self->conn;
+}
+
+void
+rc_test_ws_send_text(RcTestWs *self, const gchar *text)
+{
+	g_assert_cmpint(soup_websocket_connection_get_state(self->conn),
+			==,
+			SOUP_WEBSOCKET_STATE_OPEN);
+	soup_websocket_connection_send_text(self->conn, text);
+}
+
+void
+rc_test_ws_send_printf(RcTestWs *self, const gchar *format, ...)
+{
+	va_list args;
+	g_autofree gchar *text = NULL;
+
+	va_start(args, format);
+	text = g_strdup_vprintf(format, args);
+	va_end(args);
+	rc_test_ws_send_text(self, text);
+}
+
+void
+rc_test_ws_send_json(RcTestWs *self, JsonNode *node)
+{
+	g_autofree gchar *text = json_to_string(node, FALSE);
+	rc_test_ws_send_text(self, text);
+}
+
+void
+rc_test_ws_send_binary(RcTestWs *self, gconstpointer data, gsize len)
+{
+	g_assert_cmpint(soup_websocket_connection_get_state(self->conn),
+			==,
+			SOUP_WEBSOCKET_STATE_OPEN);
+	soup_websocket_connection_send_binary(self->conn, data, len);
+}
+
+guint
+rc_test_ws_get_n_queued(RcTestWs *self)
+{
+	return self->frames.length;
+}
+
+static gboolean
+ws_has_frame_or_closed(gpointer user_data)
+{
+	RcTestWs *self = user_data;
+	return self->frames.length > 0 || self->closed;
+}
+
+JsonObject *
+rc_test_ws_try_next(RcTestWs *self, guint timeout_ms)
+{
+	rc_test_wait_until(ws_has_frame_or_closed, self, timeout_ms);
+	return g_queue_pop_head(&self->frames);
+}
+
+static gchar *
+frame_to_string(JsonObject *frame)
+{
+	return frame != NULL ? rc_test_json_to_string(frame) : g_strdup("(none)");
+}
+
+JsonObject *
+rc_test_ws_expect_at(RcTestWs *self,
+		     const gchar *type,
+		     guint timeout_ms,
+		     const gchar *file,
+		     gint line)
+{
+	JsonObject *frame = rc_test_ws_try_next(self, timeout_ms);
+	g_autofree gchar *text = NULL;
+
+	if (frame == NULL) {
+		fail_at(file,
+			line,
+			"expected a “%s” frame, got %s within %u ms",
+			type,
+			self->closed ? "a close" : "nothing",
+			rc_test_timeout(timeout_ms));
+		return NULL;
+	}
+	if (g_strcmp0(rc_test_json_get_string(frame, "type"), type) != 0) {
+		text = frame_to_string(frame);
+		fail_at(file, line, "expected a “%s” frame, got %s", type, text);
+	}
+	if (g_strcmp0(type, "hello") == 0 && self->hello == NULL)
+		self->hello = json_object_ref(frame);
+	return frame;
+}
+
+typedef struct {
+	RcTestWs *ws;
+	const gchar *type;
+	const gchar *ref;
+	GList *found;
+} WsSearch;
+
+static gboolean
+ws_search(gpointer user_data)
+{
+	WsSearch *search = user_data;
+
+	for (GList *l = search->ws->frames.head; l != NULL; l = l->next) {
+		if (search->type != NULL &&
+		    g_strcmp0(rc_test_json_get_string(l->data, "type"), search->type) != 0)
+			continue;
+		if (search->ref != NULL &&
+		    g_strcmp0(rc_test_json_get_string(l->data, "ref"), search->ref) != 0)
+			continue;
+		search->found = l;
+		return TRUE;
+	}
+	return search->ws->closed;
+}
+
+JsonObject *
+rc_test_ws_take_at(RcTestWs *self,
+		   const gchar *type,
+		   const gchar *ref,
+		   guint timeout_ms,
+		   const gchar *file,
+		   gint line)
+{
+	WsSearch search = {self, type, ref, NULL};
+	JsonObject *frame;
+
+	rc_test_wait_until(ws_search, &search, timeout_ms);
+	if (search.found == NULL) {
+		GString *queued = g_string_new(NULL);
+		for (GList *l = self->frames.head; l != NULL; l = l->next) {
+			g_autofree gchar *text = frame_to_string(l->data);
+			g_string_append_printf(queued, "\n  %s", text);
+		}
+		fail_at(file,
+			line,
+			"no “%s” frame with ref “%s” within %u ms%s; queued:%s",
+			type != NULL ? type : "(any)",
+			ref != NULL ? ref : "(any)",
+			rc_test_timeout(timeout_ms),
+			self->closed ? " (connection closed)" : "",
+			queued->str);
+		g_string_free(queued, TRUE);
+		return NULL;
+	}
+	frame = search.found->data;
+	g_queue_delete_link(&self->frames, search.found);
+	return frame;
+}
+
+JsonObject *
+rc_test_ws_expect_error_at(RcTestWs *self,
+			   const gchar *code,
+			   const gchar *ref,
+			   guint timeout_ms,
+			   const gchar *file,
+			   gint line)
+{
+	JsonObject *frame = rc_test_ws_expect_at(self, "error", timeout_ms, file, line);
+	g_autofree gchar *text = frame_to_string(frame);
+	const gchar *message = rc_test_json_get_string(frame, "message");
+
+	if (g_strcmp0(rc_test_json_get_string(frame, "code"), code) != 0)
+		fail_at(file, line, "expected error code “%s”, got %s", code, text);
+	if (ref != NULL && g_strcmp0(rc_test_json_get_string(frame, "ref"), ref) != 0)
+		fail_at(file, line, "expected error with ref “%s”, got %s", ref, text);
+	if (message == NULL || message[0] == '\0')
+		fail_at(file, line, "error frame without a human readable message: %s", text);
+	return frame;
+}
+
+void
+rc_test_ws_expect_silence_at(RcTestWs *self, guint ms, const gchar *file, gint line)
+{
+	JsonObject *frame = NULL;
+
+	if (self->frames.length == 0)
+		rc_test_sleep(ms);
+	frame = g_queue_peek_head(&self->frames);
+	if (frame != NULL) {
+		g_autofree gchar *text = frame_to_string(frame);
+		fail_at(file, line, "expected no frame, got %s", text);
+	}
+}
+
+static gboolean
+ws_closed(gpointer user_data)
+{
+	return ((RcTestWs *)user_data)->closed;
+}
+
+gushort
+rc_test_ws_wait_closed_at(RcTestWs *self, guint timeout_ms, const gchar *file, gint line)
+{
+	if (!rc_test_wait_until(ws_closed, self, timeout_ms))
+		fail_at(file,
+			line,
+			"the connection is still open after %u ms",
+			rc_test_timeout(timeout_ms));
+	return self->close_code;
+}
+
+void
+rc_test_ws_join_at(RcTestWs *self,
+		   const gchar *ns,
+		   const gchar *room_code,
+		   const gchar *file,
+		   gint line)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonNode) root = NULL;
+	g_autoptr(JsonObject) reply = NULL;
+	g_autofree gchar *ref = g_strdup_printf("j%u", ++self->next_ref);
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "type");
+	json_builder_add_string_value(b, "join");
+	json_builder_set_member_name(b, "namespace");
+	json_builder_add_string_value(b, ns);
+	json_builder_set_member_name(b, "roomCode");
+	json_builder_add_string_value(b, room_code);
+	json_builder_set_member_name(b, "ref");
+	json_builder_add_string_value(b, ref);
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	rc_test_ws_send_json(self, root);
+	reply = rc_test_ws_take_at(self, NULL, ref, 5000, file, line);
+	if (reply == NULL)
+		return;
+	if (g_strcmp0(rc_test_json_get_string(reply, "type"), "joined") != 0 ||
+	    g_strcmp0(rc_test_json_get_string(reply, "namespace"), ns) != 0 ||
+	    g_strcmp0(rc_test_json_get_string(reply, "roomCode"), room_code) != 0) {
+		g_autofree gchar *text = frame_to_string(reply);
+		fail_at(file, line, "join %s %s: expected “joined”, got %s", ns, room_code, text);
+	}
+}
+
+gchar *
+rc_test_ws_send_message_at(RcTestWs *self,
+			   const gchar *ns,
+			   const gchar *room_code,
+			   const gchar *text,
+			   const gchar *file,
+			   gint line)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonNode) root = NULL;
+	g_autoptr(JsonObject) reply = NULL;
+	g_autofree gchar *ref = g_strdup_printf("s%u", ++self->next_ref);
+	const gchar *id;
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "type");
+	json_builder_add_string_value(b, "send");
+	json_builder_set_member_name(b, "namespace");
+	json_builder_add_string_value(b, ns);
+	json_builder_set_member_name(b, "roomCode");
+	json_builder_add_string_value(b, room_code);
+	json_builder_set_member_name(b, "text");
+	json_builder_add_string_value(b, text);
+	json_builder_set_member_name(b, "ref");
+	json_builder_add_string_value(b, ref);
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	rc_test_ws_send_json(self, root);
+	reply = rc_test_ws_take_at(self, NULL, ref, 5000, file, line);
+	if (reply == NULL)
+		return NULL;
+	id = rc_test_json_get_string(reply, "id");
+	if (g_strcmp0(rc_test_json_get_string(reply, "type"), "ack") != 0 || id == NULL ||
+	    id[0] == '\0') {
+		g_autofree gchar *str = frame_to_string(reply);
+		fail_at(file, line, "send: expected an “ack” with an id, got %s", str);
+		return NULL;
+	}
+	return g_strdup(id);
+}
+
+void
+rc_test_ws_ping_at(RcTestWs *self, const gchar *file, gint line)
+{
+	g_autofree gchar *ref = g_strdup_printf("p%u", ++self->next_ref);
+	g_autoptr(JsonObject) pong = NULL;
+
+	rc_test_ws_send_printf(self, "{\"type\":\"ping\",\"ref\":\"%s\"}", ref);
+	pong = rc_test_ws_expect_at(self, "pong", 5000, file, line);
+	if (pong != NULL && g_strcmp0(rc_test_json_get_string(pong, "ref"), ref) != 0) {
+		g_autofree gchar *str = frame_to_string(pong);
+		fail_at(file, line, "expected pong with ref “%s”, got %s", ref, str);
+	}
+}
+
+gboolean
+rc_test_ws_is_closed(RcTestWs *self)
+{
+	return self->closed;
+}
+
+void
+rc_test_ws_close(RcTestWs *self)
+{
+	if (self->closed)
+		return;
+	if (soup_websocket_connection_get_state(self->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+		soup_websocket_connection_close(self->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+	rc_test_wait_until(ws_closed, self, 2000);
+}
+
+void
+rc_test_ws_free(RcTestWs *self)
+{
+	if (self == NULL)
+		return;
+	g_signal_handlers_disconnect_by_data(self->conn, self);
+	if (soup_websocket_connection_get_state(self->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+		soup_websocket_connection_close(self->conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+	g_object_unref(self->conn);
+	g_queue_clear_full(&self->frames, (GDestroyNotify)json_object_unref);
+	g_clear_pointer(&self->hello, json_object_unref);
+	g_object_unref(self->session);
+	g_free(self);
+}
+
+/* ------------------------------------------------- raw WebSocket client --- */
+
+struct _RcTestRawWs {
+	GSocket *sock;
+	GByteArray *rx;
+};
+
+static gboolean
+raw_fill(RcTestRawWs *self, guint timeout_ms, gboolean *closed_by_peer, GError **error)
+{
+	guint8 buf[16384];
+	gssize n;
+
+	if (!g_socket_condition_timed_wait(self->sock,
+					   G_IO_IN,
+					   (gint64)rc_test_timeout(timeout_ms) * 1000,
+					   NULL,
+					   error))
+		return FALSE;
+	n = g_socket_receive(self->sock, (gchar *)buf, sizeof(buf), NULL, error);
+	if (n <= 0) {
+		if (closed_by_peer != NULL)
+			*closed_by_peer = TRUE;
+		if (n == 0)
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_CLOSED, "EOF");
+		return FALSE;
+	}
+	g_byte_array_append(self->rx, buf, (guint)n);
+	return TRUE;
+}
+
+static void
+raw_send_all(RcTestRawWs *self, const guint8 *data, gsize len)
+{
+	g_autoptr(GError) error = NULL;
+
+	while (len > 0) {
+		gssize n = g_socket_send(self->sock, (const gchar *)data, len, NULL, &error);
+		if (n < 0)
+			fail("raw WebSocket send: %s", error->message);
+		if (n <= 0)
+			return;
+		data += n;
+		len -= (gsize)n;
+	}
+}
+
+RcTestRawWs *
+rc_test_raw_ws_new(RcTestNode *node, const gchar *query, gint rcvbuf)
+{
+	RcTestRawWs *self = g_new0(RcTestRawWs, 1);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) addr = g_inet_socket_address_new(lo, rc_test_node_get_port(node));
+	g_autofree gchar *request = NULL;
+	guint8 *end = NULL;
+
+	self->rx = g_byte_array_new();
+	self->sock = g_socket_new(G_SOCKET_FAMILY_IPV4,
+				  G_SOCKET_TYPE_STREAM,
+				  G_SOCKET_PROTOCOL_TCP,
+				  &error);
+	g_assert_no_error(error);
+	if (rcvbuf > 0) {
+		g_socket_set_option(self->sock, SOL_SOCKET, SO_RCVBUF, rcvbuf, &error);
+		g_assert_no_error(error);
+	}
+	g_socket_connect(self->sock, addr, NULL, &error);
+	g_assert_no_error(error);
+	request = g_strdup_printf("GET /ws%s%s HTTP/1.1\r\n"
+				  "Host: 127.0.0.1:%u\r\n"
+				  "Upgrade: websocket\r\n"
+				  "Connection: Upgrade\r\n"
+				  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+				  "Sec-WebSocket-Version: 13\r\n"
+				  "\r\n",
+				  query != NULL ? "?" : "",
+				  query != NULL ? query : "",
+				  rc_test_node_get_port(node));
+	raw_send_all(self, (const guint8 *)request, strlen(request));
+	while ((end = memmem(self->rx->data, self->rx->len, "\r\n\r\n", 4)) == NULL) {
+		if (!raw_fill(self, 5000, NULL, &error))
+			fail("raw WebSocket handshake: %s", error->message);
+	}
+	if (self->rx->len < 12 || memcmp(self->rx->data, "HTTP/1.1 101", 12) != 0)
+		fail("raw WebSocket handshake refused: %.*s", (gint)self->rx->len, self->rx->data);
+	g_byte_array_remove_range(self->rx, 0, (guint)(end + 4 - self->rx->data));
+	return self;
+}
+
+void
+rc_test_raw_ws_send_frame(RcTestRawWs *self, guint8 opcode, gconstpointer data, gsize len)
+{
+	g_autoptr(GByteArray) frame = g_byte_array_new();
+	guint8 header[14];
+	gsize hlen = 2;
+	guint32 key = g_random_int();
+	guint8 *mask = (guint8 *)&key;
+	const guint8 *payload = data;
+
+	header[0] = 0x80 | (opcode & 0x0f);
+	if (len < 126) {
+		header[1] = 0x80 | (guint8)len;
+	} else if (len <= 0xffff) {
+		header[1] = 0x80 | 126;
+		header[2] = (guint8)(len >> 8);
+		header[3] = (guint8)len;
+		hlen = 4;
+	} else {
+		header[1] = 0x80 | 127;
+		for (guint i = 0; i < 8; i++)
+			header[2 + i] = (guint8)((guint64)len >> (56 - 8 * i));
+		hlen = 10;
+	}
+	memcpy(header + hlen, mask, 4);
+	hlen += 4;
+	g_byte_array_append(frame, header, (guint)hlen);
+	for (gsize i = 0; i < len; i++) {
+		guint8 b = payload[i] ^ mask[i % 4];
+		g_byte_array_append(frame, &b, 1);
+	}
+	raw_send_all(self, frame->data, frame->len);
+}
+
+gboolean
+rc_test_raw_ws_read_frame(RcTestRawWs *self,
+			  guint timeout_ms,
+			  guint8 *opcode,
+			  GBytes **payload,
+			  gboolean *closed_by_peer)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)rc_test_timeout(timeout_ms) * 1000;
+
+	if (closed_by_peer != NULL)
+		*closed_by_peer = FALSE;
+	for (;;) {
+		g_autoptr(GError) error = NULL;
+		gint64 left;
+
+		if (self->rx->len >= 2) {
+			const guint8 *d = self->rx->data;
+			guint64 len = d[1] & 0x7f;
+			gsize hlen = 2;
+
+			if (len == 126 && self->rx->len >= 4) {
+				len = ((guint64)d[2] << 8) | d[3];
+				hlen = 4;
+			} else if (len == 127 && self->rx->len >= 10) {
+				len = 0;
+				for (guint i = 0; i < 8; i++)
+					len = (len << 8) | d[2 + i];
+				hlen = 10;
+			} else if (len >= 126) {
+				hlen = 0; /* header incomplete */
+			}
+			if (hlen > 0 && self->rx->len >= hlen + len) {
+				if (opcode != NULL)
+					*opcode = d[0] & 0x0f;
+				if (payload != NULL)
+					*payload = g_bytes_new(d + hlen, (gsize)len);
+				g_byte_array_remove_range(self->rx, 0, (guint)(hlen + len));
+				return TRUE;
+			}
+		}
+		left = deadline - g_get_monotonic_time();
+		if (left <= 0)
+			return FALSE;
+		if (!raw_fill(self, (guint)(left / 1000) + 1, closed_by_peer, &error))
+			return FALSE;
+	}
+}
+
+JsonObject *
+rc_test_raw_ws_read_json(RcTestRawWs *self, guint timeout_ms)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)rc_test_timeout(timeout_ms) * 1000;
+
+	while (g_get_monotonic_time() < deadline) {
+		g_autoptr(GBytes) payload = NULL;
+		g_autofree gchar *text = NULL;
+		guint8 opcode = 0;
+
+		if (!rc_test_raw_ws_read_frame(self,
+					       (guint)((deadline - g_get_monotonic_time()) / 1000) + 1,
+					       &opcode,
+					       &payload,
+					       NULL))
+			return NULL;
+		if (opcode != 0x1)
+			continue;
+		text = g_strndup(g_bytes_get_data(payload, NULL), g_bytes_get_size(payload));
+		return rc_test_json_parse_object(text);
+	}
+	return NULL;
+}
+
+GSocket *
+rc_test_raw_ws_get_socket(RcTestRawWs *self)
+{
+	return self->sock;
+}
+
+void
+rc_test_raw_ws_free(RcTestRawWs *self)
+{
+	if (self == NULL)
+		return;
+	g_socket_close(self->sock, NULL);
+	g_object_unref(self->sock);
+	g_byte_array_unref(self->rx);
+	g_free(self);
+}

@@ -1,0 +1,293 @@
+/*
+ * Copyright 2026 roomcast developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+/*
+ * Helpers for roomcast's integration tests: they start REAL processes
+ * (redis-server, roomcastd) and talk to them over 127.0.0.1 like any client.
+ *
+ * Conventions:
+ *  - Every wait has a timeout in milliseconds; a helper whose name does not
+ *    say "try" fails the test (g_assertion_message) when it times out or the
+ *    daemon answers something else, with a message naming the caller's file:line.
+ *  - Waiting always iterates the thread-default GMainContext, so the stdout and
+ *    stderr of every child keep being read and WebSocket frames keep arriving.
+ *  - Every child process gets PR_SET_PDEATHSIG=SIGKILL, so nothing outlives
+ *    the test program even when an assertion aborts it. The *_free() functions
+ *    stop the process gracefully (SIGTERM, then SIGKILL after a timeout).
+ *  - Call rc_test_init() instead of g_test_init(): it also ignores SIGPIPE.
+ *
+ * Environment read (set by tests/meson.build):
+ *  ROOMCASTD             path of the roomcastd to test (required by RcTestNode)
+ *  ROOMCAST_BUILD_ROOT   top build dir; ROOMCAST_SOURCE_ROOT top source dir
+ *  RC_TEST_VERBOSE       when set, children's stderr is echoed to ours live
+ *  RC_TEST_TIMEOUT_SCALE multiplies every timeout (e.g. 3 under valgrind/ASan)
+ */
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+void rc_test_init(int *argc, char ***argv);
+
+/* timeout_ms scaled by RC_TEST_TIMEOUT_SCALE */
+guint rc_test_timeout(guint timeout_ms);
+
+/* Iterates the main context for @ms milliseconds. */
+void rc_test_sleep(guint ms);
+
+typedef gboolean (*RcTestPredicate)(gpointer user_data);
+/* Iterates the main context until @pred returns TRUE (checked before each
+ * iteration) or @timeout_ms passed; returns the last result of @pred. */
+gboolean rc_test_wait_until(RcTestPredicate pred, gpointer user_data, guint timeout_ms);
+
+/* Writes @contents to a new temporary file named after @name_template
+ * (g_file_open_tmp() template, e.g. "roomcast-XXXXXX.conf"); the file is
+ * deleted at the end of the current test case. Returns the path (owned by the
+ * harness until then). */
+const gchar *rc_test_write_temp_file(const gchar *name_template, const gchar *contents);
+#define rc_test_write_config(contents) rc_test_write_temp_file("roomcast-XXXXXX.conf", contents)
+
+/* A free TCP port on 127.0.0.1 (bound to port 0 and released; never 6379). */
+guint16 rc_test_free_port(void);
+
+/* ---------------------------------------------------------------- Redis --- */
+
+typedef struct _RcTestRedis RcTestRedis;
+
+/* Starts redis-server on a free 127.0.0.1 port, no persistence; waits until it
+ * answers PING (fails the test otherwise). */
+RcTestRedis *rc_test_redis_new(void);
+guint16 rc_test_redis_get_port(RcTestRedis *self);
+/* "redis://127.0.0.1:PORT" */
+const gchar *rc_test_redis_get_url(RcTestRedis *self);
+/* SIGTERM and wait; the port stays reserved for rc_test_redis_start(). */
+void rc_test_redis_stop(RcTestRedis *self);
+/* (Re)starts on the same port and waits for PING. */
+void rc_test_redis_start(RcTestRedis *self);
+gboolean rc_test_redis_is_running(RcTestRedis *self);
+/* Runs one command (argv as for redis-cli, NULL-terminated) over a fresh
+ * connection and returns the reply flattened to a string: integers and status
+ * as text, arrays as their elements joined with '\n', nil as "".
+ * Fails the test on connection errors or an error reply. */
+gchar *rc_test_redis_command(RcTestRedis *self, const gchar *first_arg, ...) G_GNUC_NULL_TERMINATED;
+/* PUBSUB CHANNELS @pattern, sorted; never NULL */
+GStrv rc_test_redis_pubsub_channels(RcTestRedis *self, const gchar *pattern);
+/* PUBLISH through the real `redis-cli` binary (as an operator would);
+ * returns the number of receivers redis reported. */
+gint rc_test_redis_cli_publish(RcTestRedis *self, const gchar *channel, const gchar *payload);
+void rc_test_redis_free(RcTestRedis *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcTestRedis, rc_test_redis_free)
+
+/* ------------------------------------------------------------ roomcastd --- */
+
+typedef struct _RcTestNode RcTestNode;
+
+/* Spawns $ROOMCASTD with the given extra arguments (NULL-terminated) and waits
+ * for its `roomcastd: listening on http://ADDR:PORT/` line; fails the test if
+ * it exits or does not print it within 10 s. Typical:
+ *   rc_test_node_new("--port", "0", "--bus", "none", "--redis", url, NULL) */
+RcTestNode *rc_test_node_new(const gchar *first_arg, ...) G_GNUC_NULL_TERMINATED;
+/* Spawns without waiting for anything (for tests of failing start-ups). */
+RcTestNode *rc_test_node_spawn(const gchar *const *args);
+/* Waits for the listening line; FALSE with @error if the process exited or
+ * the timeout passed. */
+gboolean rc_test_node_wait_listening(RcTestNode *self, guint timeout_ms, GError **error);
+
+GPid rc_test_node_get_pid(RcTestNode *self);
+guint16 rc_test_node_get_port(RcTestNode *self);
+/* "http://127.0.0.1:PORT" (no trailing slash) */
+const gchar *rc_test_node_get_base_url(RcTestNode *self);
+/* "ws://127.0.0.1:PORT/ws" plus "?@query" when @query is not NULL */
+gchar *rc_test_node_get_ws_url(RcTestNode *self, const gchar *query);
+
+/* Every line written to stderr/stdout so far (without newline). */
+GPtrArray *rc_test_node_get_stderr_lines(RcTestNode *self);
+GPtrArray *rc_test_node_get_stdout_lines(RcTestNode *self);
+/* Waits until a stderr line containing @substring was seen (also lines seen
+ * before the call); returns that line or NULL on timeout. */
+const gchar *rc_test_node_wait_stderr(RcTestNode *self, const gchar *substring, guint timeout_ms);
+
+void rc_test_node_signal(RcTestNode *self, gint signum);
+/* Waits for the process to exit; returns its exit status (0–255), 128+N when
+ * killed by signal N, or -1 when it is still running after @timeout_ms. */
+gint rc_test_node_wait_exit(RcTestNode *self, guint timeout_ms);
+gboolean rc_test_node_is_running(RcTestNode *self);
+/* SIGTERM, wait up to 10 s (then SIGKILL); returns the exit status as above. */
+gint rc_test_node_stop(RcTestNode *self);
+/* VmRSS of the process in KiB (0 if unknown) */
+guint64 rc_test_node_get_rss_kb(RcTestNode *self);
+/* Stops the node if still running, then frees. */
+void rc_test_node_free(RcTestNode *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcTestNode, rc_test_node_free)
+
+/* ----------------------------------------------------------------- HTTP --- */
+
+typedef struct {
+	guint status; /* 0 when the request itself failed */
+	gchar *body;  /* never NULL */
+	gchar *content_type;
+} RcTestHttpReply;
+
+void rc_test_http_reply_free(RcTestHttpReply *reply);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcTestHttpReply, rc_test_http_reply_free)
+
+/* GET http://127.0.0.1:PORT@path */
+RcTestHttpReply *rc_test_http_get(RcTestNode *node, const gchar *path);
+/* POST with body; @headers is NULL or a NULL-terminated list of "Name", "Value"
+ * pairs. @content_type may be NULL (then "application/json"). */
+RcTestHttpReply *rc_test_http_post(RcTestNode *node,
+				   const gchar *path,
+				   const gchar *content_type,
+				   const gchar *body,
+				   gsize body_len,
+				   const gchar *const *headers);
+/* Parses the reply body as a JSON object; fails the test if it is not one. */
+JsonObject *rc_test_http_reply_json(RcTestHttpReply *reply);
+/* Value of one sample in a Prometheus text exposition ("name" or
+ * "name{labels}" exactly as written); fails the test when absent. */
+gdouble rc_test_metrics_value(const gchar *exposition, const gchar *sample);
+
+/* ------------------------------------------------------------ WebSocket --- */
+
+typedef struct _RcTestWs RcTestWs;
+
+/* Connects to @node's /ws (with "?@query" when not NULL), reads the hello
+ * frame; fails the test on anything else. */
+RcTestWs *rc_test_ws_new(RcTestNode *node, const gchar *query);
+/* Connects to @url with extra request headers (NULL or "Name", "Value", ...,
+ * NULL pairs) and @origin (NULL: no Origin header). Does NOT read the hello.
+ * On refusal returns NULL, sets @http_status (when not NULL) to the HTTP
+ * status of the upgrade response (0 if the connection itself failed) and @error. */
+RcTestWs *rc_test_ws_try_connect(const gchar *url,
+				 const gchar *origin,
+				 const gchar *const *headers,
+				 guint *http_status,
+				 GError **error);
+
+/* the hello frame and its fields (set by rc_test_ws_new, or by the first
+ * rc_test_ws_expect(ws, "hello", ...)) */
+JsonObject *rc_test_ws_get_hello(RcTestWs *self);
+const gchar *rc_test_ws_get_client_id(RcTestWs *self);
+const gchar *rc_test_ws_get_sender(RcTestWs *self);
+SoupWebsocketConnection *rc_test_ws_get_connection(RcTestWs *self);
+
+void rc_test_ws_send_text(RcTestWs *self, const gchar *text);
+void rc_test_ws_send_printf(RcTestWs *self, const gchar *format, ...) G_GNUC_PRINTF(2, 3);
+void rc_test_ws_send_json(RcTestWs *self, JsonNode *node);
+void rc_test_ws_send_binary(RcTestWs *self, gconstpointer data, gsize len);
+
+/* Number of received frames not yet taken. */
+guint rc_test_ws_get_n_queued(RcTestWs *self);
+/* Next frame (transfer full), or NULL if none arrived within @timeout_ms.
+ * Non-JSON frames come back as {"type":"<unparsable>","raw":TEXT} and binary
+ * frames as {"type":"<binary>","size":N}, so the test fails visibly. */
+JsonObject *rc_test_ws_try_next(RcTestWs *self, guint timeout_ms);
+
+/* Asserting helpers; they are macros to report the caller's file:line. */
+JsonObject *rc_test_ws_expect_at(RcTestWs *self,
+				 const gchar *type,
+				 guint timeout_ms,
+				 const gchar *file,
+				 gint line);
+JsonObject *rc_test_ws_take_at(RcTestWs *self,
+			       const gchar *type,
+			       const gchar *ref,
+			       guint timeout_ms,
+			       const gchar *file,
+			       gint line);
+JsonObject *rc_test_ws_expect_error_at(RcTestWs *self,
+				       const gchar *code,
+				       const gchar *ref,
+				       guint timeout_ms,
+				       const gchar *file,
+				       gint line);
+void rc_test_ws_expect_silence_at(RcTestWs *self, guint ms, const gchar *file, gint line);
+gushort rc_test_ws_wait_closed_at(RcTestWs *self, guint timeout_ms, const gchar *file, gint line);
+void rc_test_ws_join_at(RcTestWs *self,
+			const gchar *ns,
+			const gchar *room_code,
+			const gchar *file,
+			gint line);
+gchar *rc_test_ws_send_message_at(RcTestWs *self,
+				  const gchar *ns,
+				  const gchar *room_code,
+				  const gchar *text,
+				  const gchar *file,
+				  gint line);
+void rc_test_ws_ping_at(RcTestWs *self, const gchar *file, gint line);
+
+/* Next frame must be of @type; returns it (transfer full). */
+#define rc_test_ws_expect(ws, type, timeout_ms)                                                    \
+	rc_test_ws_expect_at((ws), (type), (timeout_ms), __FILE__, __LINE__)
+/* First queued-or-arriving frame of @type (and with "ref" == @ref when @ref is
+ * not NULL; @type may be NULL to match any type); other frames stay queued
+ * in order. */
+#define rc_test_ws_take(ws, type, ref, timeout_ms)                                                 \
+	rc_test_ws_take_at((ws), (type), (ref), (timeout_ms), __FILE__, __LINE__)
+/* Next frame must be {"type":"error","code":@code} (and "ref":@ref if not NULL)
+ * with a non-empty "message". */
+#define rc_test_ws_expect_error(ws, code, ref, timeout_ms)                                         \
+	rc_test_ws_expect_error_at((ws), (code), (ref), (timeout_ms), __FILE__, __LINE__)
+/* No frame may arrive within @ms (and none may be queued). */
+#define rc_test_ws_expect_silence(ws, ms) rc_test_ws_expect_silence_at((ws), (ms), __FILE__, __LINE__)
+/* Waits for the connection to close; returns the peer's close code (0 if none). */
+#define rc_test_ws_wait_closed(ws, timeout_ms)                                                     \
+	rc_test_ws_wait_closed_at((ws), (timeout_ms), __FILE__, __LINE__)
+/* Sends join, expects "joined" with the same namespace and roomCode. */
+#define rc_test_ws_join(ws, ns, room) rc_test_ws_join_at((ws), (ns), (room), __FILE__, __LINE__)
+/* Sends a message with a fresh ref, waits for its ack (other frames such as
+ * the echo stay queued) and returns the message id (transfer full). */
+#define rc_test_ws_send_message(ws, ns, room, text)                                                \
+	rc_test_ws_send_message_at((ws), (ns), (room), (text), __FILE__, __LINE__)
+/* ping with a fresh ref, expects the matching pong as the next frame: proves the
+ * connection still works. */
+#define rc_test_ws_ping(ws) rc_test_ws_ping_at((ws), __FILE__, __LINE__)
+
+gboolean rc_test_ws_is_closed(RcTestWs *self);
+/* Closes normally (1000) and waits briefly for the close handshake. */
+void rc_test_ws_close(RcTestWs *self);
+void rc_test_ws_free(RcTestWs *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcTestWs, rc_test_ws_free)
+
+/* ------------------------------------------------- raw WebSocket client --- */
+
+/* A hand-rolled client on a plain GSocket, for what libsoup will not do: send
+ * invalid UTF-8 in a text frame, or stop reading from the socket entirely
+ * (slow consumer). All calls are blocking with the given timeouts. */
+typedef struct _RcTestRawWs RcTestRawWs;
+
+/* Connects and performs the upgrade; @rcvbuf > 0 sets SO_RCVBUF before
+ * connecting (a small receive buffer makes a non-reading client hit the
+ * server's queue limit quickly). Fails the test unless the answer is 101. */
+RcTestRawWs *rc_test_raw_ws_new(RcTestNode *node, const gchar *query, gint rcvbuf);
+/* Sends one masked frame with @opcode (0x1 text, 0x2 binary, 0x8 close...). */
+void rc_test_raw_ws_send_frame(RcTestRawWs *self, guint8 opcode, gconstpointer data, gsize len);
+/* Reads the next complete frame; returns FALSE on EOF, error or timeout
+ * (@closed_by_peer set TRUE on EOF/ECONNRESET). The payload is returned in
+ * @payload (transfer full). */
+gboolean rc_test_raw_ws_read_frame(RcTestRawWs *self,
+				   guint timeout_ms,
+				   guint8 *opcode,
+				   GBytes **payload,
+				   gboolean *closed_by_peer);
+/* Reads frames until a text frame arrives, returns it parsed (or NULL). */
+JsonObject *rc_test_raw_ws_read_json(RcTestRawWs *self, guint timeout_ms);
+GSocket *rc_test_raw_ws_get_socket(RcTestRawWs *self);
+void rc_test_raw_ws_free(RcTestRawWs *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcTestRawWs, rc_test_raw_ws_free)
+
+/* ---------------------------------------------------------------- JSON --- */
+
+/* Parses @text as a JSON object, NULL if it is not one. */
+JsonObject *rc_test_json_parse_object(const gchar *text);
+/* compact serialisation, for messages */
+gchar *rc_test_json_to_string(JsonObject *object);
+/* the string member @name or NULL (no criticals when absent / not a string) */
+const gchar *rc_test_json_get_string(JsonObject *object, const gchar *name);
+
+G_END_DECLS
