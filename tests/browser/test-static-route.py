@@ -63,6 +63,7 @@ class Daemon:
         raise RuntimeError(f'roomcastd did not report its port: {buf!r}')
 
     def stop(self):
+        """Stops the daemon; returns its exit status (0 is a clean shutdown)."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -72,6 +73,7 @@ class Daemon:
                 self.proc.wait()
         self.proc.stdout.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
+        return self.proc.returncode
 
     def request(self, method, target, headers=None):
         """Sends one raw request; returns (status, {lowercase header: value}, body)."""
@@ -106,7 +108,9 @@ class StaticRoute(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.daemon.stop()
+        status = cls.daemon.stop()
+        if status != 0:
+            raise AssertionError(f'roomcastd exited with {status} on SIGTERM')
 
     def get(self, target, headers=None, method='GET'):
         return self.daemon.request(method, target, headers)
@@ -231,9 +235,11 @@ class WebRootOverride(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.daemon.stop()
+        status = cls.daemon.stop()
         shutil.rmtree(cls.www, ignore_errors=True)
         os.unlink(cls.outside.name)
+        if status != 0:
+            raise AssertionError(f'roomcastd exited with {status} on SIGTERM')
 
     def test_serves_the_override(self):
         status, hdrs, body = self.daemon.request('GET', '/')

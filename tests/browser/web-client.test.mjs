@@ -10,7 +10,8 @@
 //   ROOMCAST_SOURCE_ROOT  source root
 //   ROOMCAST_SCREENSHOT   where to save the screenshot (optional)
 //   ROOMCAST_BROWSER_TESTS_REQUIRED=1  fail instead of skipping when Chromium or
-//                         node_modules are missing (meson -Dbrowser_tests=enabled)
+//                         node_modules are missing, and when the filter-profanity or
+//                         auth-token plugin is not built (meson -Dbrowser_tests=enabled)
 //   ROOMCAST_CHROMIUM     browser binary (default /usr/bin/chromium)
 //
 // Exit status: 0 pass, 1 fail, 77 skipped.
@@ -143,20 +144,26 @@ function startProcess(name, cmd, args, re, timeoutMs = STEP_TIMEOUT_MS) {
   });
 }
 
+// Resolves with the exit code (or signal name) after SIGTERM.
 function stopProcess(child) {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) {
-      resolve();
+      resolve(child.exitCode ?? child.signalCode);
       return;
     }
     const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
-    child.once('exit', () => {
+    child.once('exit', (code, signal) => {
       clearTimeout(timer);
       children.delete(child);
-      resolve();
+      resolve(code ?? signal);
     });
     child.kill('SIGTERM');
   });
+}
+
+async function stopNode(node) {
+  const status = await stopProcess(node.child);
+  assert(status === 0, `${node.name} exits with 0 on SIGTERM, not ${status}`);
 }
 
 async function startRedis() {
@@ -255,11 +262,14 @@ async function waitError(page, code) {
 
 // ---- the test ------------------------------------------------------------------------------
 
+// BUILD/plugins/NAME/ when that plugin is built; when the browser tests are required (CI), a
+// missing plugin is an error rather than a quietly smaller test.
 function findPlugin(name) {
   const dir = path.join(BUILD_ROOT, 'plugins', name);
   try {
     if (fs.readdirSync(dir).some((f) => f.endsWith('.so'))) return dir;
   } catch { /* not built */ }
+  if (REQUIRED) throw new Error(`plugin ${name} is not built in ${dir}`);
   return null;
 }
 
@@ -375,8 +385,8 @@ async function main() {
   });
 
   await step('save a screenshot', async () => {
-    await sendText(pageA, 'lobby', 'Screenshots are taken by the browser test 📸');
-    await waitMessage(pageA, 'Screenshots are taken by the browser test 📸');
+    await sendText(pageA, 'lobby', 'Grüße from node A to node B');
+    await waitMessage(pageA, 'Grüße from node A to node B');
     if (SCREENSHOT) {
       await pageA.screenshot({ path: SCREENSHOT });
       assert(fs.statSync(SCREENSHOT).size > 1000, 'the screenshot was written');
@@ -386,7 +396,7 @@ async function main() {
 
   await step('a page whose node restarts on the same port reconnects and chats again', async () => {
     const port = nodeA.port;
-    await stopProcess(nodeA.child);
+    await stopNode(nodeA);
     await statusIsNot(pageA, 'connected');
     nodeA = await startNode('node-a', { redisPort: redis.port, port });
     assert(nodeA.port === port, 'node A came back on its port');
@@ -410,6 +420,60 @@ async function main() {
     assert(leaked === 0, 'no message from a room that was left');
   });
 
+  // With auth-token, the token decides the name and which rooms may be joined.
+  const authDir = findPlugin('auth-token');
+  let nodeC = null;
+  await step('a token from the page address is passed on /ws and used', async () => {
+    const pageC = await context.newPage();
+    watch(pageC);
+    if (!authDir) {
+      console.log('# auth-token is not built: only the token in the /ws URL is checked');
+      const opened = pageC.waitForEvent('websocket', T);
+      await pageC.goto(`${nodeB.origin}/?token=s3cret%2Bx&sender=carol`);
+      const ws = await opened;
+      const q = new URL(ws.url()).searchParams;
+      assert(q.get('token') === 's3cret+x' && q.get('sender') === 'carol', `WebSocket URL ${ws.url()}`);
+      await statusIs(pageC, 'connected');
+      await pageC.close();
+      return;
+    }
+    const tokens = path.join(work, 'tokens');
+    fs.writeFileSync(tokens, '# token sender rooms\nt0ken-carol carol team-*\n');
+    nodeC = await startNode('node-c', {
+      redisPort: redis.port, pluginDir: authDir,
+      config: `[plugins]\nenabled=auth-token\n[plugin:auth-token]\ntokens=${tokens}\n`,
+    });
+    await pageC.goto(`${nodeC.origin}/?token=t0ken-carol`);
+    await statusIs(pageC, 'connected');
+    await pageC.waitForFunction(() => document.getElementById('whoami').textContent.includes('carol'), null, T);
+    assert(await pageC.inputValue('#token') === 't0ken-carol', 'the token field shows the token');
+
+    await pageC.fill('#room', 'lobby');
+    await pageC.press('#room', 'Enter');
+    const forbidden = await waitError(pageC, 'forbidden');
+    assert(/not allowed/i.test(forbidden), `forbidden is explained: ${forbidden}`);
+    await pageC.waitForSelector('#rooms li[data-room="lobby"]', { state: 'detached', ...T });
+
+    await pageA.fill('#room', 'team-blue');
+    await pageA.press('#room', 'Enter');
+    await pageA.waitForSelector('#rooms li[data-room="team-blue"].joined', T);
+    await pageC.fill('#room', 'team-blue');
+    await pageC.press('#room', 'Enter');
+    await pageC.waitForSelector('#rooms li[data-room="team-blue"].joined', T);
+    await sendText(pageC, 'team-blue', 'carol reporting');
+    const m = await waitMessage(pageA, 'carol reporting');
+    assert(m.sender === 'carol', `the token's sender is used: ${m.sender}`);
+
+    // A wrong token never connects, and the page says why.
+    const pageD = await context.newPage();
+    watch(pageD);
+    await pageD.goto(`${nodeC.origin}/?token=wrong`);
+    await pageD.waitForFunction(() => /token/.test(document.getElementById('conn-detail').textContent), null, T);
+    assert(await pageD.textContent('#status') !== 'connected', 'not connected with a wrong token');
+    await pageD.close();
+    await pageC.close();
+  });
+
   await step('usable on a phone-sized screen', async () => {
     await pageA.setViewportSize({ width: 360, height: 740 });
     const overflow = await pageA.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -425,6 +489,7 @@ async function main() {
 
   await step('no request leaves the node', async () => {
     const allowed = new Set([nodeA.origin, nodeB.origin]);
+    if (nodeC) allowed.add(nodeC.origin);
     assert(requests.some((u) => u.endsWith('/app.js')), 'requests were recorded');
     for (const u of requests) {
       const url = new URL(u);
@@ -444,8 +509,7 @@ async function main() {
 
   await context.close();
   context = null;
-  await stopProcess(nodeA.child);
-  await stopProcess(nodeB.child);
+  for (const node of [nodeA, nodeB, nodeC]) if (node) await stopNode(node);
   await stopProcess(redis.child);
 }
 
