@@ -11,6 +11,75 @@
 #include "rc-daemon.h"
 #include "rc-plugin-test-util.h"
 
+typedef struct {
+	gchar *domain;
+	gchar *pattern;
+} RcExpectedWarning;
+
+static GQueue expected_warnings = G_QUEUE_INIT;
+
+static const gchar *
+rc_test_log_field(const GLogField *fields, gsize n_fields, const gchar *key)
+{
+	for (gsize i = 0; i < n_fields; i++) {
+		if (g_strcmp0(fields[i].key, key) == 0)
+			return fields[i].length < 0 ? fields[i].value : NULL;
+	}
+	return NULL;
+}
+
+static GLogWriterOutput
+rc_test_log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
+{
+	RcExpectedWarning *expected = g_queue_peek_head(&expected_warnings);
+
+	if (expected != NULL && (level & G_LOG_LEVEL_WARNING) != 0) {
+		const gchar *domain = rc_test_log_field(fields, n_fields, "GLIB_DOMAIN");
+		const gchar *message = rc_test_log_field(fields, n_fields, "MESSAGE");
+
+		if (g_strcmp0(domain, expected->domain) == 0 && message != NULL &&
+		    g_pattern_match_simple(expected->pattern, message)) {
+			g_queue_pop_head(&expected_warnings);
+			g_free(expected->domain);
+			g_free(expected->pattern);
+			g_free(expected);
+			return G_LOG_WRITER_HANDLED;
+		}
+		g_test_message("expected %s warning “%s”, got %s “%s”",
+			       expected->domain,
+			       expected->pattern,
+			       domain,
+			       message);
+	}
+	return g_log_writer_default(level, fields, n_fields, data);
+}
+
+void
+rc_test_init(int *argc, char ***argv)
+{
+	g_log_set_writer_func(rc_test_log_writer, NULL, NULL);
+	g_test_init(argc, argv, NULL);
+}
+
+void
+rc_test_expect_warning(const gchar *domain, const gchar *pattern)
+{
+	RcExpectedWarning *expected = g_new0(RcExpectedWarning, 1);
+
+	expected->domain = g_strdup(domain);
+	expected->pattern = g_strdup(pattern);
+	g_queue_push_tail(&expected_warnings, expected);
+}
+
+void
+rc_test_assert_expected_warnings(void)
+{
+	RcExpectedWarning *expected = g_queue_peek_head(&expected_warnings);
+
+	if (expected != NULL)
+		g_error("did not see the expected %s warning “%s”", expected->domain, expected->pattern);
+}
+
 RcTestDir *
 rc_test_dir_new(void)
 {

@@ -8,6 +8,13 @@
 
 G_BEGIN_DECLS
 
+/* The project logs with G_LOG_USE_STRUCTURED, which g_test_expect_message() does not
+ * see; these do. Call rc_test_init() instead of g_test_init(). An unexpected warning
+ * still aborts the test. */
+void rc_test_init(int *argc, char ***argv);
+void rc_test_expect_warning(const gchar *domain, const gchar *pattern);
+void rc_test_assert_expected_warnings(void);
+
 /* A temporary folder that is removed with everything in it when freed. */
 typedef struct {
 	gchar *path;

@@ -489,7 +489,7 @@ test_startup_errors(void)
 int
 main(int argc, char **argv)
 {
-	g_test_init(&argc, &argv, NULL);
+	rc_test_init(&argc, &argv);
 	g_test_add_func("/auth-jwt/valid", test_valid);
 	g_test_add_func("/auth-jwt/missing", test_missing);
 	g_test_add_func("/auth-jwt/expiry", test_expiry);

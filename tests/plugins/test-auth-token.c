@@ -202,12 +202,12 @@ test_malformed_lines(Fixture *f, gconstpointer data)
 					      f->tokens);
 
 	/* each bad line is named by file:line and skipped; the good ones still work */
-	g_test_expect_message("RcPluginAuthToken", G_LOG_LEVEL_WARNING, p2);
-	g_test_expect_message("RcPluginAuthToken", G_LOG_LEVEL_WARNING, p3);
-	g_test_expect_message("RcPluginAuthToken", G_LOG_LEVEL_WARNING, p4);
-	g_test_expect_message("RcPluginAuthToken", G_LOG_LEVEL_WARNING, p5);
+	rc_test_expect_warning("RcPluginAuthToken", p2);
+	rc_test_expect_warning("RcPluginAuthToken", p3);
+	rc_test_expect_warning("RcPluginAuthToken", p4);
+	rc_test_expect_warning("RcPluginAuthToken", p5);
 	f->host = load(f, &error);
-	g_test_assert_expected_messages();
+	rc_test_assert_expected_warnings();
 	g_assert_no_error(error);
 
 	assert_accepted(f, "good-1", "alice", NULL);
@@ -223,9 +223,9 @@ test_empty_file(Fixture *f, gconstpointer data)
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *pattern = g_strdup_printf("%s: no usable token*", f->tokens);
 
-	g_test_expect_message("RcPluginAuthToken", G_LOG_LEVEL_WARNING, pattern);
+	rc_test_expect_warning("RcPluginAuthToken", pattern);
 	f->host = load(f, &error);
-	g_test_assert_expected_messages();
+	rc_test_assert_expected_warnings();
 	g_assert_no_error(error);
 	assert_refused(f, "anything", "unknown token");
 }
@@ -273,7 +273,7 @@ test_reload_rereads(Fixture *f, gconstpointer data)
 int
 main(int argc, char **argv)
 {
-	g_test_init(&argc, &argv, NULL);
+	rc_test_init(&argc, &argv);
 	g_test_add("/auth-token/accepted", Fixture, NULL, fixture_set_up, test_accepted, fixture_tear_down);
 	g_test_add("/auth-token/bearer-header",
 		   Fixture,

@@ -197,11 +197,9 @@ test_auth_results(void)
 	g_clear_error(&error);
 
 	/* a buggy plugin that accepts without a sender never opens the door */
-	g_test_expect_message("RcPluginHost",
-			      G_LOG_LEVEL_WARNING,
-			      "plugin test-gate accepted a client without a valid sender*");
+	rc_test_expect_warning("RcPluginHost", "plugin test-gate accepted a client without a valid sender*");
 	g_assert_false(authenticate(host, "no-sender", &sender, &globs, &error));
-	g_test_assert_expected_messages();
+	rc_test_assert_expected_warnings();
 	g_assert_error(error, RC_ERROR, RC_ERROR_UNAUTHORIZED);
 	g_assert_null(sender);
 }
@@ -329,7 +327,7 @@ test_reload(void)
 int
 main(int argc, char **argv)
 {
-	g_test_init(&argc, &argv, NULL);
+	rc_test_init(&argc, &argv);
 	g_test_add_func("/plugin-host/load/missing", test_load_missing);
 	g_test_add_func("/plugin-host/load/wrong-abi", test_load_wrong_abi);
 	g_test_add_func("/plugin-host/load/no-entry-symbol", test_load_no_entry);
