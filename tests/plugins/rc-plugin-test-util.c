@@ -19,7 +19,7 @@ typedef struct {
 static GQueue expected_warnings = G_QUEUE_INIT;
 
 static const gchar *
-rc_test_log_field(const GLogField *fields, gsize n_fields, const gchar *key)
+rc_ptest_log_field(const GLogField *fields, gsize n_fields, const gchar *key)
 {
 	for (gsize i = 0; i < n_fields; i++) {
 		if (g_strcmp0(fields[i].key, key) == 0)
@@ -29,13 +29,13 @@ rc_test_log_field(const GLogField *fields, gsize n_fields, const gchar *key)
 }
 
 static GLogWriterOutput
-rc_test_log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
+rc_ptest_log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
 {
 	RcExpectedWarning *expected = g_queue_peek_head(&expected_warnings);
 
 	if (expected != NULL && (level & G_LOG_LEVEL_WARNING) != 0) {
-		const gchar *domain = rc_test_log_field(fields, n_fields, "GLIB_DOMAIN");
-		const gchar *message = rc_test_log_field(fields, n_fields, "MESSAGE");
+		const gchar *domain = rc_ptest_log_field(fields, n_fields, "GLIB_DOMAIN");
+		const gchar *message = rc_ptest_log_field(fields, n_fields, "MESSAGE");
 
 		if (g_strcmp0(domain, expected->domain) == 0 && message != NULL &&
 		    g_pattern_match_simple(expected->pattern, message)) {
@@ -55,14 +55,14 @@ rc_test_log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields
 }
 
 void
-rc_test_init(int *argc, char ***argv)
+rc_ptest_init(int *argc, char ***argv)
 {
-	g_log_set_writer_func(rc_test_log_writer, NULL, NULL);
+	g_log_set_writer_func(rc_ptest_log_writer, NULL, NULL);
 	g_test_init(argc, argv, NULL);
 }
 
 void
-rc_test_expect_warning(const gchar *domain, const gchar *pattern)
+rc_ptest_expect_warning(const gchar *domain, const gchar *pattern)
 {
 	RcExpectedWarning *expected = g_new0(RcExpectedWarning, 1);
 
@@ -72,7 +72,7 @@ rc_test_expect_warning(const gchar *domain, const gchar *pattern)
 }
 
 void
-rc_test_assert_expected_warnings(void)
+rc_ptest_assert_expected_warnings(void)
 {
 	RcExpectedWarning *expected = g_queue_peek_head(&expected_warnings);
 
@@ -80,11 +80,11 @@ rc_test_assert_expected_warnings(void)
 		g_error("did not see the expected %s warning “%s”", expected->domain, expected->pattern);
 }
 
-RcTestDir *
-rc_test_dir_new(void)
+RcPtestDir *
+rc_ptest_dir_new(void)
 {
 	g_autoptr(GError) error = NULL;
-	RcTestDir *dir = g_new0(RcTestDir, 1);
+	RcPtestDir *dir = g_new0(RcPtestDir, 1);
 
 	dir->path = g_dir_make_tmp("roomcast-plugin-test-XXXXXX", &error);
 	g_assert_no_error(error);
@@ -92,7 +92,7 @@ rc_test_dir_new(void)
 }
 
 void
-rc_test_dir_free(RcTestDir *dir)
+rc_ptest_dir_free(RcPtestDir *dir)
 {
 	g_autoptr(GDir) d = g_dir_open(dir->path, 0, NULL);
 	const gchar *name;
@@ -107,7 +107,7 @@ rc_test_dir_free(RcTestDir *dir)
 }
 
 gchar *
-rc_test_dir_write(RcTestDir *dir, const gchar *name, const gchar *contents)
+rc_ptest_dir_write(RcPtestDir *dir, const gchar *name, const gchar *contents)
 {
 	g_autoptr(GError) error = NULL;
 	gchar *path = g_build_filename(dir->path, name, NULL);
@@ -118,7 +118,7 @@ rc_test_dir_write(RcTestDir *dir, const gchar *name, const gchar *contents)
 }
 
 const gchar *
-rc_test_plugin_dir(void)
+rc_ptest_plugin_dir(void)
 {
 	const gchar *dir = g_getenv("RC_TEST_PLUGIN_DIR");
 
@@ -126,7 +126,7 @@ rc_test_plugin_dir(void)
 }
 
 const gchar *
-rc_test_extra_plugin_dir(void)
+rc_ptest_extra_plugin_dir(void)
 {
 	const gchar *dir = g_getenv("RC_TEST_EXTRA_PLUGIN_DIR");
 
@@ -135,7 +135,7 @@ rc_test_extra_plugin_dir(void)
 }
 
 RcPluginHost *
-rc_test_host_new(const gchar *dir, const gchar *names, const gchar *config, GError **error)
+rc_ptest_host_new(const gchar *dir, const gchar *names, const gchar *config, GError **error)
 {
 	g_autoptr(RcPluginHost) host = rc_plugin_host_new();
 	g_autoptr(GKeyFile) keyfile = g_key_file_new();
@@ -150,7 +150,7 @@ rc_test_host_new(const gchar *dir, const gchar *names, const gchar *config, GErr
 }
 
 RcAuthRequest *
-rc_test_request_new(const gchar *token)
+rc_ptest_request_new(const gchar *token)
 {
 	RcAuthRequest *request = rc_auth_request_new("127.0.0.1:40000");
 
@@ -161,7 +161,7 @@ rc_test_request_new(const gchar *token)
 }
 
 gboolean
-rc_test_filter(RcPluginHost *host,
+rc_ptest_filter(RcPluginHost *host,
 	       const gchar *connection_id,
 	       const gchar *text,
 	       gchar **out,

@@ -9,39 +9,39 @@
 G_BEGIN_DECLS
 
 /* The project logs with G_LOG_USE_STRUCTURED, which g_test_expect_message() does not
- * see; these do. Call rc_test_init() instead of g_test_init(). An unexpected warning
+ * see; these do. Call rc_ptest_init() instead of g_test_init(). An unexpected warning
  * still aborts the test. */
-void rc_test_init(int *argc, char ***argv);
-void rc_test_expect_warning(const gchar *domain, const gchar *pattern);
-void rc_test_assert_expected_warnings(void);
+void rc_ptest_init(int *argc, char ***argv);
+void rc_ptest_expect_warning(const gchar *domain, const gchar *pattern);
+void rc_ptest_assert_expected_warnings(void);
 
 /* A temporary folder that is removed with everything in it when freed. */
 typedef struct {
 	gchar *path;
-} RcTestDir;
+} RcPtestDir;
 
-RcTestDir *rc_test_dir_new(void);
-void rc_test_dir_free(RcTestDir *dir);
+RcPtestDir *rc_ptest_dir_new(void);
+void rc_ptest_dir_free(RcPtestDir *dir);
 /* writes @contents to DIR/@name and returns the full path (transfer full) */
-gchar *rc_test_dir_write(RcTestDir *dir, const gchar *name, const gchar *contents);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcTestDir, rc_test_dir_free)
+gchar *rc_ptest_dir_write(RcPtestDir *dir, const gchar *name, const gchar *contents);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcPtestDir, rc_ptest_dir_free)
 
 /* the folders the shipped and the test-only plugins are built into */
-const gchar *rc_test_plugin_dir(void);
-const gchar *rc_test_extra_plugin_dir(void);
+const gchar *rc_ptest_plugin_dir(void);
+const gchar *rc_ptest_extra_plugin_dir(void);
 
 /* Loads the ;-separated @names from @dir with @config (a GKeyFile text); NULL with
  * @error set when loading fails. */
-RcPluginHost *rc_test_host_new(const gchar *dir,
+RcPluginHost *rc_ptest_host_new(const gchar *dir,
 			       const gchar *names,
 			       const gchar *config,
 			       GError **error);
 
 /* An upgrade request; @token goes into ?token= unless NULL */
-RcAuthRequest *rc_test_request_new(const gchar *token);
+RcAuthRequest *rc_ptest_request_new(const gchar *token);
 
 /* rc_plugin_host_filter() on a WebSocket message of @connection_id (HTTP when NULL) */
-gboolean rc_test_filter(RcPluginHost *host,
+gboolean rc_ptest_filter(RcPluginHost *host,
 			const gchar *connection_id,
 			const gchar *text,
 			gchar **out,

@@ -81,7 +81,7 @@ host_new(const gchar *extra_config)
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *config =
 	    g_strdup_printf("[plugin:auth-jwt]\nsecret=" SECRET "\n%s", extra_config);
-	RcPluginHost *host = rc_test_host_new(rc_test_plugin_dir(), "auth-jwt", config, &error);
+	RcPluginHost *host = rc_ptest_host_new(rc_ptest_plugin_dir(), "auth-jwt", config, &error);
 
 	g_assert_no_error(error);
 	return host;
@@ -90,7 +90,7 @@ host_new(const gchar *extra_config)
 static gboolean
 auth(RcPluginHost *host, const gchar *token, gchar **sender, GStrv *globs, GError **error)
 {
-	g_autoptr(RcAuthRequest) request = rc_test_request_new(token);
+	g_autoptr(RcAuthRequest) request = rc_ptest_request_new(token);
 
 	return rc_plugin_host_authenticate_request(host, request, sender, globs, error);
 }
@@ -131,7 +131,7 @@ test_valid(void)
 	g_autofree gchar *token = make_jwt(HS256, payload, SECRET);
 	g_autofree gchar *no_typ = make_jwt("{\"alg\":\"HS256\"}", payload, SECRET);
 	g_autofree gchar *bearer = NULL;
-	g_autoptr(RcAuthRequest) request = rc_test_request_new(NULL);
+	g_autoptr(RcAuthRequest) request = rc_ptest_request_new(NULL);
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *sender = NULL;
 	g_auto(GStrv) globs = NULL;
@@ -478,7 +478,7 @@ test_startup_errors(void)
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autoptr(GError) error = NULL;
 		g_autoptr(RcPluginHost) host =
-		    rc_test_host_new(rc_test_plugin_dir(), "auth-jwt", cases[i].config, &error);
+		    rc_ptest_host_new(rc_ptest_plugin_dir(), "auth-jwt", cases[i].config, &error);
 
 		g_assert_null(host);
 		g_assert_error(error, RC_ERROR, RC_ERROR_FAILED);
@@ -489,7 +489,7 @@ test_startup_errors(void)
 int
 main(int argc, char **argv)
 {
-	rc_test_init(&argc, &argv);
+	rc_ptest_init(&argc, &argv);
 	g_test_add_func("/auth-jwt/valid", test_valid);
 	g_test_add_func("/auth-jwt/missing", test_missing);
 	g_test_add_func("/auth-jwt/expiry", test_expiry);

@@ -15,7 +15,7 @@
 #include "rc-plugin-test-util.h"
 
 typedef struct {
-	RcTestDir *dir;
+	RcPtestDir *dir;
 	gchar *tokens;
 	RcPluginHost *host;
 } Fixture;
@@ -32,7 +32,7 @@ load(Fixture *f, GError **error)
 {
 	g_autofree gchar *config = g_strdup_printf("[plugin:auth-token]\ntokens=%s\n", f->tokens);
 
-	return rc_test_host_new(rc_test_plugin_dir(), "auth-token", config, error);
+	return rc_ptest_host_new(rc_ptest_plugin_dir(), "auth-token", config, error);
 }
 
 static void
@@ -40,8 +40,8 @@ fixture_set_up(Fixture *f, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
 
-	f->dir = rc_test_dir_new();
-	f->tokens = rc_test_dir_write(f->dir, "tokens.txt", data != NULL ? data : good_file);
+	f->dir = rc_ptest_dir_new();
+	f->tokens = rc_ptest_dir_write(f->dir, "tokens.txt", data != NULL ? data : good_file);
 	if (data != NULL)
 		return; /* the test loads it, expecting warnings */
 	f->host = load(f, &error);
@@ -53,7 +53,7 @@ fixture_tear_down(Fixture *f, gconstpointer data)
 {
 	g_clear_object(&f->host);
 	g_free(f->tokens);
-	rc_test_dir_free(f->dir);
+	rc_ptest_dir_free(f->dir);
 }
 
 static gboolean
@@ -65,7 +65,7 @@ auth_request(Fixture *f, RcAuthRequest *request, gchar **sender, GStrv *globs, G
 static gboolean
 auth(Fixture *f, const gchar *token, gchar **sender, GStrv *globs, GError **error)
 {
-	g_autoptr(RcAuthRequest) request = rc_test_request_new(token);
+	g_autoptr(RcAuthRequest) request = rc_ptest_request_new(token);
 
 	return auth_request(f, request, sender, globs, error);
 }
@@ -112,8 +112,8 @@ test_accepted(Fixture *f, gconstpointer data)
 static void
 test_bearer_header(Fixture *f, gconstpointer data)
 {
-	g_autoptr(RcAuthRequest) request = rc_test_request_new(NULL);
-	g_autoptr(RcAuthRequest) lower = rc_test_request_new("t-nobody");
+	g_autoptr(RcAuthRequest) request = rc_ptest_request_new(NULL);
+	g_autoptr(RcAuthRequest) lower = rc_ptest_request_new("t-nobody");
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *sender = NULL;
 	g_auto(GStrv) globs = NULL;
@@ -133,7 +133,7 @@ test_bearer_header(Fixture *f, gconstpointer data)
 static void
 test_refused(Fixture *f, gconstpointer data)
 {
-	g_autoptr(RcAuthRequest) basic = rc_test_request_new(NULL);
+	g_autoptr(RcAuthRequest) basic = rc_ptest_request_new(NULL);
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *sender = NULL;
 	g_auto(GStrv) globs = NULL;
@@ -202,12 +202,12 @@ test_malformed_lines(Fixture *f, gconstpointer data)
 					      f->tokens);
 
 	/* each bad line is named by file:line and skipped; the good ones still work */
-	rc_test_expect_warning("RcPluginAuthToken", p2);
-	rc_test_expect_warning("RcPluginAuthToken", p3);
-	rc_test_expect_warning("RcPluginAuthToken", p4);
-	rc_test_expect_warning("RcPluginAuthToken", p5);
+	rc_ptest_expect_warning("RcPluginAuthToken", p2);
+	rc_ptest_expect_warning("RcPluginAuthToken", p3);
+	rc_ptest_expect_warning("RcPluginAuthToken", p4);
+	rc_ptest_expect_warning("RcPluginAuthToken", p5);
 	f->host = load(f, &error);
-	rc_test_assert_expected_warnings();
+	rc_ptest_assert_expected_warnings();
 	g_assert_no_error(error);
 
 	assert_accepted(f, "good-1", "alice", NULL);
@@ -223,9 +223,9 @@ test_empty_file(Fixture *f, gconstpointer data)
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *pattern = g_strdup_printf("%s: no usable token*", f->tokens);
 
-	rc_test_expect_warning("RcPluginAuthToken", pattern);
+	rc_ptest_expect_warning("RcPluginAuthToken", pattern);
 	f->host = load(f, &error);
-	rc_test_assert_expected_warnings();
+	rc_ptest_assert_expected_warnings();
 	g_assert_no_error(error);
 	assert_refused(f, "anything", "unknown token");
 }
@@ -236,7 +236,7 @@ test_startup_errors(void)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(RcPluginHost) host = NULL;
 
-	host = rc_test_host_new(rc_test_plugin_dir(), "auth-token", "", &error);
+	host = rc_ptest_host_new(rc_ptest_plugin_dir(), "auth-token", "", &error);
 	g_assert_null(host);
 	g_assert_error(error, RC_ERROR, RC_ERROR_FAILED);
 	g_assert_cmpstr(error->message,
@@ -245,7 +245,7 @@ test_startup_errors(void)
 			"path of the token file");
 	g_clear_error(&error);
 
-	host = rc_test_host_new(rc_test_plugin_dir(),
+	host = rc_ptest_host_new(rc_ptest_plugin_dir(),
 				"auth-token",
 				"[plugin:auth-token]\ntokens=/nonexistent/roomcast-tokens\n",
 				&error);
@@ -261,7 +261,7 @@ test_reload_rereads(Fixture *f, gconstpointer data)
 {
 	g_autoptr(GKeyFile) keyfile = g_key_file_new();
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *path = rc_test_dir_write(f->dir, "tokens.txt", "t-new newbie\n");
+	g_autofree gchar *path = rc_ptest_dir_write(f->dir, "tokens.txt", "t-new newbie\n");
 
 	g_key_file_set_string(keyfile, "plugin:auth-token", "tokens", path);
 	g_assert_true(rc_plugin_host_reload(f->host, keyfile, &error));
@@ -273,7 +273,7 @@ test_reload_rereads(Fixture *f, gconstpointer data)
 int
 main(int argc, char **argv)
 {
-	rc_test_init(&argc, &argv);
+	rc_ptest_init(&argc, &argv);
 	g_test_add("/auth-token/accepted", Fixture, NULL, fixture_set_up, test_accepted, fixture_tear_down);
 	g_test_add("/auth-token/bearer-header",
 		   Fixture,

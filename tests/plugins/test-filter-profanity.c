@@ -21,16 +21,16 @@ static const gchar *word_list = "# words\n"
 				"мат\n";
 
 static RcPluginHost *
-host_new(RcTestDir *dir, const gchar *action)
+host_new(RcPtestDir *dir, const gchar *action)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *words = rc_test_dir_write(dir, "words.txt", word_list);
+	g_autofree gchar *words = rc_ptest_dir_write(dir, "words.txt", word_list);
 	g_autofree gchar *config = g_strdup_printf("[plugin:filter-profanity]\nwords=%s\n%s%s\n",
 						   words,
 						   action != NULL ? "action=" : "",
 						   action != NULL ? action : "");
 	RcPluginHost *host =
-	    rc_test_host_new(rc_test_plugin_dir(), "filter-profanity", config, &error);
+	    rc_ptest_host_new(rc_ptest_plugin_dir(), "filter-profanity", config, &error);
 
 	g_assert_no_error(error);
 	return host;
@@ -42,7 +42,7 @@ assert_masked(RcPluginHost *host, const gchar *text, const gchar *expected)
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *out = NULL;
 
-	g_assert_true(rc_test_filter(host, "c1", text, &out, &error));
+	g_assert_true(rc_ptest_filter(host, "c1", text, &out, &error));
 	g_assert_no_error(error);
 	g_assert_cmpstr(out, ==, expected);
 	g_assert_true(g_utf8_validate(out, -1, NULL));
@@ -51,7 +51,7 @@ assert_masked(RcPluginHost *host, const gchar *text, const gchar *expected)
 static void
 test_mask(void)
 {
-	g_autoptr(RcTestDir) dir = rc_test_dir_new();
+	g_autoptr(RcPtestDir) dir = rc_ptest_dir_new();
 	g_autoptr(RcPluginHost) host = host_new(dir, NULL); /* mask is the default */
 
 	assert_masked(host, "oh darn it", "oh **** it");
@@ -67,7 +67,7 @@ test_mask(void)
 static void
 test_mask_utf8(void)
 {
-	g_autoptr(RcTestDir) dir = rc_test_dir_new();
+	g_autoptr(RcPtestDir) dir = rc_ptest_dir_new();
 	g_autoptr(RcPluginHost) host = host_new(dir, "mask");
 
 	/* one '*' per character, not per byte */
@@ -86,19 +86,19 @@ test_mask_utf8(void)
 static void
 test_reject(void)
 {
-	g_autoptr(RcTestDir) dir = rc_test_dir_new();
+	g_autoptr(RcPtestDir) dir = rc_ptest_dir_new();
 	g_autoptr(RcPluginHost) host = host_new(dir, "reject");
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *out = NULL;
 
-	g_assert_false(rc_test_filter(host, "c1", "well DARN", &out, &error));
+	g_assert_false(rc_ptest_filter(host, "c1", "well DARN", &out, &error));
 	g_assert_error(error, RC_ERROR, RC_ERROR_REJECTED);
 	g_assert_cmpstr(error->message, ==, "the message contains a word that is not allowed");
 	g_assert_null(out);
 	g_clear_error(&error);
 
 	/* HTTP and D-Bus messages go through filters too */
-	g_assert_false(rc_test_filter(host, NULL, "мат", &out, &error));
+	g_assert_false(rc_ptest_filter(host, NULL, "мат", &out, &error));
 	g_assert_error(error, RC_ERROR, RC_ERROR_REJECTED);
 	g_clear_error(&error);
 
@@ -109,11 +109,11 @@ test_reject(void)
 static void
 test_bad_settings(void)
 {
-	g_autoptr(RcTestDir) dir = rc_test_dir_new();
-	g_autofree gchar *words = rc_test_dir_write(dir, "words.txt", "darn\n");
+	g_autoptr(RcPtestDir) dir = rc_ptest_dir_new();
+	g_autofree gchar *words = rc_ptest_dir_write(dir, "words.txt", "darn\n");
 	g_autofree gchar *bad_action =
 	    g_strdup_printf("[plugin:filter-profanity]\nwords=%s\naction=scream\n", words);
-	g_autofree gchar *latin1 = rc_test_dir_write(dir, "latin1.txt", "stra\xdf" "e\n");
+	g_autofree gchar *latin1 = rc_ptest_dir_write(dir, "latin1.txt", "stra\xdf" "e\n");
 	g_autofree gchar *bad_file = g_strdup_printf("[plugin:filter-profanity]\nwords=%s\n", latin1);
 	g_autofree gchar *utf8_error = g_strdup_printf(
 	    "plugin filter-profanity: cannot start: cannot read the word list: %s is not valid UTF-8",
@@ -134,7 +134,7 @@ test_bad_settings(void)
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autoptr(GError) error = NULL;
 		g_autoptr(RcPluginHost) host =
-		    rc_test_host_new(rc_test_plugin_dir(), "filter-profanity", cases[i].config, &error);
+		    rc_ptest_host_new(rc_ptest_plugin_dir(), "filter-profanity", cases[i].config, &error);
 
 		g_assert_null(host);
 		g_assert_error(error, RC_ERROR, RC_ERROR_FAILED);
@@ -150,16 +150,16 @@ test_bad_settings(void)
 static void
 test_phrase_ignored(void)
 {
-	g_autoptr(RcTestDir) dir = rc_test_dir_new();
-	g_autofree gchar *words = rc_test_dir_write(dir, "words.txt", "darn\nbad word\n");
+	g_autoptr(RcPtestDir) dir = rc_ptest_dir_new();
+	g_autofree gchar *words = rc_ptest_dir_write(dir, "words.txt", "darn\nbad word\n");
 	g_autofree gchar *config = g_strdup_printf("[plugin:filter-profanity]\nwords=%s\n", words);
 	g_autofree gchar *pattern = g_strdup_printf("%s:2: “bad word” is not a single word*", words);
 	g_autoptr(RcPluginHost) host = NULL;
 	g_autoptr(GError) error = NULL;
 
-	rc_test_expect_warning("RcPluginFilterProfanity", pattern);
-	host = rc_test_host_new(rc_test_plugin_dir(), "filter-profanity", config, &error);
-	rc_test_assert_expected_warnings();
+	rc_ptest_expect_warning("RcPluginFilterProfanity", pattern);
+	host = rc_ptest_host_new(rc_ptest_plugin_dir(), "filter-profanity", config, &error);
+	rc_ptest_assert_expected_warnings();
 	g_assert_no_error(error);
 	assert_masked(host, "darn bad word", "**** bad word");
 }
@@ -167,7 +167,7 @@ test_phrase_ignored(void)
 int
 main(int argc, char **argv)
 {
-	rc_test_init(&argc, &argv);
+	rc_ptest_init(&argc, &argv);
 	g_test_add_func("/filter-profanity/mask", test_mask);
 	g_test_add_func("/filter-profanity/mask-utf8", test_mask_utf8);
 	g_test_add_func("/filter-profanity/reject", test_reject);

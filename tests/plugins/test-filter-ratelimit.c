@@ -17,7 +17,7 @@ host_new(const gchar *settings)
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *config = g_strdup_printf("[plugin:filter-ratelimit]\n%s", settings);
 	RcPluginHost *host =
-	    rc_test_host_new(rc_test_plugin_dir(), "filter-ratelimit", config, &error);
+	    rc_ptest_host_new(rc_ptest_plugin_dir(), "filter-ratelimit", config, &error);
 
 	g_assert_no_error(error);
 	return host;
@@ -26,7 +26,7 @@ host_new(const gchar *settings)
 static gboolean
 send_one(RcPluginHost *host, const gchar *connection_id, GError **error)
 {
-	return rc_test_filter(host, connection_id, "hi", NULL, error);
+	return rc_ptest_filter(host, connection_id, "hi", NULL, error);
 }
 
 /* sends until refused; returns how many got through */
@@ -151,7 +151,7 @@ test_bad_settings(void)
 		g_autofree gchar *config =
 		    g_strdup_printf("[plugin:filter-ratelimit]\n%s", cases[i].settings);
 		g_autoptr(RcPluginHost) host =
-		    rc_test_host_new(rc_test_plugin_dir(), "filter-ratelimit", config, &error);
+		    rc_ptest_host_new(rc_ptest_plugin_dir(), "filter-ratelimit", config, &error);
 
 		g_assert_null(host);
 		g_assert_error(error, RC_ERROR, RC_ERROR_FAILED);
@@ -162,7 +162,7 @@ test_bad_settings(void)
 int
 main(int argc, char **argv)
 {
-	rc_test_init(&argc, &argv);
+	rc_ptest_init(&argc, &argv);
 	g_test_add_func("/filter-ratelimit/defaults", test_defaults);
 	g_test_add_func("/filter-ratelimit/refill", test_refill);
 	g_test_add_func("/filter-ratelimit/per-connection", test_per_connection);

@@ -20,7 +20,7 @@ static void
 assert_load_fails(const gchar *dir, const gchar *names, const gchar *config, const gchar *pattern)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(RcPluginHost) host = rc_test_host_new(dir, names, config, &error);
+	g_autoptr(RcPluginHost) host = rc_ptest_host_new(dir, names, config, &error);
 
 	g_assert_null(host);
 	g_assert_error(error, RC_ERROR, RC_ERROR_FAILED);
@@ -32,7 +32,7 @@ assert_load_fails(const gchar *dir, const gchar *names, const gchar *config, con
 static void
 test_load_missing(void)
 {
-	assert_load_fails(rc_test_plugin_dir(),
+	assert_load_fails(rc_ptest_plugin_dir(),
 			  "no-such-plugin",
 			  "",
 			  "plugin no-such-plugin: no-such-plugin.so not found in *");
@@ -47,13 +47,13 @@ test_load_wrong_abi(void)
 			    RC_PLUGIN_ABI_VERSION + 1,
 			    RC_PLUGIN_ABI_VERSION);
 
-	assert_load_fails(rc_test_extra_plugin_dir(), "wrong-abi", "", pattern);
+	assert_load_fails(rc_ptest_extra_plugin_dir(), "wrong-abi", "", pattern);
 }
 
 static void
 test_load_no_entry(void)
 {
-	assert_load_fails(rc_test_extra_plugin_dir(),
+	assert_load_fails(rc_ptest_extra_plugin_dir(),
 			  "no-entry",
 			  "",
 			  "plugin no-entry: */no-entry.so is not a roomcast plugin (no "
@@ -63,7 +63,7 @@ test_load_no_entry(void)
 static void
 test_load_misnamed(void)
 {
-	assert_load_fails(rc_test_extra_plugin_dir(),
+	assert_load_fails(rc_ptest_extra_plugin_dir(),
 			  "misnamed",
 			  "",
 			  "plugin misnamed: */misnamed.so declares itself as “something-else”");
@@ -72,8 +72,8 @@ test_load_misnamed(void)
 static void
 test_load_not_a_module(void)
 {
-	g_autoptr(RcTestDir) dir = rc_test_dir_new();
-	g_autofree gchar *path = rc_test_dir_write(dir, "garbage.so", "not an ELF file\n");
+	g_autoptr(RcPtestDir) dir = rc_ptest_dir_new();
+	g_autofree gchar *path = rc_ptest_dir_write(dir, "garbage.so", "not an ELF file\n");
 
 	assert_load_fails(dir->path, "garbage", "", "plugin garbage: cannot load */garbage.so: *");
 }
@@ -81,12 +81,12 @@ test_load_not_a_module(void)
 static void
 test_load_startup_fails(void)
 {
-	assert_load_fails(rc_test_extra_plugin_dir(),
+	assert_load_fails(rc_ptest_extra_plugin_dir(),
 			  "test-gate",
 			  "[plugin:test-gate]\nfail=true\n",
 			  "plugin test-gate: cannot start: told to fail");
 	/* a shipped plugin without its required setting */
-	assert_load_fails(rc_test_plugin_dir(),
+	assert_load_fails(rc_ptest_plugin_dir(),
 			  "auth-jwt",
 			  "",
 			  "plugin auth-jwt: cannot start: set “secret” in [plugin:auth-jwt] *");
@@ -95,9 +95,9 @@ test_load_startup_fails(void)
 static void
 test_load_bad_names(void)
 {
-	assert_load_fails(rc_test_plugin_dir(), "../auth-jwt", "", "plugin name “../auth-jwt” is not valid*");
-	assert_load_fails(rc_test_plugin_dir(), "auth jwt", "", "plugin name “auth jwt” is not valid*");
-	assert_load_fails(rc_test_extra_plugin_dir(),
+	assert_load_fails(rc_ptest_plugin_dir(), "../auth-jwt", "", "plugin name “../auth-jwt” is not valid*");
+	assert_load_fails(rc_ptest_plugin_dir(), "auth jwt", "", "plugin name “auth jwt” is not valid*");
+	assert_load_fails(rc_ptest_extra_plugin_dir(),
 			  "test-gate;test-gate",
 			  "",
 			  "plugin test-gate: listed twice in [plugins] enabled");
@@ -109,12 +109,12 @@ test_load_order_and_names(void)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(RcPluginHost) host = NULL;
 	g_auto(GStrv) names = NULL;
-	g_autoptr(RcTestDir) dir = rc_test_dir_new();
-	g_autofree gchar *words = rc_test_dir_write(dir, "words.txt", "darn\n");
+	g_autoptr(RcPtestDir) dir = rc_ptest_dir_new();
+	g_autofree gchar *words = rc_ptest_dir_write(dir, "words.txt", "darn\n");
 	g_autofree gchar *config = g_strdup_printf("[plugin:filter-profanity]\nwords=%s\n", words);
 
 	/* blanks and spaces around names, as "a; b;" in a config file gives them */
-	host = rc_test_host_new(rc_test_plugin_dir(),
+	host = rc_ptest_host_new(rc_ptest_plugin_dir(),
 				" filter-ratelimit;;filter-profanity ; ",
 				config,
 				&error);
@@ -128,8 +128,8 @@ static void
 test_no_plugins(void)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(RcPluginHost) host = rc_test_host_new(rc_test_plugin_dir(), "", "", &error);
-	g_autoptr(RcAuthRequest) request = rc_test_request_new(NULL);
+	g_autoptr(RcPluginHost) host = rc_ptest_host_new(rc_ptest_plugin_dir(), "", "", &error);
+	g_autoptr(RcAuthRequest) request = rc_ptest_request_new(NULL);
 	g_autofree gchar *sender = NULL;
 	g_auto(GStrv) globs = NULL;
 	g_autofree gchar *text = NULL;
@@ -144,7 +144,7 @@ test_no_plugins(void)
 	g_assert_no_error(error);
 	g_assert_null(sender);
 	g_assert_null(globs);
-	g_assert_true(rc_test_filter(host, "c1", "hello", &text, &error));
+	g_assert_true(rc_ptest_filter(host, "c1", "hello", &text, &error));
 	g_assert_no_error(error);
 	g_assert_cmpstr(text, ==, "hello");
 }
@@ -153,7 +153,7 @@ static RcPluginHost *
 gate_host_new(const gchar *names, const gchar *config)
 {
 	g_autoptr(GError) error = NULL;
-	RcPluginHost *host = rc_test_host_new(rc_test_extra_plugin_dir(), names, config, &error);
+	RcPluginHost *host = rc_ptest_host_new(rc_ptest_extra_plugin_dir(), names, config, &error);
 
 	g_assert_no_error(error);
 	g_assert_nonnull(host);
@@ -163,7 +163,7 @@ gate_host_new(const gchar *names, const gchar *config)
 static gboolean
 authenticate(RcPluginHost *host, const gchar *token, gchar **sender, GStrv *globs, GError **error)
 {
-	g_autoptr(RcAuthRequest) request = rc_test_request_new(token);
+	g_autoptr(RcAuthRequest) request = rc_ptest_request_new(token);
 
 	return rc_plugin_host_authenticate_request(host, request, sender, globs, error);
 }
@@ -197,9 +197,9 @@ test_auth_results(void)
 	g_clear_error(&error);
 
 	/* a buggy plugin that accepts without a sender never opens the door */
-	rc_test_expect_warning("RcPluginHost", "plugin test-gate accepted a client without a valid sender*");
+	rc_ptest_expect_warning("RcPluginHost", "plugin test-gate accepted a client without a valid sender*");
 	g_assert_false(authenticate(host, "no-sender", &sender, &globs, &error));
-	rc_test_assert_expected_warnings();
+	rc_ptest_assert_expected_warnings();
 	g_assert_error(error, RC_ERROR, RC_ERROR_UNAUTHORIZED);
 	g_assert_null(sender);
 }
@@ -207,16 +207,16 @@ test_auth_results(void)
 static void
 test_auth_chain(void)
 {
-	g_autoptr(RcTestDir) dir = rc_test_dir_new();
-	g_autofree gchar *tokens = rc_test_dir_write(dir, "tokens", "tok-bob bob\n");
+	g_autoptr(RcPtestDir) dir = rc_ptest_dir_new();
+	g_autofree gchar *tokens = rc_ptest_dir_write(dir, "tokens", "tok-bob bob\n");
 	g_autofree gchar *config = g_strdup_printf("[plugin:auth-token]\ntokens=%s\n", tokens);
 	g_autoptr(RcPluginHost) host = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *sender = NULL;
 	g_auto(GStrv) globs = NULL;
-	g_autofree gchar *gate = g_build_filename(rc_test_extra_plugin_dir(), "test-gate.so", NULL);
+	g_autofree gchar *gate = g_build_filename(rc_ptest_extra_plugin_dir(), "test-gate.so", NULL);
 	g_autofree gchar *token =
-	    g_build_filename(rc_test_plugin_dir(), "auth-token", "auth-token.so", NULL);
+	    g_build_filename(rc_ptest_plugin_dir(), "auth-token", "auth-token.so", NULL);
 	g_autofree gchar *gate_link = g_build_filename(dir->path, "test-gate.so", NULL);
 	g_autofree gchar *token_link = g_build_filename(dir->path, "auth-token.so", NULL);
 
@@ -224,7 +224,7 @@ test_auth_chain(void)
 	g_assert_true(g_file_test(gate, G_FILE_TEST_EXISTS));
 	g_assert_cmpint(symlink(gate, gate_link), ==, 0);
 	g_assert_cmpint(symlink(token, token_link), ==, 0);
-	host = rc_test_host_new(dir->path, "test-gate;auth-token", config, &error);
+	host = rc_ptest_host_new(dir->path, "test-gate;auth-token", config, &error);
 	g_assert_no_error(error);
 
 	/* refused by the first with 401, accepted by the second */
@@ -258,24 +258,24 @@ test_filter_results(void)
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *text = NULL;
 
-	g_assert_true(rc_test_filter(host, "c1", "hi", &text, &error));
+	g_assert_true(rc_ptest_filter(host, "c1", "hi", &text, &error));
 	g_assert_no_error(error);
 	g_assert_cmpstr(text, ==, "hi one");
 	g_clear_pointer(&text, g_free);
 
-	g_assert_false(rc_test_filter(host, "c1", "reject", &text, &error));
+	g_assert_false(rc_ptest_filter(host, "c1", "reject", &text, &error));
 	g_assert_error(error, RC_ERROR, RC_ERROR_REJECTED);
 	g_assert_cmpstr(error->message, ==, "gate rejects");
 	g_assert_null(text);
 	g_clear_error(&error);
 
-	g_assert_false(rc_test_filter(host, NULL, "slow", &text, &error));
+	g_assert_false(rc_ptest_filter(host, NULL, "slow", &text, &error));
 	g_assert_error(error, RC_ERROR, RC_ERROR_RATE_LIMITED);
 	g_assert_cmpstr(error->message, ==, "gate throttles");
 	g_clear_error(&error);
 
 	/* still working after the refusals */
-	g_assert_true(rc_test_filter(host, NULL, "again", &text, &error));
+	g_assert_true(rc_ptest_filter(host, NULL, "again", &text, &error));
 	g_assert_cmpstr(text, ==, "again one");
 }
 
@@ -287,9 +287,9 @@ test_connection_closed(void)
 	g_autofree gchar *before = NULL;
 	g_autofree gchar *after = NULL;
 
-	g_assert_true(rc_test_filter(host, "c7", "closed?", &before, &error));
+	g_assert_true(rc_ptest_filter(host, "c7", "closed?", &before, &error));
 	rc_plugin_host_connection_closed(host, "c7");
-	g_assert_true(rc_test_filter(host, "c7", "closed?", &after, &error));
+	g_assert_true(rc_ptest_filter(host, "c7", "closed?", &after, &error));
 	g_assert_no_error(error);
 	g_assert_cmpstr(before, ==, "no");
 	g_assert_cmpstr(after, ==, "yes");
@@ -308,7 +308,7 @@ test_reload(void)
 	g_key_file_set_string(two, "plugin:test-gate", "tag", "two");
 	g_assert_true(rc_plugin_host_reload(host, two, &error));
 	g_assert_no_error(error);
-	g_assert_true(rc_test_filter(host, "c1", "hi", &text, &error));
+	g_assert_true(rc_ptest_filter(host, "c1", "hi", &text, &error));
 	g_assert_cmpstr(text, ==, "hi two");
 	g_clear_pointer(&text, g_free);
 
@@ -318,7 +318,7 @@ test_reload(void)
 	g_assert_error(error, RC_ERROR, RC_ERROR_FAILED);
 	g_assert_cmpstr(error->message, ==, "plugin test-gate: cannot start: told to fail");
 	g_clear_error(&error);
-	g_assert_true(rc_test_filter(host, "c1", "hi", &text, &error));
+	g_assert_true(rc_ptest_filter(host, "c1", "hi", &text, &error));
 	g_assert_cmpstr(text, ==, "hi two");
 	names = rc_plugin_host_get_names(host);
 	g_assert_cmpstrv(names, ((const gchar *[]){"test-gate", NULL}));
@@ -327,7 +327,7 @@ test_reload(void)
 int
 main(int argc, char **argv)
 {
-	rc_test_init(&argc, &argv);
+	rc_ptest_init(&argc, &argv);
 	g_test_add_func("/plugin-host/load/missing", test_load_missing);
 	g_test_add_func("/plugin-host/load/wrong-abi", test_load_wrong_abi);
 	g_test_add_func("/plugin-host/load/no-entry-symbol", test_load_no_entry);
