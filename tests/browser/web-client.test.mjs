@@ -13,6 +13,7 @@
 //                         node_modules are missing, and when the filter-profanity or
 //                         auth-token plugin is not built (meson -Dbrowser_tests=enabled)
 //   ROOMCAST_CHROMIUM     browser binary (default /usr/bin/chromium)
+//   RC_TEST_TIMEOUT_SCALE multiplies the timeouts (sanitizer builds)
 //
 // Exit status: 0 pass, 1 fail, 77 skipped.
 
@@ -32,8 +33,10 @@ const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
-const STEP_TIMEOUT_MS = 10000;
-const TOTAL_TIMEOUT_MS = 150000;
+// sanitizer builds run the daemons several times slower
+const SCALE = Math.max(1, Number(process.env.RC_TEST_TIMEOUT_SCALE) || 1);
+const STEP_TIMEOUT_MS = 10000 * SCALE;
+const TOTAL_TIMEOUT_MS = Math.min(150000 * SCALE, 220000);
 
 function skip(why) {
   if (REQUIRED) {
