@@ -19,11 +19,15 @@
 
 #define RC_STATIC_MAX_PATH 512
 #define RC_STATIC_MAX_SEGMENT 128
+#define RC_STATIC_ATTRIBUTES                                                                       \
+	G_FILE_ATTRIBUTE_STANDARD_TYPE "," G_FILE_ATTRIBUTE_STANDARD_SIZE                          \
+				       "," G_FILE_ATTRIBUTE_TIME_MODIFIED                          \
+				       "," G_FILE_ATTRIBUTE_TIME_MODIFIED_USEC
 
 /* The page loads nothing from elsewhere; the policy makes the browser hold it to that. */
 #define RC_STATIC_CSP                                                                              \
-	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "               \
-	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "           \
+	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "                \
+	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "             \
 	"frame-ancestors 'none'"
 
 static const struct {
@@ -153,11 +157,8 @@ rc_static_not_found(SoupServerMessage *msg)
 	static const gchar body[] = "not found\n";
 
 	soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, NULL);
-	soup_server_message_set_response(msg,
-					 "text/plain; charset=utf-8",
-					 SOUP_MEMORY_STATIC,
-					 body,
-					 sizeof(body) - 1);
+	soup_server_message_set_response(
+	    msg, "text/plain; charset=utf-8", SOUP_MEMORY_STATIC, body, sizeof(body) - 1);
 }
 
 void
@@ -211,13 +212,7 @@ rc_static_serve(SoupServerMessage *msg, const gchar *path)
 	}
 
 	file = g_file_new_for_path(resolved);
-	info = g_file_query_info(file,
-				 G_FILE_ATTRIBUTE_STANDARD_TYPE "," G_FILE_ATTRIBUTE_STANDARD_SIZE
-							"," G_FILE_ATTRIBUTE_TIME_MODIFIED
-							"," G_FILE_ATTRIBUTE_TIME_MODIFIED_USEC,
-				 G_FILE_QUERY_INFO_NONE,
-				 NULL,
-				 &error);
+	info = g_file_query_info(file, RC_STATIC_ATTRIBUTES, G_FILE_QUERY_INFO_NONE, NULL, &error);
 	if (info == NULL || g_file_info_get_file_type(info) != G_FILE_TYPE_REGULAR) {
 		if (error != NULL)
 			g_debug("cannot stat %s: %s", resolved, error->message);
@@ -225,12 +220,11 @@ rc_static_serve(SoupServerMessage *msg, const gchar *path)
 		return;
 	}
 	size = g_file_info_get_size(info);
-	mtime_usec = g_file_info_get_attribute_uint64(info, G_FILE_ATTRIBUTE_TIME_MODIFIED) *
-			     G_USEC_PER_SEC +
-		     g_file_info_get_attribute_uint32(info, G_FILE_ATTRIBUTE_TIME_MODIFIED_USEC);
-	etag = g_strdup_printf("\"%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x\"",
-			       (gint64)size,
-			       mtime_usec);
+	mtime_usec = g_file_info_get_attribute_uint64(info, G_FILE_ATTRIBUTE_TIME_MODIFIED);
+	mtime_usec *= G_USEC_PER_SEC;
+	mtime_usec += g_file_info_get_attribute_uint32(info, G_FILE_ATTRIBUTE_TIME_MODIFIED_USEC);
+	etag = g_strdup_printf(
+	    "\"%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x\"", (gint64)size, mtime_usec);
 
 	soup_message_headers_replace(headers, "ETag", etag);
 	/* revalidate every time: a 304 is cheap and an upgraded node never serves a stale page */
@@ -259,9 +253,6 @@ rc_static_serve(SoupServerMessage *msg, const gchar *path)
 		return;
 	}
 	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
-	soup_server_message_set_response(msg,
-					 content_type,
-					 SOUP_MEMORY_TAKE,
-					 g_steal_pointer(&contents),
-					 length);
+	soup_server_message_set_response(
+	    msg, content_type, SOUP_MEMORY_TAKE, g_steal_pointer(&contents), length);
 }
