@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+# Copyright 2026 roomcast developers
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Smoke test of roomcast-bench: checks its counting against a small known load on real
+roomcastd nodes (and a real redis-server), never its speed.
+
+usage: bench-smoke.py --bench PATH [--roomcastd PATH] CASE
+CASE: redis (2 nodes sharing a redis-server), embedded (1 node, no Redis), idle, errors
+"""
+import argparse
+import json
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+SCALE = float(os.environ.get("RC_TEST_TIMEOUT_SCALE", "1"))
+LISTEN_RE = re.compile(rb"roomcastd: listening on http://([0-9.]+):([0-9]+)/")
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+    print("ok -", what)
+
+
+class Procs:
+    """Every process this test starts; all are stopped in stop_all(), also on failure."""
+
+    def __init__(self, tmpdir):
+        self.tmpdir = tmpdir
+        self.procs = []
+
+    def start(self, name, argv, **kw):
+        log = open(os.path.join(self.tmpdir, name + ".log"), "wb")
+        p = subprocess.Popen(argv, stderr=log, **kw)
+        self.procs.append((name, p, log))
+        return p
+
+    def stop_all(self):
+        for _, p, _ in self.procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        for name, p, log in self.procs:
+            try:
+                p.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+            log.close()
+        self.procs = []
+
+    def dump_logs(self):
+        for f in sorted(os.listdir(self.tmpdir)):
+            if f.endswith(".log"):
+                with open(os.path.join(self.tmpdir, f), "rb") as fh:
+                    tail = fh.read()[-2000:].decode("utf-8", "replace")
+                if tail:
+                    print(f"--- {f} (tail)\n{tail}", file=sys.stderr)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_redis(procs):
+    for _ in range(5):
+        port = free_port()
+        if port == 6379:
+            continue
+        p = procs.start(f"redis-{port}", ["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                                          "--save", "", "--appendonly", "no"],
+                        stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10 * SCALE
+        while time.monotonic() < deadline and p.poll() is None:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(64).startswith(b"+PONG"):
+                        return port
+            except OSError:
+                time.sleep(0.05)
+        # port taken in between, or slow: try another one
+    raise Failure("cannot start redis-server")
+
+
+def start_node(procs, roomcastd, name, extra):
+    p = procs.start(name, [roomcastd, "--port", "0", "--bus", "none", "--node-id", name] + extra,
+                    stdout=subprocess.PIPE)
+    buf = b""
+    deadline = time.monotonic() + 15 * SCALE
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([p.stdout], [], [], 0.2)
+        if r:
+            chunk = os.read(p.stdout.fileno(), 4096)
+            if not chunk:
+                break
+            buf += chunk
+            m = LISTEN_RE.search(buf)
+            if m:
+                return p, f"ws://{m.group(1).decode()}:{m.group(2).decode()}/ws"
+        elif p.poll() is not None:
+            break
+    raise Failure(f"{name} did not print its listening line (exit {p.poll()}, stdout {buf!r})")
+
+
+def run_bench(bench, args, timeout):
+    return subprocess.run([bench] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=timeout * SCALE)
+
+
+def expected_deliveries(c, r, s, n):
+    """Σ over the n measured messages of their room's size: message k is sent by sender k mod S,
+    which is member floor(s/R) of room s mod R; client i is in room i mod R."""
+    size = [0] * r
+    for i in range(c):
+        size[i % r] += 1
+    return sum(size[(k % s) % r] for k in range(n))
+
+
+def load_rows(path):
+    with open(path) as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def check_counting(row, c, r, s, p, t, k, pids):
+    sent = round(p * t)
+    check(row["mode"] == "run", "JSON line is a run")
+    check((row["C"], row["R"], row["S"], row["K"]) == (c, r, s, k), "JSON line repeats C, R, S, K")
+    check(row["sent"] == sent, f"sent == P*T ({row['sent']} == {sent})")
+    exp = expected_deliveries(c, r, s, sent)
+    check(row["expected"] == exp, f"expected == Σ room sizes of the messages ({row['expected']} == {exp})")
+    check(row["delivered"] == exp, f"delivered == expected ({row['delivered']} == {exp})")
+    check(row["lossPct"] == 0, "loss 0")
+    check(row["duplicates"] == 0, "no duplicates")
+    check(row["outOfOrder"] == 0, "no order violations")
+    check(row["badText"] == 0 and row["clientErrors"] == 0, "no unreadable frames, no error frames")
+    check(row["disconnects"] == 0 and row["sendFailed"] == 0, "no disconnects")
+    check(row["acks"] >= sent, f"every measured send acknowledged (acks {row['acks']} >= {sent})")
+    lat = row["latMs"]
+    check(lat["p50"] is not None and 0 < lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["max"],
+          "latency percentiles are ordered")
+    check(row["deliveredPerSec"] > 0 and row["sentPerSec"] > 0, "rates are positive")
+    check(row["pass"] is True, "the step passes")
+    check([n["pid"] for n in row["nodes"]] == pids, "one CPU/RSS entry per --pid")
+    check(all(n["ok"] and n["peakRssMB"] > 0 and n["cpuS"] >= 0 for n in row["nodes"]),
+          "nodes' CPU and peak RSS read from /proc")
+    check(row["serverCpuUsPerMsg"] is not None and row["serverCpuUsPerMsg"] >= 0,
+          "server CPU per delivered message reported")
+    check(row["lgCpuS"] > 0, "load generator CPU reported")
+
+
+def case_redis(a, procs, tmp):
+    redis_port = start_redis(procs)
+    redis = ["--redis", f"redis://127.0.0.1:{redis_port}"]
+    n0, u0 = start_node(procs, a.roomcastd, "n0", redis)
+    n1, u1 = start_node(procs, a.roomcastd, "n1", redis)
+    out = os.path.join(tmp, "runs.jsonl")
+    # uneven on purpose: rooms of 6, 6, 5, 5 members and two senders in room 0
+    c, r, s, p, t = 22, 4, 5, 50, 2
+    res = run_bench(a.bench, ["--url", f"{u0},{u1}", "-c", str(c), "-r", str(r), "-s", str(s),
+                              "-p", str(p), "-t", str(t), "-w", "0.5", "--pid", str(n0.pid),
+                              "--pid", str(n1.pid), "--json", out, "--label", "smoke"], 90)
+    sys.stdout.write(res.stdout.decode())
+    check(res.returncode == 0, f"roomcast-bench exits 0 (got {res.returncode}: {res.stderr.decode()!r})")
+    rows = load_rows(out)
+    check(len(rows) == 1, "one JSON line per run")
+    row = rows[0]
+    check(row["clientsPerNode"] == [11, 11], "spread placement: half the clients on each node")
+    check(row["minNodesPerRoom"] == 2, "spread placement: every room has members on both nodes")
+    check(row["label"] == "smoke", "label copied")
+    check_counting(row, c, r, s, p, t, 2, [n0.pid, n1.pid])
+    check(re.search(rb"^run +0 +50 +100 ", res.stdout, re.M) is not None, "table row on stdout")
+
+
+def case_embedded(a, procs, tmp):
+    n0, u0 = start_node(procs, a.roomcastd, "e0", [])
+    c, r, s, p, t = 12, 3, 3, 40, 1.5
+    res = run_bench(a.bench, ["--url", u0, "-c", str(c), "-r", str(r), "-s", str(s), "-p", str(p),
+                              "-t", str(t), "-w", "0.3", "--pid", str(n0.pid), "--json", "-"], 90)
+    check(res.returncode == 0, f"roomcast-bench exits 0 (got {res.returncode}: {res.stderr.decode()!r})")
+    lines = [ln for ln in res.stdout.decode().splitlines() if ln.strip()]
+    check(len(lines) == 1, "--json -: standard output holds only the JSON line")
+    check(b"delivered" in res.stderr, "--json -: the table goes to standard error")
+    check_counting(json.loads(lines[0]), c, r, s, p, t, 1, [n0.pid])
+
+    # two steps of find-max on the same connections: each step counted on its own
+    out = os.path.join(tmp, "fmax.jsonl")
+    res = run_bench(a.bench, ["--url", u0, "-c", str(c), "-r", str(r), "-s", str(s), "-p", "20",
+                              "-t", "1", "-w", "0", "--find-max", "--max-steps", "2", "--refine", "0",
+                              "--step-pause", "0", "--min-growth", "1.01", "--json", out], 90)
+    check(res.returncode == 0, f"--find-max exits 0 (got {res.returncode}: {res.stderr.decode()!r})")
+    rows = load_rows(out)
+    check([x["mode"] for x in rows] == ["fmax", "fmax", "fmax-summary"], "two steps then a summary")
+    check([x["P"] for x in rows[:2]] == [20, 30], "P grows by the step factor")
+    for x in rows[:2]:
+        check(x["expected"] == expected_deliveries(c, r, s, round(x["P"])) and
+              x["delivered"] == x["expected"] and x["duplicates"] == 0 and x["outOfOrder"] == 0,
+              f"step {x['step']}: all {x['expected']} deliveries counted once, in order")
+    summ = rows[2]
+    check(summ["maxSustainedDeliveredPerSec"] == max(x["deliveredPerSec"] for x in rows[:2]),
+          "summary holds the best passing delivered rate")
+
+
+def case_idle(a, procs, tmp):
+    n0, u0 = start_node(procs, a.roomcastd, "i0", [])
+    res = run_bench(a.bench, ["--url", u0, "-c", "40", "-r", "4", "--idle", "--idle-settle", "0.2",
+                              "--pid", str(n0.pid), "--source-addrs", "127.0.0.2,127.0.0.3",
+                              "--json", "-"], 60)
+    check(res.returncode == 0, f"--idle exits 0 (got {res.returncode}: {res.stderr.decode()!r})")
+    row = json.loads(res.stdout)
+    check(row["mode"] == "idle" and row["C"] == 40 and row["sourceAddrs"] == 2, "idle JSON line")
+    check(row["rssAfterMB"][0] > 0 and row["rssBeforeMB"][0] > 0, "RSS before/after read")
+    per_conn = (row["rssAfterMB"][0] - row["rssBeforeMB"][0]) * 1024 / 40
+    check(abs(row["rssPerConnKB"] - per_conn) < 1e-6, "KB/conn = (after - before) / C")
+    check(row["disconnects"] == 0, "idle clients stay connected")
+
+
+def case_errors(a, procs, tmp):
+    def bad(args, code, pattern, what):
+        res = run_bench(a.bench, args, 30)
+        err = res.stderr.decode()
+        check(res.returncode == code and re.search(pattern, err) is not None,
+              f"{what}: exit {code} and a clear message (got {res.returncode}: {err.strip()!r})")
+
+    bad([], 1, r"--url", "no --url")
+    bad(["--url", "ftp://127.0.0.1:1/"], 1, r"ws://", "non-ws URL")
+    bad(["--url", "ws://127.0.0.1:1/", "-c", "4", "-r", "5"], 1, r"--rooms", "more rooms than clients")
+    bad(["--url", "ws://127.0.0.1:1/", "-s", "0"], 1, r"--senders", "no senders")
+    bad(["--url", "ws://127.0.0.1:1/", "--placement", "x"], 1, r"--placement", "unknown placement")
+    bad(["--url", "ws://127.0.0.1:1/", "--source-addrs", "nope"], 1, r"--source-addrs", "bad source address")
+    bad(["--url", "ws://127.0.0.1:1/", "--pid", "0"], 1, r"--pid", "bad pid")
+    bad(["--url", "ws://127.0.0.1:1/", "-c", "100000"], 1, r"open files", "over the open-file limit")
+    closed = free_port()
+    bad(["--url", f"ws://127.0.0.1:{closed}/ws", "-c", "2", "-r", "1", "-s", "1", "--connect-timeout", "2"],
+        2, r"cannot connect", "nothing listening")
+    res = run_bench(a.bench, ["--help"], 30)
+    check(res.returncode == 0 and b"us/msg" in res.stdout and b"--source-addrs" in res.stdout,
+          "--help explains options and figures")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bench", required=True)
+    ap.add_argument("--roomcastd", default=os.environ.get("ROOMCASTD"))
+    ap.add_argument("case", choices=["redis", "embedded", "idle", "errors"])
+    a = ap.parse_args()
+    if a.case != "errors" and not a.roomcastd:
+        print("no roomcastd (--roomcastd or $ROOMCASTD)", file=sys.stderr)
+        return 1
+    # meson's timeout sends SIGTERM: turn it into an exception so the finally block cleans up
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    with tempfile.TemporaryDirectory(prefix="rc-bench-smoke-") as tmp:
+        procs = Procs(tmp)
+        try:
+            globals()["case_" + a.case](a, procs, tmp)
+        except (Failure, subprocess.TimeoutExpired) as e:
+            print(f"FAIL - {e}", file=sys.stderr)
+            procs.stop_all()
+            procs.dump_logs()
+            return 1
+        finally:
+            procs.stop_all()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
