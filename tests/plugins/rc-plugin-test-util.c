@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "rc-daemon.h"
 #include "rc-plugin-test-util.h"
@@ -181,4 +182,39 @@ rc_ptest_filter(RcPluginHost *host,
 	if (out != NULL)
 		*out = g_steal_pointer(&copy);
 	return TRUE;
+}
+
+gchar *
+rc_ptest_base64url(const guint8 *data, gsize len)
+{
+	gchar *out = g_base64_encode(data, len);
+
+	g_strdelimit(out, "+", '-');
+	g_strdelimit(out, "/", '_');
+	g_strdelimit(out, "=", '\0');
+	return out;
+}
+
+gchar *
+rc_ptest_sign_jwt_parts(const gchar *header64, const gchar *payload64, const gchar *secret)
+{
+	g_autofree gchar *input = g_strdup_printf("%s.%s", header64, payload64);
+	g_autoptr(GHmac) hmac = g_hmac_new(G_CHECKSUM_SHA256, (const guchar *)secret, strlen(secret));
+	guint8 digest[32];
+	gsize len = sizeof(digest);
+	g_autofree gchar *sig = NULL;
+
+	g_hmac_update(hmac, (const guchar *)input, -1);
+	g_hmac_get_digest(hmac, digest, &len);
+	sig = rc_ptest_base64url(digest, len);
+	return g_strdup_printf("%s.%s", input, sig);
+}
+
+gchar *
+rc_ptest_make_jwt(const gchar *header, const gchar *payload, const gchar *secret)
+{
+	g_autofree gchar *h = rc_ptest_base64url((const guint8 *)header, strlen(header));
+	g_autofree gchar *p = rc_ptest_base64url((const guint8 *)payload, strlen(payload));
+
+	return rc_ptest_sign_jwt_parts(h, p, secret);
 }

@@ -47,4 +47,10 @@ gboolean rc_ptest_filter(RcPluginHost *host,
 			gchar **out,
 			GError **error);
 
+/* A JWT: base64url(@header).base64url(@payload) signed HS256 with @secret */
+gchar *rc_ptest_make_jwt(const gchar *header, const gchar *payload, const gchar *secret);
+/* the same over parts already encoded, so that tests can encode them wrongly */
+gchar *rc_ptest_sign_jwt_parts(const gchar *header64, const gchar *payload64, const gchar *secret);
+gchar *rc_ptest_base64url(const guint8 *data, gsize len);
+
 G_END_DECLS

@@ -18,45 +18,14 @@
 #define B64URL_ALPHABET "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 #define HS256 "{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
 
-static gchar *
-b64url(const guint8 *data, gsize len)
-{
-	gchar *out = g_base64_encode(data, len);
-
-	g_strdelimit(out, "+", '-');
-	g_strdelimit(out, "/", '_');
-	g_strdelimit(out, "=", '\0');
-	return out;
-}
+#define b64url rc_ptest_base64url
+#define sign_parts rc_ptest_sign_jwt_parts
+#define make_jwt rc_ptest_make_jwt
 
 static gchar *
 b64url_str(const gchar *s)
 {
 	return b64url((const guint8 *)s, strlen(s));
-}
-
-static gchar *
-sign_parts(const gchar *header64, const gchar *payload64, const gchar *secret)
-{
-	g_autofree gchar *input = g_strdup_printf("%s.%s", header64, payload64);
-	g_autoptr(GHmac) hmac = g_hmac_new(G_CHECKSUM_SHA256, (const guchar *)secret, strlen(secret));
-	guint8 digest[32];
-	gsize len = sizeof(digest);
-	g_autofree gchar *sig = NULL;
-
-	g_hmac_update(hmac, (const guchar *)input, -1);
-	g_hmac_get_digest(hmac, digest, &len);
-	sig = b64url(digest, len);
-	return g_strdup_printf("%s.%s", input, sig);
-}
-
-static gchar *
-make_jwt(const gchar *header, const gchar *payload, const gchar *secret)
-{
-	g_autofree gchar *h = b64url_str(header);
-	g_autofree gchar *p = b64url_str(payload);
-
-	return sign_parts(h, p, secret);
 }
 
 static gint64
