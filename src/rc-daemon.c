@@ -243,7 +243,7 @@ rc_daemon_finish_shutdown(RcDaemon *self)
 void
 rc_daemon_remove_client(RcDaemon *self, RcClient *client)
 {
-	g_autoptr(RcClient) keep = g_object_ref(client);
+	g_autoptr(RcClient) keep G_GNUC_UNUSED = g_object_ref(client);
 	g_autoptr(GPtrArray) rooms = rc_client_get_rooms(client);
 
 	for (guint i = 0; i < rooms->len; i++)
@@ -299,7 +299,7 @@ rc_daemon_client_join(RcDaemon *self,
 void
 rc_daemon_client_leave(RcDaemon *self, RcClient *client, RcRoom *room)
 {
-	g_autoptr(RcRoom) keep = g_object_ref(room);
+	g_autoptr(RcRoom) keep G_GNUC_UNUSED = g_object_ref(room);
 	rc_room_remove_member(room, client);
 	rc_client_remove_room(client, room);
 	rc_room_registry_prune(self->registry, room);

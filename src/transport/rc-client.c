@@ -188,7 +188,7 @@ rc_client_get_rooms(RcClient *self)
 void
 rc_client_force_leave(RcClient *self, RcRoom *room, const gchar *reason)
 {
-	g_autoptr(RcRoom) keep = g_object_ref(room);
+	g_autoptr(RcRoom) keep G_GNUC_UNUSED = g_object_ref(room);
 	if (!rc_client_in_room(self, room))
 		return;
 	rc_daemon_client_leave(self->daemon, self, room);
@@ -360,7 +360,7 @@ static void
 rc_client_closed_cb(SoupWebsocketConnection *conn, gpointer user_data)
 {
 	RcClient *self = RC_CLIENT(user_data);
-	g_autoptr(RcClient) keep = g_object_ref(self);
+	g_autoptr(RcClient) keep G_GNUC_UNUSED = g_object_ref(self);
 	g_debug("client %s closed (code %u)", self->id, soup_websocket_connection_get_close_code(conn));
 	self->closing = TRUE;
 	g_clear_handle_id(&self->force_close_id, g_source_remove);
