@@ -6,8 +6,6 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include <glib/gi18n.h>
 
 #include "rc-daemon.h"
@@ -18,8 +16,6 @@
 #define RC_DBUS_ADMIN_PATH "/org/roomcast"
 /* counters are sampled, never pushed per message: at most one PropertiesChanged a second */
 #define RC_DBUS_ADMIN_REFRESH_SECONDS 1
-/* a WebSocket close frame leaves 123 bytes for the reason */
-#define RC_DBUS_ADMIN_MAX_REASON_BYTES 123
 
 struct _RcDbusAdmin {
 	GObject parent_instance;
@@ -102,19 +98,6 @@ rc_dbus_admin_check_room_names(GDBusMethodInvocation *invocation,
 		return FALSE;
 	}
 	return TRUE;
-}
-
-static gboolean
-rc_dbus_admin_check_reason(GDBusMethodInvocation *invocation, const gchar *reason)
-{
-	if (strlen(reason) <= RC_DBUS_ADMIN_MAX_REASON_BYTES)
-		return TRUE;
-	g_dbus_method_invocation_return_error(invocation,
-					      RC_DBUS_ERROR,
-					      RC_DBUS_ERROR_INVALID_ARGS,
-					      _("reason is longer than %d bytes"),
-					      RC_DBUS_ADMIN_MAX_REASON_BYTES);
-	return FALSE;
 }
 
 static RcRoom *
@@ -226,13 +209,10 @@ rc_dbus_admin_handle_kick_client(RcDbusDaemon *skeleton,
 {
 	g_autoptr(GError) error = NULL;
 
-	if (!rc_dbus_admin_check_reason(invocation, reason))
-		return G_DBUS_METHOD_INVOCATION_HANDLED;
 	if (!rc_daemon_kick_client(self->daemon, client_id, reason, &error)) {
 		rc_dbus_admin_return_error(invocation, g_steal_pointer(&error));
 		return G_DBUS_METHOD_INVOCATION_HANDLED;
 	}
-	g_message("client %s kicked over D-Bus: %s", client_id, reason);
 	rc_dbus_daemon_complete_kick_client(skeleton, invocation);
 	return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -254,7 +234,6 @@ rc_dbus_admin_handle_close_room(RcDbusDaemon *skeleton,
 		rc_dbus_admin_return_error(invocation, g_steal_pointer(&error));
 		return G_DBUS_METHOD_INVOCATION_HANDLED;
 	}
-	g_message("room %s %s closed over D-Bus, %u clients removed", ns, room_code, removed);
 	rc_dbus_daemon_complete_close_room(skeleton, invocation, removed);
 	return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

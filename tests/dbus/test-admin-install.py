@@ -1,0 +1,2 @@
+import sys
+print("1..0 # SKIP not written yet")
