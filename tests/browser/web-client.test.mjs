@@ -10,14 +10,14 @@
 //   ROOMCAST_SOURCE_ROOT  source root
 //   ROOMCAST_SCREENSHOT   where to save the screenshot (optional)
 //   ROOMCAST_BROWSER_TESTS_REQUIRED=1  fail instead of skipping when Chromium or
-//                         node_modules are missing, and when the filter-profanity or
-//                         auth-token plugin is not built (meson -Dbrowser_tests=enabled)
+//                         node_modules are missing, and when a plugin, dbus-daemon or
+//                         gdbus is missing (meson -Dbrowser_tests=enabled)
 //   ROOMCAST_CHROMIUM     browser binary (default /usr/bin/chromium)
 //   RC_TEST_TIMEOUT_SCALE multiplies the timeouts (sanitizer builds)
 //
 // Exit status: 0 pass, 1 fail, 77 skipped.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -118,9 +118,9 @@ function freePort() {
 }
 
 // Starts a program and resolves with its first stdout match of @re.
-function startProcess(name, cmd, args, re, timeoutMs = STEP_TIMEOUT_MS) {
+function startProcess(name, cmd, args, re, { timeoutMs = STEP_TIMEOUT_MS, env = process.env } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     children.add(child);
     let out = '';
     let err = '';
@@ -179,16 +179,37 @@ async function startRedis() {
   return { child, port };
 }
 
+// A private session bus for the D-Bus admin API of node A (none when dbus-daemon is missing).
+async function startDbus() {
+  if (!which('dbus-daemon') || !which('gdbus')) {
+    if (REQUIRED) throw new Error('dbus-daemon and gdbus are needed');
+    return null;
+  }
+  const { child, match } = await startProcess('dbus-daemon', 'dbus-daemon',
+    ['--session', '--nofork', '--print-address=1'], /^(unix:\S+)\n/m);
+  return { child, address: match[1] };
+}
+
+function gdbus(address, method, ...args) {
+  return new Promise((resolve, reject) => {
+    execFile('gdbus', ['call', '--session', '--dest', 'org.roomcast', '--object-path', '/org/roomcast',
+      '--method', `org.roomcast.Daemon.${method}`, ...args],
+    { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: address }, timeout: STEP_TIMEOUT_MS },
+    (err, stdout, stderr) => (err ? reject(new Error(`gdbus ${method}: ${stderr || err}`)) : resolve(stdout)));
+  });
+}
+
 const LISTEN_RE = /roomcastd: listening on http:\/\/([0-9.]+):([0-9]+)\//;
 
-async function startNode(name, { redisPort, port = 0, config = '', pluginDir = null }) {
+async function startNode(name, { redisPort, port = 0, config = '', pluginDir = null, dbus = null }) {
   const dir = tmpDir(`rc-${name}-`);
   const confPath = path.join(dir, 'roomcast.conf');
   fs.writeFileSync(confPath, config);
-  const args = ['--port', String(port), '--bus', 'none', '--redis', `redis://127.0.0.1:${redisPort}`,
-    '--node-id', name, '--config', confPath,
+  const args = ['--port', String(port), '--bus', dbus ? 'session' : 'none',
+    '--redis', `redis://127.0.0.1:${redisPort}`, '--node-id', name, '--config', confPath,
     '--plugin-dir', pluginDir || path.join(dir, 'no-plugins')];
-  const { child, match } = await startProcess(name, ROOMCASTD, args, LISTEN_RE);
+  const env = dbus ? { ...process.env, DBUS_SESSION_BUS_ADDRESS: dbus.address } : process.env;
+  const { child, match } = await startProcess(name, ROOMCASTD, args, LISTEN_RE, { env });
   return { name, child, host: match[1], port: Number(match[2]), origin: `http://${match[1]}:${match[2]}` };
 }
 
@@ -291,7 +312,9 @@ async function main() {
     console.log('# filter-profanity is not built: only the too_large error is checked');
   }
 
-  let nodeA = await startNode('node-a', { redisPort: redis.port });
+  const dbus = await startDbus();
+  if (!dbus) console.log('# no dbus-daemon: the admin actions are not checked');
+  let nodeA = await startNode('node-a', { redisPort: redis.port, dbus });
   const nodeB = await startNode('node-b', { redisPort: redis.port, config: configB, pluginDir: profanityDir });
 
   const userDataDir = tmpDir('rc-chromium-');
@@ -401,7 +424,7 @@ async function main() {
     const port = nodeA.port;
     await stopNode(nodeA);
     await statusIsNot(pageA, 'connected');
-    nodeA = await startNode('node-a', { redisPort: redis.port, port });
+    nodeA = await startNode('node-a', { redisPort: redis.port, port, dbus });
     assert(nodeA.port === port, 'node A came back on its port');
     await statusIs(pageA, 'connected');
     await pageA.waitForSelector('#rooms li[data-room="lobby"].joined', T);
@@ -425,6 +448,7 @@ async function main() {
 
   // With auth-token, the token decides the name and which rooms may be joined.
   const authDir = findPlugin('auth-token');
+  const rateDir = findPlugin('filter-ratelimit');
   let nodeC = null;
   await step('a token from the page address is passed on /ws and used', async () => {
     const pageC = await context.newPage();
@@ -442,9 +466,23 @@ async function main() {
     }
     const tokens = path.join(work, 'tokens');
     fs.writeFileSync(tokens, '# token sender rooms\nt0ken-carol carol team-*\n');
+    // --plugin-dir takes one folder: give node C one with both plugins in it
+    const pluginDir = path.join(work, 'plugins-c');
+    fs.mkdirSync(pluginDir);
+    let enabled = 'auth-token';
+    for (const dir of [authDir, rateDir]) {
+      if (!dir) continue;
+      for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.so'))) {
+        fs.symlinkSync(path.join(dir, f), path.join(pluginDir, f));
+      }
+    }
+    let config = `[plugin:auth-token]\ntokens=${tokens}\n`;
+    if (rateDir) {
+      enabled += ';filter-ratelimit';
+      config += '[plugin:filter-ratelimit]\nrate=0.2\nburst=2\n';
+    }
     nodeC = await startNode('node-c', {
-      redisPort: redis.port, pluginDir: authDir,
-      config: `[plugins]\nenabled=auth-token\n[plugin:auth-token]\ntokens=${tokens}\n`,
+      redisPort: redis.port, pluginDir, config: `[plugins]\nenabled=${enabled}\n${config}`,
     });
     await pageC.goto(`${nodeC.origin}/?token=t0ken-carol`);
     await statusIs(pageC, 'connected');
@@ -467,6 +505,12 @@ async function main() {
     const m = await waitMessage(pageA, 'carol reporting');
     assert(m.sender === 'carol', `the token's sender is used: ${m.sender}`);
 
+    if (rateDir) {
+      for (let i = 0; i < 3; i++) await sendText(pageC, 'team-blue', `flood ${i}`);
+      const limited = await waitError(pageC, 'rate_limited');
+      assert(/too fast/i.test(limited), `rate_limited is explained: ${limited}`);
+    }
+
     // A wrong token never connects, and the page says why.
     const pageD = await context.newPage();
     watch(pageD);
@@ -488,6 +532,41 @@ async function main() {
     }
     await sendText(pageA, 'lobby', 'typed on a phone');
     await waitMessage(pageB, 'typed on a phone');
+  });
+
+  await step('an administrator closing a room or kicking the page is shown', async () => {
+    if (!dbus) return;
+    await pageA.fill('#room', 'doomed');
+    await pageA.press('#room', 'Enter');
+    await pageA.waitForSelector('#rooms li[data-room="doomed"].joined', T);
+    const removed = await gdbus(dbus.address, 'CloseRoom', '/', 'doomed', 'closing time');
+    assert(/\b1\b/.test(removed), `CloseRoom removed one client: ${removed}`);
+    await pageA.waitForSelector('#rooms li[data-room="doomed"]', { state: 'detached', ...T });
+    await pageA.waitForFunction(() => [...document.querySelectorAll('#messages .notice')]
+      .some((n) => n.textContent.includes('closing time')), null, T);
+    await statusIs(pageA, 'connected');
+
+    const clients = await gdbus(dbus.address, 'ListClients', '/', 'lobby');
+    const alice = /'([^']+)', 'alice'/.exec(clients);
+    assert(alice, `alice is listed in lobby: ${clients}`);
+    await gdbus(dbus.address, 'KickClient', alice[1], 'be nice');
+    await statusIs(pageA, 'disconnected');
+    await pageA.waitForFunction(() => document.getElementById('conn-detail').textContent.includes('be nice'), null, T);
+    await pageA.waitForTimeout(1500);
+    assert(await pageA.textContent('#status') === 'disconnected', 'a kicked page does not reconnect by itself');
+    await pageA.click('#reconnect');
+    await statusIs(pageA, 'connected');
+    await pageA.waitForSelector('#rooms li[data-room="lobby"].joined', T);
+    await sendText(pageA, 'lobby', 'reconnected after the kick');
+    await waitMessage(pageB, 'reconnected after the kick');
+  });
+
+  await step('a message sent while Redis is down is reported as not sent', async () => {
+    await stopProcess(redis.child);
+    await sendText(pageB, 'lobby', 'into the void');
+    const unavailable = await waitError(pageB, 'unavailable');
+    assert(/nothing was sent/i.test(unavailable), `unavailable is explained: ${unavailable}`);
+    assert(await pageB.inputValue('#text') === 'into the void', 'the text is given back');
   });
 
   await step('no request leaves the node', async () => {
@@ -513,7 +592,7 @@ async function main() {
   await context.close();
   context = null;
   for (const node of [nodeA, nodeB, nodeC]) if (node) await stopNode(node);
-  await stopProcess(redis.child);
+  if (dbus) await stopProcess(dbus.child);
 }
 
 try {
