@@ -70,24 +70,36 @@ rc_test_sleep(guint ms)
 		g_main_context_iteration(NULL, TRUE);
 }
 
+static gboolean
+on_poll_tick(gpointer user_data)
+{
+	return G_SOURCE_CONTINUE;
+}
+
 gboolean
 rc_test_wait_until(RcTestPredicate pred, gpointer user_data, guint timeout_ms)
 {
 	gboolean timed_out = FALSE;
+	gboolean ok = FALSE;
 	guint id;
+	guint tick;
 
 	if (pred(user_data))
 		return TRUE;
 	id = g_timeout_add(rc_test_timeout(timeout_ms), on_sleep_done, &timed_out);
+	/* predicates may watch other processes (Redis, /proc): wake up to re-check */
+	tick = g_timeout_add(20, on_poll_tick, NULL);
 	while (!timed_out) {
 		g_main_context_iteration(NULL, TRUE);
 		if (pred(user_data)) {
-			if (!timed_out)
-				g_source_remove(id);
-			return TRUE;
+			ok = TRUE;
+			break;
 		}
 	}
-	return pred(user_data);
+	g_source_remove(tick);
+	if (!timed_out)
+		g_source_remove(id);
+	return ok || pred(user_data);
 }
 
 static void

@@ -1,0 +1,352 @@
+/*
+ * Copyright 2026 roomcast developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "RcTestLifecycle"
+
+#include <signal.h>
+#include <string.h>
+
+#include "rc-test-harness.h"
+
+/*
+ * CONTRACT section 1: the command line, the config file, the listening line,
+ * shutdown on SIGTERM/SIGINT and the exit codes 0, 1 and 2.
+ */
+
+/* non-empty stderr lines */
+static guint
+count_lines(GPtrArray *lines)
+{
+	guint n = 0;
+
+	for (guint i = 0; i < lines->len; i++) {
+		if (((const gchar *)lines->pdata[i])[0] != '\0')
+			n++;
+	}
+	return n;
+}
+
+/* runs roomcastd with @args to its exit and checks status and the single
+ * stderr line */
+static void
+assert_start_fails(const gchar *const *args, gint expected_status)
+{
+	g_autoptr(RcTestNode) node = rc_test_node_spawn(args);
+	g_autofree gchar *joined = g_strjoinv(" ", (gchar **)args);
+	gint status = rc_test_node_wait_exit(node, 10000);
+	GPtrArray *err = rc_test_node_get_stderr_lines(node);
+
+	g_test_message("roomcastd %s → exit %d", joined, status);
+	for (guint i = 0; i < err->len; i++)
+		g_test_message("  stderr: %s", (const gchar *)err->pdata[i]);
+	g_assert_cmpint(status, ==, expected_status);
+	/* one line that says why */
+	g_assert_cmpuint(count_lines(err), ==, 1);
+	g_assert_cmpuint(strlen(err->pdata[0]), >, 10);
+	/* and never the listening line */
+	for (guint i = 0; i < rc_test_node_get_stdout_lines(node)->len; i++)
+		g_assert_null(strstr(rc_test_node_get_stdout_lines(node)->pdata[i], "listening on"));
+}
+
+static void
+test_listening_line(void)
+{
+	g_autoptr(RcTestNode) node = rc_test_node_new("--port", "0", "--bus", "none", NULL);
+	GPtrArray *out = rc_test_node_get_stdout_lines(node);
+	g_autofree gchar *expected =
+	    g_strdup_printf("roomcastd: listening on http://127.0.0.1:%u/",
+			    rc_test_node_get_port(node));
+
+	g_assert_cmpuint(rc_test_node_get_port(node), >, 0);
+	g_assert_cmpuint(out->len, >=, 1);
+	g_assert_cmpstr(out->pdata[0], ==, expected);
+	g_assert_cmpint(rc_test_node_stop(node), ==, 0);
+}
+
+static void
+test_sigterm_closes_clients(void)
+{
+	g_autoptr(RcTestRedis) redis = rc_test_redis_new();
+	g_autoptr(RcTestNode) node = rc_test_node_new("--port",
+						      "0",
+						      "--bus",
+						      "none",
+						      "--redis",
+						      rc_test_redis_get_url(redis),
+						      NULL);
+	g_autoptr(RcTestWs) a = rc_test_ws_new(node, NULL);
+	g_autoptr(RcTestWs) b = rc_test_ws_new(node, NULL);
+	g_autoptr(RcTestWs) idle = rc_test_ws_new(node, NULL);
+
+	rc_test_ws_join(a, "/", "bye");
+	rc_test_ws_join(b, "/", "bye");
+	rc_test_node_signal(node, SIGTERM);
+	g_assert_cmpuint(rc_test_ws_wait_closed(a, 5000), ==, 1001);
+	g_assert_cmpuint(rc_test_ws_wait_closed(b, 5000), ==, 1001);
+	g_assert_cmpuint(rc_test_ws_wait_closed(idle, 5000), ==, 1001);
+	g_assert_cmpint(rc_test_node_wait_exit(node, 10000), ==, 0);
+}
+
+static void
+test_sigint_embedded(void)
+{
+	g_autoptr(RcTestNode) node = rc_test_node_new("--port", "0", "--bus", "none", NULL);
+	g_autoptr(RcTestWs) a = rc_test_ws_new(node, NULL);
+
+	rc_test_ws_join(a, "/", "bye");
+	rc_test_node_signal(node, SIGINT);
+	g_assert_cmpuint(rc_test_ws_wait_closed(a, 5000), ==, 1001);
+	g_assert_cmpint(rc_test_node_wait_exit(node, 10000), ==, 0);
+}
+
+static void
+test_sigterm_idle(void)
+{
+	g_autoptr(RcTestNode) node = rc_test_node_new("--port", "0", "--bus", "none", NULL);
+
+	rc_test_node_signal(node, SIGTERM);
+	g_assert_cmpint(rc_test_node_wait_exit(node, 5000), ==, 0);
+}
+
+static void
+test_embedded_mode(void)
+{
+	/* no --redis: one node on the embedded bus */
+	g_autoptr(RcTestNode) node = rc_test_node_new("--port", "0", "--bus", "none", NULL);
+	g_autoptr(RcTestWs) a = rc_test_ws_new(node, "sender=a");
+	g_autoptr(RcTestWs) b = rc_test_ws_new(node, "sender=b");
+	g_autoptr(RcTestHttpReply) health = rc_test_http_get(node, "/healthz");
+	g_autoptr(JsonObject) body = rc_test_http_reply_json(health);
+	g_autofree gchar *id = NULL;
+	g_autoptr(JsonObject) ma = NULL;
+	g_autoptr(JsonObject) mb = NULL;
+
+	g_assert_cmpuint(health->status, ==, 200);
+	g_assert_cmpstr(rc_test_json_get_string(body, "redis"), ==, "embedded");
+	rc_test_ws_join(a, "/", "solo");
+	rc_test_ws_join(b, "/", "solo");
+	id = rc_test_ws_send_message(a, "/", "solo", "embedded hello");
+	ma = rc_test_ws_take(a, "MSG_TO_CLIENTS", NULL, 3000);
+	mb = rc_test_ws_take(b, "MSG_TO_CLIENTS", NULL, 3000);
+	g_assert_cmpstr(rc_test_json_get_string(ma, "id"), ==, id);
+	g_assert_cmpstr(rc_test_json_get_string(mb, "id"), ==, id);
+	rc_test_ws_close(a);
+	rc_test_ws_close(b);
+	g_assert_cmpint(rc_test_node_stop(node), ==, 0);
+}
+
+static void
+test_bad_flags(void)
+{
+	const gchar *no_such[] = {"--no-such-flag", "--bus", "none", NULL};
+	const gchar *port_text[] = {"--port", "abc", "--bus", "none", NULL};
+	const gchar *port_big[] = {"--port", "70000", "--bus", "none", NULL};
+	const gchar *port_neg[] = {"--port", "-1", "--bus", "none", NULL};
+	const gchar *bus[] = {"--port", "0", "--bus", "tram", NULL};
+	const gchar *redis_url[] = {"--port", "0", "--bus", "none", "--redis", "http://x", NULL};
+	const gchar *listen[] = {"--port", "0", "--bus", "none", "--listen", "not-an-address", NULL};
+	const gchar *missing[] = {"--port", "0", "--bus", "none", "--config",
+				  "/nonexistent/roomcast.conf", NULL};
+	const gchar *extra[] = {"--port", "0", "--bus", "none", "stray-argument", NULL};
+
+	assert_start_fails(no_such, 1);
+	assert_start_fails(port_text, 1);
+	assert_start_fails(port_big, 1);
+	assert_start_fails(port_neg, 1);
+	assert_start_fails(bus, 1);
+	assert_start_fails(redis_url, 1);
+	assert_start_fails(listen, 1);
+	assert_start_fails(missing, 1);
+	assert_start_fails(extra, 1);
+}
+
+static void
+test_bad_config_values(void)
+{
+	const gchar *bad[] = {
+	    "[limits]\nmax_text_bytes=abc\n",
+	    "[limits]\nmax_frame_bytes=-5\n",
+	    "[limits]\nmax_queue_bytes=lots\n",
+	    "[redis]\nfanout=sometimes\n",
+	    "[redis]\nurl=ftp://127.0.0.1/\n",
+	    "[server]\nport=99999\n",
+	    "[server]\nport=eighty\n",
+	    "[dbus]\nbus=tram\n",
+	    "this is not a key file\n",
+	    "[server\nport=1\n",
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		const gchar *config = rc_test_write_config(bad[i]);
+		const gchar *args[] = {"--port", "0", "--bus", "none", "--config", config, NULL};
+
+		g_test_message("config: %s", bad[i]);
+		assert_start_fails(args, 1);
+	}
+}
+
+static void
+test_port_in_use(void)
+{
+	g_autoptr(RcTestNode) first = rc_test_node_new("--port", "0", "--bus", "none", NULL);
+	g_autofree gchar *port = g_strdup_printf("%u", rc_test_node_get_port(first));
+	const gchar *args[] = {"--port", port, "--bus", "none", NULL};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSocket) sock = NULL;
+	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) addr = NULL;
+	guint16 other = rc_test_free_port();
+	g_autofree gchar *other_port = g_strdup_printf("%u", other);
+	const gchar *args2[] = {"--port", other_port, "--bus", "none", NULL};
+
+	/* taken by another roomcastd */
+	assert_start_fails(args, 2);
+	g_assert_true(rc_test_node_is_running(first));
+
+	/* taken by any listening socket */
+	sock = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+	g_assert_no_error(error);
+	addr = g_inet_socket_address_new(lo, other);
+	g_socket_bind(sock, addr, FALSE, &error);
+	g_assert_no_error(error);
+	g_socket_listen(sock, &error);
+	g_assert_no_error(error);
+	assert_start_fails(args2, 2);
+
+	g_assert_cmpint(rc_test_node_stop(first), ==, 0);
+}
+
+static void
+test_fixed_port_restart(void)
+{
+	guint16 port = rc_test_free_port();
+	g_autofree gchar *port_str = g_strdup_printf("%u", port);
+	g_autofree gchar *expected = g_strdup_printf("roomcastd: listening on http://127.0.0.1:%u/", port);
+
+	for (guint round = 0; round < 2; round++) {
+		g_autoptr(RcTestNode) node =
+		    rc_test_node_new("--port", port_str, "--bus", "none", NULL);
+		g_autoptr(RcTestWs) ws = NULL;
+
+		/* the same line for a fixed port */
+		g_assert_cmpstr(rc_test_node_get_stdout_lines(node)->pdata[0], ==, expected);
+		g_assert_cmpuint(rc_test_node_get_port(node), ==, port);
+		/* a client connected at shutdown must not block the restart */
+		ws = rc_test_ws_new(node, NULL);
+		rc_test_ws_ping(ws);
+		g_assert_cmpint(rc_test_node_stop(node), ==, 0);
+	}
+}
+
+static gchar *
+join_lines(GPtrArray *lines)
+{
+	GString *out = g_string_new(NULL);
+
+	for (guint i = 0; i < lines->len; i++)
+		g_string_append_printf(out, "%s\n", (const gchar *)lines->pdata[i]);
+	return g_string_free(out, FALSE);
+}
+
+static void
+test_version_and_help(void)
+{
+	const gchar *version[] = {"--version", NULL};
+	const gchar *help[] = {"--help", NULL};
+	const gchar *flags[] = {"--port", "--listen", "--redis", "--node-id", "--bus",
+				"--dbus-name", "--plugin-dir", "--config", "--version"};
+	g_autoptr(RcTestNode) v = rc_test_node_spawn(version);
+	g_autoptr(RcTestNode) h = rc_test_node_spawn(help);
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *help_out = NULL;
+
+	g_assert_cmpint(rc_test_node_wait_exit(v, 5000), ==, 0);
+	out = join_lines(rc_test_node_get_stdout_lines(v));
+	g_test_message("--version: %s", out);
+	g_assert_nonnull(strstr(out, g_getenv("ROOMCAST_VERSION")));
+
+	g_assert_cmpint(rc_test_node_wait_exit(h, 5000), ==, 0);
+	help_out = join_lines(rc_test_node_get_stdout_lines(h));
+	for (guint i = 0; i < G_N_ELEMENTS(flags); i++) {
+		g_test_message("--help mentions %s", flags[i]);
+		g_assert_nonnull(strstr(help_out, flags[i]));
+	}
+}
+
+static void
+test_config_file_and_flag_precedence(void)
+{
+	guint16 conf_port = rc_test_free_port();
+	g_autofree gchar *contents = g_strdup_printf("[server]\nport=%u\nnode_id=from-config\n"
+						     "[dbus]\nbus=none\n",
+						     conf_port);
+	const gchar *config = rc_test_write_config(contents);
+
+	/* the config alone */
+	{
+		g_autoptr(RcTestNode) node = rc_test_node_new("--config", config, NULL);
+		g_autoptr(RcTestWs) ws = rc_test_ws_new(node, NULL);
+
+		g_assert_cmpuint(rc_test_node_get_port(node), ==, conf_port);
+		g_assert_cmpstr(rc_test_json_get_string(rc_test_ws_get_hello(ws), "node"),
+				==,
+				"from-config");
+		rc_test_ws_close(ws);
+		g_assert_cmpint(rc_test_node_stop(node), ==, 0);
+	}
+	/* flags win */
+	{
+		g_autoptr(RcTestNode) node = rc_test_node_new("--config",
+							      config,
+							      "--port",
+							      "0",
+							      "--node-id",
+							      "from-flag",
+							      NULL);
+		g_autoptr(RcTestWs) ws = rc_test_ws_new(node, NULL);
+
+		g_assert_cmpuint(rc_test_node_get_port(node), !=, conf_port);
+		g_assert_cmpstr(rc_test_json_get_string(rc_test_ws_get_hello(ws), "node"),
+				==,
+				"from-flag");
+		rc_test_ws_close(ws);
+		g_assert_cmpint(rc_test_node_stop(node), ==, 0);
+	}
+}
+
+static void
+test_default_node_id(void)
+{
+	/* default: hostname + port */
+	g_autoptr(RcTestNode) node = rc_test_node_new("--port", "0", "--bus", "none", NULL);
+	g_autoptr(RcTestWs) ws = rc_test_ws_new(node, NULL);
+	const gchar *id = rc_test_json_get_string(rc_test_ws_get_hello(ws), "node");
+	g_autofree gchar *port = g_strdup_printf("%u", rc_test_node_get_port(node));
+
+	g_assert_nonnull(id);
+	g_assert_nonnull(strstr(id, g_get_host_name()));
+	g_assert_true(g_str_has_suffix(id, port));
+	rc_test_ws_close(ws);
+	g_assert_cmpint(rc_test_node_stop(node), ==, 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	rc_test_init(&argc, &argv);
+	g_test_add_func("/lifecycle/listening-line", test_listening_line);
+	g_test_add_func("/lifecycle/sigterm-closes-clients", test_sigterm_closes_clients);
+	g_test_add_func("/lifecycle/sigint-embedded", test_sigint_embedded);
+	g_test_add_func("/lifecycle/sigterm-idle", test_sigterm_idle);
+	g_test_add_func("/lifecycle/embedded-mode", test_embedded_mode);
+	g_test_add_func("/lifecycle/exit-1/bad-flags", test_bad_flags);
+	g_test_add_func("/lifecycle/exit-1/bad-config-values", test_bad_config_values);
+	g_test_add_func("/lifecycle/exit-2/port-in-use", test_port_in_use);
+	g_test_add_func("/lifecycle/fixed-port-restart", test_fixed_port_restart);
+	g_test_add_func("/lifecycle/version-and-help", test_version_and_help);
+	g_test_add_func("/lifecycle/config-file-and-flag-precedence",
+			test_config_file_and_flag_precedence);
+	g_test_add_func("/lifecycle/default-node-id", test_default_node_id);
+	return g_test_run();
+}

@@ -1,0 +1,289 @@
+/*
+ * Copyright 2026 roomcast developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "RcTestRedisOutage"
+
+#include <string.h>
+
+#include "rc-test-harness.h"
+
+/*
+ * CONTRACT section 5: Redis killed and restarted under two nodes. While it is
+ * down the nodes keep their clients, say so on /healthz and /metrics, and
+ * answer sends with `unavailable`; afterwards they reconnect and resubscribe
+ * by themselves.
+ */
+
+/* how long a node may take to notice / recover (reconnect backoff included) */
+#define NOTICE_MS 5000
+#define RECOVER_MS 10000
+
+typedef struct {
+	RcTestNode *node;
+	guint status;
+	const gchar *redis;
+} HealthWait;
+
+static gboolean
+health_is(gpointer user_data)
+{
+	HealthWait *w = user_data;
+	g_autoptr(RcTestHttpReply) reply = rc_test_http_get(w->node, "/healthz");
+	g_autoptr(JsonObject) body = NULL;
+
+	if (reply->status != w->status)
+		return FALSE;
+	body = rc_test_json_parse_object(reply->body);
+	return body != NULL && g_strcmp0(rc_test_json_get_string(body, "redis"), w->redis) == 0;
+}
+
+static void
+assert_health(RcTestNode *node, guint status, const gchar *redis_state, guint timeout_ms)
+{
+	HealthWait w = {node, status, redis_state};
+
+	if (!rc_test_wait_until(health_is, &w, timeout_ms)) {
+		g_autoptr(RcTestHttpReply) reply = rc_test_http_get(node, "/healthz");
+		g_error("/healthz: expected %u with \"redis\":\"%s\" within %u ms, got %u %s",
+			status,
+			redis_state,
+			timeout_ms,
+			reply->status,
+			reply->body);
+	}
+}
+
+static gdouble
+metric(RcTestNode *node, const gchar *name)
+{
+	g_autoptr(RcTestHttpReply) reply = rc_test_http_get(node, "/metrics");
+
+	g_assert_cmpuint(reply->status, ==, 200);
+	return rc_test_metrics_value(reply->body, name);
+}
+
+static RcTestNode *
+start_node(RcTestRedis *redis, const gchar *id, const gchar *fanout)
+{
+	g_autofree gchar *contents = g_strdup_printf("[redis]\nfanout=%s\n", fanout);
+	const gchar *config = rc_test_write_config(contents);
+
+	return rc_test_node_new("--port",
+				"0",
+				"--bus",
+				"none",
+				"--node-id",
+				id,
+				"--redis",
+				rc_test_redis_get_url(redis),
+				"--config",
+				config,
+				NULL);
+}
+
+/* a message from @from reaches @to (and its own sender) */
+static void
+assert_delivery(RcTestWs *from, RcTestWs *to, const gchar *room, const gchar *text)
+{
+	g_autofree gchar *id = rc_test_ws_send_message(from, "/", room, text);
+	g_autoptr(JsonObject) own = rc_test_ws_take(from, "MSG_TO_CLIENTS", NULL, 3000);
+	g_autoptr(JsonObject) msg = rc_test_ws_take(to, "MSG_TO_CLIENTS", NULL, 3000);
+
+	g_assert_cmpstr(rc_test_json_get_string(own, "id"), ==, id);
+	g_assert_cmpstr(rc_test_json_get_string(msg, "id"), ==, id);
+}
+
+/* forgets what the retries left queued */
+static void
+drain(RcTestWs *ws)
+{
+	while (rc_test_ws_get_n_queued(ws) > 0)
+		json_object_unref(rc_test_ws_try_next(ws, 0));
+}
+
+typedef struct {
+	RcTestWs *from;
+	RcTestWs *to;
+	const gchar *room;
+	guint attempt;
+} CrossWait;
+
+/* sends until one message makes it across; unavailable answers are fine meanwhile */
+static gboolean
+crossed(gpointer user_data)
+{
+	CrossWait *w = user_data;
+	g_autofree gchar *ref = g_strdup_printf("retry%u", w->attempt++);
+	g_autoptr(JsonObject) reply = NULL;
+	g_autoptr(JsonObject) msg = NULL;
+
+	rc_test_ws_send_printf(w->from,
+			       "{\"type\":\"send\",\"namespace\":\"/\",\"roomCode\":\"%s\","
+			       "\"text\":\"retry\",\"ref\":\"%s\"}",
+			       w->room,
+			       ref);
+	reply = rc_test_ws_take(w->from, NULL, ref, 3000);
+	if (g_strcmp0(rc_test_json_get_string(reply, "type"), "error") == 0) {
+		g_assert_cmpstr(rc_test_json_get_string(reply, "code"), ==, "unavailable");
+		rc_test_sleep(200);
+		return FALSE;
+	}
+	g_assert_cmpstr(rc_test_json_get_string(reply, "type"), ==, "ack");
+	msg = rc_test_ws_try_next(w->to, 1000);
+	while (msg != NULL) {
+		if (g_strcmp0(rc_test_json_get_string(msg, "id"),
+			      rc_test_json_get_string(reply, "id")) == 0)
+			return TRUE;
+		g_clear_pointer(&msg, json_object_unref);
+		msg = rc_test_ws_try_next(w->to, 1000);
+	}
+	return FALSE;
+}
+
+static void
+run_outage(const gchar *fanout)
+{
+	g_autoptr(RcTestRedis) redis = rc_test_redis_new();
+	g_autoptr(RcTestNode) n1 = start_node(redis, "o1", fanout);
+	g_autoptr(RcTestNode) n2 = start_node(redis, "o2", fanout);
+	g_autoptr(RcTestWs) a = rc_test_ws_new(n1, "sender=a");
+	g_autoptr(RcTestWs) b = rc_test_ws_new(n2, "sender=b");
+	g_autoptr(JsonObject) error = NULL;
+	g_autoptr(RcTestHttpReply) posted = NULL;
+	g_autoptr(JsonObject) posted_body = NULL;
+	const gchar *body =
+	    "{\"namespace\":\"/\",\"roomCode\":\"outage\",\"msg\":{\"sender\":\"bot\",\"text\":\"x\"}}";
+	CrossWait cross = {a, b, "outage", 0};
+	CrossWait cross_back = {b, a, "outage", 100};
+
+	rc_test_ws_join(a, "/", "outage");
+	rc_test_ws_join(b, "/", "outage");
+	assert_health(n1, 200, "connected", NOTICE_MS);
+	assert_health(n2, 200, "connected", NOTICE_MS);
+	assert_delivery(a, b, "outage", "before");
+
+	rc_test_redis_stop(redis);
+
+	/* reported */
+	assert_health(n1, 503, "disconnected", NOTICE_MS);
+	assert_health(n2, 503, "disconnected", NOTICE_MS);
+	g_assert_cmpfloat(metric(n1, "roomcast_redis_up"), ==, 0);
+	{
+		g_autoptr(RcTestHttpReply) reply = rc_test_http_get(n1, "/healthz");
+		g_autoptr(JsonObject) health = rc_test_http_reply_json(reply);
+		g_assert_cmpstr(rc_test_json_get_string(health, "status"), !=, "ok");
+	}
+
+	/* sends are refused, not lost silently, and the connection stays */
+	rc_test_ws_send_text(a,
+			     "{\"type\":\"send\",\"namespace\":\"/\",\"roomCode\":\"outage\","
+			     "\"text\":\"during\",\"ref\":\"d1\"}");
+	error = rc_test_ws_expect_error(a, "unavailable", "d1", 5000);
+	rc_test_ws_ping(a);
+	rc_test_ws_expect_silence(b, 200);
+	posted = rc_test_http_post(n2, "/publish", NULL, body, strlen(body), NULL);
+	g_assert_cmpuint(posted->status, ==, 503);
+	posted_body = rc_test_http_reply_json(posted);
+	g_assert_false(json_object_get_boolean_member(posted_body, "success"));
+	/* joining still works: rooms are local */
+	rc_test_ws_join(b, "/", "outage-2");
+
+	rc_test_redis_start(redis);
+
+	/* back by themselves */
+	assert_health(n1, 200, "connected", RECOVER_MS);
+	assert_health(n2, 200, "connected", RECOVER_MS);
+	g_assert_cmpfloat(metric(n2, "roomcast_redis_up"), ==, 1);
+	/* subscriptions restored: cross-node delivery both ways within seconds */
+	g_assert_true(rc_test_wait_until(crossed, &cross, 5000));
+	g_assert_true(rc_test_wait_until(crossed, &cross_back, 5000));
+	/* and once back, every send works first time */
+	rc_test_sleep(300);
+	drain(a);
+	drain(b);
+	assert_delivery(a, b, "outage", "after");
+	assert_delivery(b, a, "outage", "after, back");
+	{
+		g_autoptr(RcTestHttpReply) again =
+		    rc_test_http_post(n1, "/publish", NULL, body, strlen(body), NULL);
+		g_autoptr(JsonObject) ma = rc_test_ws_take(a, "MSG_TO_CLIENTS", NULL, 3000);
+		g_autoptr(JsonObject) mb = rc_test_ws_take(b, "MSG_TO_CLIENTS", NULL, 3000);
+		g_assert_cmpuint(again->status, ==, 200);
+	}
+	/* the ingress channel is listened to again */
+	{
+		g_autofree gchar *n = rc_test_redis_command(
+		    redis,
+		    "PUBLISH",
+		    "livechat",
+		    "{\"namespace\":\"/\",\"roomCode\":\"outage-2\",\"msg\":{\"sender\":\"ops\",\"text\":\"i\"}}",
+		    NULL);
+		g_autoptr(JsonObject) m = rc_test_ws_take(b, "MSG_TO_CLIENTS", NULL, 3000);
+		g_assert_cmpint(g_ascii_strtoll(n, NULL, 10), ==, 2);
+		g_assert_cmpstr(rc_test_json_get_string(m, "roomCode"), ==, "outage-2");
+	}
+	if (g_strcmp0(fanout, "per-room") == 0) {
+		g_auto(GStrv) channels = rc_test_redis_pubsub_channels(redis, "livechat:*");
+		g_autofree gchar *list = g_strjoinv(",", channels);
+		g_assert_cmpstr(list, ==, "livechat:/:outage,livechat:/:outage-2");
+	}
+
+	g_assert_false(rc_test_ws_is_closed(a));
+	g_assert_false(rc_test_ws_is_closed(b));
+	rc_test_ws_close(a);
+	rc_test_ws_close(b);
+	g_assert_cmpint(rc_test_node_stop(n1), ==, 0);
+	g_assert_cmpint(rc_test_node_stop(n2), ==, 0);
+}
+
+static void
+test_outage_single(void)
+{
+	run_outage("single");
+}
+
+static void
+test_outage_per_room(void)
+{
+	run_outage("per-room");
+}
+
+static void
+test_start_without_redis(void)
+{
+	/* a node whose Redis is not up yet still starts, serves, and connects later */
+	g_autoptr(RcTestRedis) redis = rc_test_redis_new();
+	g_autoptr(RcTestNode) n1 = NULL;
+	g_autoptr(RcTestWs) a = NULL;
+	g_autoptr(JsonObject) error = NULL;
+
+	rc_test_redis_stop(redis);
+	n1 = start_node(redis, "late", "single");
+	assert_health(n1, 503, "disconnected", NOTICE_MS);
+	a = rc_test_ws_new(n1, NULL);
+	rc_test_ws_join(a, "/", "late");
+	rc_test_ws_send_text(a,
+			     "{\"type\":\"send\",\"namespace\":\"/\",\"roomCode\":\"late\","
+			     "\"text\":\"x\",\"ref\":\"l1\"}");
+	error = rc_test_ws_expect_error(a, "unavailable", "l1", 5000);
+	rc_test_redis_start(redis);
+	assert_health(n1, 200, "connected", RECOVER_MS);
+	{
+		g_autofree gchar *id = rc_test_ws_send_message(a, "/", "late", "now");
+		g_autoptr(JsonObject) m = rc_test_ws_take(a, "MSG_TO_CLIENTS", NULL, 3000);
+		g_assert_cmpstr(rc_test_json_get_string(m, "id"), ==, id);
+	}
+	rc_test_ws_close(a);
+	g_assert_cmpint(rc_test_node_stop(n1), ==, 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	rc_test_init(&argc, &argv);
+	g_test_add_func("/redis-outage/single", test_outage_single);
+	g_test_add_func("/redis-outage/per-room", test_outage_per_room);
+	g_test_add_func("/redis-outage/start-without-redis", test_start_without_redis);
+	return g_test_run();
+}
