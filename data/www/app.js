@@ -139,6 +139,7 @@ function connect() {
 function dropSocket() {
   const ws = state.ws;
   state.ws = null;
+  state.helloSeen = false;
   stopKeepalive();
   if (ws && ws.readyState <= WebSocket.OPEN) ws.close(1000, 'client reconnecting');
   forgetPending();
@@ -157,8 +158,9 @@ function onClosed(ev) {
   const hadHello = state.helloSeen;
   dropSocket();
 
-  let why = CLOSE_WORDS[ev.code] || (hadHello ? 'the connection was lost' : 'could not reach the server');
-  if (!hadHello && state.identity.token) why = 'the server refused the connection (check the token)';
+  // A refused upgrade (bad name, bad token) looks like any failed connection to a page.
+  let why = CLOSE_WORDS[ev.code] || (hadHello ? 'the connection was lost' : 'could not connect');
+  if (!hadHello && !CLOSE_WORDS[ev.code] && state.identity.token) why = 'could not connect (is the token right?)';
   if (ev.reason) why += `: ${ev.reason}`;
 
   if (ev.code === 1008) {
