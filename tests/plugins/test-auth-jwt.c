@@ -341,6 +341,7 @@ test_issuer_audience(void)
 
 		if (cases[i].refusal == NULL) {
 			g_auto(GStrv) globs = assert_accepted(host, token, "alice");
+			g_assert_null(globs);
 		} else {
 			assert_refused(host, token, cases[i].refusal);
 		}
@@ -354,6 +355,8 @@ test_unchecked_when_unset(void)
 	g_autofree gchar *payload = claims("alice", 60, ",\"iss\":\"anyone\",\"aud\":\"anything\"");
 	g_autofree gchar *token = make_jwt(HS256, payload, SECRET);
 	g_auto(GStrv) globs = assert_accepted(host, token, "alice");
+
+	g_assert_null(globs);
 }
 
 static void

@@ -75,6 +75,7 @@ test_load_not_a_module(void)
 	g_autoptr(RcPtestDir) dir = rc_ptest_dir_new();
 	g_autofree gchar *path = rc_ptest_dir_write(dir, "garbage.so", "not an ELF file\n");
 
+	g_assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR));
 	assert_load_fails(dir->path, "garbage", "", "plugin garbage: cannot load */garbage.so: *");
 }
 
