@@ -83,6 +83,7 @@ def main():
 
         pc = find_one(dest, "roomcast-plugin-1.pc")
         env = dict(os.environ)
+        env.pop("LD_LIBRARY_PATH", None)  # meson test points it into the build tree
         env["PKG_CONFIG_SYSROOT_DIR"] = dest
         env["PKG_CONFIG_PATH"] = os.path.dirname(pc)
         flags = run(["pkg-config", "--cflags", "--libs", "roomcast-plugin-1"], env=env).split()
