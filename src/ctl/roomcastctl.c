@@ -455,6 +455,12 @@ rc_ctl_dbus_error(GError *error, const gchar *dest, gboolean system_bus)
 			   error->message);
 		return RC_CTL_EXIT_DBUS;
 	}
+	if (g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED)) {
+		/* the bus's own text is a dump of the matched policy rule */
+		g_printerr(_("roomcastctl: access denied by the D-Bus policy: on the system bus only "
+			     "root may kick, close rooms, publish and reload\n"));
+		return RC_CTL_EXIT_DBUS;
+	}
 	g_dbus_error_strip_remote_error(error);
 	g_printerr("roomcastctl: %s\n", error->message);
 	return RC_CTL_EXIT_DBUS;
