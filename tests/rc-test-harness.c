@@ -618,6 +618,7 @@ rc_test_node_spawn(const gchar *const *args)
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	g_autoptr(GError) error = NULL;
 	const gchar *daemon = g_getenv("ROOMCASTD");
+	const gchar *ident;
 
 	if (daemon == NULL)
 		fail("ROOMCASTD is not set: run the tests through `meson test`");
@@ -637,7 +638,9 @@ rc_test_node_spawn(const gchar *const *args)
 						  (const gchar *const *)argv->pdata,
 						  &error);
 	g_assert_no_error(error);
-	self->pid = (GPid)g_ascii_strtoll(g_subprocess_get_identifier(self->proc), NULL, 10);
+	/* NULL when the child already exited and was reaped (e.g. a bad flag) */
+	ident = g_subprocess_get_identifier(self->proc);
+	self->pid = ident != NULL ? (GPid)g_ascii_strtoll(ident, NULL, 10) : 0;
 	node_start_reader(self, g_subprocess_get_stdout_pipe(self->proc), FALSE);
 	node_start_reader(self, g_subprocess_get_stderr_pipe(self->proc), TRUE);
 	g_subprocess_wait_async(self->proc, NULL, on_node_exited, node_ref(self));

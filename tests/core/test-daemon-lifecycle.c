@@ -179,10 +179,22 @@ test_bad_config_values(void)
 
 	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
 		const gchar *config = rc_test_write_config(bad[i]);
-		const gchar *args[] = {"--port", "0", "--bus", "none", "--config", config, NULL};
+		g_autoptr(GPtrArray) args = g_ptr_array_new();
 
+		g_ptr_array_add(args, "--config");
+		g_ptr_array_add(args, (gpointer)config);
+		/* a flag would override the bad value under test */
+		if (strstr(bad[i], "port=") == NULL) {
+			g_ptr_array_add(args, "--port");
+			g_ptr_array_add(args, "0");
+		}
+		if (strstr(bad[i], "bus=") == NULL) {
+			g_ptr_array_add(args, "--bus");
+			g_ptr_array_add(args, "none");
+		}
+		g_ptr_array_add(args, NULL);
 		g_test_message("config: %s", bad[i]);
-		assert_start_fails(args, 1);
+		assert_start_fails((const gchar *const *)args->pdata, 1);
 	}
 }
 

@@ -198,8 +198,6 @@ test_publish_bad_names(void)
 	    "{\"namespace\":\"/\",\"roomCode\":\"a b\",\"msg\":{\"sender\":\"b\",\"text\":\"x\"}}",
 	    "{\"namespace\":\"/\",\"roomCode\":\"h-names\",\"msg\":{\"sender\":\"\",\"text\":\"x\"}}",
 	    "{\"namespace\":\"/\",\"roomCode\":\"h-names\",\"msg\":{\"sender\":\"a\\nb\",\"text\":\"x\"}}",
-	    "{\"namespace\":\"/\",\"roomCode\":\"h-names\",\"msg\":{\"sender\":\"a\\ud800\",\"text\":\"x\"}}",
-	    "{\"namespace\":\"/\",\"roomCode\":\"h-names\",\"msg\":{\"sender\":\"b\",\"text\":\"\\udc00\"}}",
 	    body_room,
 	    body_sender,
 	};
@@ -211,6 +209,28 @@ test_publish_bad_names(void)
 	}
 	rc_test_ws_expect_silence(ws, 100);
 	assert_still_publishes(node, ws, "h-names");
+}
+
+static void
+test_publish_invalid_utf8(void)
+{
+	g_autoptr(RcTestWs) ws = rc_test_ws_new(node, NULL);
+	/* lone surrogate escapes decode to bytes that are not UTF-8 */
+	const gchar *bodies[] = {
+	    "{\"namespace\":\"/\",\"roomCode\":\"h-utf8\",\"msg\":{\"sender\":\"a\\ud800b\",\"text\":\"x\"}}",
+	    "{\"namespace\":\"/\",\"roomCode\":\"h-utf8\",\"msg\":{\"sender\":\"b\",\"text\":\"x\\udc00y\"}}",
+	    "{\"namespace\":\"/\",\"roomCode\":\"h-utf8\",\"msg\":{\"sender\":\"a\\ud800\",\"text\":\"x\"}}",
+	    "{\"namespace\":\"/\",\"roomCode\":\"h-utf8\",\"msg\":{\"sender\":\"b\",\"text\":\"\xff\xfe\"}}",
+	};
+
+	rc_test_ws_join(ws, "/", "h-utf8");
+	for (guint i = 0; i < G_N_ELEMENTS(bodies); i++) {
+		g_autoptr(RcTestHttpReply) reply = publish(node, bodies[i], NULL);
+		/* the refusal itself must be valid JSON, so valid UTF-8 */
+		assert_refused(reply, 400);
+	}
+	rc_test_ws_expect_silence(ws, 100);
+	assert_still_publishes(node, ws, "h-utf8");
 }
 
 static void
@@ -467,6 +487,7 @@ main(int argc, char **argv)
 	g_test_add_func("/http/publish/missing-fields", test_publish_missing_fields);
 	g_test_add_func("/http/publish/wrong-types", test_publish_wrong_types);
 	g_test_add_func("/http/publish/bad-names", test_publish_bad_names);
+	g_test_add_func("/http/publish/invalid-utf8", test_publish_invalid_utf8);
 	g_test_add_func("/http/publish/oversize", test_publish_oversize);
 	g_test_add_func("/http/publish/api-token", test_publish_api_token);
 	g_test_add_func("/http/healthz/embedded", test_healthz_embedded);
