@@ -10,7 +10,9 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rc-plugin-test-util.h"
 #include "rc-test-harness.h"
@@ -330,6 +332,82 @@ test_ratelimit(void)
 	}
 }
 
+/* D-Bus Publish goes through the filters like every other way in */
+static void
+test_dbus_publish(void)
+{
+	const gchar *words = rc_test_write_temp_file("words-XXXXXX", "darn\n");
+	g_autofree gchar *config = g_strdup_printf("[plugins]\nenabled=filter-profanity;test-gate\n"
+						   "[plugin:filter-profanity]\nwords=%s\n"
+						   "[plugin:test-gate]\ntag=(checked)\n",
+						   words);
+	g_autoptr(GTestDBus) bus = g_test_dbus_new(G_TEST_DBUS_NONE);
+	g_autoptr(RcTestNode) node = NULL;
+	g_autoptr(RcTestWs) ws = NULL;
+	g_autoptr(GDBusConnection) conn = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(JsonObject) frame = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *path = NULL;
+	const gchar *name = "org.roomcast.TestPluginsE2e";
+
+	/* the gate plugin lives apart from the shipped ones: one folder with both */
+	g_test_dbus_up(bus);
+	path = g_build_filename(g_get_tmp_dir(), "roomcast-e2e-plugins-XXXXXX", NULL);
+	g_assert_nonnull(g_mkdtemp(path));
+	{
+		g_autofree gchar *a = g_build_filename(shipped_plugin_dir(), "filter-profanity",
+						       "filter-profanity.so", NULL);
+		g_autofree gchar *b = g_build_filename(rc_ptest_extra_plugin_dir(), "test-gate.so", NULL);
+		g_autofree gchar *la = g_build_filename(path, "filter-profanity.so", NULL);
+		g_autofree gchar *lb = g_build_filename(path, "test-gate.so", NULL);
+
+		g_assert_cmpint(symlink(a, la), ==, 0);
+		g_assert_cmpint(symlink(b, lb), ==, 0);
+	}
+	node = rc_test_node_new("--port", "0", "--bus", "session", "--dbus-name", name,
+				"--plugin-dir", path, "--config", rc_test_write_config(config), NULL);
+	ws = rc_test_ws_new(node, "token=ok-alice");
+	rc_test_ws_join(ws, "/", "gate-1");
+	conn = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, &error);
+	g_assert_no_error(error);
+
+	/* masked by the first filter, tagged by the second: both ran, in order */
+	reply = g_dbus_connection_call_sync(conn, name, "/org/roomcast", "org.roomcast.Daemon",
+					    "Publish",
+					    g_variant_new("(ssss)", "/", "gate-1", "ops", "darn it"),
+					    G_VARIANT_TYPE("(s)"), G_DBUS_CALL_FLAGS_NONE,
+					    (gint)rc_test_timeout(5000), NULL, &error);
+	g_assert_no_error(error);
+	frame = rc_test_ws_expect(ws, "MSG_TO_CLIENTS", WAIT);
+	g_assert_cmpstr(msg_text(frame), ==, "**** it (checked)");
+	g_clear_pointer(&reply, g_variant_unref);
+
+	/* refused by a filter: a D-Bus error with its reason, nothing delivered */
+	reply = g_dbus_connection_call_sync(conn, name, "/org/roomcast", "org.roomcast.Daemon",
+					    "Publish",
+					    g_variant_new("(ssss)", "/", "gate-1", "ops", "reject"),
+					    G_VARIANT_TYPE("(s)"), G_DBUS_CALL_FLAGS_NONE,
+					    (gint)rc_test_timeout(5000), NULL, &error);
+	g_assert_null(reply);
+	g_assert_nonnull(error);
+	g_assert_nonnull(strstr(error->message, "gate rejects"));
+	rc_test_ws_expect_silence(ws, 300);
+
+	g_clear_object(&conn);
+	rc_test_node_stop(node);
+	g_clear_pointer(&node, rc_test_node_free);
+	g_test_dbus_down(bus);
+	{
+		g_autofree gchar *la = g_build_filename(path, "filter-profanity.so", NULL);
+		g_autofree gchar *lb = g_build_filename(path, "test-gate.so", NULL);
+
+		g_unlink(la);
+		g_unlink(lb);
+		g_rmdir(path);
+	}
+}
+
 /* the daemon must refuse to start, exit 1, and say why on one stderr line */
 static void
 assert_start_fails(const gchar *plugin_dir, const gchar *config, const gchar *reason)
@@ -405,6 +483,7 @@ main(int argc, char **argv)
 	g_test_add_func("/plugins-e2e/profanity-reject", test_profanity_reject);
 	g_test_add_func("/plugins-e2e/profanity-mask", test_profanity_mask);
 	g_test_add_func("/plugins-e2e/ratelimit", test_ratelimit);
+	g_test_add_func("/plugins-e2e/dbus-publish", test_dbus_publish);
 	g_test_add_func("/plugins-e2e/start-failures", test_start_failures);
 	g_test_add_func("/plugins-e2e/names-logged", test_names_logged);
 	return g_test_run();
