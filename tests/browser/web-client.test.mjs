@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
 // The web client in a real browser: headless Debian Chromium driven by playwright-core, against
-// a real redis-server and two real roomcastd nodes started here.
+// a real redis-server, a private dbus-daemon and real roomcastd nodes, all started here.
 //
 // Environment (set by tests/browser/meson.build):
 //   ROOMCASTD             path of the roomcastd binary
