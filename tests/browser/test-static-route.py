@@ -165,7 +165,9 @@ class StaticRoute(unittest.TestCase):
         size = os.path.getsize(os.path.join(SOURCE_WWW, 'index.html'))
         self.assertEqual(int(hdrs['content-length']), size)
         self.assertIn('etag', hdrs)
-        self.assertEqual(self.get('/nope.js', method='HEAD')[0], 404)
+        status, _, body = self.get('/nope.js', method='HEAD')
+        self.assertEqual(status, 404)
+        self.assertEqual(body, b'')
 
     def test_unknown_files_are_404(self):
         for path in ['/nope.js', '/index.htm', '/app.js/', '/www/index.html', '/meson.build']:
@@ -250,6 +252,21 @@ class WebRootOverride(unittest.TestCase):
         self.assertEqual(hdrs['content-type'], 'application/json')
         # a symlink that stays inside the root is fine
         self.assertEqual(self.daemon.request('GET', '/alias.html')[0], 200)
+
+    def test_etag_follows_changes(self):
+        page = os.path.join(self.www, 'changing.html')
+        with open(page, 'w') as f:
+            f.write('<p>one</p>')
+        status, hdrs, body = self.daemon.request('GET', '/changing.html')
+        self.assertEqual((status, body), (200, b'<p>one</p>'))
+        old = hdrs['etag']
+        with open(page, 'w') as f:
+            f.write('<p>two, longer</p>')
+        status, hdrs, body = self.daemon.request('GET', '/changing.html', {'If-None-Match': old})
+        self.assertEqual((status, body), (200, b'<p>two, longer</p>'))
+        self.assertNotEqual(hdrs['etag'], old)
+        os.unlink(page)
+        self.assertEqual(self.daemon.request('GET', '/changing.html')[0], 404)
 
     def test_no_directory_listing_no_escape(self):
         for path in ['/sub', '/sub/', '/sub//page.json', '/.secret', '/escape.txt',
