@@ -54,10 +54,8 @@ rc_identity_validate_sender(const gchar *sender, GError **error)
 	gsize len;
 
 	if (sender == NULL || sender[0] == '\0') {
-		g_set_error_literal(error,
-				    RC_PLUGIN_ERROR,
-				    RC_PLUGIN_ERROR_FAILED,
-				    _("sender is empty"));
+		g_set_error_literal(
+		    error, RC_PLUGIN_ERROR, RC_PLUGIN_ERROR_FAILED, _("sender is empty"));
 		return FALSE;
 	}
 	len = strlen(sender);
@@ -70,10 +68,8 @@ rc_identity_validate_sender(const gchar *sender, GError **error)
 		return FALSE;
 	}
 	if (!g_utf8_validate(sender, len, NULL)) {
-		g_set_error_literal(error,
-				    RC_PLUGIN_ERROR,
-				    RC_PLUGIN_ERROR_FAILED,
-				    _("sender is not valid UTF-8"));
+		g_set_error_literal(
+		    error, RC_PLUGIN_ERROR, RC_PLUGIN_ERROR_FAILED, _("sender is not valid UTF-8"));
 		return FALSE;
 	}
 	for (const gchar *p = sender; *p != '\0'; p = g_utf8_next_char(p)) {

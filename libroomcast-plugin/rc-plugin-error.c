@@ -6,4 +6,8 @@
 
 #include "rc-plugin-error.h"
 
-G_DEFINE_QUARK(rc-plugin-error-quark, rc_plugin_error)
+GQuark
+rc_plugin_error_quark(void)
+{
+	return g_quark_from_static_string("rc-plugin-error-quark");
+}

@@ -126,10 +126,7 @@ rc_plugin_startup(RcPlugin *self, GKeyFile *keyfile, const gchar *group, GError 
 }
 
 gboolean
-rc_plugin_authenticate(RcPlugin *self,
-		       RcAuthRequest *request,
-		       RcIdentity *identity,
-		       GError **error)
+rc_plugin_authenticate(RcPlugin *self, RcAuthRequest *request, RcIdentity *identity, GError **error)
 {
 	RcPluginClass *klass;
 
