@@ -19,7 +19,8 @@
 #include <string.h>
 
 /* 1. Declare the plugin type: a final subclass of RcPlugin. */
-G_DECLARE_FINAL_TYPE(ExampleNolinksPlugin, example_nolinks_plugin, EXAMPLE, NOLINKS_PLUGIN, RcPlugin)
+G_DECLARE_FINAL_TYPE(
+    ExampleNolinksPlugin, example_nolinks_plugin, EXAMPLE, NOLINKS_PLUGIN, RcPlugin)
 
 struct _ExampleNolinksPlugin {
 	RcPlugin parent_instance;

@@ -224,8 +224,7 @@ rc_auth_jwt_check_claims(RcAuthJwtPlugin *self,
 			if (!JSON_NODE_HOLDS_VALUE(element) ||
 			    json_node_get_value_type(element) != G_TYPE_STRING)
 				return rc_auth_jwt_fail(
-				    error,
-				    _("token “rooms” claim must hold only strings"));
+				    error, _("token “rooms” claim must hold only strings"));
 			g_strv_builder_add(builder, json_node_get_string(element));
 		}
 		globs = g_strv_builder_end(builder);
@@ -259,8 +258,8 @@ rc_auth_jwt_plugin_authenticate(RcPlugin *plugin,
 	g_autoptr(JsonObject) payload = NULL;
 
 	if (token == NULL)
-		return rc_auth_jwt_fail(error,
-					_("a token is required (?token= or Authorization: Bearer)"));
+		return rc_auth_jwt_fail(
+		    error, _("a token is required (?token= or Authorization: Bearer)"));
 	len = strlen(token);
 	if (len > RC_JWT_MAX_TOKEN_BYTES)
 		return rc_auth_jwt_fail(error, _("token is too long"));

@@ -107,7 +107,8 @@ rc_auth_token_parse_line(const gchar *path, guint lineno, const gchar *line, GPt
 			const gchar *glob = g_ptr_array_index(words, i);
 
 			if (!rc_identity_validate_room_glob(glob, &error)) {
-				g_warning(_("%s:%u: %s; line ignored"), path, lineno, error->message);
+				g_warning(
+				    _("%s:%u: %s; line ignored"), path, lineno, error->message);
 				return NULL;
 			}
 			g_ptr_array_add(globs, g_strdup(glob));
@@ -124,8 +125,8 @@ rc_auth_token_parse_line(const gchar *path, guint lineno, const gchar *line, GPt
 		return NULL;
 	}
 	entry->sender = g_strdup(g_ptr_array_index(words, 1));
-	entry->room_globs = globs != NULL ? (GStrv)g_ptr_array_free(g_steal_pointer(&globs), FALSE)
-					  : NULL;
+	entry->room_globs =
+	    globs != NULL ? (GStrv)g_ptr_array_free(g_steal_pointer(&globs), FALSE) : NULL;
 	entry->line = lineno;
 	return g_steal_pointer(&entry);
 }
@@ -157,7 +158,10 @@ rc_auth_token_load_file(const gchar *path, GError **error)
 }
 
 static gboolean
-rc_auth_token_plugin_startup(RcPlugin *plugin, GKeyFile *keyfile, const gchar *group, GError **error)
+rc_auth_token_plugin_startup(RcPlugin *plugin,
+			     GKeyFile *keyfile,
+			     const gchar *group,
+			     GError **error)
 {
 	RcAuthTokenPlugin *self = RC_AUTH_TOKEN_PLUGIN(plugin);
 	g_autofree gchar *path = NULL;
@@ -209,16 +213,12 @@ rc_auth_token_plugin_authenticate(RcPlugin *plugin,
 	rc_auth_token_digest(token, digest);
 	entry = rc_auth_token_lookup(self->entries, digest);
 	if (entry == NULL) {
-		g_set_error_literal(error,
-				    RC_PLUGIN_ERROR,
-				    RC_PLUGIN_ERROR_UNAUTHORIZED,
-				    _("unknown token"));
+		g_set_error_literal(
+		    error, RC_PLUGIN_ERROR, RC_PLUGIN_ERROR_UNAUTHORIZED, _("unknown token"));
 		return FALSE;
 	}
 	return rc_identity_set_sender(identity, entry->sender, error) &&
-	       rc_identity_set_room_globs(identity,
-					  (const gchar *const *)entry->room_globs,
-					  error);
+	       rc_identity_set_room_globs(identity, (const gchar *const *)entry->room_globs, error);
 }
 
 static void

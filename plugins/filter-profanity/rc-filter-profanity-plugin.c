@@ -81,10 +81,8 @@ rc_filter_profanity_load_words(const gchar *path, GError **error)
 		}
 		/* it could never match a whole word of a message */
 		if (folded == NULL || !whole_word) {
-			g_warning(_("%s:%u: “%s” is not a single word; line ignored"),
-				  path,
-				  i + 1,
-				  line);
+			g_warning(
+			    _("%s:%u: “%s” is not a single word; line ignored"), path, i + 1, line);
 			g_free(folded);
 			continue;
 		}

@@ -20,8 +20,8 @@ typedef struct {
 
 struct _RcFilterRatelimitPlugin {
 	RcPlugin parent_instance;
-	gdouble rate; /* tokens added per second */
-	gint burst;   /* bucket size */
+	gdouble rate;	     /* tokens added per second */
+	gint burst;	     /* bucket size */
 	GHashTable *buckets; /* connection id -> RcBucket */
 };
 

@@ -10,10 +10,7 @@ G_BEGIN_DECLS
 
 /* filter-ratelimit: a token bucket per WebSocket connection */
 #define RC_TYPE_FILTER_RATELIMIT_PLUGIN (rc_filter_ratelimit_plugin_get_type())
-G_DECLARE_FINAL_TYPE(RcFilterRatelimitPlugin,
-		     rc_filter_ratelimit_plugin,
-		     RC,
-		     FILTER_RATELIMIT_PLUGIN,
-		     RcPlugin)
+G_DECLARE_FINAL_TYPE(
+    RcFilterRatelimitPlugin, rc_filter_ratelimit_plugin, RC, FILTER_RATELIMIT_PLUGIN, RcPlugin)
 
 G_END_DECLS

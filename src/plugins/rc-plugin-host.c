@@ -283,7 +283,8 @@ rc_plugin_host_get_names(RcPluginHost *self)
 	g_return_val_if_fail(RC_IS_PLUGIN_HOST(self), NULL);
 
 	for (guint i = 0; i < self->plugins->len; i++)
-		g_strv_builder_add(builder, rc_plugin_get_name(g_ptr_array_index(self->plugins, i)));
+		g_strv_builder_add(builder,
+				   rc_plugin_get_name(g_ptr_array_index(self->plugins, i)));
 	return g_strv_builder_end(builder);
 }
 
@@ -310,11 +311,8 @@ rc_plugin_host_has_filter(RcPluginHost *self)
 }
 
 gboolean
-rc_plugin_host_authenticate_request(RcPluginHost *self,
-				    RcAuthRequest *request,
-				    gchar **sender,
-				    GStrv *room_globs,
-				    GError **error)
+rc_plugin_host_authenticate_request(
+    RcPluginHost *self, RcAuthRequest *request, gchar **sender, GStrv *room_globs, GError **error)
 {
 	g_autoptr(GString) reasons = g_string_new(NULL);
 	g_autofree gchar *first_reason = NULL;
@@ -344,13 +342,15 @@ rc_plugin_host_authenticate_request(RcPluginHost *self,
 			continue;
 		identity = rc_identity_new();
 		if (rc_plugin_authenticate(plugin, request, identity, &local)) {
-			if (!rc_identity_validate_sender(rc_identity_get_sender(identity), &local)) {
+			if (!rc_identity_validate_sender(rc_identity_get_sender(identity),
+							 &local)) {
 				g_warning("plugin %s accepted a client without a valid sender: %s",
 					  name,
 					  local->message);
 			} else {
 				*sender = g_strdup(rc_identity_get_sender(identity));
-				*room_globs = g_strdupv((GStrv)rc_identity_get_room_globs(identity));
+				*room_globs =
+				    g_strdupv((GStrv)rc_identity_get_room_globs(identity));
 				g_debug("plugin %s accepted %s as %s", name, peer, *sender);
 				return TRUE;
 			}
@@ -386,11 +386,8 @@ rc_plugin_host_add_header_cb(const char *name, const char *value, gpointer user_
 }
 
 gboolean
-rc_plugin_host_authenticate(RcPluginHost *self,
-			    SoupServerMessage *msg,
-			    gchar **sender,
-			    GStrv *room_globs,
-			    GError **error)
+rc_plugin_host_authenticate(
+    RcPluginHost *self, SoupServerMessage *msg, gchar **sender, GStrv *room_globs, GError **error)
 {
 	GSocketAddress *remote;
 	GUri *uri;
@@ -411,9 +408,8 @@ rc_plugin_host_authenticate(RcPluginHost *self,
 	if (remote != NULL)
 		peer = g_socket_connectable_to_string(G_SOCKET_CONNECTABLE(remote));
 	request = rc_auth_request_new(peer);
-	soup_message_headers_foreach(soup_server_message_get_request_headers(msg),
-				     rc_plugin_host_add_header_cb,
-				     request);
+	soup_message_headers_foreach(
+	    soup_server_message_get_request_headers(msg), rc_plugin_host_add_header_cb, request);
 	uri = soup_server_message_get_uri(msg);
 	query = uri != NULL ? g_uri_get_query(uri) : NULL;
 	if (query != NULL) {
@@ -470,12 +466,8 @@ rc_plugin_host_filter(RcPluginHost *self,
 	if (!rc_plugin_host_has_filter(self))
 		return TRUE;
 
-	message = rc_filter_message_new(rc_plugin_host_map_source(source),
-					connection_id,
-					ns,
-					room_code,
-					sender,
-					*text);
+	message = rc_filter_message_new(
+	    rc_plugin_host_map_source(source), connection_id, ns, room_code, sender, *text);
 	for (guint i = 0; i < self->plugins->len; i++) {
 		RcPlugin *plugin = g_ptr_array_index(self->plugins, i);
 		g_autoptr(GError) local = NULL;

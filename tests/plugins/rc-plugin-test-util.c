@@ -78,7 +78,9 @@ rc_ptest_assert_expected_warnings(void)
 	RcExpectedWarning *expected = g_queue_peek_head(&expected_warnings);
 
 	if (expected != NULL)
-		g_error("did not see the expected %s warning “%s”", expected->domain, expected->pattern);
+		g_error("did not see the expected %s warning “%s”",
+			expected->domain,
+			expected->pattern);
 }
 
 RcPtestDir *
@@ -162,11 +164,8 @@ rc_ptest_request_new(const gchar *token)
 }
 
 gboolean
-rc_ptest_filter(RcPluginHost *host,
-	       const gchar *connection_id,
-	       const gchar *text,
-	       gchar **out,
-	       GError **error)
+rc_ptest_filter(
+    RcPluginHost *host, const gchar *connection_id, const gchar *text, gchar **out, GError **error)
 {
 	g_autofree gchar *copy = g_strdup(text);
 
@@ -199,7 +198,8 @@ gchar *
 rc_ptest_sign_jwt_parts(const gchar *header64, const gchar *payload64, const gchar *secret)
 {
 	g_autofree gchar *input = g_strdup_printf("%s.%s", header64, payload64);
-	g_autoptr(GHmac) hmac = g_hmac_new(G_CHECKSUM_SHA256, (const guchar *)secret, strlen(secret));
+	g_autoptr(GHmac) hmac =
+	    g_hmac_new(G_CHECKSUM_SHA256, (const guchar *)secret, strlen(secret));
 	guint8 digest[32];
 	gsize len = sizeof(digest);
 	g_autofree gchar *sig = NULL;

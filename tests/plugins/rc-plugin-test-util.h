@@ -32,20 +32,15 @@ const gchar *rc_ptest_extra_plugin_dir(void);
 
 /* Loads the ;-separated @names from @dir with @config (a GKeyFile text); NULL with
  * @error set when loading fails. */
-RcPluginHost *rc_ptest_host_new(const gchar *dir,
-			       const gchar *names,
-			       const gchar *config,
-			       GError **error);
+RcPluginHost *
+rc_ptest_host_new(const gchar *dir, const gchar *names, const gchar *config, GError **error);
 
 /* An upgrade request; @token goes into ?token= unless NULL */
 RcAuthRequest *rc_ptest_request_new(const gchar *token);
 
 /* rc_plugin_host_filter() on a WebSocket message of @connection_id (HTTP when NULL) */
-gboolean rc_ptest_filter(RcPluginHost *host,
-			const gchar *connection_id,
-			const gchar *text,
-			gchar **out,
-			GError **error);
+gboolean rc_ptest_filter(
+    RcPluginHost *host, const gchar *connection_id, const gchar *text, gchar **out, GError **error);
 
 /* A JWT: base64url(@header).base64url(@payload) signed HS256 with @secret */
 gchar *rc_ptest_make_jwt(const gchar *header, const gchar *payload, const gchar *secret);

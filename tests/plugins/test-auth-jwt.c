@@ -38,10 +38,8 @@ now(void)
 static gchar *
 claims(const gchar *sub, gint64 exp_in, const gchar *extra)
 {
-	return g_strdup_printf("{\"sub\":\"%s\",\"exp\":%" G_GINT64_FORMAT "%s}",
-			       sub,
-			       now() + exp_in,
-			       extra);
+	return g_strdup_printf(
+	    "{\"sub\":\"%s\",\"exp\":%" G_GINT64_FORMAT "%s}", sub, now() + exp_in, extra);
 }
 
 static RcPluginHost *
@@ -141,8 +139,8 @@ test_expiry(void)
 	g_autofree gchar *t_str_exp =
 	    make_jwt(HS256, "{\"sub\":\"alice\",\"exp\":\"9999999999\"}", SECRET);
 	g_autofree gchar *t_null_exp = make_jwt(HS256, "{\"sub\":\"alice\",\"exp\":null}", SECRET);
-	g_autofree gchar *frac = g_strdup_printf("{\"sub\":\"alice\",\"exp\":%" G_GINT64_FORMAT ".5}",
-						 now() + 60);
+	g_autofree gchar *frac =
+	    g_strdup_printf("{\"sub\":\"alice\",\"exp\":%" G_GINT64_FORMAT ".5}", now() + 60);
 	g_autofree gchar *t_frac = make_jwt(HS256, frac, SECRET);
 	g_auto(GStrv) g1 = NULL;
 	g_auto(GStrv) g2 = NULL;
@@ -281,7 +279,8 @@ test_strict_base64url(void)
 
 	/* '+' and '/' belong to the other alphabet: a payload that needs one of them */
 	{
-		const gchar *needs = "{\"sub\":\"alice\",\"exp\":9999999999,\"x\":\"~~~~~~>>>>>>\"}";
+		const gchar *needs =
+		    "{\"sub\":\"alice\",\"exp\":9999999999,\"x\":\"~~~~~~>>>>>>\"}";
 		g_autofree gchar *std = g_base64_encode((const guchar *)needs, strlen(needs));
 		g_autofree gchar *url = b64url_str(needs);
 		g_autofree gchar *url_token = sign_parts(h, url, SECRET);
@@ -326,11 +325,13 @@ test_issuer_audience(void)
 	    {",\"iss\":\"https://id.example\",\"aud\":\"roomcast\"", NULL},
 	    {",\"iss\":\"https://id.example\",\"aud\":[\"other\",\"roomcast\"]", NULL},
 	    {",\"iss\":\"https://id.example\",\"aud\":\"other\"", "token audience does not match"},
-	    {",\"iss\":\"https://id.example\",\"aud\":[\"other\"]", "token audience does not match"},
+	    {",\"iss\":\"https://id.example\",\"aud\":[\"other\"]",
+	     "token audience does not match"},
 	    {",\"iss\":\"https://id.example\",\"aud\":[]", "token audience does not match"},
 	    {",\"iss\":\"https://id.example\"", "token audience does not match"},
 	    {",\"iss\":\"https://id.example\",\"aud\":[1]", "token audience does not match"},
-	    {",\"iss\":\"https://evil.example\",\"aud\":\"roomcast\"", "token issuer does not match"},
+	    {",\"iss\":\"https://evil.example\",\"aud\":\"roomcast\"",
+	     "token issuer does not match"},
 	    {",\"aud\":\"roomcast\"", "token issuer does not match"},
 	    {",\"iss\":7,\"aud\":\"roomcast\"", "token issuer does not match"},
 	};
@@ -370,7 +371,8 @@ test_subject(void)
 	g_autofree gchar *p_ctrl = claims("ali\\u0007ce", 60, "");
 	g_autofree gchar *p_utf8 = claims("Zoë 😀", 60, "");
 	g_autofree gchar *p_none = g_strdup_printf("{\"exp\":%" G_GINT64_FORMAT "}", now() + 60);
-	g_autofree gchar *p_num = g_strdup_printf("{\"sub\":5,\"exp\":%" G_GINT64_FORMAT "}", now() + 60);
+	g_autofree gchar *p_num =
+	    g_strdup_printf("{\"sub\":5,\"exp\":%" G_GINT64_FORMAT "}", now() + 60);
 	g_autofree gchar *t_long = make_jwt(HS256, p_long, SECRET);
 	g_autofree gchar *t_max = make_jwt(HS256, p_max, SECRET);
 	g_autofree gchar *t_ctrl = make_jwt(HS256, p_ctrl, SECRET);
@@ -415,9 +417,10 @@ test_rooms(void)
 	g_assert_cmpuint(g_strv_length(none), ==, 0);
 	assert_refused(host, t_str, "token “rooms” claim is not an array");
 	assert_refused(host, t_num, "token “rooms” claim must hold only strings");
-	assert_refused(host,
-		       t_bad,
-		       "token “rooms” claim: room glob “a/b” may only hold A-Z a-z 0-9 _ . : @ - * ?");
+	assert_refused(
+	    host,
+	    t_bad,
+	    "token “rooms” claim: room glob “a/b” may only hold A-Z a-z 0-9 _ . : @ - * ?");
 }
 
 static void
@@ -436,7 +439,8 @@ test_startup_errors(void)
 		const gchar *config;
 		const gchar *message;
 	} cases[] = {
-	    {"", "plugin auth-jwt: cannot start: set “secret” in [plugin:auth-jwt] to the HS256 key"},
+	    {"",
+	     "plugin auth-jwt: cannot start: set “secret” in [plugin:auth-jwt] to the HS256 key"},
 	    {"[plugin:auth-jwt]\nsecret=\n",
 	     "plugin auth-jwt: cannot start: set “secret” in [plugin:auth-jwt] to the HS256 key"},
 	    {"[plugin:auth-jwt]\nsecret=s\nleeway=-1\n",

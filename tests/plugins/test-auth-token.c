@@ -192,14 +192,14 @@ static void
 test_malformed_lines(Fixture *f, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *p2 = g_strdup_printf("%s:2: expected “TOKEN SENDER [ROOM_GLOB ...]”; line ignored",
-					      f->tokens);
-	g_autofree gchar *p3 = g_strdup_printf("%s:3: sender contains a control character; line ignored",
-					      f->tokens);
-	g_autofree gchar *p4 = g_strdup_printf("%s:4: room glob “room/1” may only hold *; line ignored",
-					      f->tokens);
-	g_autofree gchar *p5 = g_strdup_printf("%s:5: the same token is already on line 1; line ignored",
-					      f->tokens);
+	g_autofree gchar *p2 = g_strdup_printf(
+	    "%s:2: expected “TOKEN SENDER [ROOM_GLOB ...]”; line ignored", f->tokens);
+	g_autofree gchar *p3 =
+	    g_strdup_printf("%s:3: sender contains a control character; line ignored", f->tokens);
+	g_autofree gchar *p4 =
+	    g_strdup_printf("%s:4: room glob “room/1” may only hold *; line ignored", f->tokens);
+	g_autofree gchar *p5 =
+	    g_strdup_printf("%s:5: the same token is already on line 1; line ignored", f->tokens);
 
 	/* each bad line is named by file:line and skipped; the good ones still work */
 	rc_ptest_expect_warning("RcPluginAuthToken", p2);
@@ -239,20 +239,21 @@ test_startup_errors(void)
 	host = rc_ptest_host_new(rc_ptest_plugin_dir(), "auth-token", "", &error);
 	g_assert_null(host);
 	g_assert_error(error, RC_ERROR, RC_ERROR_FAILED);
-	g_assert_cmpstr(error->message,
-			==,
-			"plugin auth-token: cannot start: set “tokens” in [plugin:auth-token] to the "
-			"path of the token file");
+	g_assert_cmpstr(
+	    error->message,
+	    ==,
+	    "plugin auth-token: cannot start: set “tokens” in [plugin:auth-token] to the "
+	    "path of the token file");
 	g_clear_error(&error);
 
 	host = rc_ptest_host_new(rc_ptest_plugin_dir(),
-				"auth-token",
-				"[plugin:auth-token]\ntokens=/nonexistent/roomcast-tokens\n",
-				&error);
+				 "auth-token",
+				 "[plugin:auth-token]\ntokens=/nonexistent/roomcast-tokens\n",
+				 &error);
 	g_assert_null(host);
 	g_assert_error(error, RC_ERROR, RC_ERROR_FAILED);
-	g_assert_true(g_str_has_prefix(error->message,
-				       "plugin auth-token: cannot start: cannot read the token file: "));
+	g_assert_true(g_str_has_prefix(
+	    error->message, "plugin auth-token: cannot start: cannot read the token file: "));
 	g_assert_nonnull(strstr(error->message, "/nonexistent/roomcast-tokens"));
 }
 
@@ -274,14 +275,20 @@ int
 main(int argc, char **argv)
 {
 	rc_ptest_init(&argc, &argv);
-	g_test_add("/auth-token/accepted", Fixture, NULL, fixture_set_up, test_accepted, fixture_tear_down);
+	g_test_add("/auth-token/accepted",
+		   Fixture,
+		   NULL,
+		   fixture_set_up,
+		   test_accepted,
+		   fixture_tear_down);
 	g_test_add("/auth-token/bearer-header",
 		   Fixture,
 		   NULL,
 		   fixture_set_up,
 		   test_bearer_header,
 		   fixture_tear_down);
-	g_test_add("/auth-token/refused", Fixture, NULL, fixture_set_up, test_refused, fixture_tear_down);
+	g_test_add(
+	    "/auth-token/refused", Fixture, NULL, fixture_set_up, test_refused, fixture_tear_down);
 	g_test_add("/auth-token/room-globs",
 		   Fixture,
 		   NULL,

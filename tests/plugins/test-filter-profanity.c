@@ -113,17 +113,23 @@ test_bad_settings(void)
 	g_autofree gchar *words = rc_ptest_dir_write(dir, "words.txt", "darn\n");
 	g_autofree gchar *bad_action =
 	    g_strdup_printf("[plugin:filter-profanity]\nwords=%s\naction=scream\n", words);
-	g_autofree gchar *latin1 = rc_ptest_dir_write(dir, "latin1.txt", "stra\xdf" "e\n");
-	g_autofree gchar *bad_file = g_strdup_printf("[plugin:filter-profanity]\nwords=%s\n", latin1);
-	g_autofree gchar *utf8_error = g_strdup_printf(
-	    "plugin filter-profanity: cannot start: cannot read the word list: %s is not valid UTF-8",
-	    latin1);
+	g_autofree gchar *latin1 = rc_ptest_dir_write(dir,
+						      "latin1.txt",
+						      "stra\xdf"
+						      "e\n");
+	g_autofree gchar *bad_file =
+	    g_strdup_printf("[plugin:filter-profanity]\nwords=%s\n", latin1);
+	g_autofree gchar *utf8_error =
+	    g_strdup_printf("plugin filter-profanity: cannot start: cannot read the word list: %s "
+			    "is not valid UTF-8",
+			    latin1);
 	const struct {
 		const gchar *config;
 		const gchar *message;
 	} cases[] = {
-	    {"", "plugin filter-profanity: cannot start: set “words” in [plugin:filter-profanity] "
-		 "to the path of the word list"},
+	    {"",
+	     "plugin filter-profanity: cannot start: set “words” in [plugin:filter-profanity] "
+	     "to the path of the word list"},
 	    {bad_action,
 	     "plugin filter-profanity: cannot start: “action” in [plugin:filter-profanity] must be "
 	     "“mask” or “reject”, not “scream”"},
@@ -133,8 +139,8 @@ test_bad_settings(void)
 
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autoptr(GError) error = NULL;
-		g_autoptr(RcPluginHost) host =
-		    rc_ptest_host_new(rc_ptest_plugin_dir(), "filter-profanity", cases[i].config, &error);
+		g_autoptr(RcPluginHost) host = rc_ptest_host_new(
+		    rc_ptest_plugin_dir(), "filter-profanity", cases[i].config, &error);
 
 		g_assert_null(host);
 		g_assert_error(error, RC_ERROR, RC_ERROR_FAILED);
@@ -153,7 +159,8 @@ test_phrase_ignored(void)
 	g_autoptr(RcPtestDir) dir = rc_ptest_dir_new();
 	g_autofree gchar *words = rc_ptest_dir_write(dir, "words.txt", "darn\nbad word\n");
 	g_autofree gchar *config = g_strdup_printf("[plugin:filter-profanity]\nwords=%s\n", words);
-	g_autofree gchar *pattern = g_strdup_printf("%s:2: “bad word” is not a single word*", words);
+	g_autofree gchar *pattern =
+	    g_strdup_printf("%s:2: “bad word” is not a single word*", words);
 	g_autoptr(RcPluginHost) host = NULL;
 	g_autoptr(GError) error = NULL;
 

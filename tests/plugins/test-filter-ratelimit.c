@@ -56,7 +56,8 @@ test_defaults(void)
 	g_assert_cmpuint(passed, <=, 21);
 	g_assert_false(send_one(host, "c1", &error));
 	g_assert_error(error, RC_ERROR, RC_ERROR_RATE_LIMITED);
-	g_assert_cmpstr(error->message, ==, "too many messages: at most 10 per second (bursts of 20)");
+	g_assert_cmpstr(
+	    error->message, ==, "too many messages: at most 10 per second (bursts of 20)");
 }
 
 static void
@@ -109,14 +110,8 @@ test_http_and_dbus_unlimited(void)
 	for (guint i = 0; i < 50; i++) {
 		g_autofree gchar *text = g_strdup("hi");
 
-		g_assert_true(rc_plugin_host_filter(host,
-						    RC_SOURCE_DBUS,
-						    NULL,
-						    "/",
-						    "room_1",
-						    "ops",
-						    &text,
-						    &error));
+		g_assert_true(rc_plugin_host_filter(
+		    host, RC_SOURCE_DBUS, NULL, "/", "room_1", "ops", &text, &error));
 		g_assert_no_error(error);
 	}
 	/* and WebSocket is still limited */
@@ -129,9 +124,10 @@ test_bad_settings(void)
 	const gchar *bad_rate = "plugin filter-ratelimit: cannot start: “rate” in "
 				"[plugin:filter-ratelimit] must be a number of messages per second "
 				"above 0";
-	const gchar *bad_burst = "plugin filter-ratelimit: cannot start: “burst” in "
-				 "[plugin:filter-ratelimit] must be a whole number of messages, 1 or "
-				 "more";
+	const gchar *bad_burst =
+	    "plugin filter-ratelimit: cannot start: “burst” in "
+	    "[plugin:filter-ratelimit] must be a whole number of messages, 1 or "
+	    "more";
 	const struct {
 		const gchar *settings;
 		const gchar *message;

@@ -50,7 +50,8 @@ rc_test_gate_plugin_authenticate(RcPlugin *plugin,
 	const gchar *globs[] = {"gate-*", NULL};
 
 	if (g_strcmp0(token, "forbid") == 0) {
-		g_set_error_literal(error, RC_PLUGIN_ERROR, RC_PLUGIN_ERROR_FORBIDDEN, "gate forbids");
+		g_set_error_literal(
+		    error, RC_PLUGIN_ERROR, RC_PLUGIN_ERROR_FORBIDDEN, "gate forbids");
 		return FALSE;
 	}
 	if (g_strcmp0(token, "no-sender") == 0)
@@ -71,11 +72,13 @@ rc_test_gate_plugin_filter(RcPlugin *plugin, RcFilterMessage *message, GError **
 	g_autofree gchar *tagged = NULL;
 
 	if (g_strcmp0(text, "reject") == 0) {
-		g_set_error_literal(error, RC_PLUGIN_ERROR, RC_PLUGIN_ERROR_REJECTED, "gate rejects");
+		g_set_error_literal(
+		    error, RC_PLUGIN_ERROR, RC_PLUGIN_ERROR_REJECTED, "gate rejects");
 		return FALSE;
 	}
 	if (g_strcmp0(text, "slow") == 0) {
-		g_set_error_literal(error, RC_PLUGIN_ERROR, RC_PLUGIN_ERROR_RATE_LIMITED, "gate throttles");
+		g_set_error_literal(
+		    error, RC_PLUGIN_ERROR, RC_PLUGIN_ERROR_RATE_LIMITED, "gate throttles");
 		return FALSE;
 	}
 	if (g_strcmp0(text, "closed?") == 0) {

@@ -96,8 +96,10 @@ test_load_startup_fails(void)
 static void
 test_load_bad_names(void)
 {
-	assert_load_fails(rc_ptest_plugin_dir(), "../auth-jwt", "", "plugin name “../auth-jwt” is not valid*");
-	assert_load_fails(rc_ptest_plugin_dir(), "auth jwt", "", "plugin name “auth jwt” is not valid*");
+	assert_load_fails(
+	    rc_ptest_plugin_dir(), "../auth-jwt", "", "plugin name “../auth-jwt” is not valid*");
+	assert_load_fails(
+	    rc_ptest_plugin_dir(), "auth jwt", "", "plugin name “auth jwt” is not valid*");
 	assert_load_fails(rc_ptest_extra_plugin_dir(),
 			  "test-gate;test-gate",
 			  "",
@@ -115,10 +117,8 @@ test_load_order_and_names(void)
 	g_autofree gchar *config = g_strdup_printf("[plugin:filter-profanity]\nwords=%s\n", words);
 
 	/* blanks and spaces around names, as "a; b;" in a config file gives them */
-	host = rc_ptest_host_new(rc_ptest_plugin_dir(),
-				" filter-ratelimit;;filter-profanity ; ",
-				config,
-				&error);
+	host = rc_ptest_host_new(
+	    rc_ptest_plugin_dir(), " filter-ratelimit;;filter-profanity ; ", config, &error);
 	g_assert_no_error(error);
 	names = rc_plugin_host_get_names(host);
 	g_assert_cmpstrv(names, ((const gchar *[]){"filter-ratelimit", "filter-profanity", NULL}));
@@ -198,7 +198,8 @@ test_auth_results(void)
 	g_clear_error(&error);
 
 	/* a buggy plugin that accepts without a sender never opens the door */
-	rc_ptest_expect_warning("RcPluginHost", "plugin test-gate accepted a client without a valid sender*");
+	rc_ptest_expect_warning("RcPluginHost",
+				"plugin test-gate accepted a client without a valid sender*");
 	g_assert_false(authenticate(host, "no-sender", &sender, &globs, &error));
 	rc_ptest_assert_expected_warnings();
 	g_assert_error(error, RC_ERROR, RC_ERROR_UNAUTHORIZED);
@@ -215,7 +216,8 @@ test_auth_chain(void)
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *sender = NULL;
 	g_auto(GStrv) globs = NULL;
-	g_autofree gchar *gate = g_build_filename(rc_ptest_extra_plugin_dir(), "test-gate.so", NULL);
+	g_autofree gchar *gate =
+	    g_build_filename(rc_ptest_extra_plugin_dir(), "test-gate.so", NULL);
 	g_autofree gchar *token =
 	    g_build_filename(rc_ptest_plugin_dir(), "auth-token", "auth-token.so", NULL);
 	g_autofree gchar *gate_link = g_build_filename(dir->path, "test-gate.so", NULL);

@@ -32,20 +32,16 @@ node_new(const gchar *plugin_dir, const gchar *config)
 {
 	const gchar *path = rc_test_write_config(config);
 
-	return rc_test_node_new("--port",
-				"0",
-				"--bus",
-				"none",
-				"--plugin-dir",
-				plugin_dir,
-				"--config",
-				path,
-				NULL);
+	return rc_test_node_new(
+	    "--port", "0", "--bus", "none", "--plugin-dir", plugin_dir, "--config", path, NULL);
 }
 
 /* the upgrade must be refused with @status and no WebSocket */
 static void
-assert_upgrade_refused(RcTestNode *node, const gchar *query, const gchar *const *headers, guint status)
+assert_upgrade_refused(RcTestNode *node,
+		       const gchar *query,
+		       const gchar *const *headers,
+		       guint status)
 {
 	g_autofree gchar *url = rc_test_node_get_ws_url(node, query);
 	g_autoptr(GError) error = NULL;
@@ -65,9 +61,8 @@ assert_joined_or_forbidden(RcTestWs *ws, const gchar *room, gboolean allowed)
 {
 	g_autoptr(JsonObject) reply = NULL;
 
-	rc_test_ws_send_printf(ws,
-			       "{\"type\":\"join\",\"namespace\":\"/\",\"roomCode\":\"%s\",\"ref\":\"j\"}",
-			       room);
+	rc_test_ws_send_printf(
+	    ws, "{\"type\":\"join\",\"namespace\":\"/\",\"roomCode\":\"%s\",\"ref\":\"j\"}", room);
 	if (allowed) {
 		reply = rc_test_ws_expect(ws, "joined", WAIT);
 		g_assert_cmpstr(rc_test_json_get_string(reply, "roomCode"), ==, room);
@@ -166,7 +161,8 @@ test_auth_jwt(void)
 	    jwt_for(hs256, "dave", 300, ",\"aud\":[\"x\",\"roomcast\"],\"rooms\":[\"vip-*\"]");
 	g_autofree gchar *expired = jwt_for(hs256, "carol", -120, ",\"aud\":\"roomcast\"");
 	g_autofree gchar *wrong_aud = jwt_for(hs256, "carol", 300, ",\"aud\":\"other\"");
-	g_autofree gchar *none = jwt_for("{\"alg\":\"none\"}", "carol", 300, ",\"aud\":\"roomcast\"");
+	g_autofree gchar *none =
+	    jwt_for("{\"alg\":\"none\"}", "carol", 300, ",\"aud\":\"roomcast\"");
 	g_autofree gchar *forged = g_strdup(good);
 	g_autofree gchar *q_good = g_strdup_printf("token=%s", good);
 	g_autofree gchar *q_rooms = g_strdup_printf("token=%s", rooms);
@@ -252,10 +248,10 @@ test_profanity_reject(void)
 	clean = rc_test_http_post(node, "/publish", NULL, good_body, strlen(good_body), NULL);
 	g_assert_cmpuint(clean->status, ==, 200);
 	frame = rc_test_ws_expect(ws, "MSG_TO_CLIENTS", WAIT);
-	g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(frame, "msg"),
-						      "text"),
-			==,
-			"darned fine");
+	g_assert_cmpstr(
+	    json_object_get_string_member(json_object_get_object_member(frame, "msg"), "text"),
+	    ==,
+	    "darned fine");
 	id = rc_test_ws_send_message(ws, "/", "room_1", "clean words");
 	g_assert_nonnull(id);
 }
@@ -356,39 +352,62 @@ test_dbus_publish(void)
 	path = g_build_filename(g_get_tmp_dir(), "roomcast-e2e-plugins-XXXXXX", NULL);
 	g_assert_nonnull(g_mkdtemp(path));
 	{
-		g_autofree gchar *a = g_build_filename(shipped_plugin_dir(), "filter-profanity",
-						       "filter-profanity.so", NULL);
-		g_autofree gchar *b = g_build_filename(rc_ptest_extra_plugin_dir(), "test-gate.so", NULL);
+		g_autofree gchar *a = g_build_filename(
+		    shipped_plugin_dir(), "filter-profanity", "filter-profanity.so", NULL);
+		g_autofree gchar *b =
+		    g_build_filename(rc_ptest_extra_plugin_dir(), "test-gate.so", NULL);
 		g_autofree gchar *la = g_build_filename(path, "filter-profanity.so", NULL);
 		g_autofree gchar *lb = g_build_filename(path, "test-gate.so", NULL);
 
 		g_assert_cmpint(symlink(a, la), ==, 0);
 		g_assert_cmpint(symlink(b, lb), ==, 0);
 	}
-	node = rc_test_node_new("--port", "0", "--bus", "session", "--dbus-name", name,
-				"--plugin-dir", path, "--config", rc_test_write_config(config), NULL);
+	node = rc_test_node_new("--port",
+				"0",
+				"--bus",
+				"session",
+				"--dbus-name",
+				name,
+				"--plugin-dir",
+				path,
+				"--config",
+				rc_test_write_config(config),
+				NULL);
 	ws = rc_test_ws_new(node, "token=ok-alice");
 	rc_test_ws_join(ws, "/", "gate-1");
 	conn = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, &error);
 	g_assert_no_error(error);
 
 	/* masked by the first filter, tagged by the second: both ran, in order */
-	reply = g_dbus_connection_call_sync(conn, name, "/org/roomcast", "org.roomcast.Daemon",
-					    "Publish",
-					    g_variant_new("(ssss)", "/", "gate-1", "ops", "darn it"),
-					    G_VARIANT_TYPE("(s)"), G_DBUS_CALL_FLAGS_NONE,
-					    (gint)rc_test_timeout(5000), NULL, &error);
+	reply =
+	    g_dbus_connection_call_sync(conn,
+					name,
+					"/org/roomcast",
+					"org.roomcast.Daemon",
+					"Publish",
+					g_variant_new("(ssss)", "/", "gate-1", "ops", "darn it"),
+					G_VARIANT_TYPE("(s)"),
+					G_DBUS_CALL_FLAGS_NONE,
+					(gint)rc_test_timeout(5000),
+					NULL,
+					&error);
 	g_assert_no_error(error);
 	frame = rc_test_ws_expect(ws, "MSG_TO_CLIENTS", WAIT);
 	g_assert_cmpstr(msg_text(frame), ==, "**** it (checked)");
 	g_clear_pointer(&reply, g_variant_unref);
 
 	/* refused by a filter: a D-Bus error with its reason, nothing delivered */
-	reply = g_dbus_connection_call_sync(conn, name, "/org/roomcast", "org.roomcast.Daemon",
+	reply = g_dbus_connection_call_sync(conn,
+					    name,
+					    "/org/roomcast",
+					    "org.roomcast.Daemon",
 					    "Publish",
 					    g_variant_new("(ssss)", "/", "gate-1", "ops", "reject"),
-					    G_VARIANT_TYPE("(s)"), G_DBUS_CALL_FLAGS_NONE,
-					    (gint)rc_test_timeout(5000), NULL, &error);
+					    G_VARIANT_TYPE("(s)"),
+					    G_DBUS_CALL_FLAGS_NONE,
+					    (gint)rc_test_timeout(5000),
+					    NULL,
+					    &error);
 	g_assert_null(reply);
 	g_assert_nonnull(error);
 	g_assert_nonnull(strstr(error->message, "gate rejects"));
@@ -413,8 +432,8 @@ static void
 assert_start_fails(const gchar *plugin_dir, const gchar *config, const gchar *reason)
 {
 	const gchar *path = rc_test_write_config(config);
-	const gchar *args[] = {"--port", "0", "--bus", "none", "--plugin-dir", plugin_dir,
-			       "--config", path, NULL};
+	const gchar *args[] = {
+	    "--port", "0", "--bus", "none", "--plugin-dir", plugin_dir, "--config", path, NULL};
 	g_autoptr(RcTestNode) node = rc_test_node_spawn(args);
 	GPtrArray *lines;
 	guint n_reason = 0;
@@ -443,21 +462,22 @@ test_start_failures(void)
 	assert_start_fails(shipped_plugin_dir(),
 			   "[plugins]\nenabled=auth-nope\n",
 			   "plugin auth-nope: auth-nope.so not found in ");
-	assert_start_fails(rc_ptest_extra_plugin_dir(),
-			   "[plugins]\nenabled=wrong-abi\n",
-			   "plugin wrong-abi: ");
+	assert_start_fails(
+	    rc_ptest_extra_plugin_dir(), "[plugins]\nenabled=wrong-abi\n", "plugin wrong-abi: ");
 	assert_start_fails(rc_ptest_extra_plugin_dir(),
 			   "[plugins]\nenabled=wrong-abi\n",
 			   "was built for plugin ABI");
 	assert_start_fails(shipped_plugin_dir(),
 			   "[plugins]\nenabled=auth-jwt\n",
 			   "plugin auth-jwt: cannot start: set “secret” in [plugin:auth-jwt]");
-	assert_start_fails(shipped_plugin_dir(),
-			   "[plugins]\nenabled=auth-token\n[plugin:auth-token]\ntokens=/nonexistent\n",
-			   "plugin auth-token: cannot start: cannot read the token file");
-	assert_start_fails(shipped_plugin_dir(),
-			   "[plugins]\nenabled=filter-ratelimit\n[plugin:filter-ratelimit]\nrate=0\n",
-			   "plugin filter-ratelimit: cannot start: “rate”");
+	assert_start_fails(
+	    shipped_plugin_dir(),
+	    "[plugins]\nenabled=auth-token\n[plugin:auth-token]\ntokens=/nonexistent\n",
+	    "plugin auth-token: cannot start: cannot read the token file");
+	assert_start_fails(
+	    shipped_plugin_dir(),
+	    "[plugins]\nenabled=filter-ratelimit\n[plugin:filter-ratelimit]\nrate=0\n",
+	    "plugin filter-ratelimit: cannot start: “rate”");
 }
 
 static void
@@ -470,7 +490,8 @@ test_names_logged(void)
 			    words);
 	g_autoptr(RcTestNode) node = node_new(shipped_plugin_dir(), config);
 
-	g_assert_nonnull(rc_test_node_wait_stderr(node, "plugins: filter-ratelimit, filter-profanity", WAIT));
+	g_assert_nonnull(
+	    rc_test_node_wait_stderr(node, "plugins: filter-ratelimit, filter-profanity", WAIT));
 }
 
 int
