@@ -264,7 +264,7 @@ rc_daemon_send_joined(RcClient *client, RcRoom *room, const gchar *ref)
 							       rc_room_get_code(room),
 							       ref,
 							       NULL);
-	rc_client_send_frame(client, frame);
+	rc_client_send_json(client, frame);
 }
 
 void

@@ -19,6 +19,7 @@ struct _RcMessage {
 	gchar *origin;
 	gint64 ts;
 	GBytes *client_frame;
+	GBytes *ws_frame;
 	GBytes *payload;
 };
 
@@ -64,6 +65,7 @@ rc_message_unref(RcMessage *self)
 	g_free(self->id);
 	g_free(self->origin);
 	g_clear_pointer(&self->client_frame, g_bytes_unref);
+	g_clear_pointer(&self->ws_frame, g_bytes_unref);
 	g_clear_pointer(&self->payload, g_bytes_unref);
 	g_free(self);
 }
@@ -116,6 +118,7 @@ rc_message_set_id(RcMessage *self, const gchar *id)
 	g_free(self->id);
 	self->id = g_strdup(id);
 	g_clear_pointer(&self->client_frame, g_bytes_unref);
+	g_clear_pointer(&self->ws_frame, g_bytes_unref);
 	g_clear_pointer(&self->payload, g_bytes_unref);
 }
 
@@ -124,6 +127,7 @@ rc_message_set_ts(RcMessage *self, gint64 ts)
 {
 	self->ts = ts;
 	g_clear_pointer(&self->client_frame, g_bytes_unref);
+	g_clear_pointer(&self->ws_frame, g_bytes_unref);
 	g_clear_pointer(&self->payload, g_bytes_unref);
 }
 
@@ -154,6 +158,17 @@ rc_message_get_client_frame(RcMessage *self)
 		self->client_frame = g_string_free_to_bytes(s);
 	}
 	return self->client_frame;
+}
+
+GBytes *
+rc_message_get_ws_frame(RcMessage *self)
+{
+	if (self->ws_frame == NULL) {
+		GBytes *json = rc_message_get_client_frame(self);
+		self->ws_frame = rc_protocol_ws_text_frame(g_bytes_get_data(json, NULL),
+							   g_bytes_get_size(json));
+	}
+	return self->ws_frame;
 }
 
 GBytes *

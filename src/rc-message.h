@@ -40,6 +40,8 @@ void rc_message_set_ts(RcMessage *self, gint64 ts);
 
 /* the MSG_TO_CLIENTS frame (cached) */
 GBytes *rc_message_get_client_frame(RcMessage *self);
+/* the MSG_TO_CLIENTS frame as a complete WebSocket frame, shared by all recipients */
+GBytes *rc_message_get_ws_frame(RcMessage *self);
 /* the Redis payload: the seed's Message plus id, ts and origin (cached) */
 GBytes *rc_message_get_payload(RcMessage *self);
 

@@ -368,6 +368,31 @@ rc_protocol_append_json_string(GString *s, const gchar *str)
 	g_string_append_c(s, '"');
 }
 
+GBytes *
+rc_protocol_ws_text_frame(const gchar *payload, gsize len)
+{
+	guint8 *buf = g_malloc(len + 10);
+	gsize head;
+
+	buf[0] = 0x81; /* FIN | text */
+	if (len < 126) {
+		buf[1] = (guint8)len;
+		head = 2;
+	} else if (len < 65536) {
+		buf[1] = 126;
+		buf[2] = (guint8)(len >> 8);
+		buf[3] = (guint8)len;
+		head = 4;
+	} else {
+		buf[1] = 127;
+		for (guint i = 0; i < 8; i++)
+			buf[2 + i] = (guint8)((guint64)len >> (56 - 8 * i));
+		head = 10;
+	}
+	memcpy(buf + head, payload, len);
+	return g_bytes_new_take(buf, head + len);
+}
+
 static void
 rc_protocol_append_member(GString *s, const gchar *name, const gchar *value)
 {

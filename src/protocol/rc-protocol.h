@@ -59,6 +59,10 @@ RcMessage *rc_protocol_parse_message(const gchar *data,
 
 void rc_protocol_append_json_string(GString *s, const gchar *str);
 
+/* a complete server-to-client WebSocket text frame (unmasked, so the same bytes
+ * serve every recipient) around @payload */
+GBytes *rc_protocol_ws_text_frame(const gchar *payload, gsize len);
+
 GBytes *rc_protocol_build_hello(const gchar *node, const gchar *client, const gchar *sender);
 /* @type is "joined" or "left"; @reason may be NULL */
 GBytes *rc_protocol_build_room_reply(const gchar *type,

@@ -101,7 +101,7 @@ rc_room_remove_member(RcRoom *self, RcClient *client)
 guint
 rc_room_broadcast(RcRoom *self, RcMessage *msg)
 {
-	GBytes *frame = rc_message_get_client_frame(msg);
+	GBytes *frame = rc_message_get_ws_frame(msg);
 	GHashTableIter iter;
 	gpointer key;
 	guint n = 0;

@@ -28,7 +28,7 @@ GPtrArray *rc_room_get_members(RcRoom *self);
 gboolean rc_room_has_member(RcRoom *self, RcClient *client);
 gboolean rc_room_add_member(RcRoom *self, RcClient *client);
 gboolean rc_room_remove_member(RcRoom *self, RcClient *client);
-/* sends the message's client frame, serialized once, to every member; returns recipients */
+/* sends the message's WebSocket frame, built once, to every member; returns recipients */
 guint rc_room_broadcast(RcRoom *self, RcMessage *msg);
 
 /* per-room bus subscription state, owned by the registry */

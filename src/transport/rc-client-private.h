@@ -12,7 +12,7 @@ typedef struct _RcDaemon RcDaemon;
 
 RcClient *rc_client_new(RcDaemon *daemon,
 			SoupWebsocketConnection *conn,
-			GIOStream *counting_stream,
+			GIOStream *io_stream,
 			GSocket *socket,
 			const gchar *id,
 			const gchar *sender,

@@ -11,20 +11,20 @@
 #include "protocol/rc-protocol.h"
 #include "rc-daemon-private.h"
 #include "transport/rc-client-private.h"
-#include "transport/rc-counting-io-stream.h"
+#include "transport/rc-client-io-stream.h"
 
 struct _RcClient {
 	GObject parent_instance;
 	RcDaemon *daemon; /* not owned: the daemon outlives its clients */
 	SoupWebsocketConnection *conn;
-	RcCountingIOStream *stream;
+	RcClientIOStream *stream;
+	RcQueueOutputStream *queue; /* owned by the stream */
 	GSocket *socket;
 	gchar *id;
 	gchar *sender;
 	gchar *peer;
 	GStrv room_globs;
 	GHashTable *rooms; /* RcRoom set, not owned: rooms live while they have members */
-	guint64 enqueued;  /* bytes handed to libsoup, frame headers included */
 	gboolean closing;
 	guint force_close_id;
 };
@@ -52,9 +52,7 @@ rc_client_get_peer(RcClient *self)
 gsize
 rc_client_get_queued_bytes(RcClient *self)
 {
-	guint64 written = rc_counting_io_stream_get_written(self->stream);
-	/* libsoup's own pongs and close frames are written but never counted in */
-	return self->enqueued > written ? (gsize)(self->enqueued - written) : 0;
+	return rc_queue_output_stream_get_queued(self->queue);
 }
 
 gboolean
@@ -92,24 +90,14 @@ rc_client_close(RcClient *self, gushort code, const gchar *reason)
 							  g_object_unref);
 }
 
-static gsize
-rc_client_frame_header_size(gsize len)
-{
-	if (len < 126)
-		return 2;
-	if (len < 65536)
-		return 4;
-	return 10;
-}
-
 void
 rc_client_send_frame(RcClient *self, GBytes *frame)
 {
-	gsize len = g_bytes_get_size(frame);
-	gsize size = len + rc_client_frame_header_size(len);
+	gsize size = g_bytes_get_size(frame);
 	RcConfig *config;
 
-	if (self->closing)
+	if (self->closing ||
+	    soup_websocket_connection_get_state(self->conn) != SOUP_WEBSOCKET_STATE_OPEN)
 		return;
 	config = rc_daemon_get_config(self->daemon);
 	if (rc_client_get_queued_bytes(self) + size > rc_config_get_max_queue_bytes(config)) {
@@ -120,15 +108,22 @@ rc_client_send_frame(RcClient *self, GBytes *frame)
 		rc_client_close(self, 1013, "slow consumer");
 		return;
 	}
-	self->enqueued += size;
-	soup_websocket_connection_send_message(self->conn, SOUP_WEBSOCKET_DATA_TEXT, frame);
+	rc_queue_output_stream_push(self->queue, frame);
+}
+
+void
+rc_client_send_json(RcClient *self, GBytes *json)
+{
+	g_autoptr(GBytes) frame =
+	    rc_protocol_ws_text_frame(g_bytes_get_data(json, NULL), g_bytes_get_size(json));
+	rc_client_send_frame(self, frame);
 }
 
 static void
-rc_client_send_owned(RcClient *self, GBytes *frame)
+rc_client_send_owned(RcClient *self, GBytes *json)
 {
-	rc_client_send_frame(self, frame);
-	g_bytes_unref(frame);
+	rc_client_send_json(self, json);
+	g_bytes_unref(json);
 }
 
 static void
@@ -331,17 +326,18 @@ rc_client_message_cb(SoupWebsocketConnection *conn, gint type, GBytes *message, 
 }
 
 /* libsoup drops a connection whose frame is over max-incoming-payload-size without
- * telling the peer why; when nothing else is half-written, tell it with 1009 */
+ * telling the peer why: queue the 1009 close frame itself, libsoup closes after it */
 static void
 rc_client_error_cb(SoupWebsocketConnection *conn, GError *error, gpointer user_data)
 {
 	RcClient *self = RC_CLIENT(user_data);
 	static const gchar reason[] = "frame too large";
 	guint8 frame[2 + 2 + sizeof(reason) - 1];
+	g_autoptr(GBytes) bytes = NULL;
 
 	g_debug("client %s: %s", self->id, error->message);
 	if (!g_error_matches(error, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_CLOSE_TOO_BIG) ||
-	    self->closing || rc_client_get_queued_bytes(self) != 0)
+	    self->closing)
 		return;
 	self->closing = TRUE;
 	frame[0] = 0x88; /* FIN | close */
@@ -349,11 +345,8 @@ rc_client_error_cb(SoupWebsocketConnection *conn, GError *error, gpointer user_d
 	frame[2] = SOUP_WEBSOCKET_CLOSE_TOO_BIG >> 8;
 	frame[3] = SOUP_WEBSOCKET_CLOSE_TOO_BIG & 0xff;
 	memcpy(frame + 4, reason, sizeof(reason) - 1);
-	g_socket_send(self->socket,
-		      (const gchar *)frame,
-		      sizeof(frame),
-		      NULL,
-		      NULL);
+	bytes = g_bytes_new(frame, sizeof(frame));
+	rc_queue_output_stream_push(self->queue, bytes);
 }
 
 static void
@@ -370,7 +363,7 @@ rc_client_closed_cb(SoupWebsocketConnection *conn, gpointer user_data)
 RcClient *
 rc_client_new(RcDaemon *daemon,
 	      SoupWebsocketConnection *conn,
-	      GIOStream *counting_stream,
+	      GIOStream *io_stream,
 	      GSocket *socket,
 	      const gchar *id,
 	      const gchar *sender,
@@ -380,7 +373,8 @@ rc_client_new(RcDaemon *daemon,
 	RcClient *self = g_object_new(RC_TYPE_CLIENT, NULL);
 	self->daemon = daemon;
 	self->conn = g_object_ref(conn);
-	self->stream = g_object_ref(RC_COUNTING_IO_STREAM(counting_stream));
+	self->stream = g_object_ref(RC_CLIENT_IO_STREAM(io_stream));
+	self->queue = rc_client_io_stream_get_queue(self->stream);
 	self->socket = g_object_ref(socket);
 	self->id = g_strdup(id);
 	self->sender = g_strdup(sender);

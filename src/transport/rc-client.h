@@ -20,8 +20,10 @@ const gchar *rc_client_get_sender(RcClient *self);
 const gchar *rc_client_get_peer(RcClient *self);
 /* bytes handed to the connection and not yet written to its socket */
 gsize rc_client_get_queued_bytes(RcClient *self);
-/* the frame is shared between recipients: it is not copied per client by us */
+/* @frame is a complete WebSocket frame, shared between recipients: never copied */
 void rc_client_send_frame(RcClient *self, GBytes *frame);
+/* frames one JSON text and sends it (for replies to one client) */
+void rc_client_send_json(RcClient *self, GBytes *json);
 /* close with a WebSocket close code and reason */
 void rc_client_close(RcClient *self, gushort code, const gchar *reason);
 /* remove from @room as an admin would, telling the client {"type":"left",...,"reason"} */

@@ -12,7 +12,7 @@
 #include "protocol/rc-protocol.h"
 #include "rc-daemon-private.h"
 #include "transport/rc-client-private.h"
-#include "transport/rc-counting-io-stream.h"
+#include "transport/rc-client-io-stream.h"
 #include "transport/rc-server.h"
 #include "transport/rc-static.h"
 
@@ -119,7 +119,7 @@ rc_server_upgrade_done_cb(SoupServerMessage *msg, gpointer user_data)
 	RcConfig *config = rc_daemon_get_config(self->daemon);
 	g_autoptr(GIOStream) base = NULL;
 	g_autoptr(GSocket) socket = NULL;
-	g_autoptr(GIOStream) counting = NULL;
+	g_autoptr(GIOStream) stream = NULL;
 	g_autoptr(SoupWebsocketConnection) conn = NULL;
 	g_autoptr(RcClient) client = NULL;
 	g_autofree gchar *id = NULL;
@@ -133,9 +133,9 @@ rc_server_upgrade_done_cb(SoupServerMessage *msg, gpointer user_data)
 		rc_upgrade_free(up);
 		return;
 	}
-	counting = rc_counting_io_stream_new(base);
+	stream = rc_client_io_stream_new(base);
 	origin = soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Origin");
-	conn = soup_websocket_connection_new(counting,
+	conn = soup_websocket_connection_new(stream,
 					     soup_server_message_get_uri(msg),
 					     SOUP_WEBSOCKET_CONNECTION_SERVER,
 					     origin,
@@ -146,7 +146,14 @@ rc_server_upgrade_done_cb(SoupServerMessage *msg, gpointer user_data)
 	/* libsoup pings nothing by default; idle peers are the kernel's business */
 	soup_websocket_connection_set_keepalive_interval(conn, 0);
 	id = rc_daemon_new_client_id(self->daemon);
-	client = rc_client_new(self->daemon, conn, counting, socket, id, up->sender, up->peer, up->room_globs);
+	client = rc_client_new(self->daemon,
+			       conn,
+			       stream,
+			       socket,
+			       id,
+			       up->sender,
+			       up->peer,
+			       up->room_globs);
 	g_debug("client %s connected from %s as %s", id, up->peer, up->sender);
 	rc_daemon_add_client(self->daemon, client);
 	rc_upgrade_free(up);

@@ -1,0 +1,19 @@
+/*
+ * Copyright 2026 roomcast developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "transport/rc-queue-output-stream.h"
+
+G_BEGIN_DECLS
+
+/* A stolen HTTP connection as the WebSocket sees it: reads go straight to the
+ * socket, writes through an RcQueueOutputStream. */
+#define RC_TYPE_CLIENT_IO_STREAM (rc_client_io_stream_get_type())
+G_DECLARE_FINAL_TYPE(RcClientIOStream, rc_client_io_stream, RC, CLIENT_IO_STREAM, GIOStream)
+
+GIOStream *rc_client_io_stream_new(GIOStream *base);
+RcQueueOutputStream *rc_client_io_stream_get_queue(RcClientIOStream *self);
+
+G_END_DECLS
