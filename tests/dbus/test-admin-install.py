@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 
-BUILD, SOURCE = sys.argv[1], sys.argv[2]
+BUILD, SOURCE = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 failures = []
 TIMEOUT_SCALE = float(os.environ.get('RC_TEST_TIMEOUT_SCALE', '1'))
 
