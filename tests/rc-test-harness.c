@@ -420,6 +420,12 @@ rc_test_redis_command(RcTestRedis *self, const gchar *first_arg, ...)
 	return redis_command_argv(self, args);
 }
 
+static int
+compare_strv_items(const void *a, const void *b)
+{
+	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
 GStrv
 rc_test_redis_pubsub_channels(RcTestRedis *self, const gchar *pattern)
 {
@@ -433,7 +439,7 @@ rc_test_redis_pubsub_channels(RcTestRedis *self, const gchar *pattern)
 			g_strv_builder_add(builder, lines[i]);
 	}
 	result = g_strv_builder_end(builder);
-	qsort(result, g_strv_length(result), sizeof(gchar *), (GCompareFunc)g_strcmp0);
+	qsort(result, g_strv_length(result), sizeof(gchar *), compare_strv_items);
 	return result;
 }
 
@@ -565,7 +571,8 @@ on_node_line(GObject *source, GAsyncResult *res, gpointer user_data)
 		return;
 	}
 	if (reader->is_stderr) {
-		if (g_getenv("RC_TEST_QUIET") == NULL)
+		const gchar *quiet = g_getenv("RC_TEST_QUIET");
+		if (quiet == NULL || quiet[0] == '\0' || g_strcmp0(quiet, "0") == 0)
 			g_printerr("[roomcastd %d] %s\n", (gint)self->pid, line);
 		g_ptr_array_add(self->err_lines, line);
 	} else {
@@ -978,8 +985,8 @@ rc_test_http_reply_json(RcTestHttpReply *reply)
 	return object;
 }
 
-gdouble
-rc_test_metrics_value(const gchar *exposition, const gchar *sample)
+gboolean
+rc_test_metrics_try_value(const gchar *exposition, const gchar *sample, gdouble *value)
 {
 	g_auto(GStrv) lines = g_strsplit(exposition, "\n", -1);
 	gsize len = strlen(sample);
@@ -987,17 +994,28 @@ rc_test_metrics_value(const gchar *exposition, const gchar *sample)
 	for (guint i = 0; lines[i] != NULL; i++) {
 		const gchar *line = lines[i];
 		gchar *end = NULL;
-		gdouble value;
+		gdouble v;
 
 		if (line[0] == '#' || strncmp(line, sample, len) != 0 || line[len] != ' ')
 			continue;
-		value = g_ascii_strtod(line + len + 1, &end);
+		v = g_ascii_strtod(line + len + 1, &end);
 		if (end == line + len + 1)
-			fail("metrics sample “%s” has no number: %s", sample, line);
-		return value;
+			return FALSE;
+		if (value != NULL)
+			*value = v;
+		return TRUE;
 	}
-	fail("metrics have no sample “%s”:\n%s", sample, exposition);
-	return 0;
+	return FALSE;
+}
+
+gdouble
+rc_test_metrics_value(const gchar *exposition, const gchar *sample)
+{
+	gdouble value = 0;
+
+	if (!rc_test_metrics_try_value(exposition, sample, &value))
+		fail("metrics have no numeric sample “%s”:\n%s", sample, exposition);
+	return value;
 }
 
 /* ---------------------------------------------------------------- JSON --- */

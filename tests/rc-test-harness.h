@@ -22,7 +22,10 @@
  * Environment read (set by tests/meson.build):
  *  ROOMCASTD             path of the roomcastd to test (required by RcTestNode)
  *  ROOMCAST_BUILD_ROOT   top build dir; ROOMCAST_SOURCE_ROOT top source dir
- *  RC_TEST_VERBOSE       when set, children's stderr is echoed to ours live
+ *  RC_TEST_QUIET=1       do not echo roomcastd's stderr to ours (by default
+ *                        every line is echoed live as "[roomcastd PID] line",
+ *                        so a failing test's log shows what the daemon said)
+ *  RC_TEST_SANITIZED     set by meson in an ASan build (looser memory bounds)
  *  RC_TEST_TIMEOUT_SCALE multiplies every timeout (e.g. 3 under valgrind/ASan)
  */
 
@@ -151,6 +154,8 @@ JsonObject *rc_test_http_reply_json(RcTestHttpReply *reply);
 /* Value of one sample in a Prometheus text exposition ("name" or
  * "name{labels}" exactly as written); fails the test when absent. */
 gdouble rc_test_metrics_value(const gchar *exposition, const gchar *sample);
+/* the same without failing: FALSE when the sample is absent */
+gboolean rc_test_metrics_try_value(const gchar *exposition, const gchar *sample, gdouble *value);
 
 /* ------------------------------------------------------------ WebSocket --- */
 
