@@ -337,6 +337,15 @@ rc_test_redis_stop(RcTestRedis *self)
 }
 
 void
+rc_test_redis_kill(RcTestRedis *self)
+{
+	if (self->proc == NULL)
+		return;
+	subprocess_terminate(self->proc, SIGKILL, RC_TEST_STOP_TIMEOUT_MS);
+	g_clear_object(&self->proc);
+}
+
+void
 rc_test_redis_start(RcTestRedis *self)
 {
 	g_autoptr(GError) error = NULL;

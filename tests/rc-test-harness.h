@@ -70,6 +70,8 @@ guint16 rc_test_redis_get_port(RcTestRedis *self);
 const gchar *rc_test_redis_get_url(RcTestRedis *self);
 /* SIGTERM and wait; the port stays reserved for rc_test_redis_start(). */
 void rc_test_redis_stop(RcTestRedis *self);
+/* SIGKILL and wait: a crash, no goodbye to the clients. */
+void rc_test_redis_kill(RcTestRedis *self);
 /* (Re)starts on the same port and waits for PING. */
 void rc_test_redis_start(RcTestRedis *self);
 gboolean rc_test_redis_is_running(RcTestRedis *self);
