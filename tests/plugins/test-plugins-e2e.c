@@ -328,6 +328,34 @@ test_ratelimit(void)
 	}
 }
 
+typedef struct {
+	GDBusConnection *conn;
+	const gchar *name;
+} NameCheck;
+
+static gboolean
+name_has_owner(gpointer user_data)
+{
+	NameCheck *check = user_data;
+	g_autoptr(GVariant) reply = NULL;
+	gboolean owned = FALSE;
+
+	reply = g_dbus_connection_call_sync(check->conn,
+					    "org.freedesktop.DBus",
+					    "/org/freedesktop/DBus",
+					    "org.freedesktop.DBus",
+					    "NameHasOwner",
+					    g_variant_new("(s)", check->name),
+					    G_VARIANT_TYPE("(b)"),
+					    G_DBUS_CALL_FLAGS_NONE,
+					    -1,
+					    NULL,
+					    NULL);
+	if (reply != NULL)
+		g_variant_get(reply, "(b)", &owned);
+	return owned;
+}
+
 /* D-Bus Publish goes through the filters like every other way in */
 static void
 test_dbus_publish(void)
@@ -346,6 +374,7 @@ test_dbus_publish(void)
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *path = NULL;
 	const gchar *name = "org.roomcast.TestPluginsE2e";
+	NameCheck check = {NULL, NULL};
 
 	/* the gate plugin lives apart from the shipped ones: one folder with both */
 	g_test_dbus_up(bus);
@@ -377,6 +406,10 @@ test_dbus_publish(void)
 	rc_test_ws_join(ws, "/", "gate-1");
 	conn = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, &error);
 	g_assert_no_error(error);
+	/* the name is owned asynchronously, after the listening line */
+	check.conn = conn;
+	check.name = name;
+	g_assert_true(rc_test_wait_until(name_has_owner, &check, rc_test_timeout(5000)));
 
 	/* masked by the first filter, tagged by the second: both ran, in order */
 	reply =
