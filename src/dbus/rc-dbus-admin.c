@@ -475,7 +475,7 @@ rc_dbus_admin_stop(RcDbusAdmin *self)
 	if (self->connection != NULL) {
 		g_clear_signal_handler(&self->closed_id, self->connection);
 		rc_dbus_admin_unexport(self);
-		/* the name release and the last replies must reach the bus before we exit */
+		/* push out the name release and any last replies without waiting for them */
 		g_dbus_connection_flush(self->connection, NULL, NULL, NULL);
 		g_clear_object(&self->connection);
 	}

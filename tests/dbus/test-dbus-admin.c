@@ -642,14 +642,16 @@ test_properties_changed_coalesced(void)
 	guint sub;
 	const guint n_messages = 40;
 	gint64 start;
+	g_autofree gchar *owner = NULL;
 
 	rc_test_ws_join(a, "/", "room_1");
 	wait_cached(proxy, "Connections", 1);
 	/* let the join's own property changes go out first */
 	rc_test_sleep(1200);
 
+	owner = g_dbus_proxy_get_name_owner(G_DBUS_PROXY(proxy));
 	sub = g_dbus_connection_signal_subscribe(bus,
-						 g_dbus_proxy_get_name_owner(G_DBUS_PROXY(proxy)),
+						 owner,
 						 "org.freedesktop.DBus.Properties",
 						 "PropertiesChanged",
 						 ADMIN_PATH,
