@@ -7,10 +7,10 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "rc-protocol.h"
+#include "protocol/rc-json-reader.h"
+#include "protocol/rc-protocol.h"
 
 G_DEFINE_QUARK(rc-protocol-error-quark, rc_protocol_error)
 
@@ -103,89 +103,109 @@ rc_protocol_validate_text(const gchar *text, gsize max_text_bytes, GError **erro
 	return TRUE;
 }
 
-/* NULL with @error when the member is present but not a string */
-static gboolean
-rc_protocol_get_string_member(JsonObject *obj,
-			      const gchar *name,
-			      gboolean required,
-			      const gchar **out,
-			      GError **error)
+/* one string field of a frame: absent, a string, or present with a wrong type */
+typedef struct {
+	const gchar *name;
+	gchar *value;
+	gboolean wrong_type;
+} RcField;
+
+static void
+rc_field_clear(RcField *f)
 {
-	JsonNode *node = json_object_get_member(obj, name);
-	*out = NULL;
-	if (node == NULL || JSON_NODE_HOLDS_NULL(node)) {
-		if (!required)
-			return TRUE;
-		g_set_error(error,
-			    RC_PROTOCOL_ERROR,
-			    RC_PROTOCOL_ERROR_BAD_REQUEST,
-			    _("missing field “%s”"),
-			    name);
-		return FALSE;
+	g_clear_pointer(&f->value, g_free);
+}
+
+static gboolean
+rc_protocol_read_field(RcJsonReader *r, RcField *f, GString *scratch, GError **error)
+{
+	RcJsonType t = rc_json_reader_peek(r);
+	/* a later duplicate wins, as in most JSON readers */
+	g_clear_pointer(&f->value, g_free);
+	f->wrong_type = FALSE;
+	if (t == RC_JSON_STRING) {
+		if (!rc_json_reader_read_string(r, scratch, error))
+			return FALSE;
+		f->value = g_strndup(scratch->str, scratch->len);
+		/* an escaped NUL is refused by the reader, so the length is the C length */
+		return TRUE;
 	}
-	if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING) {
+	/* null counts as absent */
+	if (t != RC_JSON_NULL)
+		f->wrong_type = TRUE;
+	return rc_json_reader_skip_value(r, error);
+}
+
+static gboolean
+rc_protocol_check_field(RcField *f, gboolean required, GError **error)
+{
+	if (f->wrong_type) {
 		g_set_error(error,
 			    RC_PROTOCOL_ERROR,
 			    RC_PROTOCOL_ERROR_BAD_REQUEST,
 			    _("field “%s” must be a string"),
-			    name);
+			    f->name);
 		return FALSE;
 	}
-	*out = json_node_get_string(node);
+	if (required && f->value == NULL) {
+		g_set_error(error,
+			    RC_PROTOCOL_ERROR,
+			    RC_PROTOCOL_ERROR_BAD_REQUEST,
+			    _("missing field “%s”"),
+			    f->name);
+		return FALSE;
+	}
 	return TRUE;
 }
 
-static JsonNode *
-rc_protocol_parse_object(const gchar *data, gsize len, GError **error)
+static gboolean
+rc_protocol_begin(RcJsonReader *r, const gchar *data, gsize len, GError **error)
 {
-	g_autoptr(JsonParser) parser = json_parser_new_immutable();
-	g_autoptr(GError) error_local = NULL;
-	JsonNode *root;
-
 	if (!g_utf8_validate(data, len, NULL)) {
 		g_set_error(error,
 			    RC_PROTOCOL_ERROR,
 			    RC_PROTOCOL_ERROR_BAD_REQUEST,
 			    _("not valid UTF-8"));
-		return NULL;
+		return FALSE;
 	}
-	if (!json_parser_load_from_data(parser, data, len, &error_local)) {
+	rc_json_reader_init(r, data, len);
+	if (rc_json_reader_peek(r) != RC_JSON_OBJECT) {
+		if (rc_json_reader_peek(r) == RC_JSON_INVALID) {
+			g_set_error(error,
+				    RC_PROTOCOL_ERROR,
+				    RC_PROTOCOL_ERROR_BAD_REQUEST,
+				    _("malformed JSON: expected a JSON object"));
+			return FALSE;
+		}
+		/* valid JSON of the wrong shape gets a clearer message */
+		if (rc_json_reader_skip_value(r, NULL) && rc_json_reader_end(r, NULL)) {
+			g_set_error(error,
+				    RC_PROTOCOL_ERROR,
+				    RC_PROTOCOL_ERROR_BAD_REQUEST,
+				    _("expected a JSON object"));
+			return FALSE;
+		}
 		g_set_error(error,
 			    RC_PROTOCOL_ERROR,
 			    RC_PROTOCOL_ERROR_BAD_REQUEST,
-			    _("malformed JSON: %s"),
-			    error_local->message);
-		return NULL;
+			    _("malformed JSON: expected a JSON object"));
+		return FALSE;
 	}
-	root = json_parser_get_root(parser);
-	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
-		g_set_error(error,
-			    RC_PROTOCOL_ERROR,
-			    RC_PROTOCOL_ERROR_BAD_REQUEST,
-			    _("expected a JSON object"));
-		return NULL;
-	}
-	return json_node_ref(root);
+	return rc_json_reader_begin_object(r, error);
 }
 
 static gboolean
-rc_protocol_parse_room(JsonObject *obj, gchar **ns_out, gchar **room_out, GError **error)
+rc_protocol_check_room(RcField *ns, RcField *room_code, GError **error)
 {
-	const gchar *ns = NULL;
-	const gchar *room_code = NULL;
-	if (!rc_protocol_get_string_member(obj, "namespace", FALSE, &ns, error))
+	if (!rc_protocol_check_field(ns, FALSE, error))
 		return FALSE;
-	if (ns == NULL)
-		ns = "/";
-	if (!rc_protocol_validate_namespace(ns, error))
+	if (ns->value == NULL)
+		ns->value = g_strdup("/");
+	if (!rc_protocol_validate_namespace(ns->value, error))
 		return FALSE;
-	if (!rc_protocol_get_string_member(obj, "roomCode", TRUE, &room_code, error))
+	if (!rc_protocol_check_field(room_code, TRUE, error))
 		return FALSE;
-	if (!rc_protocol_validate_room_code(room_code, error))
-		return FALSE;
-	*ns_out = g_strdup(ns);
-	*room_out = g_strdup(room_code);
-	return TRUE;
+	return rc_protocol_validate_room_code(room_code->value, error);
 }
 
 gboolean
@@ -195,132 +215,220 @@ rc_protocol_parse_client_frame(const gchar *data,
 			       RcClientFrame *frame,
 			       GError **error)
 {
-	g_autoptr(JsonNode) root = rc_protocol_parse_object(data, len, error);
-	JsonObject *obj;
-	JsonNode *ref_node;
-	const gchar *type = NULL;
-	const gchar *text = NULL;
+	g_autoptr(GString) key = g_string_sized_new(16);
+	g_autoptr(GString) scratch = g_string_sized_new(64);
+	RcField type = {"type"}, ns = {"namespace"}, room_code = {"roomCode"}, text = {"text"},
+		ref = {"ref"};
+	RcField *fields[] = {&type, &ns, &room_code, &text, &ref};
+	RcJsonReader r;
+	gboolean ok = FALSE;
 
-	if (root == NULL)
+	if (!rc_protocol_begin(&r, data, len, error))
 		return FALSE;
-	obj = json_node_get_object(root);
+	for (;;) {
+		gboolean done = FALSE;
+		RcField *f = NULL;
+		if (!rc_json_reader_next_member(&r, key, &done, error))
+			goto out;
+		if (done)
+			break;
+		for (guint i = 0; i < G_N_ELEMENTS(fields); i++) {
+			if (strcmp(key->str, fields[i]->name) == 0)
+				f = fields[i];
+		}
+		if (f != NULL ? !rc_protocol_read_field(&r, f, scratch, error)
+			      : !rc_json_reader_skip_value(&r, error))
+			goto out;
+	}
+	if (!rc_json_reader_end(&r, error))
+		goto out;
 
 	/* the ref is echoed even in the error, so take it first */
-	ref_node = json_object_get_member(obj, "ref");
-	if (ref_node != NULL && !JSON_NODE_HOLDS_NULL(ref_node)) {
-		if (JSON_NODE_HOLDS_VALUE(ref_node) &&
-		    json_node_get_value_type(ref_node) == G_TYPE_STRING) {
-			const gchar *ref = json_node_get_string(ref_node);
-			if (strlen(ref) > 256) {
-				g_set_error(error,
-					    RC_PROTOCOL_ERROR,
-					    RC_PROTOCOL_ERROR_BAD_REQUEST,
-					    _("field “ref” is longer than 256 bytes"));
-				return FALSE;
-			}
-			frame->ref = g_strdup(ref);
-		} else {
-			g_set_error(error,
-				    RC_PROTOCOL_ERROR,
-				    RC_PROTOCOL_ERROR_BAD_REQUEST,
-				    _("field “ref” must be a string"));
-			return FALSE;
-		}
+	if (!rc_protocol_check_field(&ref, FALSE, error))
+		goto out;
+	if (ref.value != NULL && strlen(ref.value) > 256) {
+		g_set_error(error,
+			    RC_PROTOCOL_ERROR,
+			    RC_PROTOCOL_ERROR_BAD_REQUEST,
+			    _("field “ref” is longer than 256 bytes"));
+		goto out;
 	}
-	if (!rc_protocol_get_string_member(obj, "type", TRUE, &type, error))
-		return FALSE;
-	if (g_strcmp0(type, "ping") == 0) {
+	frame->ref = g_steal_pointer(&ref.value);
+	if (!rc_protocol_check_field(&type, TRUE, error))
+		goto out;
+	if (g_strcmp0(type.value, "ping") == 0) {
 		frame->type = RC_FRAME_PING;
-		return TRUE;
+		ok = TRUE;
+		goto out;
 	}
-	if (g_strcmp0(type, "join") == 0)
+	if (g_strcmp0(type.value, "join") == 0)
 		frame->type = RC_FRAME_JOIN;
-	else if (g_strcmp0(type, "leave") == 0)
+	else if (g_strcmp0(type.value, "leave") == 0)
 		frame->type = RC_FRAME_LEAVE;
-	else if (g_strcmp0(type, "send") == 0)
+	else if (g_strcmp0(type.value, "send") == 0)
 		frame->type = RC_FRAME_SEND;
 	else {
 		g_set_error(error,
 			    RC_PROTOCOL_ERROR,
 			    RC_PROTOCOL_ERROR_BAD_REQUEST,
 			    _("unknown frame type “%s”"),
-			    type);
-		return FALSE;
+			    type.value);
+		goto out;
 	}
-	if (!rc_protocol_parse_room(obj, &frame->ns, &frame->room_code, error))
+	if (!rc_protocol_check_room(&ns, &room_code, error))
+		goto out;
+	frame->ns = g_steal_pointer(&ns.value);
+	frame->room_code = g_steal_pointer(&room_code.value);
+	if (frame->type == RC_FRAME_SEND) {
+		if (!rc_protocol_check_field(&text, TRUE, error))
+			goto out;
+		if (!rc_protocol_validate_text(text.value, max_text_bytes, error))
+			goto out;
+		frame->text = g_steal_pointer(&text.value);
+	}
+	ok = TRUE;
+out:
+	for (guint i = 0; i < G_N_ELEMENTS(fields); i++)
+		rc_field_clear(fields[i]);
+	return ok;
+}
+
+static gboolean
+rc_protocol_parse_msg_object(RcJsonReader *r,
+			     RcField *sender,
+			     RcField *text,
+			     GString *key,
+			     GString *scratch,
+			     GError **error)
+{
+	if (!rc_json_reader_begin_object(r, error))
 		return FALSE;
-	if (frame->type != RC_FRAME_SEND)
-		return TRUE;
-	if (!rc_protocol_get_string_member(obj, "text", TRUE, &text, error))
-		return FALSE;
-	if (!rc_protocol_validate_text(text, max_text_bytes, error))
-		return FALSE;
-	frame->text = g_strdup(text);
-	return TRUE;
+	for (;;) {
+		gboolean done = FALSE;
+		RcField *f = NULL;
+		if (!rc_json_reader_next_member(r, key, &done, error))
+			return FALSE;
+		if (done)
+			return TRUE;
+		if (strcmp(key->str, "sender") == 0)
+			f = sender;
+		else if (strcmp(key->str, "text") == 0)
+			f = text;
+		if (f != NULL ? !rc_protocol_read_field(r, f, scratch, error)
+			      : !rc_json_reader_skip_value(r, error))
+			return FALSE;
+	}
 }
 
 RcMessage *
 rc_protocol_parse_message(const gchar *data, gsize len, gsize max_text_bytes, GError **error)
 {
-	g_autoptr(JsonNode) root = rc_protocol_parse_object(data, len, error);
-	g_autofree gchar *ns = NULL;
-	g_autofree gchar *room_code = NULL;
-	JsonObject *obj;
-	JsonNode *msg_node;
-	JsonNode *ts_node;
-	JsonObject *msg;
-	const gchar *sender = NULL;
-	const gchar *text = NULL;
-	const gchar *id = NULL;
-	const gchar *origin = NULL;
+	g_autoptr(GString) key = g_string_sized_new(16);
+	g_autoptr(GString) scratch = g_string_sized_new(64);
+	RcField ns = {"namespace"}, room_code = {"roomCode"}, id = {"id"}, origin = {"origin"},
+		sender = {"sender"}, text = {"text"};
+	RcField *fields[] = {&ns, &room_code, &id, &origin, &sender, &text};
+	RcMessage *msg = NULL;
+	gboolean have_msg = FALSE, msg_wrong = FALSE, ts_wrong = FALSE;
 	gint64 ts = 0;
+	RcJsonReader r;
 
-	if (root == NULL)
+	if (!rc_protocol_begin(&r, data, len, error))
 		return NULL;
-	obj = json_node_get_object(root);
-	if (!rc_protocol_parse_room(obj, &ns, &room_code, error))
-		return NULL;
-	msg_node = json_object_get_member(obj, "msg");
-	if (msg_node == NULL || !JSON_NODE_HOLDS_OBJECT(msg_node)) {
+	for (;;) {
+		gboolean done = FALSE;
+		RcField *f = NULL;
+		if (!rc_json_reader_next_member(&r, key, &done, error))
+			goto out;
+		if (done)
+			break;
+		if (strcmp(key->str, "msg") == 0) {
+			if (rc_json_reader_peek(&r) == RC_JSON_OBJECT) {
+				have_msg = TRUE;
+				msg_wrong = FALSE;
+				if (!rc_protocol_parse_msg_object(&r, &sender, &text, key, scratch, error))
+					goto out;
+			} else {
+				msg_wrong = TRUE;
+				if (!rc_json_reader_skip_value(&r, error))
+					goto out;
+			}
+			continue;
+		}
+		if (strcmp(key->str, "ts") == 0) {
+			RcJsonType t = rc_json_reader_peek(&r);
+			ts = 0;
+			ts_wrong = FALSE;
+			if (t == RC_JSON_NUMBER) {
+				g_autoptr(GError) error_local = NULL;
+				const gchar *at = r.p;
+				if (!rc_json_reader_read_int64(&r, &ts, &error_local)) {
+					/* a valid number that is no integer is a type error */
+					r.p = at;
+					if (!rc_json_reader_skip_value(&r, error))
+						goto out;
+					ts_wrong = TRUE;
+				}
+			} else {
+				ts_wrong = t != RC_JSON_NULL;
+				if (!rc_json_reader_skip_value(&r, error))
+					goto out;
+			}
+			continue;
+		}
+		if (strcmp(key->str, "namespace") == 0)
+			f = &ns;
+		else if (strcmp(key->str, "roomCode") == 0)
+			f = &room_code;
+		else if (strcmp(key->str, "id") == 0)
+			f = &id;
+		else if (strcmp(key->str, "origin") == 0)
+			f = &origin;
+		if (f != NULL ? !rc_protocol_read_field(&r, f, scratch, error)
+			      : !rc_json_reader_skip_value(&r, error))
+			goto out;
+	}
+	if (!rc_json_reader_end(&r, error))
+		goto out;
+
+	if (!rc_protocol_check_room(&ns, &room_code, error))
+		goto out;
+	if (!have_msg || msg_wrong) {
 		g_set_error(error,
 			    RC_PROTOCOL_ERROR,
 			    RC_PROTOCOL_ERROR_BAD_REQUEST,
 			    _("field “msg” must be an object with sender and text"));
-		return NULL;
+		goto out;
 	}
-	msg = json_node_get_object(msg_node);
-	if (!rc_protocol_get_string_member(msg, "sender", TRUE, &sender, error))
-		return NULL;
-	if (!rc_protocol_validate_sender(sender, error))
-		return NULL;
-	if (!rc_protocol_get_string_member(msg, "text", TRUE, &text, error))
-		return NULL;
-	if (!rc_protocol_validate_text(text, max_text_bytes, error))
-		return NULL;
-	if (!rc_protocol_get_string_member(obj, "id", FALSE, &id, error))
-		return NULL;
-	if (id != NULL && (id[0] == '\0' || strlen(id) > 128)) {
+	if (!rc_protocol_check_field(&sender, TRUE, error) ||
+	    !rc_protocol_validate_sender(sender.value, error))
+		goto out;
+	if (!rc_protocol_check_field(&text, TRUE, error) ||
+	    !rc_protocol_validate_text(text.value, max_text_bytes, error))
+		goto out;
+	if (!rc_protocol_check_field(&id, FALSE, error))
+		goto out;
+	if (id.value != NULL && (id.value[0] == '\0' || strlen(id.value) > 128)) {
 		g_set_error(error,
 			    RC_PROTOCOL_ERROR,
 			    RC_PROTOCOL_ERROR_BAD_REQUEST,
 			    _("field “id” must be 1–128 bytes"));
-		return NULL;
+		goto out;
 	}
-	if (!rc_protocol_get_string_member(obj, "origin", FALSE, &origin, error))
-		return NULL;
-	ts_node = json_object_get_member(obj, "ts");
-	if (ts_node != NULL && !JSON_NODE_HOLDS_NULL(ts_node)) {
-		if (!JSON_NODE_HOLDS_VALUE(ts_node) ||
-		    json_node_get_value_type(ts_node) != G_TYPE_INT64) {
-			g_set_error(error,
-				    RC_PROTOCOL_ERROR,
-				    RC_PROTOCOL_ERROR_BAD_REQUEST,
-				    _("field “ts” must be an integer"));
-			return NULL;
-		}
-		ts = json_node_get_int(ts_node);
+	if (!rc_protocol_check_field(&origin, FALSE, error))
+		goto out;
+	if (ts_wrong) {
+		g_set_error(error,
+			    RC_PROTOCOL_ERROR,
+			    RC_PROTOCOL_ERROR_BAD_REQUEST,
+			    _("field “ts” must be an integer"));
+		goto out;
 	}
-	return rc_message_new(ns, room_code, sender, text, id, ts, origin);
+	msg = rc_message_new(ns.value, room_code.value, sender.value, text.value, id.value, ts, origin.value);
+out:
+	for (guint i = 0; i < G_N_ELEMENTS(fields); i++)
+		rc_field_clear(fields[i]);
+	return msg;
 }
 
 void

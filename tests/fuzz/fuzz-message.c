@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <json-glib/json-glib.h>
+
 #include "protocol/rc-protocol.h"
 
 int LLVMFuzzerTestOneInput(const guint8 *data, gsize size);
@@ -22,6 +24,11 @@ LLVMFuzzerTestOneInput(const guint8 *data, gsize size)
 	if (msg == NULL) {
 		g_assert_nonnull(error);
 		return 0;
+	}
+	{
+		g_autoptr(JsonParser) parser = json_parser_new();
+		/* what the hand-written reader accepts must be JSON to a real parser too */
+		g_assert_true(json_parser_load_from_data(parser, (const gchar *)data, size, NULL));
 	}
 	if (rc_message_get_id(msg) == NULL)
 		rc_message_set_id(msg, "fuzz-1");

@@ -1,0 +1,347 @@
+/*
+ * Copyright 2026 roomcast developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "RcJsonReader"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "protocol/rc-json-reader.h"
+#include "protocol/rc-protocol.h"
+
+/* deeper nesting is no chat message; it only costs stack */
+#define RC_JSON_MAX_DEPTH 32
+
+static gboolean
+rc_json_reader_fail(RcJsonReader *self, const gchar *what, GError **error)
+{
+	g_set_error(error,
+		    RC_PROTOCOL_ERROR,
+		    RC_PROTOCOL_ERROR_BAD_REQUEST,
+		    _("malformed JSON at byte %u: %s"),
+		    (guint)(self->p - self->start),
+		    what);
+	return FALSE;
+}
+
+void
+rc_json_reader_init(RcJsonReader *self, const gchar *data, gsize len)
+{
+	self->start = data;
+	self->p = data;
+	self->end = data + len;
+	self->depth = 0;
+}
+
+static void
+rc_json_reader_skip_ws(RcJsonReader *self)
+{
+	while (self->p < self->end &&
+	       (*self->p == ' ' || *self->p == '\t' || *self->p == '\n' || *self->p == '\r'))
+		self->p++;
+}
+
+static gboolean
+rc_json_reader_expect(RcJsonReader *self, gchar c, const gchar *what, GError **error)
+{
+	rc_json_reader_skip_ws(self);
+	if (self->p >= self->end || *self->p != c)
+		return rc_json_reader_fail(self, what, error);
+	self->p++;
+	return TRUE;
+}
+
+gboolean
+rc_json_reader_begin_object(RcJsonReader *self, GError **error)
+{
+	if (!rc_json_reader_expect(self, '{', _("expected an object"), error))
+		return FALSE;
+	self->depth++;
+	self->first = TRUE;
+	return TRUE;
+}
+
+RcJsonType
+rc_json_reader_peek(RcJsonReader *self)
+{
+	rc_json_reader_skip_ws(self);
+	if (self->p >= self->end)
+		return RC_JSON_INVALID;
+	switch (*self->p) {
+	case '"':
+		return RC_JSON_STRING;
+	case '{':
+		return RC_JSON_OBJECT;
+	case '[':
+		return RC_JSON_ARRAY;
+	case 't':
+		return RC_JSON_TRUE;
+	case 'f':
+		return RC_JSON_FALSE;
+	case 'n':
+		return RC_JSON_NULL;
+	case '-':
+	case '0' ... '9':
+		return RC_JSON_NUMBER;
+	default:
+		return RC_JSON_INVALID;
+	}
+}
+
+static gint
+rc_json_reader_hex4(const gchar *p)
+{
+	gint v = 0;
+	for (guint i = 0; i < 4; i++) {
+		gint d = g_ascii_xdigit_value(p[i]);
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+gboolean
+rc_json_reader_read_string(RcJsonReader *self, GString *out, GError **error)
+{
+	const gchar *run;
+
+	if (!rc_json_reader_expect(self, '"', _("expected a string"), error))
+		return FALSE;
+	if (out != NULL)
+		g_string_truncate(out, 0);
+	run = self->p;
+	while (self->p < self->end) {
+		guchar c = (guchar)*self->p;
+		if (c == '"') {
+			if (out != NULL)
+				g_string_append_len(out, run, self->p - run);
+			self->p++;
+			return TRUE;
+		}
+		if (c < 0x20)
+			return rc_json_reader_fail(self, _("control character in a string"), error);
+		if (c != '\\') {
+			self->p++;
+			continue;
+		}
+		if (out != NULL)
+			g_string_append_len(out, run, self->p - run);
+		self->p++;
+		if (self->p >= self->end)
+			break;
+		switch (*self->p) {
+		case '"':
+		case '\\':
+		case '/':
+			if (out != NULL)
+				g_string_append_c(out, *self->p);
+			self->p++;
+			break;
+		case 'b':
+		case 'f':
+		case 'n':
+		case 'r':
+		case 't': {
+			static const gchar from[] = "bfnrt";
+			static const gchar to[] = "\b\f\n\r\t";
+			if (out != NULL)
+				g_string_append_c(out, to[strchr(from, *self->p) - from]);
+			self->p++;
+			break;
+		}
+		case 'u': {
+			gint hi, lo;
+			gunichar ch;
+			if (self->end - self->p < 5 || (hi = rc_json_reader_hex4(self->p + 1)) < 0)
+				return rc_json_reader_fail(self, _("bad \\u escape"), error);
+			self->p += 5;
+			ch = (gunichar)hi;
+			if (hi >= 0xd800 && hi < 0xdc00) {
+				if (self->end - self->p < 6 || self->p[0] != '\\' || self->p[1] != 'u' ||
+				    (lo = rc_json_reader_hex4(self->p + 2)) < 0xdc00 || lo >= 0xe000)
+					return rc_json_reader_fail(self, _("unpaired surrogate"), error);
+				self->p += 6;
+				ch = 0x10000 + (((gunichar)hi - 0xd800) << 10) + ((gunichar)lo - 0xdc00);
+			} else if (hi >= 0xdc00 && hi < 0xe000) {
+				return rc_json_reader_fail(self, _("unpaired surrogate"), error);
+			} else if (hi == 0) {
+				return rc_json_reader_fail(self, _("NUL character in a string"), error);
+			}
+			if (out != NULL)
+				g_string_append_unichar(out, ch);
+			break;
+		}
+		default:
+			return rc_json_reader_fail(self, _("bad escape"), error);
+		}
+		run = self->p;
+	}
+	return rc_json_reader_fail(self, _("unterminated string"), error);
+}
+
+/* the extent of a number token, checked against the JSON grammar */
+static gboolean
+rc_json_reader_scan_number(RcJsonReader *self, gboolean *integral, GError **error)
+{
+	const gchar *p = self->p;
+	*integral = TRUE;
+	if (p < self->end && *p == '-')
+		p++;
+	if (p >= self->end || !g_ascii_isdigit(*p))
+		return rc_json_reader_fail(self, _("bad number"), error);
+	if (*p == '0')
+		p++;
+	else
+		while (p < self->end && g_ascii_isdigit(*p))
+			p++;
+	if (p < self->end && *p == '.') {
+		*integral = FALSE;
+		p++;
+		if (p >= self->end || !g_ascii_isdigit(*p))
+			return rc_json_reader_fail(self, _("bad number"), error);
+		while (p < self->end && g_ascii_isdigit(*p))
+			p++;
+	}
+	if (p < self->end && (*p == 'e' || *p == 'E')) {
+		*integral = FALSE;
+		p++;
+		if (p < self->end && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= self->end || !g_ascii_isdigit(*p))
+			return rc_json_reader_fail(self, _("bad number"), error);
+		while (p < self->end && g_ascii_isdigit(*p))
+			p++;
+	}
+	self->p = p;
+	return TRUE;
+}
+
+gboolean
+rc_json_reader_read_int64(RcJsonReader *self, gint64 *out, GError **error)
+{
+	const gchar *start;
+	gboolean integral = FALSE;
+	gchar buf[24];
+	gsize len;
+
+	rc_json_reader_skip_ws(self);
+	start = self->p;
+	if (!rc_json_reader_scan_number(self, &integral, error))
+		return FALSE;
+	len = self->p - start;
+	if (!integral || len >= sizeof(buf)) {
+		self->p = start;
+		return rc_json_reader_fail(self, _("expected an integer"), error);
+	}
+	memcpy(buf, start, len);
+	buf[len] = '\0';
+	if (!g_ascii_string_to_signed(buf, 10, G_MININT64, G_MAXINT64, out, NULL)) {
+		self->p = start;
+		return rc_json_reader_fail(self, _("integer out of range"), error);
+	}
+	return TRUE;
+}
+
+static gboolean
+rc_json_reader_literal(RcJsonReader *self, const gchar *word, GError **error)
+{
+	gsize len = strlen(word);
+	if ((gsize)(self->end - self->p) < len || memcmp(self->p, word, len) != 0)
+		return rc_json_reader_fail(self, _("unexpected word"), error);
+	self->p += len;
+	return TRUE;
+}
+
+gboolean
+rc_json_reader_skip_value(RcJsonReader *self, GError **error)
+{
+	gboolean integral;
+	switch (rc_json_reader_peek(self)) {
+	case RC_JSON_STRING:
+		return rc_json_reader_read_string(self, NULL, error);
+	case RC_JSON_NUMBER:
+		return rc_json_reader_scan_number(self, &integral, error);
+	case RC_JSON_TRUE:
+		return rc_json_reader_literal(self, "true", error);
+	case RC_JSON_FALSE:
+		return rc_json_reader_literal(self, "false", error);
+	case RC_JSON_NULL:
+		return rc_json_reader_literal(self, "null", error);
+	case RC_JSON_OBJECT: {
+		gboolean done = FALSE;
+		if (self->depth >= RC_JSON_MAX_DEPTH)
+			return rc_json_reader_fail(self, _("nested too deeply"), error);
+		if (!rc_json_reader_begin_object(self, error))
+			return FALSE;
+		for (;;) {
+			if (!rc_json_reader_next_member(self, NULL, &done, error))
+				return FALSE;
+			if (done)
+				return TRUE;
+			if (!rc_json_reader_skip_value(self, error))
+				return FALSE;
+		}
+	}
+	case RC_JSON_ARRAY:
+		if (self->depth >= RC_JSON_MAX_DEPTH)
+			return rc_json_reader_fail(self, _("nested too deeply"), error);
+		self->p++;
+		self->depth++;
+		rc_json_reader_skip_ws(self);
+		if (self->p < self->end && *self->p == ']') {
+			self->p++;
+			self->depth--;
+			return TRUE;
+		}
+		for (;;) {
+			if (!rc_json_reader_skip_value(self, error))
+				return FALSE;
+			rc_json_reader_skip_ws(self);
+			if (self->p < self->end && *self->p == ',') {
+				self->p++;
+				continue;
+			}
+			if (!rc_json_reader_expect(self, ']', _("expected , or ]"), error))
+				return FALSE;
+			self->depth--;
+			return TRUE;
+		}
+	case RC_JSON_INVALID:
+	default:
+		return rc_json_reader_fail(self, _("expected a value"), error);
+	}
+}
+
+gboolean
+rc_json_reader_next_member(RcJsonReader *self, GString *key, gboolean *done, GError **error)
+{
+	rc_json_reader_skip_ws(self);
+	*done = FALSE;
+	if (self->p < self->end && *self->p == '}') {
+		self->p++;
+		self->depth--;
+		/* whatever encloses a closed object is past its first element */
+		self->first = FALSE;
+		*done = TRUE;
+		return TRUE;
+	}
+	if (!self->first && !rc_json_reader_expect(self, ',', _("expected , or }"), error))
+		return FALSE;
+	self->first = FALSE;
+	if (!rc_json_reader_read_string(self, key, error))
+		return FALSE;
+	return rc_json_reader_expect(self, ':', _("expected :"), error);
+}
+
+gboolean
+rc_json_reader_end(RcJsonReader *self, GError **error)
+{
+	rc_json_reader_skip_ws(self);
+	if (self->p != self->end)
+		return rc_json_reader_fail(self, _("trailing data"), error);
+	return TRUE;
+}
