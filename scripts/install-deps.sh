@@ -8,7 +8,7 @@ packages="
   gcc pkg-config meson ninja-build gettext
   libglib2.0-dev libglib2.0-dev-bin libsoup-3.0-dev libjson-glib-dev libhiredis-dev
   redis-server redis-tools
-  dbus dbus-daemon libxml2-utils
+  dbus dbus-daemon libglib2.0-bin libxml2-utils
   chromium
   clang
   curl
