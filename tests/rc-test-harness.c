@@ -35,12 +35,24 @@ static void G_GNUC_PRINTF(3, 4) fail_at(const gchar *file, gint line, const gcha
 
 #define fail(...) fail_at(__FILE__, __LINE__, __VA_ARGS__)
 
+static void
+drop_log(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer user_data)
+{
+}
+
 void
 rc_test_init(int *argc, char ***argv)
 {
 	const gchar *scale = g_getenv("RC_TEST_TIMEOUT_SCALE");
 
 	g_test_init(argc, argv, NULL);
+	/* GTest shows every g_debug() of GIO and libsoup by default: far too
+	 * much for a test log; RC_TEST_DEBUG=1 brings them back */
+	if (g_getenv("RC_TEST_DEBUG") == NULL) {
+		const gchar *domains[] = {"GLib", "GLib-GIO", "GLib-Net", "libsoup", "Json"};
+		for (guint i = 0; i < G_N_ELEMENTS(domains); i++)
+			g_log_set_handler(domains[i], G_LOG_LEVEL_DEBUG, drop_log, NULL);
+	}
 	/* a peer closing under us must show up as EPIPE, not kill the test */
 	signal(SIGPIPE, SIG_IGN);
 	if (scale != NULL && g_ascii_strtod(scale, NULL) >= 1.0)

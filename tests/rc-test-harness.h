@@ -25,6 +25,7 @@
  *  RC_TEST_QUIET=1       do not echo roomcastd's stderr to ours (by default
  *                        every line is echoed live as "[roomcastd PID] line",
  *                        so a failing test's log shows what the daemon said)
+ *  RC_TEST_DEBUG=1       keep GLib/libsoup debug messages of the test program
  *  RC_TEST_SANITIZED     set by meson in an ASan build (looser memory bounds)
  *  RC_TEST_TIMEOUT_SCALE multiplies every timeout (e.g. 3 under valgrind/ASan)
  */
