@@ -4,7 +4,8 @@
  *
  * The shipped plugins inside a real roomcastd, seen from real clients: HTTP 401/403
  * at the upgrade, "forbidden" outside the allowed rooms, "rejected", masking,
- * "rate_limited", the /publish path, and exit code 1 for plugins that cannot start.
+ * "rate_limited", the /publish and D-Bus paths, filters running once across nodes (and
+ * never on what outside programs PUBLISH), and exit code 1 for plugins that cannot start.
  */
 #define G_LOG_DOMAIN "RcTestPluginsE2e"
 
@@ -460,6 +461,72 @@ test_dbus_publish(void)
 	}
 }
 
+/* Filters run once, on the node that accepts a message: not again on the nodes that
+ * receive it from Redis, and not on what outside programs PUBLISH into Redis. */
+static void
+test_filtered_once_across_nodes(void)
+{
+	g_autoptr(RcTestRedis) redis = rc_test_redis_new();
+	const gchar *config = rc_test_write_config("[plugins]\nenabled=test-gate\n"
+						   "[plugin:test-gate]\ntag=+gate\n");
+	g_autoptr(RcTestNode) a = NULL;
+	g_autoptr(RcTestNode) b = NULL;
+	g_autoptr(RcTestWs) on_a = NULL;
+	g_autoptr(RcTestWs) on_b = NULL;
+	g_autoptr(JsonObject) seen_a = NULL;
+	g_autoptr(JsonObject) seen_b = NULL;
+	g_autoptr(JsonObject) outside_a = NULL;
+	g_autoptr(JsonObject) outside_b = NULL;
+	g_autofree gchar *id = NULL;
+
+	a = rc_test_node_new("--port",
+			     "0",
+			     "--bus",
+			     "none",
+			     "--redis",
+			     rc_test_redis_get_url(redis),
+			     "--node-id",
+			     "node-a",
+			     "--plugin-dir",
+			     rc_ptest_extra_plugin_dir(),
+			     "--config",
+			     config,
+			     NULL);
+	b = rc_test_node_new("--port",
+			     "0",
+			     "--bus",
+			     "none",
+			     "--redis",
+			     rc_test_redis_get_url(redis),
+			     "--node-id",
+			     "node-b",
+			     "--plugin-dir",
+			     rc_ptest_extra_plugin_dir(),
+			     "--config",
+			     config,
+			     NULL);
+	on_a = rc_test_ws_new(a, "token=ok-alice");
+	on_b = rc_test_ws_new(b, "token=ok-bob");
+	rc_test_ws_join(on_a, "/", "gate-1");
+	rc_test_ws_join(on_b, "/", "gate-1");
+
+	id = rc_test_ws_send_message(on_a, "/", "gate-1", "hi");
+	seen_a = rc_test_ws_take(on_a, "MSG_TO_CLIENTS", NULL, WAIT);
+	seen_b = rc_test_ws_take(on_b, "MSG_TO_CLIENTS", NULL, WAIT);
+	g_assert_cmpstr(msg_text(seen_a), ==, "hi +gate");
+	g_assert_cmpstr(msg_text(seen_b), ==, "hi +gate");
+	g_assert_cmpstr(rc_test_json_get_string(seen_b, "id"), ==, id);
+
+	rc_test_redis_cli_publish(redis,
+				  "livechat",
+				  "{\"namespace\":\"/\",\"roomCode\":\"gate-1\","
+				  "\"msg\":{\"sender\":\"ops\",\"text\":\"reject\"}}");
+	outside_a = rc_test_ws_take(on_a, "MSG_TO_CLIENTS", NULL, WAIT);
+	outside_b = rc_test_ws_take(on_b, "MSG_TO_CLIENTS", NULL, WAIT);
+	g_assert_cmpstr(msg_text(outside_a), ==, "reject");
+	g_assert_cmpstr(msg_text(outside_b), ==, "reject");
+}
+
 /* the daemon must refuse to start, exit 1, and say why on one stderr line */
 static void
 assert_start_fails(const gchar *plugin_dir, const gchar *config, const gchar *reason)
@@ -538,6 +605,7 @@ main(int argc, char **argv)
 	g_test_add_func("/plugins-e2e/profanity-mask", test_profanity_mask);
 	g_test_add_func("/plugins-e2e/ratelimit", test_ratelimit);
 	g_test_add_func("/plugins-e2e/dbus-publish", test_dbus_publish);
+	g_test_add_func("/plugins-e2e/filtered-once-across-nodes", test_filtered_once_across_nodes);
 	g_test_add_func("/plugins-e2e/start-failures", test_start_failures);
 	g_test_add_func("/plugins-e2e/names-logged", test_names_logged);
 	return g_test_run();
