@@ -56,6 +56,19 @@ typedef struct {
 	gboolean version;
 } Options;
 
+static void
+options_clear(Options *o)
+{
+	g_clear_pointer(&o->urls, g_strfreev);
+	g_clear_pointer(&o->pids, g_strfreev);
+	g_clear_pointer(&o->source_addrs, g_free);
+	g_clear_pointer(&o->placement, g_free);
+	g_clear_pointer(&o->json, g_free);
+	g_clear_pointer(&o->label, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Options, options_clear)
+
 typedef struct {
 	Options *o;
 	RcBenchConfig config;
@@ -649,7 +662,7 @@ static const gchar *figures_help =
 int
 main(int argc, char **argv)
 {
-	Options o = {
+	g_auto(Options) o = {
 		.clients = 300,
 		.rooms = 30,
 		.senders = 30,
@@ -829,10 +842,8 @@ main(int argc, char **argv)
 	before_kb = sum_rss_kb(&b, rss_before);
 	rc_bench_runner_connect_async(runner, cancellable, store_result_cb, &res);
 	iterate_until(&res);
-	if (!rc_bench_runner_connect_finish(runner, res, &error)) {
-		g_printerr("roomcast-bench: %s\n", error->message);
-		ok = FALSE;
-	} else {
+	ok = rc_bench_runner_connect_finish(runner, res, &error);
+	if (ok) {
 		g_autoptr(GString) per_node = g_string_new(NULL);
 
 		for (guint i = 0; i < nodes->len; i++)
@@ -854,6 +865,7 @@ main(int argc, char **argv)
 			rc_bench_runner_get_min_nodes_per_room(runner));
 		if (o.idle) {
 			bench_idle(&b, before_kb, rss_before);
+			ok = !g_cancellable_set_error_if_cancelled(cancellable, &error);
 		} else if (o.find_max) {
 			rc_bench_report_print_header(b.table);
 			ok = bench_find_max(&b, &error);
@@ -865,21 +877,13 @@ main(int argc, char **argv)
 			r = bench_run_step(&b, 0, o.rate, "run", &pass, &error);
 			ok = r != NULL;
 		}
-		if (!ok)
-			g_printerr("roomcast-bench: %s\n", error->message);
-		if (ok && g_cancellable_is_cancelled(cancellable)) {
-			g_printerr(_("roomcast-bench: interrupted\n"));
-			ok = FALSE;
-		}
 	}
+	if (!ok && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		g_printerr(_("roomcast-bench: interrupted\n"));
+	else if (!ok)
+		g_printerr("roomcast-bench: %s\n", error->message);
 	rc_bench_runner_close(runner);
 	if (b.json != NULL && !b.json_is_stdout)
 		fclose(b.json);
-	g_strfreev(o.urls);
-	g_strfreev(o.pids);
-	g_free(o.source_addrs);
-	g_free(o.placement);
-	g_free(o.json);
-	g_free(o.label);
 	return ok ? 0 : EXIT_RUN_FAILED;
 }
