@@ -357,7 +357,35 @@ name_has_owner(gpointer user_data)
 	return owned;
 }
 
-/* D-Bus Publish goes through the filters like every other way in */
+static GVariant *
+call(GDBusConnection *conn,
+     const gchar *name,
+     const gchar *method,
+     GVariant *parameters,
+     GError **error)
+{
+	return g_dbus_connection_call_sync(conn,
+					   name,
+					   "/org/roomcast",
+					   "org.roomcast.Daemon",
+					   method,
+					   parameters,
+					   NULL,
+					   G_DBUS_CALL_FLAGS_NONE,
+					   (gint)rc_test_timeout(5000),
+					   NULL,
+					   error);
+}
+
+static GVariant *
+publish(GDBusConnection *conn, const gchar *name, const gchar *text, GError **error)
+{
+	return call(
+	    conn, name, "Publish", g_variant_new("(ssss)", "/", "gate-1", "ops", text), error);
+}
+
+/* D-Bus Publish goes through the filters like every other way in, and ReloadConfig
+ * restarts the plugins with their new settings, all or none */
 static void
 test_dbus_publish(void)
 {
@@ -375,6 +403,9 @@ test_dbus_publish(void)
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *path = NULL;
 	const gchar *name = "org.roomcast.TestPluginsE2e";
+	const gchar *config_path = rc_test_write_config(config);
+	g_autofree gchar *config_v2 = NULL;
+	g_autofree gchar *config_bad = NULL;
 	NameCheck check = {NULL, NULL};
 
 	/* the gate plugin lives apart from the shipped ones: one folder with both */
@@ -401,7 +432,7 @@ test_dbus_publish(void)
 				"--plugin-dir",
 				path,
 				"--config",
-				rc_test_write_config(config),
+				config_path,
 				NULL);
 	ws = rc_test_ws_new(node, "token=ok-alice");
 	rc_test_ws_join(ws, "/", "gate-1");
@@ -413,39 +444,60 @@ test_dbus_publish(void)
 	g_assert_true(rc_test_wait_until(name_has_owner, &check, rc_test_timeout(5000)));
 
 	/* masked by the first filter, tagged by the second: both ran, in order */
-	reply =
-	    g_dbus_connection_call_sync(conn,
-					name,
-					"/org/roomcast",
-					"org.roomcast.Daemon",
-					"Publish",
-					g_variant_new("(ssss)", "/", "gate-1", "ops", "darn it"),
-					G_VARIANT_TYPE("(s)"),
-					G_DBUS_CALL_FLAGS_NONE,
-					(gint)rc_test_timeout(5000),
-					NULL,
-					&error);
+	reply = publish(conn, name, "darn it", &error);
 	g_assert_no_error(error);
 	frame = rc_test_ws_expect(ws, "MSG_TO_CLIENTS", WAIT);
 	g_assert_cmpstr(msg_text(frame), ==, "**** it (checked)");
 	g_clear_pointer(&reply, g_variant_unref);
+	g_clear_pointer(&frame, json_object_unref);
 
 	/* refused by a filter: a D-Bus error with its reason, nothing delivered */
-	reply = g_dbus_connection_call_sync(conn,
-					    name,
-					    "/org/roomcast",
-					    "org.roomcast.Daemon",
-					    "Publish",
-					    g_variant_new("(ssss)", "/", "gate-1", "ops", "reject"),
-					    G_VARIANT_TYPE("(s)"),
-					    G_DBUS_CALL_FLAGS_NONE,
-					    (gint)rc_test_timeout(5000),
-					    NULL,
-					    &error);
+	reply = publish(conn, name, "reject", &error);
 	g_assert_null(reply);
 	g_assert_nonnull(error);
 	g_assert_nonnull(strstr(error->message, "gate rejects"));
+	g_clear_error(&error);
 	rc_test_ws_expect_silence(ws, 300);
+
+	/* ReloadConfig hands the plugins their new settings... */
+	config_v2 = g_strdup_printf("[plugins]\nenabled=filter-profanity;test-gate\n"
+				    "[plugin:filter-profanity]\nwords=%s\naction=reject\n"
+				    "[plugin:test-gate]\ntag=(v2)\n",
+				    words);
+	g_file_set_contents(config_path, config_v2, -1, &error);
+	g_assert_no_error(error);
+	reply = call(conn, name, "ReloadConfig", NULL, &error);
+	g_assert_no_error(error);
+	g_clear_pointer(&reply, g_variant_unref);
+	reply = publish(conn, name, "darn it", &error);
+	g_assert_null(reply);
+	g_assert_nonnull(strstr(error->message, "not allowed"));
+	g_clear_error(&error);
+	reply = publish(conn, name, "fine", &error);
+	g_assert_no_error(error);
+	g_clear_pointer(&reply, g_variant_unref);
+	frame = rc_test_ws_expect(ws, "MSG_TO_CLIENTS", WAIT);
+	g_assert_cmpstr(msg_text(frame), ==, "fine (v2)");
+	g_clear_pointer(&frame, json_object_unref);
+
+	/* ...and when one cannot start with them, all keep their old ones */
+	config_bad = g_strdup_printf("[plugins]\nenabled=filter-profanity;test-gate\n"
+				     "[plugin:filter-profanity]\nwords=%s\n"
+				     "[plugin:test-gate]\ntag=(v3)\nfail=true\n",
+				     words);
+	g_file_set_contents(config_path, config_bad, -1, &error);
+	g_assert_no_error(error);
+	reply = call(conn, name, "ReloadConfig", NULL, &error);
+	g_assert_null(reply);
+	g_assert_nonnull(strstr(error->message, "plugin test-gate: cannot start: told to fail"));
+	g_clear_error(&error);
+	reply = publish(conn, name, "darn", &error);
+	g_assert_null(reply);
+	g_clear_error(&error);
+	reply = publish(conn, name, "still", &error);
+	g_assert_no_error(error);
+	frame = rc_test_ws_expect(ws, "MSG_TO_CLIENTS", WAIT);
+	g_assert_cmpstr(msg_text(frame), ==, "still (v2)");
 
 	g_clear_object(&conn);
 	rc_test_node_stop(node);
@@ -604,7 +656,7 @@ main(int argc, char **argv)
 	g_test_add_func("/plugins-e2e/profanity-reject", test_profanity_reject);
 	g_test_add_func("/plugins-e2e/profanity-mask", test_profanity_mask);
 	g_test_add_func("/plugins-e2e/ratelimit", test_ratelimit);
-	g_test_add_func("/plugins-e2e/dbus-publish", test_dbus_publish);
+	g_test_add_func("/plugins-e2e/dbus-publish-and-reload", test_dbus_publish);
 	g_test_add_func("/plugins-e2e/filtered-once-across-nodes", test_filtered_once_across_nodes);
 	g_test_add_func("/plugins-e2e/start-failures", test_start_failures);
 	g_test_add_func("/plugins-e2e/names-logged", test_names_logged);
