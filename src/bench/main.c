@@ -162,11 +162,12 @@ parse_source_addrs(const gchar *value, GPtrArray *out, GError **error)
 		GInetAddress *a = g_inet_address_new_from_string(g_strstrip(parts[i]));
 
 		if (a == NULL) {
-			g_set_error(error,
-				    G_IO_ERROR,
-				    G_IO_ERROR_INVALID_ARGUMENT,
-				    _("--source-addrs: “%s” is neither an IP address nor a count 1-254"),
-				    parts[i]);
+			g_set_error(
+			    error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_INVALID_ARGUMENT,
+			    _("--source-addrs: “%s” is neither an IP address nor a count 1-254"),
+			    parts[i]);
 			return FALSE;
 		}
 		g_ptr_array_add(out, a);
@@ -215,7 +216,11 @@ raise_fd_limit(guint needed, GError **error)
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
-		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "getrlimit: %s", g_strerror(errno));
+		g_set_error(error,
+			    G_IO_ERROR,
+			    g_io_error_from_errno(errno),
+			    "getrlimit: %s",
+			    g_strerror(errno));
 		return FALSE;
 	}
 	if (rl.rlim_cur < rl.rlim_max) {
@@ -225,15 +230,16 @@ raise_fd_limit(guint needed, GError **error)
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < needed) {
-		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_TOO_MANY_OPEN_FILES,
-			    _("%u clients need about %u open files, but the limit is %lu (hard limit "
-			      "%lu)"),
-			    needed - 64,
-			    needed,
-			    (unsigned long)rl.rlim_cur,
-			    (unsigned long)rl.rlim_max);
+		g_set_error(
+		    error,
+		    G_IO_ERROR,
+		    G_IO_ERROR_TOO_MANY_OPEN_FILES,
+		    _("%u clients need about %u open files, but the limit is %lu (hard limit "
+		      "%lu)"),
+		    needed - 64,
+		    needed,
+		    (unsigned long)rl.rlim_cur,
+		    (unsigned long)rl.rlim_max);
 		return FALSE;
 	}
 	return TRUE;
@@ -356,8 +362,8 @@ bench_begin_row(Bench *b, const gchar *mode)
 	json_builder_set_member_name(builder, "urls");
 	json_builder_begin_array(builder);
 	for (guint i = 0; i < k; i++)
-		json_builder_add_string_value(builder,
-					      ((RcBenchNode *)g_ptr_array_index(b->config.nodes, i))->url);
+		json_builder_add_string_value(
+		    builder, ((RcBenchNode *)g_ptr_array_index(b->config.nodes, i))->url);
 	json_builder_end_array(builder);
 	json_builder_set_member_name(builder, "clientsPerNode");
 	json_builder_begin_array(builder);
@@ -389,7 +395,8 @@ bench_end_row(Bench *b, JsonBuilder *builder)
 /* ------------------------------------------------------------------ phases */
 
 static RcBenchStepResult *
-bench_run_step(Bench *b, guint step, gdouble rate, const gchar *mode, gboolean *pass, GError **error)
+bench_run_step(
+    Bench *b, guint step, gdouble rate, const gchar *mode, gboolean *pass, GError **error)
 {
 	g_autoptr(GAsyncResult) res = NULL;
 	g_autoptr(RcBenchStepResult) r = NULL;
@@ -432,7 +439,8 @@ bench_find_max(Bench *b, GError **error)
 
 	for (gint i = 0; i < o->max_steps; i++) {
 		gboolean pass;
-		g_autoptr(RcBenchStepResult) r = bench_run_step(b, step++, rate, "fmax", &pass, error);
+		g_autoptr(RcBenchStepResult) r =
+		    bench_run_step(b, step++, rate, "fmax", &pass, error);
 
 		if (r == NULL)
 			return FALSE;
@@ -463,9 +471,10 @@ bench_find_max(Bench *b, GError **error)
 		}
 		if (r->sent_per_s < 0.95 * rate) {
 			g_free(stop);
-			stop = g_strdup_printf(_("the generator could not send P=%.0f (sent %.0f/s)"),
-					       rate,
-					       r->sent_per_s);
+			stop =
+			    g_strdup_printf(_("the generator could not send P=%.0f (sent %.0f/s)"),
+					    rate,
+					    r->sent_per_s);
 			break;
 		}
 		prev_rate = r->delivered_per_s;
@@ -494,14 +503,15 @@ bench_find_max(Bench *b, GError **error)
 		else
 			hi = mid;
 	}
-	fprintf(b->table,
-		_("# find-max: highest passing delivered rate %.0f msg/s at P=%.0f (last pass P=%.0f, "
-		  "first fail P=%.0f); stop: %s\n"),
-		best_rate,
-		best_p,
-		lo,
-		hi,
-		stop);
+	fprintf(
+	    b->table,
+	    _("# find-max: highest passing delivered rate %.0f msg/s at P=%.0f (last pass P=%.0f, "
+	      "first fail P=%.0f); stop: %s\n"),
+	    best_rate,
+	    best_p,
+	    lo,
+	    hi,
+	    stop);
 	builder = bench_begin_row(b, "fmax-summary");
 	json_builder_set_member_name(builder, "maxSustainedDeliveredPerSec");
 	json_builder_add_double_value(builder, best_rate);
@@ -533,7 +543,8 @@ sum_rss_kb(Bench *b, GArray *per_pid)
 		guint64 kb = 0;
 		g_autoptr(GError) error = NULL;
 
-		if (!rc_bench_proc_get_status_kb(g_array_index(b->config.pids, gint, i), "VmRSS", &kb, &error))
+		if (!rc_bench_proc_get_status_kb(
+			g_array_index(b->config.pids, gint, i), "VmRSS", &kb, &error))
 			g_warning("%s", error->message);
 		g_array_append_val(per_pid, kb);
 		sum += kb;
@@ -547,7 +558,8 @@ add_kb_array(JsonBuilder *builder, const gchar *name, GArray *kb)
 	json_builder_set_member_name(builder, name);
 	json_builder_begin_array(builder);
 	for (guint i = 0; i < kb->len; i++)
-		json_builder_add_double_value(builder, (gdouble)g_array_index(kb, guint64, i) / 1024);
+		json_builder_add_double_value(builder,
+					      (gdouble)g_array_index(kb, guint64, i) / 1024);
 	json_builder_end_array(builder);
 }
 
@@ -565,7 +577,8 @@ bench_idle(Bench *b, guint64 before_kb, GArray *before)
 	bench_sleep(b, RSS_SETTLE_S);
 	after_kb = sum_rss_kb(b, after);
 	for (guint i = 0; i < b->config.pids->len; i++)
-		rc_bench_proc_get_cpu_seconds(g_array_index(b->config.pids, gint, i), &cpu_a[i], NULL);
+		rc_bench_proc_get_cpu_seconds(
+		    g_array_index(b->config.pids, gint, i), &cpu_a[i], NULL);
 	lg_a = rc_bench_proc_get_self_cpu_seconds();
 	bench_sleep(b, b->o->idle_settle);
 	late_kb = sum_rss_kb(b, late);
@@ -663,95 +676,230 @@ int
 main(int argc, char **argv)
 {
 	g_auto(Options) o = {
-		.clients = 300,
-		.rooms = 30,
-		.senders = 30,
-		.rate = 1000,
-		.duration = 15,
-		.warmup = 3,
-		.step_factor = 1.5,
-		.max_steps = 12,
-		.refine = 2,
-		.max_loss = 0.5,
-		.max_p99 = 250,
-		.min_growth = 1.1,
-		.step_pause = 2,
-		.idle_settle = 10,
-		.connect_concurrency = 50,
-		.connect_timeout = 15,
-		.barrier_timeout = 60,
-		.drain_max = 10,
-		.drain_idle = 3,
+	    .clients = 300,
+	    .rooms = 30,
+	    .senders = 30,
+	    .rate = 1000,
+	    .duration = 15,
+	    .warmup = 3,
+	    .step_factor = 1.5,
+	    .max_steps = 12,
+	    .refine = 2,
+	    .max_loss = 0.5,
+	    .max_p99 = 250,
+	    .min_growth = 1.1,
+	    .step_pause = 2,
+	    .idle_settle = 10,
+	    .connect_concurrency = 50,
+	    .connect_timeout = 15,
+	    .barrier_timeout = 60,
+	    .drain_max = 10,
+	    .drain_idle = 3,
 	};
 	const GOptionEntry entries[] = {
-		{"url", 'u', 0, G_OPTION_ARG_STRING_ARRAY, &o.urls,
-		 N_("Node to connect to, ws://HOST:PORT[/PATH] (path /ws by default); repeat or "
-		    "comma-separate for K nodes"), N_("URL")},
-		{"clients", 'c', 0, G_OPTION_ARG_INT, &o.clients, N_("Client connections C (300)"), "C"},
-		{"rooms", 'r', 0, G_OPTION_ARG_INT, &o.rooms, N_("Rooms R (30)"), "R"},
-		{"senders", 's', 0, G_OPTION_ARG_INT, &o.senders, N_("Sending clients S (30)"), "S"},
-		{"rate", 'p', 0, G_OPTION_ARG_DOUBLE, &o.rate,
-		 N_("Messages per second P, all senders together (1000)"), "P"},
-		{"duration", 't', 0, G_OPTION_ARG_DOUBLE, &o.duration,
-		 N_("Measured seconds T per step (15)"), "T"},
-		{"warmup", 'w', 0, G_OPTION_ARG_DOUBLE, &o.warmup,
-		 N_("Warm-up seconds W before each measured phase, not counted (3)"), "W"},
-		{"placement", 0, 0, G_OPTION_ARG_STRING, &o.placement,
-		 N_("Client to node placement: spread (default) or rr"), "spread|rr"},
-		{"msg-bytes", 0, 0, G_OPTION_ARG_INT, &o.msg_bytes,
-		 N_("Pad every message text with N more bytes (0)"), "N"},
-		{"pid", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.pids,
-		 N_("A server process to measure (CPU per message, peak RSS); repeat or "
-		    "comma-separate"), N_("PID")},
-		{"find-max", 0, 0, G_OPTION_ARG_NONE, &o.find_max,
-		 N_("Step P up until loss or p99 breaks, report the highest passing delivered rate"),
-		 NULL},
-		{"step-factor", 0, 0, G_OPTION_ARG_DOUBLE, &o.step_factor,
-		 N_("--find-max: P multiplier per step (1.5)"), "F"},
-		{"max-steps", 0, 0, G_OPTION_ARG_INT, &o.max_steps,
-		 N_("--find-max: at most N growing steps (12)"), "N"},
-		{"refine", 0, 0, G_OPTION_ARG_INT, &o.refine,
-		 N_("--find-max: bisection steps after the first failure (2)"), "N"},
-		{"max-loss", 0, 0, G_OPTION_ARG_DOUBLE, &o.max_loss,
-		 N_("--find-max: a step fails above this loss in % (0.5)"), "PCT"},
-		{"max-p99", 0, 0, G_OPTION_ARG_DOUBLE, &o.max_p99,
-		 N_("--find-max: a step fails above this p99 in ms (250)"), "MS"},
-		{"min-growth", 0, 0, G_OPTION_ARG_DOUBLE, &o.min_growth,
-		 N_("--find-max: stop when the delivered rate grows by less than this factor (1.1)"),
-		 "F"},
-		{"step-pause", 0, 0, G_OPTION_ARG_DOUBLE, &o.step_pause,
-		 N_("--find-max: seconds to wait between steps (2)"), "S"},
-		{"idle", 0, 0, G_OPTION_ARG_NONE, &o.idle,
-		 N_("Connect and join, send nothing, report RSS per connection of the --pid processes"),
-		 NULL},
-		{"idle-settle", 0, 0, G_OPTION_ARG_DOUBLE, &o.idle_settle,
-		 N_("--idle: seconds to wait for the late RSS sample (10)"), "S"},
-		{"json", 0, 0, G_OPTION_ARG_FILENAME, &o.json,
-		 N_("Append one JSON line per step to FILE (- = standard output; the table then goes to "
-		    "standard error)"), N_("FILE")},
-		{"label", 0, 0, G_OPTION_ARG_STRING, &o.label, N_("Free text copied into the JSON lines"),
-		 N_("TEXT")},
-		{"source-addrs", 0, 0, G_OPTION_ARG_STRING, &o.source_addrs,
-		 N_("Bind client sockets to these source addresses in turn (comma list), or to "
-		    "127.0.0.1..127.0.0.N for a count N: ~28k ports per address and server"),
-		 N_("LIST|N")},
-		{"connect-concurrency", 0, 0, G_OPTION_ARG_INT, &o.connect_concurrency,
-		 N_("Connections being set up at the same time (50)"), "N"},
-		{"connect-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &o.connect_timeout,
-		 N_("Seconds for connect + hello + joined of one client; 3 attempts (15)"), "S"},
-		{"barrier-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &o.barrier_timeout,
-		 N_("Seconds for every member to receive a probe (60)"), "S"},
-		{"drain-max", 0, 0, G_OPTION_ARG_DOUBLE, &o.drain_max,
-		 N_("After the last send, wait at most S seconds for deliveries (10)"), "S"},
-		{"drain-idle", 0, 0, G_OPTION_ARG_DOUBLE, &o.drain_idle,
-		 N_("... or until nothing arrived for S seconds (3)"), "S"},
-		{"version", 0, 0, G_OPTION_ARG_NONE, &o.version, N_("Print the version and exit"), NULL},
-		{NULL},
+	    {"url",
+	     'u',
+	     0,
+	     G_OPTION_ARG_STRING_ARRAY,
+	     &o.urls,
+	     N_("Node to connect to, ws://HOST:PORT[/PATH] (path /ws by default); repeat or "
+		"comma-separate for K nodes"),
+	     N_("URL")},
+	    {"clients",
+	     'c',
+	     0,
+	     G_OPTION_ARG_INT,
+	     &o.clients,
+	     N_("Client connections C (300)"),
+	     "C"},
+	    {"rooms", 'r', 0, G_OPTION_ARG_INT, &o.rooms, N_("Rooms R (30)"), "R"},
+	    {"senders", 's', 0, G_OPTION_ARG_INT, &o.senders, N_("Sending clients S (30)"), "S"},
+	    {"rate",
+	     'p',
+	     0,
+	     G_OPTION_ARG_DOUBLE,
+	     &o.rate,
+	     N_("Messages per second P, all senders together (1000)"),
+	     "P"},
+	    {"duration",
+	     't',
+	     0,
+	     G_OPTION_ARG_DOUBLE,
+	     &o.duration,
+	     N_("Measured seconds T per step (15)"),
+	     "T"},
+	    {"warmup",
+	     'w',
+	     0,
+	     G_OPTION_ARG_DOUBLE,
+	     &o.warmup,
+	     N_("Warm-up seconds W before each measured phase, not counted (3)"),
+	     "W"},
+	    {"placement",
+	     0,
+	     0,
+	     G_OPTION_ARG_STRING,
+	     &o.placement,
+	     N_("Client to node placement: spread (default) or rr"),
+	     "spread|rr"},
+	    {"msg-bytes",
+	     0,
+	     0,
+	     G_OPTION_ARG_INT,
+	     &o.msg_bytes,
+	     N_("Pad every message text with N more bytes (0)"),
+	     "N"},
+	    {"pid",
+	     0,
+	     0,
+	     G_OPTION_ARG_STRING_ARRAY,
+	     &o.pids,
+	     N_("A server process to measure (CPU per message, peak RSS); repeat or "
+		"comma-separate"),
+	     N_("PID")},
+	    {"find-max",
+	     0,
+	     0,
+	     G_OPTION_ARG_NONE,
+	     &o.find_max,
+	     N_("Step P up until loss or p99 breaks, report the highest passing delivered rate"),
+	     NULL},
+	    {"step-factor",
+	     0,
+	     0,
+	     G_OPTION_ARG_DOUBLE,
+	     &o.step_factor,
+	     N_("--find-max: P multiplier per step (1.5)"),
+	     "F"},
+	    {"max-steps",
+	     0,
+	     0,
+	     G_OPTION_ARG_INT,
+	     &o.max_steps,
+	     N_("--find-max: at most N growing steps (12)"),
+	     "N"},
+	    {"refine",
+	     0,
+	     0,
+	     G_OPTION_ARG_INT,
+	     &o.refine,
+	     N_("--find-max: bisection steps after the first failure (2)"),
+	     "N"},
+	    {"max-loss",
+	     0,
+	     0,
+	     G_OPTION_ARG_DOUBLE,
+	     &o.max_loss,
+	     N_("--find-max: a step fails above this loss in % (0.5)"),
+	     "PCT"},
+	    {"max-p99",
+	     0,
+	     0,
+	     G_OPTION_ARG_DOUBLE,
+	     &o.max_p99,
+	     N_("--find-max: a step fails above this p99 in ms (250)"),
+	     "MS"},
+	    {"min-growth",
+	     0,
+	     0,
+	     G_OPTION_ARG_DOUBLE,
+	     &o.min_growth,
+	     N_("--find-max: stop when the delivered rate grows by less than this factor (1.1)"),
+	     "F"},
+	    {"step-pause",
+	     0,
+	     0,
+	     G_OPTION_ARG_DOUBLE,
+	     &o.step_pause,
+	     N_("--find-max: seconds to wait between steps (2)"),
+	     "S"},
+	    {"idle",
+	     0,
+	     0,
+	     G_OPTION_ARG_NONE,
+	     &o.idle,
+	     N_("Connect and join, send nothing, report RSS per connection of the --pid processes"),
+	     NULL},
+	    {"idle-settle",
+	     0,
+	     0,
+	     G_OPTION_ARG_DOUBLE,
+	     &o.idle_settle,
+	     N_("--idle: seconds to wait for the late RSS sample (10)"),
+	     "S"},
+	    {"json",
+	     0,
+	     0,
+	     G_OPTION_ARG_FILENAME,
+	     &o.json,
+	     N_("Append one JSON line per step to FILE (- = standard output; the table then goes "
+		"to "
+		"standard error)"),
+	     N_("FILE")},
+	    {"label",
+	     0,
+	     0,
+	     G_OPTION_ARG_STRING,
+	     &o.label,
+	     N_("Free text copied into the JSON lines"),
+	     N_("TEXT")},
+	    {"source-addrs",
+	     0,
+	     0,
+	     G_OPTION_ARG_STRING,
+	     &o.source_addrs,
+	     N_("Bind client sockets to these source addresses in turn (comma list), or to "
+		"127.0.0.1..127.0.0.N for a count N: ~28k ports per address and server"),
+	     N_("LIST|N")},
+	    {"connect-concurrency",
+	     0,
+	     0,
+	     G_OPTION_ARG_INT,
+	     &o.connect_concurrency,
+	     N_("Connections being set up at the same time (50)"),
+	     "N"},
+	    {"connect-timeout",
+	     0,
+	     0,
+	     G_OPTION_ARG_DOUBLE,
+	     &o.connect_timeout,
+	     N_("Seconds for connect + hello + joined of one client; 3 attempts (15)"),
+	     "S"},
+	    {"barrier-timeout",
+	     0,
+	     0,
+	     G_OPTION_ARG_DOUBLE,
+	     &o.barrier_timeout,
+	     N_("Seconds for every member to receive a probe (60)"),
+	     "S"},
+	    {"drain-max",
+	     0,
+	     0,
+	     G_OPTION_ARG_DOUBLE,
+	     &o.drain_max,
+	     N_("After the last send, wait at most S seconds for deliveries (10)"),
+	     "S"},
+	    {"drain-idle",
+	     0,
+	     0,
+	     G_OPTION_ARG_DOUBLE,
+	     &o.drain_idle,
+	     N_("... or until nothing arrived for S seconds (3)"),
+	     "S"},
+	    {"version",
+	     0,
+	     0,
+	     G_OPTION_ARG_NONE,
+	     &o.version,
+	     N_("Print the version and exit"),
+	     NULL},
+	    {NULL},
 	};
 	g_autoptr(GOptionContext) ctx = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func((GDestroyNotify)rc_bench_node_free);
+	g_autoptr(GPtrArray) nodes =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)rc_bench_node_free);
 	g_autoptr(GPtrArray) sources = g_ptr_array_new_with_free_func(g_object_unref);
 	g_autoptr(GArray) pids = g_array_new(FALSE, FALSE, sizeof(gint));
 	g_autoptr(GArray) rss_before = g_array_new(FALSE, TRUE, sizeof(guint64));
@@ -808,7 +956,8 @@ main(int argc, char **argv)
 			b.json_is_stdout = TRUE;
 			b.table = stderr;
 		} else if ((b.json = fopen(o.json, "a")) == NULL) {
-			g_printerr(_("roomcast-bench: cannot open %s: %s\n"), o.json, g_strerror(errno));
+			g_printerr(
+			    _("roomcast-bench: cannot open %s: %s\n"), o.json, g_strerror(errno));
 			return EXIT_USAGE;
 		}
 	}
@@ -817,20 +966,20 @@ main(int argc, char **argv)
 	g_unix_signal_add(SIGTERM, on_signal_cb, cancellable);
 
 	b.config = (RcBenchConfig){
-		.nodes = nodes,
-		.source_addresses = sources,
-		.pids = pids,
-		.clients = (guint)o.clients,
-		.rooms = (guint)o.rooms,
-		.senders = o.idle ? 0 : (guint)o.senders,
-		.placement = g_strcmp0(o.placement, "rr") == 0 ? RC_BENCH_PLACEMENT_RR
-							       : RC_BENCH_PLACEMENT_SPREAD,
-		.msg_bytes = (guint)o.msg_bytes,
-		.connect_concurrency = (guint)o.connect_concurrency,
-		.connect_timeout_s = o.connect_timeout,
-		.barrier_timeout_s = o.barrier_timeout,
-		.drain_max_s = o.drain_max,
-		.drain_idle_s = o.drain_idle,
+	    .nodes = nodes,
+	    .source_addresses = sources,
+	    .pids = pids,
+	    .clients = (guint)o.clients,
+	    .rooms = (guint)o.rooms,
+	    .senders = o.idle ? 0 : (guint)o.senders,
+	    .placement = g_strcmp0(o.placement, "rr") == 0 ? RC_BENCH_PLACEMENT_RR
+							   : RC_BENCH_PLACEMENT_SPREAD,
+	    .msg_bytes = (guint)o.msg_bytes,
+	    .connect_concurrency = (guint)o.connect_concurrency,
+	    .connect_timeout_s = o.connect_timeout,
+	    .barrier_timeout_s = o.barrier_timeout,
+	    .drain_max_s = o.drain_max,
+	    .drain_idle_s = o.drain_idle,
 	};
 	runner = rc_bench_runner_new(&b.config, &error);
 	if (runner == NULL) {

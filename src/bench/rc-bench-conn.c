@@ -117,7 +117,8 @@ conn_flush(RcBenchConn *self)
 	gsize done = 0;
 
 	while (done < self->out->len) {
-		ssize_t n = send(self->fd, self->out->data + done, self->out->len - done, MSG_NOSIGNAL);
+		ssize_t n =
+		    send(self->fd, self->out->data + done, self->out->len - done, MSG_NOSIGNAL);
 		if (n < 0) {
 			int saved = errno;
 			if (saved == EINTR)
@@ -196,11 +197,8 @@ conn_check_handshake(RcBenchConn *self, const gchar *header, GError **error)
 	gboolean accept_ok = FALSE;
 
 	if (!g_str_has_prefix(lines[0], "HTTP/1.1 101")) {
-		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_FAILED,
-			    _("upgrade refused: %s"),
-			    lines[0]);
+		g_set_error(
+		    error, G_IO_ERROR, G_IO_ERROR_FAILED, _("upgrade refused: %s"), lines[0]);
 		return FALSE;
 	}
 	for (guint i = 1; lines[i] != NULL; i++) {
@@ -357,17 +355,19 @@ conn_process(RcBenchConn *self, const guint8 *data, gsize len)
 			hlen = 10;
 		}
 		if (plen > MAX_MESSAGE_BYTES) {
-			conn_fail(self,
-				  g_error_new(G_IO_ERROR,
-					      G_IO_ERROR_MESSAGE_TOO_LARGE,
-					      _("frame of %" G_GUINT64_FORMAT " bytes is too large"),
-					      plen));
+			conn_fail(
+			    self,
+			    g_error_new(G_IO_ERROR,
+					G_IO_ERROR_MESSAGE_TOO_LARGE,
+					_("frame of %" G_GUINT64_FORMAT " bytes is too large"),
+					plen));
 			return -1;
 		}
 		if (avail < hlen + plen)
 			break;
 		pos += hlen + (gsize)plen;
-		if (!conn_handle_frame(self, (p[0] & 0x80) != 0, p[0] & 0x0f, p + hlen, (gsize)plen))
+		if (!conn_handle_frame(
+			self, (p[0] & 0x80) != 0, p[0] & 0x0f, p + hlen, (gsize)plen))
 			return -1;
 	}
 	return (gssize)pos;
@@ -506,12 +506,8 @@ set_error_from_errno(GError **error, const gchar *what)
 {
 	int saved = errno;
 
-	g_set_error(error,
-		    G_IO_ERROR,
-		    g_io_error_from_errno(saved),
-		    "%s: %s",
-		    what,
-		    g_strerror(saved));
+	g_set_error(
+	    error, G_IO_ERROR, g_io_error_from_errno(saved), "%s: %s", what, g_strerror(saved));
 	return FALSE;
 }
 

@@ -11,9 +11,9 @@
 G_BEGIN_DECLS
 
 /* One client WebSocket (RFC 6455) over a raw non-blocking TCP socket, driven by an
- * RcBenchPoller on the thread-default main context. It does exactly what a load generator needs: the upgrade
- * handshake (checked, including Sec-WebSocket-Accept), masked text frames out, unmasked text
- * frames in (fragments reassembled), ping/pong and the close handshake. See docs/bench.md for
+ * RcBenchPoller on the thread-default main context. It does exactly what a load generator needs:
+ * the upgrade handshake (checked, including Sec-WebSocket-Accept), masked text frames out, unmasked
+ * text frames in (fragments reassembled), ping/pong and the close handshake. See docs/bench.md for
  * why roomcast-bench does not use SoupWebsocketConnection here. */
 #define RC_TYPE_BENCH_CONN (rc_bench_conn_get_type())
 G_DECLARE_FINAL_TYPE(RcBenchConn, rc_bench_conn, RC, BENCH_CONN, GObject)
@@ -27,9 +27,8 @@ typedef struct {
 	void (*closed)(RcBenchConn *conn, const GError *error, gpointer user_data);
 } RcBenchConnCallbacks;
 
-RcBenchConn *rc_bench_conn_new(RcBenchPoller *poller,
-				const RcBenchConnCallbacks *callbacks,
-				gpointer user_data);
+RcBenchConn *
+rc_bench_conn_new(RcBenchPoller *poller, const RcBenchConnCallbacks *callbacks, gpointer user_data);
 
 /* Starts connecting to @dest from @source_address (NULL: any) and upgrades with
  * "GET @path_and_query" and "Host: @host". FALSE only when the socket cannot even be set up. */

@@ -71,15 +71,12 @@ poller_source_dispatch(GSource *source, GSourceFunc callback, gpointer user_data
 }
 
 static GSourceFuncs poller_source_funcs = {
-	.dispatch = poller_source_dispatch,
+    .dispatch = poller_source_dispatch,
 };
 
 gboolean
-rc_bench_poller_add(RcBenchPoller *self,
-		    int fd,
-		    GIOCondition events,
-		    RcBenchPollerWatch *watch,
-		    GError **error)
+rc_bench_poller_add(
+    RcBenchPoller *self, int fd, GIOCondition events, RcBenchPollerWatch *watch, GError **error)
 {
 	struct epoll_event ev = {.events = to_epoll(events), .data.ptr = watch};
 

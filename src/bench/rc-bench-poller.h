@@ -28,12 +28,10 @@ typedef struct {
 RcBenchPoller *rc_bench_poller_new(GError **error);
 
 /* @events: G_IO_IN and/or G_IO_OUT; errors and hang-ups are always reported */
-gboolean rc_bench_poller_add(RcBenchPoller *self,
-			     int fd,
-			     GIOCondition events,
-			     RcBenchPollerWatch *watch,
-			     GError **error);
-void rc_bench_poller_modify(RcBenchPoller *self, int fd, GIOCondition events, RcBenchPollerWatch *watch);
+gboolean rc_bench_poller_add(
+    RcBenchPoller *self, int fd, GIOCondition events, RcBenchPollerWatch *watch, GError **error);
+void
+rc_bench_poller_modify(RcBenchPoller *self, int fd, GIOCondition events, RcBenchPollerWatch *watch);
 /* before closing @fd; events of @watch already fetched are dropped */
 void rc_bench_poller_remove(RcBenchPoller *self, int fd, RcBenchPollerWatch *watch);
 

@@ -59,12 +59,7 @@ rc_bench_proc_get_status_kb(gint pid, const gchar *field, guint64 *kb, GError **
 			return TRUE;
 		}
 	}
-	g_set_error(error,
-		    G_IO_ERROR,
-		    G_IO_ERROR_NOT_FOUND,
-		    _("no %s line in %s"),
-		    field,
-		    path);
+	g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("no %s line in %s"), field, path);
 	return FALSE;
 }
 

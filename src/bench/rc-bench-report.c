@@ -93,9 +93,10 @@ void
 rc_bench_report_print_warnings(FILE *out, const RcBenchStepResult *r)
 {
 	if (r->lg_cpu_pct > 85)
-		fprintf(out,
-			_("#   the load generator used %.0f%% of a core: it may be the bottleneck\n"),
-			r->lg_cpu_pct);
+		fprintf(
+		    out,
+		    _("#   the load generator used %.0f%% of a core: it may be the bottleneck\n"),
+		    r->lg_cpu_pct);
 	if (r->max_send_lag_ms > 50)
 		fprintf(out, _("#   senders fell %.0f ms behind schedule\n"), r->max_send_lag_ms);
 	if (r->disconnects > 0)
@@ -104,7 +105,8 @@ rc_bench_report_print_warnings(FILE *out, const RcBenchStepResult *r)
 			r->disconnects);
 	if (r->send_failed > 0)
 		fprintf(out,
-			_("#   %" G_GUINT64_FORMAT " messages could not be sent (sender disconnected)\n"),
+			_("#   %" G_GUINT64_FORMAT
+			  " messages could not be sent (sender disconnected)\n"),
 			r->send_failed);
 	if (r->client_errors > 0)
 		fprintf(out,
@@ -117,7 +119,8 @@ rc_bench_report_print_warnings(FILE *out, const RcBenchStepResult *r)
 	for (guint i = 0; i < r->pids->len; i++) {
 		const RcBenchPidStats *ps = &g_array_index(r->pids, RcBenchPidStats, i);
 		if (!ps->ok)
-			fprintf(out, _("#   cannot read /proc/%d: the process is gone?\n"), ps->pid);
+			fprintf(
+			    out, _("#   cannot read /proc/%d: the process is gone?\n"), ps->pid);
 	}
 }
 
@@ -204,10 +207,8 @@ rc_bench_report_add_step(JsonBuilder *b, const RcBenchStepResult *r)
 	json_builder_end_array(b);
 	add_double(b, "serverCpuS", r->server_cpu_s);
 	add_double(b, "serverCpuPct", r->server_cpu_pct);
-	add_double_or_null(b,
-			   "serverCpuUsPerMsg",
-			   r->server_cpu_us_per_msg >= 0,
-			   r->server_cpu_us_per_msg);
+	add_double_or_null(
+	    b, "serverCpuUsPerMsg", r->server_cpu_us_per_msg >= 0, r->server_cpu_us_per_msg);
 	add_double(b, "lgCpuS", r->lg_cpu_s);
 	add_double(b, "lgCpuPct", r->lg_cpu_pct);
 	add_double_or_null(b, "lgCpuUsPerMsg", r->lg_cpu_us_per_msg >= 0, r->lg_cpu_us_per_msg);

@@ -157,11 +157,11 @@ frame_type_fast(const gchar *data, gsize len, gboolean *found)
 		const gchar *value;
 		FrameType type;
 	} types[] = {
-		{"MSG_TO_CLIENTS\"", FRAME_MSG},
-		{"ack\"", FRAME_ACK},
-		{"joined\"", FRAME_JOINED},
-		{"hello\"", FRAME_HELLO},
-		{"error\"", FRAME_ERROR},
+	    {"MSG_TO_CLIENTS\"", FRAME_MSG},
+	    {"ack\"", FRAME_ACK},
+	    {"joined\"", FRAME_JOINED},
+	    {"hello\"", FRAME_HELLO},
+	    {"error\"", FRAME_ERROR},
 	};
 	const gchar *p = memmem(data, len, "\"type\":\"", 8);
 	gsize rest;
@@ -181,11 +181,8 @@ frame_type_fast(const gchar *data, gsize len, gboolean *found)
 
 /* the value of a string member "KEY":"..." without escapes, or FALSE */
 static gboolean
-string_member_fast(const gchar *data,
-		   gsize len,
-		   const gchar *key_pattern,
-		   const gchar **value,
-		   gsize *value_len)
+string_member_fast(
+    const gchar *data, gsize len, const gchar *key_pattern, const gchar **value, gsize *value_len)
 {
 	gsize kl = strlen(key_pattern);
 	const gchar *p = memmem(data, len, key_pattern, kl);
@@ -314,7 +311,8 @@ runner_count_text(RcBenchRunner *self, Client *c, const gchar *text, gsize len, 
 		self->n.out_of_order++;
 	else
 		slot->max_seq = (gint64)seq;
-	rc_bench_histogram_record(self->latency, now > (gint64)sent_at ? (guint64)(now - (gint64)sent_at) : 0);
+	rc_bench_histogram_record(self->latency,
+				  now > (gint64)sent_at ? (guint64)(now - (gint64)sent_at) : 0);
 	self->last_recv_ns = now;
 }
 
@@ -359,16 +357,18 @@ client_attempt_failed(Client *c, const GError *error)
 	if (self->connect_task == NULL)
 		return;
 	c->attempts++;
-	g_debug("client %u -> %s, attempt %u: %s", c->index, node->url, c->attempts, error->message);
+	g_debug(
+	    "client %u -> %s, attempt %u: %s", c->index, node->url, c->attempts, error->message);
 	if (c->attempts >= CONNECT_ATTEMPTS) {
-		runner_fail_connect(self,
-				    g_error_new(G_IO_ERROR,
-						G_IO_ERROR_FAILED,
-						_("client %u cannot connect to %s after %u attempts: %s"),
-						c->index,
-						node->url,
-						c->attempts,
-						error->message));
+		runner_fail_connect(
+		    self,
+		    g_error_new(G_IO_ERROR,
+				G_IO_ERROR_FAILED,
+				_("client %u cannot connect to %s after %u attempts: %s"),
+				c->index,
+				node->url,
+				c->attempts,
+				error->message));
 		return;
 	}
 	c->timeout_id = g_timeout_add(200 * c->attempts, client_retry_cb, c);
@@ -431,13 +431,14 @@ runner_barrier_tick(gpointer user_data)
 	}
 	if (elapsed_s > self->config.barrier_timeout_s) {
 		self->barrier_timer = 0;
-		runner_fail_connect(self,
-				    g_error_new(G_IO_ERROR,
-						G_IO_ERROR_TIMED_OUT,
-						_("barrier timeout: %u of %u clients never received a "
-						  "probe message of their room"),
-						self->config.clients - self->n_ready,
-						self->config.clients));
+		runner_fail_connect(
+		    self,
+		    g_error_new(G_IO_ERROR,
+				G_IO_ERROR_TIMED_OUT,
+				_("barrier timeout: %u of %u clients never received a "
+				  "probe message of their room"),
+				self->config.clients - self->n_ready,
+				self->config.clients));
 		return G_SOURCE_REMOVE;
 	}
 	if (++self->barrier_round % BARRIER_PROBE_EVERY == 0)
@@ -527,22 +528,23 @@ client_on_text(RcBenchConn *conn, const gchar *data, gsize len, gpointer user_da
 		if (obj == NULL && string_member_fast(data, len, "\"code\":\"", &text, &text_len))
 			code = g_strndup(text, text_len);
 		else if ((obj != NULL || (obj = frame_parse(data, len)) != NULL))
-			code = g_strdup(json_object_get_string_member_with_default(obj, "code", "?"));
+			code =
+			    g_strdup(json_object_get_string_member_with_default(obj, "code", "?"));
 		else
 			code = g_strdup("?");
 		if (!c->joined) {
 			g_autofree gchar *frame = g_strndup(data, MIN(len, 200));
-			g_autoptr(GError) error = g_error_new(G_IO_ERROR,
-							      G_IO_ERROR_FAILED,
-							      _("join refused: %s"),
-							      frame);
+			g_autoptr(GError) error = g_error_new(
+			    G_IO_ERROR, G_IO_ERROR_FAILED, _("join refused: %s"), frame);
 			client_attempt_failed(c, error);
 			return;
 		}
 		self->n.errors++;
-		g_hash_table_insert(self->error_codes,
-				    g_strdup(code),
-				    GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(self->error_codes, code)) + 1));
+		g_hash_table_insert(
+		    self->error_codes,
+		    g_strdup(code),
+		    GUINT_TO_POINTER(
+			GPOINTER_TO_UINT(g_hash_table_lookup(self->error_codes, code)) + 1));
 		break;
 	}
 	case FRAME_OTHER:
@@ -565,8 +567,8 @@ client_on_closed(RcBenchConn *conn, const GError *error, gpointer user_data)
 }
 
 static const RcBenchConnCallbacks client_callbacks = {
-	.text = client_on_text,
-	.closed = client_on_closed,
+    .text = client_on_text,
+    .closed = client_on_closed,
 };
 
 static void
@@ -583,15 +585,12 @@ client_start(Client *c)
 	if (self->config.source_addresses->len > 0)
 		source = g_ptr_array_index(self->config.source_addresses,
 					   c->index % self->config.source_addresses->len);
-	path = g_strdup_printf("%s%csender=c%u",
-			       node->path,
-			       strchr(node->path, '?') != NULL ? '&' : '?',
-			       c->index);
+	path = g_strdup_printf(
+	    "%s%csender=c%u", node->path, strchr(node->path, '?') != NULL ? '&' : '?', c->index);
 	c->hello = FALSE;
 	c->conn = rc_bench_conn_new(self->poller, &client_callbacks, c);
-	c->timeout_id = g_timeout_add((guint)(self->config.connect_timeout_s * 1000),
-				      client_timeout_cb,
-				      c);
+	c->timeout_id =
+	    g_timeout_add((guint)(self->config.connect_timeout_s * 1000), client_timeout_cb, c);
 	if (!rc_bench_conn_start(c->conn, node->address, source, node->host_header, path, &error))
 		client_attempt_failed(c, error);
 }
@@ -599,7 +598,8 @@ client_start(Client *c)
 static void
 runner_connect_next(RcBenchRunner *self)
 {
-	while (self->connect_task != NULL && self->n_connecting < self->config.connect_concurrency &&
+	while (self->connect_task != NULL &&
+	       self->n_connecting < self->config.connect_concurrency &&
 	       self->next_client < self->config.clients) {
 		Client *c = &self->clients[self->next_client++];
 
@@ -618,10 +618,8 @@ rc_bench_runner_connect_async(RcBenchRunner *self,
 
 	g_task_set_source_tag(task, rc_bench_runner_connect_async);
 	if (self->connect_task != NULL || self->next_client > 0) {
-		g_task_return_new_error(task,
-					G_IO_ERROR,
-					G_IO_ERROR_PENDING,
-					_("clients are already connected"));
+		g_task_return_new_error(
+		    task, G_IO_ERROR, G_IO_ERROR_PENDING, _("clients are already connected"));
 		return;
 	}
 	self->connect_task = g_steal_pointer(&task);
@@ -743,9 +741,10 @@ runner_finish_step(RcBenchRunner *self)
 	r->send_failed = self->n.send_failed;
 	r->expected = self->n.expected;
 	r->delivered = self->n.delivered;
-	r->loss_pct = r->expected > 0 ? 100.0 * (gdouble)(r->expected - MIN(r->expected, r->delivered)) /
-						(gdouble)r->expected
-				      : 0;
+	r->loss_pct = r->expected > 0
+			  ? 100.0 * (gdouble)(r->expected - MIN(r->expected, r->delivered)) /
+				(gdouble)r->expected
+			  : 0;
 	r->duplicates = self->n.duplicates;
 	r->out_of_order = self->n.out_of_order;
 	r->stale = self->n.stale;
@@ -788,9 +787,9 @@ runner_finish_step(RcBenchRunner *self)
 		g_array_append_val(r->pids, ps);
 	}
 	r->server_cpu_pct = 100 * r->server_cpu_s / MAX(r->window_s, 1e-9);
-	r->server_cpu_us_per_msg =
-	    r->delivered > 0 && self->config.pids->len > 0 ? r->server_cpu_s * 1e6 / (gdouble)r->delivered
-							    : -1;
+	r->server_cpu_us_per_msg = r->delivered > 0 && self->config.pids->len > 0
+				       ? r->server_cpu_s * 1e6 / (gdouble)r->delivered
+				       : -1;
 	r->lg_cpu_s = lg_after - self->lg_cpu_before;
 	r->lg_cpu_pct = 100 * r->lg_cpu_s / MAX(r->window_s, 1e-9);
 	r->lg_cpu_us_per_msg = r->delivered > 0 ? r->lg_cpu_s * 1e6 / (gdouble)r->delivered : -1;
@@ -883,18 +882,21 @@ rc_bench_runner_run_step_async(RcBenchRunner *self,
 	g_task_set_source_tag(task, rc_bench_runner_run_step_async);
 	/* an interrupted step still returns what it counted so far */
 	g_task_set_check_cancellable(task, FALSE);
-	if (self->step_task != NULL || self->connect_task != NULL || self->n_ready < self->config.clients) {
-		g_task_return_new_error(task,
-					G_IO_ERROR,
-					G_IO_ERROR_PENDING,
-					_("a step needs connected clients and no other step running"));
+	if (self->step_task != NULL || self->connect_task != NULL ||
+	    self->n_ready < self->config.clients) {
+		g_task_return_new_error(
+		    task,
+		    G_IO_ERROR,
+		    G_IO_ERROR_PENDING,
+		    _("a step needs connected clients and no other step running"));
 		return;
 	}
 	if (self->config.senders == 0 || n_measured == 0 || rate <= 0) {
-		g_task_return_new_error(task,
-					G_IO_ERROR,
-					G_IO_ERROR_INVALID_ARGUMENT,
-					_("a step needs senders and at least one measured message"));
+		g_task_return_new_error(
+		    task,
+		    G_IO_ERROR,
+		    G_IO_ERROR_INVALID_ARGUMENT,
+		    _("a step needs senders and at least one measured message"));
 		return;
 	}
 	memset(&self->n, 0, sizeof(self->n));
@@ -934,7 +936,8 @@ rc_bench_runner_run_step_async(RcBenchRunner *self,
 	self->counting = TRUE;
 	self->step_task = g_steal_pointer(&task);
 	self->t0_ns = now_ns();
-	self->send_timer = g_timeout_add_full(G_PRIORITY_HIGH, SEND_TICK_MS, runner_send_tick, self, NULL);
+	self->send_timer =
+	    g_timeout_add_full(G_PRIORITY_HIGH, SEND_TICK_MS, runner_send_tick, self, NULL);
 }
 
 RcBenchStepResult *
@@ -1057,7 +1060,9 @@ rc_bench_runner_new(const RcBenchConfig *config, GError **error)
 		c->runner = self;
 		c->index = i;
 		c->room = i % rooms;
-		c->node = config->placement == RC_BENCH_PLACEMENT_RR ? i % k : ((i % rooms) + i / rooms) % k;
+		c->node = config->placement == RC_BENCH_PLACEMENT_RR
+			      ? i % k
+			      : ((i % rooms) + i / rooms) % k;
 		c->n_seen = self->room_senders[c->room];
 		c->seen = g_new0(SeenSlot, c->n_seen);
 		self->room_sizes[c->room]++;

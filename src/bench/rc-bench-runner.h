@@ -22,12 +22,12 @@ typedef struct {
 } RcBenchNode;
 
 typedef struct {
-	GPtrArray *nodes;	   /* RcBenchNode; K = nodes->len */
+	GPtrArray *nodes;	     /* RcBenchNode; K = nodes->len */
 	GPtrArray *source_addresses; /* GInetAddress, may be empty */
-	GArray *pids;		   /* gint: server processes to account CPU and memory for */
-	guint clients;		   /* C */
-	guint rooms;		   /* R */
-	guint senders;		   /* S */
+	GArray *pids;		     /* gint: server processes to account CPU and memory for */
+	guint clients;		     /* C */
+	guint rooms;		     /* R */
+	guint senders;		     /* S */
 	RcBenchPlacement placement;
 	guint msg_bytes; /* padding added to every message text */
 	guint connect_concurrency;
@@ -70,9 +70,9 @@ typedef struct {
 	gdouble sent_per_s;
 	gdouble delivered_per_s;
 	gdouble max_send_lag_ms;
-	gdouble window_s; /* wall time of the CPU window: first measured send to end of drain */
-	guint64 disconnects;	   /* cumulative since connecting */
-	guint64 client_errors;	   /* error frames during the step */
+	gdouble window_s;    /* wall time of the CPU window: first measured send to end of drain */
+	guint64 disconnects; /* cumulative since connecting */
+	guint64 client_errors; /* error frames during the step */
 	guint64 acks;
 	GHashTable *error_codes; /* code -> GUINT_TO_POINTER(count) */
 	GArray *pids;		 /* RcBenchPidStats */
@@ -121,9 +121,8 @@ void rc_bench_runner_run_step_async(RcBenchRunner *self,
 				    GCancellable *cancellable,
 				    GAsyncReadyCallback callback,
 				    gpointer user_data);
-RcBenchStepResult *rc_bench_runner_run_step_finish(RcBenchRunner *self,
-						   GAsyncResult *result,
-						   GError **error);
+RcBenchStepResult *
+rc_bench_runner_run_step_finish(RcBenchRunner *self, GAsyncResult *result, GError **error);
 
 /* closes every client connection */
 void rc_bench_runner_close(RcBenchRunner *self);
