@@ -3,8 +3,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # The plugin SDK as a third party sees it: `meson install` into a DESTDIR, then the
-# example plugin (examples/, copied out of the tree) is built with its Makefile
-# against that DESTDIR alone, found by pkg-config with PKG_CONFIG_SYSROOT_DIR. The
+# example plugin (examples/, copied out of the tree) is built with its meson.build and
+# its Makefile against that DESTDIR alone, found by pkg-config with PKG_CONFIG_SYSROOT_DIR. The
 # installed roomcastd then loads it next to an installed shipped plugin, and
 # POST /publish shows both working.
 #
@@ -99,16 +99,29 @@ def main():
                 fail(f"abi_version={abi} in the .pc does not match rc-plugin.h")
         link_system_dirs_into(dest, flags)
 
-        # the example, out of the tree, built and installed with pkg-config's help only
+        # the example, out of the tree, built and installed with pkg-config's help only:
+        # with its meson.build, and with its Makefile where make is installed
         example = os.path.join(tmp, "example")
         shutil.copytree(os.path.join(SOURCE_ROOT, "examples"), example)
-        build_log = run(["make", "-C", example, "CFLAGS=-O0 -g -Werror"], env=env)
-        if BUILD_ROOT in build_log or SOURCE_ROOT in build_log:
-            fail(f"the example build used the roomcast tree:\n{build_log}")
-        run(["make", "-C", example, "install"], env=env)
-        plugindir = os.path.dirname(find_one(dest, "example-nolinks.so"))
+        build = os.path.join(tmp, "example-build")
+        log = run([MESON, "setup", build, example, "--werror"], env=env)
+        log += run([MESON, "compile", "-C", build], env=env)
+        log += run([MESON, "install", "-C", build, "--quiet"], env=env)
+        if BUILD_ROOT in log or SOURCE_ROOT in log:
+            fail(f"the example build used the roomcast tree:\n{log}")
+        plugin = find_one(dest, "example-nolinks.so")
+        plugindir = os.path.dirname(plugin)
         if not os.path.exists(os.path.join(plugindir, "filter-profanity.so")):
             fail(f"example-nolinks.so did not land in the SDK's plugindir ({plugindir})")
+        if shutil.which("make"):
+            os.unlink(plugin)
+            log = run(["make", "-C", example, "CFLAGS=-O0 -g -Werror"], env=env)
+            log += run(["make", "-C", example, "install"], env=env)
+            if BUILD_ROOT in log or SOURCE_ROOT in log:
+                fail(f"the example's Makefile used the roomcast tree:\n{log}")
+            find_one(dest, "example-nolinks.so")
+        else:
+            print("# make is not installed: the example's Makefile was not tried")
 
         # the installed daemon, on the installed library
         words = os.path.join(tmp, "words.txt")
