@@ -386,7 +386,11 @@ test_disconnect_others_continue(void)
 static RcTestNode *
 per_room_node(const gchar *node_id)
 {
-	const gchar *config = rc_test_write_config("[redis]\nchannel=prchat\nfanout=per-room\n");
+	/* the Redis URL from the config file this time, not from --redis */
+	g_autofree gchar *contents =
+	    g_strdup_printf("[redis]\nurl=%s\nchannel=prchat\nfanout=per-room\n",
+			    rc_test_redis_get_url(redis));
+	const gchar *config = rc_test_write_config(contents);
 
 	return rc_test_node_new("--port",
 				"0",
@@ -394,8 +398,6 @@ per_room_node(const gchar *node_id)
 				"none",
 				"--node-id",
 				node_id,
-				"--redis",
-				rc_test_redis_get_url(redis),
 				"--config",
 				config,
 				NULL);

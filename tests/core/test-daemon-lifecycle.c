@@ -328,6 +328,35 @@ test_config_file_and_flag_precedence(void)
 }
 
 static void
+test_listen_ipv6_loopback(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSocket) probe = g_socket_new(G_SOCKET_FAMILY_IPV6,
+						G_SOCKET_TYPE_STREAM,
+						G_SOCKET_PROTOCOL_TCP,
+						NULL);
+	g_autoptr(GInetAddress) lo6 = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV6);
+	g_autoptr(GSocketAddress) any6 = g_inet_socket_address_new(lo6, 0);
+	g_autoptr(RcTestNode) node = NULL;
+	g_autoptr(RcTestWs) ws = NULL;
+	g_autofree gchar *expected = NULL;
+
+	if (probe == NULL || !g_socket_bind(probe, any6, FALSE, &error)) {
+		g_test_skip("no IPv6 loopback here");
+		return;
+	}
+	g_socket_close(probe, NULL);
+	node = rc_test_node_new("--port", "0", "--bus", "none", "--listen", "::1", NULL);
+	expected = g_strdup_printf("roomcastd: listening on http://[::1]:%u/",
+				   rc_test_node_get_port(node));
+	g_assert_cmpstr(rc_test_node_get_stdout_lines(node)->pdata[0], ==, expected);
+	ws = rc_test_ws_new(node, NULL);
+	rc_test_ws_ping(ws);
+	rc_test_ws_close(ws);
+	g_assert_cmpint(rc_test_node_stop(node), ==, 0);
+}
+
+static void
 test_default_node_id(void)
 {
 	/* default: hostname + port */
@@ -360,5 +389,6 @@ main(int argc, char **argv)
 	g_test_add_func("/lifecycle/config-file-and-flag-precedence",
 			test_config_file_and_flag_precedence);
 	g_test_add_func("/lifecycle/default-node-id", test_default_node_id);
+	g_test_add_func("/lifecycle/listen-ipv6-loopback", test_listen_ipv6_loopback);
 	return g_test_run();
 }

@@ -422,14 +422,15 @@ test_frame_too_large(void)
 {
 	g_autoptr(RcTestWs) ws = connect_joined(NULL, "huge");
 	g_autoptr(RcTestWs) other = connect_joined(NULL, "huge");
-	g_autofree gchar *filler = g_strnfill(70000, 'z');
-	g_autofree gchar *frame = g_strdup_printf(
-	    "{\"type\":\"send\",\"namespace\":\"/\",\"roomCode\":\"huge\",\"text\":\"%s\"}",
-	    filler);
+	/* one byte over the default max_frame_bytes */
+	const gchar *head = "{\"type\":\"send\",\"namespace\":\"/\",\"roomCode\":\"huge\",\"text\":\"";
+	g_autofree gchar *filler = g_strnfill(65537 - strlen(head) - 2, 'z');
+	g_autofree gchar *frame = g_strconcat(head, filler, "\"}", NULL);
 	g_autofree gchar *id = NULL;
 	g_autoptr(JsonObject) msg = NULL;
 	gushort code;
 
+	g_assert_cmpuint(strlen(frame), ==, 65537);
 	rc_test_ws_send_text(ws, frame);
 	code = rc_test_ws_wait_closed(ws, 5000);
 	g_assert_cmpuint(code, ==, 1009);
@@ -457,6 +458,39 @@ test_frame_at_limit(void)
 	rc_test_ws_send_text(ws, frame);
 	error = rc_test_ws_expect_error(ws, "too_large", "fl", 3000);
 	rc_test_ws_ping(ws);
+}
+
+static void
+test_limits_from_config(void)
+{
+	const gchar *config =
+	    rc_test_write_config("[limits]\nmax_text_bytes=10\nmax_frame_bytes=1024\n");
+	g_autoptr(RcTestNode) n =
+	    rc_test_node_new("--port", "0", "--bus", "none", "--config", config, NULL);
+	g_autoptr(RcTestWs) ws = rc_test_ws_new(n, NULL);
+	g_autoptr(RcTestWs) big = rc_test_ws_new(n, NULL);
+	g_autofree gchar *id = NULL;
+	g_autofree gchar *filler = g_strnfill(1100, 'f');
+	g_autoptr(JsonObject) error = NULL;
+
+	rc_test_ws_join(ws, "/", "lim");
+	id = rc_test_ws_send_message(ws, "/", "lim", "0123456789");
+	{
+		g_autoptr(JsonObject) echo = rc_test_ws_take(ws, "MSG_TO_CLIENTS", NULL, 3000);
+		g_assert_cmpstr(rc_test_json_get_string(echo, "id"), ==, id);
+	}
+	rc_test_ws_send_text(ws,
+			     "{\"type\":\"send\",\"namespace\":\"/\",\"roomCode\":\"lim\","
+			     "\"text\":\"0123456789a\",\"ref\":\"l11\"}");
+	error = rc_test_ws_take(ws, "error", "l11", 3000);
+	g_assert_cmpstr(rc_test_json_get_string(error, "code"), ==, "too_large");
+	rc_test_ws_ping(ws);
+
+	/* a 1100-byte frame is over this node's max_frame_bytes */
+	rc_test_ws_send_printf(big, "{\"type\":\"ping\",\"ref\":\"%s\"}", filler);
+	g_assert_cmpuint(rc_test_ws_wait_closed(big, 5000), ==, 1009);
+	rc_test_ws_close(ws);
+	g_assert_cmpint(rc_test_node_stop(n), ==, 0);
 }
 
 static void
@@ -645,6 +679,7 @@ main(int argc, char **argv)
 	g_test_add_func("/protocol/error/binary-frame", test_binary_frame);
 	g_test_add_func("/protocol/error/frame-too-large", test_frame_too_large);
 	g_test_add_func("/protocol/error/frame-at-limit", test_frame_at_limit);
+	g_test_add_func("/protocol/error/limits-from-config", test_limits_from_config);
 	g_test_add_func("/protocol/error/many-on-one-connection", test_many_errors_one_connection);
 	g_test_add_func("/protocol/upgrade/bad-sender", test_bad_sender_query);
 	g_test_add_func("/protocol/upgrade/bad-sender-nul", test_bad_sender_nul);
