@@ -148,10 +148,8 @@ rc_test_free_port(void)
 		g_autoptr(GSocketAddress) bound = NULL;
 		guint16 port;
 
-		sock = g_socket_new(G_SOCKET_FAMILY_IPV4,
-				    G_SOCKET_TYPE_STREAM,
-				    G_SOCKET_PROTOCOL_TCP,
-				    &error);
+		sock = g_socket_new(
+		    G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
 		g_assert_no_error(error);
 		if (!g_socket_bind(sock, any, FALSE, &error))
 			continue;
@@ -181,10 +179,8 @@ new_launcher(GSubprocessFlags flags)
 {
 	GSubprocessLauncher *launcher = g_subprocess_launcher_new(flags);
 
-	g_subprocess_launcher_set_child_setup(launcher,
-					      child_setup,
-					      GINT_TO_POINTER(getpid()),
-					      NULL);
+	g_subprocess_launcher_set_child_setup(
+	    launcher, child_setup, GINT_TO_POINTER(getpid()), NULL);
 	return launcher;
 }
 
@@ -489,9 +485,8 @@ rc_test_redis_cli_publish(RcTestRedis *self, const gchar *channel, const gchar *
 	g_assert_no_error(error);
 	g_assert_true(g_subprocess_get_successful(proc));
 	/* redis-cli prints "(integer) N" on a tty, plain "N" otherwise */
-	return (gint)g_ascii_strtoll(g_str_has_prefix(out, "(integer) ") ? out + 10 : out,
-				     NULL,
-				     10);
+	return (gint)g_ascii_strtoll(
+	    g_str_has_prefix(out, "(integer) ") ? out + 10 : out, NULL, 10);
 }
 
 void
@@ -579,10 +574,8 @@ on_node_line(GObject *source, GAsyncResult *res, gpointer user_data)
 	RcTestNode *self = reader->node;
 	g_autoptr(GError) error = NULL;
 	gsize len = 0;
-	gchar *line = g_data_input_stream_read_line_finish_utf8(G_DATA_INPUT_STREAM(source),
-								 res,
-								 &len,
-								 &error);
+	gchar *line = g_data_input_stream_read_line_finish_utf8(
+	    G_DATA_INPUT_STREAM(source), res, &len, &error);
 
 	if (line == NULL) {
 		/* EOF, or cancelled by rc_test_node_free() */
@@ -606,11 +599,8 @@ on_node_line(GObject *source, GAsyncResult *res, gpointer user_data)
 static void
 node_read_next(NodeReader *reader, GDataInputStream *stream)
 {
-	g_data_input_stream_read_line_async(stream,
-					    G_PRIORITY_DEFAULT,
-					    reader->node->cancellable,
-					    on_node_line,
-					    reader);
+	g_data_input_stream_read_line_async(
+	    stream, G_PRIORITY_DEFAULT, reader->node->cancellable, on_node_line, reader);
 }
 
 static void
@@ -662,9 +652,8 @@ rc_test_node_spawn(const gchar *const *args)
 	self->out_lines = g_ptr_array_new_with_free_func(g_free);
 	self->err_lines = g_ptr_array_new_with_free_func(g_free);
 	self->exit_status = -1;
-	self->proc = g_subprocess_launcher_spawnv(launcher,
-						  (const gchar *const *)argv->pdata,
-						  &error);
+	self->proc =
+	    g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
 	g_assert_no_error(error);
 	/* NULL when the child already exited and was reaped (e.g. a bad flag) */
 	ident = g_subprocess_get_identifier(self->proc);
@@ -931,12 +920,8 @@ http_run(SoupMessage *msg)
 	HttpCall call = {0};
 	const gchar *ctype;
 
-	soup_session_send_and_read_async(test_session(),
-					 msg,
-					 G_PRIORITY_DEFAULT,
-					 cancellable,
-					 on_http_done,
-					 &call);
+	soup_session_send_and_read_async(
+	    test_session(), msg, G_PRIORITY_DEFAULT, cancellable, on_http_done, &call);
 	if (!rc_test_wait_until(http_call_done, &call, RC_TEST_CONNECT_TIMEOUT_MS)) {
 		g_cancellable_cancel(cancellable);
 		while (!call.done)
@@ -952,7 +937,8 @@ http_run(SoupMessage *msg)
 		reply->status = soup_message_get_status(msg);
 	}
 	if (call.bytes != NULL) {
-		reply->body = g_strndup(g_bytes_get_data(call.bytes, NULL), g_bytes_get_size(call.bytes));
+		reply->body =
+		    g_strndup(g_bytes_get_data(call.bytes, NULL), g_bytes_get_size(call.bytes));
 		g_bytes_unref(call.bytes);
 	} else {
 		reply->body = g_strdup("");
@@ -985,14 +971,11 @@ rc_test_http_post(RcTestNode *node,
 	g_autoptr(GBytes) bytes = g_bytes_new(body, body_len);
 
 	g_assert_nonnull(msg);
-	soup_message_set_request_body_from_bytes(msg,
-						 content_type != NULL ? content_type
-								      : "application/json",
-						 bytes);
+	soup_message_set_request_body_from_bytes(
+	    msg, content_type != NULL ? content_type : "application/json", bytes);
 	for (guint i = 0; headers != NULL && headers[i] != NULL && headers[i + 1] != NULL; i += 2)
-		soup_message_headers_replace(soup_message_get_request_headers(msg),
-					     headers[i],
-					     headers[i + 1]);
+		soup_message_headers_replace(
+		    soup_message_get_request_headers(msg), headers[i], headers[i + 1]);
 	return http_run(msg);
 }
 
@@ -1163,17 +1146,10 @@ rc_test_ws_try_connect(const gchar *url,
 		return NULL;
 	}
 	for (guint i = 0; headers != NULL && headers[i] != NULL && headers[i + 1] != NULL; i += 2)
-		soup_message_headers_replace(soup_message_get_request_headers(msg),
-					     headers[i],
-					     headers[i + 1]);
-	soup_session_websocket_connect_async(session,
-					     msg,
-					     origin,
-					     NULL,
-					     G_PRIORITY_DEFAULT,
-					     cancellable,
-					     on_ws_connected,
-					     &call);
+		soup_message_headers_replace(
+		    soup_message_get_request_headers(msg), headers[i], headers[i + 1]);
+	soup_session_websocket_connect_async(
+	    session, msg, origin, NULL, G_PRIORITY_DEFAULT, cancellable, on_ws_connected, &call);
 	if (!rc_test_wait_until(ws_connect_done, &call, RC_TEST_CONNECT_TIMEOUT_MS)) {
 		g_cancellable_cancel(cancellable);
 		while (!call.done)
@@ -1240,9 +1216,8 @@ rc_test_ws_get_connection(RcTestWs *self)
 void
 rc_test_ws_send_text(RcTestWs *self, const gchar *text)
 {
-	g_assert_cmpint(soup_websocket_connection_get_state(self->conn),
-			==,
-			SOUP_WEBSOCKET_STATE_OPEN);
+	g_assert_cmpint(
+	    soup_websocket_connection_get_state(self->conn), ==, SOUP_WEBSOCKET_STATE_OPEN);
 	soup_websocket_connection_send_text(self->conn, text);
 }
 
@@ -1268,9 +1243,8 @@ rc_test_ws_send_json(RcTestWs *self, JsonNode *node)
 void
 rc_test_ws_send_binary(RcTestWs *self, gconstpointer data, gsize len)
 {
-	g_assert_cmpint(soup_websocket_connection_get_state(self->conn),
-			==,
-			SOUP_WEBSOCKET_STATE_OPEN);
+	g_assert_cmpint(
+	    soup_websocket_connection_get_state(self->conn), ==, SOUP_WEBSOCKET_STATE_OPEN);
 	soup_websocket_connection_send_binary(self->conn, data, len);
 }
 
@@ -1301,11 +1275,8 @@ frame_to_string(JsonObject *frame)
 }
 
 JsonObject *
-rc_test_ws_expect_at(RcTestWs *self,
-		     const gchar *type,
-		     guint timeout_ms,
-		     const gchar *file,
-		     gint line)
+rc_test_ws_expect_at(
+    RcTestWs *self, const gchar *type, guint timeout_ms, const gchar *file, gint line)
 {
 	JsonObject *frame = rc_test_ws_try_next(self, timeout_ms);
 	g_autofree gchar *text = NULL;
@@ -1440,11 +1411,8 @@ rc_test_ws_wait_closed_at(RcTestWs *self, guint timeout_ms, const gchar *file, g
 }
 
 void
-rc_test_ws_join_at(RcTestWs *self,
-		   const gchar *ns,
-		   const gchar *room_code,
-		   const gchar *file,
-		   gint line)
+rc_test_ws_join_at(
+    RcTestWs *self, const gchar *ns, const gchar *room_code, const gchar *file, gint line)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	g_autoptr(JsonNode) root = NULL;
@@ -1573,11 +1541,8 @@ raw_fill(RcTestRawWs *self, guint timeout_ms, gboolean *closed_by_peer, GError *
 	guint8 buf[16384];
 	gssize n;
 
-	if (!g_socket_condition_timed_wait(self->sock,
-					   G_IO_IN,
-					   (gint64)rc_test_timeout(timeout_ms) * 1000,
-					   NULL,
-					   error))
+	if (!g_socket_condition_timed_wait(
+		self->sock, G_IO_IN, (gint64)rc_test_timeout(timeout_ms) * 1000, NULL, error))
 		return FALSE;
 	n = g_socket_receive(self->sock, (gchar *)buf, sizeof(buf), NULL, error);
 	if (n <= 0) {
@@ -1618,10 +1583,8 @@ rc_test_raw_ws_new(RcTestNode *node, const gchar *query, gint rcvbuf)
 	guint8 *end = NULL;
 
 	self->rx = g_byte_array_new();
-	self->sock = g_socket_new(G_SOCKET_FAMILY_IPV4,
-				  G_SOCKET_TYPE_STREAM,
-				  G_SOCKET_PROTOCOL_TCP,
-				  &error);
+	self->sock =
+	    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
 	g_assert_no_error(error);
 	if (rcvbuf > 0) {
 		g_socket_set_option(self->sock, SOL_SOCKET, SO_RCVBUF, rcvbuf, &error);
@@ -1685,11 +1648,8 @@ rc_test_raw_ws_send_frame(RcTestRawWs *self, guint8 opcode, gconstpointer data, 
 }
 
 gboolean
-rc_test_raw_ws_read_frame(RcTestRawWs *self,
-			  guint timeout_ms,
-			  guint8 *opcode,
-			  GBytes **payload,
-			  gboolean *closed_by_peer)
+rc_test_raw_ws_read_frame(
+    RcTestRawWs *self, guint timeout_ms, guint8 *opcode, GBytes **payload, gboolean *closed_by_peer)
 {
 	gint64 deadline = g_get_monotonic_time() + (gint64)rc_test_timeout(timeout_ms) * 1000;
 
@@ -1743,7 +1703,8 @@ rc_test_raw_ws_read_json(RcTestRawWs *self, guint timeout_ms)
 		guint8 opcode = 0;
 
 		if (!rc_test_raw_ws_read_frame(self,
-					       (guint)((deadline - g_get_monotonic_time()) / 1000) + 1,
+					       (guint)((deadline - g_get_monotonic_time()) / 1000) +
+						   1,
 					       &opcode,
 					       &payload,
 					       NULL))

@@ -197,11 +197,8 @@ guint rc_test_ws_get_n_queued(RcTestWs *self);
 JsonObject *rc_test_ws_try_next(RcTestWs *self, guint timeout_ms);
 
 /* Asserting helpers; they are macros to report the caller's file:line. */
-JsonObject *rc_test_ws_expect_at(RcTestWs *self,
-				 const gchar *type,
-				 guint timeout_ms,
-				 const gchar *file,
-				 gint line);
+JsonObject *rc_test_ws_expect_at(
+    RcTestWs *self, const gchar *type, guint timeout_ms, const gchar *file, gint line);
 JsonObject *rc_test_ws_take_at(RcTestWs *self,
 			       const gchar *type,
 			       const gchar *ref,
@@ -216,11 +213,8 @@ JsonObject *rc_test_ws_expect_error_at(RcTestWs *self,
 				       gint line);
 void rc_test_ws_expect_silence_at(RcTestWs *self, guint ms, const gchar *file, gint line);
 gushort rc_test_ws_wait_closed_at(RcTestWs *self, guint timeout_ms, const gchar *file, gint line);
-void rc_test_ws_join_at(RcTestWs *self,
-			const gchar *ns,
-			const gchar *room_code,
-			const gchar *file,
-			gint line);
+void rc_test_ws_join_at(
+    RcTestWs *self, const gchar *ns, const gchar *room_code, const gchar *file, gint line);
 gchar *rc_test_ws_send_message_at(RcTestWs *self,
 				  const gchar *ns,
 				  const gchar *room_code,
@@ -242,7 +236,8 @@ void rc_test_ws_ping_at(RcTestWs *self, const gchar *file, gint line);
 #define rc_test_ws_expect_error(ws, code, ref, timeout_ms)                                         \
 	rc_test_ws_expect_error_at((ws), (code), (ref), (timeout_ms), __FILE__, __LINE__)
 /* No frame may arrive within @ms (and none may be queued). */
-#define rc_test_ws_expect_silence(ws, ms) rc_test_ws_expect_silence_at((ws), (ms), __FILE__, __LINE__)
+#define rc_test_ws_expect_silence(ws, ms)                                                          \
+	rc_test_ws_expect_silence_at((ws), (ms), __FILE__, __LINE__)
 /* Waits for the connection to close; returns the peer's close code (0 if none). */
 #define rc_test_ws_wait_closed(ws, timeout_ms)                                                     \
 	rc_test_ws_wait_closed_at((ws), (timeout_ms), __FILE__, __LINE__)

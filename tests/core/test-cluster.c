@@ -58,7 +58,8 @@ test_node_ids(void)
 		g_autoptr(RcTestWs) ws = rc_test_ws_new(nodes[i], NULL);
 		g_autofree gchar *expected = g_strdup_printf("n%u", i + 1);
 
-		g_assert_cmpstr(rc_test_json_get_string(rc_test_ws_get_hello(ws), "node"), ==, expected);
+		g_assert_cmpstr(
+		    rc_test_json_get_string(rc_test_ws_get_hello(ws), "node"), ==, expected);
 	}
 }
 
@@ -76,7 +77,8 @@ test_fanout(void)
 	}
 	id = rc_test_ws_send_message(members[1], "/", "fanout", "to everyone");
 	for (guint i = 0; i < G_N_ELEMENTS(members); i++) {
-		g_autoptr(JsonObject) msg = rc_test_ws_take(members[i], "MSG_TO_CLIENTS", NULL, 3000);
+		g_autoptr(JsonObject) msg =
+		    rc_test_ws_take(members[i], "MSG_TO_CLIENTS", NULL, 3000);
 
 		g_assert_cmpstr(rc_test_json_get_string(msg, "id"), ==, id);
 		g_assert_cmpstr(rc_test_json_get_string(msg, "roomCode"), ==, "fanout");
@@ -175,11 +177,12 @@ test_same_order_everywhere(void)
 	/* interleaved bursts, no waiting for acks */
 	for (guint k = 0; k < N_MSGS; k++) {
 		for (guint s = 0; s < N_SENDERS; s++)
-			rc_test_ws_send_printf(senders[s],
-					       "{\"type\":\"send\",\"namespace\":\"/\","
-					       "\"roomCode\":\"order\",\"text\":\"%u\",\"ref\":\"r%u\"}",
-					       k,
-					       k);
+			rc_test_ws_send_printf(
+			    senders[s],
+			    "{\"type\":\"send\",\"namespace\":\"/\","
+			    "\"roomCode\":\"order\",\"text\":\"%u\",\"ref\":\"r%u\"}",
+			    k,
+			    k);
 	}
 	for (guint s = 0; s < N_SENDERS; s++) {
 		for (guint k = 0; k < N_MSGS; k++) {
@@ -199,16 +202,15 @@ test_same_order_everywhere(void)
 			JsonObject *b = seen[0]->pdata[j];
 			const gchar *sender = rc_test_json_get_string(msg_body(a), "sender");
 			guint s = (guint)g_ascii_strtoull(sender + 1, NULL, 10);
-			gint k = (gint)g_ascii_strtoll(rc_test_json_get_string(msg_body(a), "text"),
-						       NULL,
-						       10);
+			gint k = (gint)g_ascii_strtoll(
+			    rc_test_json_get_string(msg_body(a), "text"), NULL, 10);
 
 			/* the same sequence at every member... */
-			g_assert_cmpstr(rc_test_json_get_string(a, "id"),
-					==,
-					rc_test_json_get_string(b, "id"));
+			g_assert_cmpstr(
+			    rc_test_json_get_string(a, "id"), ==, rc_test_json_get_string(b, "id"));
 			/* ...ids unique in the room... */
-			g_assert_false(g_hash_table_contains(ids, rc_test_json_get_string(a, "id")));
+			g_assert_false(
+			    g_hash_table_contains(ids, rc_test_json_get_string(a, "id")));
 			g_hash_table_add(ids, (gpointer)rc_test_json_get_string(a, "id"));
 			/* ...and each sender's messages in the order sent */
 			g_assert_cmpuint(s, <, N_SENDERS);
@@ -230,7 +232,8 @@ test_http_publish_cross_node(void)
 	g_autoptr(RcTestWs) a = rc_test_ws_new(nodes[0], NULL);
 	g_autoptr(RcTestWs) c = rc_test_ws_new(nodes[2], NULL);
 	const gchar *body =
-	    "{\"namespace\":\"/\",\"roomCode\":\"via-http\",\"msg\":{\"sender\":\"bot\",\"text\":\"posted\"}}";
+	    "{\"namespace\":\"/"
+	    "\",\"roomCode\":\"via-http\",\"msg\":{\"sender\":\"bot\",\"text\":\"posted\"}}";
 	g_autoptr(RcTestHttpReply) reply = NULL;
 	g_autoptr(JsonObject) result = NULL;
 	g_autoptr(JsonObject) ma = NULL;
@@ -245,8 +248,10 @@ test_http_publish_cross_node(void)
 	g_assert_true(json_object_get_boolean_member(result, "success"));
 	ma = rc_test_ws_take(a, "MSG_TO_CLIENTS", NULL, 3000);
 	mc = rc_test_ws_take(c, "MSG_TO_CLIENTS", NULL, 3000);
-	g_assert_cmpstr(rc_test_json_get_string(ma, "id"), ==, rc_test_json_get_string(result, "id"));
-	g_assert_cmpstr(rc_test_json_get_string(mc, "id"), ==, rc_test_json_get_string(result, "id"));
+	g_assert_cmpstr(
+	    rc_test_json_get_string(ma, "id"), ==, rc_test_json_get_string(result, "id"));
+	g_assert_cmpstr(
+	    rc_test_json_get_string(mc, "id"), ==, rc_test_json_get_string(result, "id"));
 	g_assert_cmpstr(rc_test_json_get_string(msg_body(ma), "sender"), ==, "bot");
 	g_assert_cmpstr(rc_test_json_get_string(msg_body(mc), "text"), ==, "posted");
 }
@@ -264,7 +269,8 @@ test_redis_cli_publish(void)
 	receivers = rc_test_redis_cli_publish(
 	    redis,
 	    "livechat",
-	    "{\"namespace\":\"/\",\"roomCode\":\"room_1\",\"msg\":{\"sender\":\"ops\",\"text\":\"hi\"}}");
+	    "{\"namespace\":\"/"
+	    "\",\"roomCode\":\"room_1\",\"msg\":{\"sender\":\"ops\",\"text\":\"hi\"}}");
 	/* every node listens on the ingress channel */
 	g_assert_cmpint(receivers, >=, N_NODES);
 	for (guint i = 0; i < N_NODES; i++) {
@@ -297,9 +303,12 @@ test_malformed_ingress(void)
 	    "{}",
 	    "{\"namespace\":\"/\",\"roomCode\":\"ingress\"}",
 	    "{\"namespace\":\"/\",\"roomCode\":\"ingress\",\"msg\":{\"sender\":\"x\",\"text\":5}}",
-	    "{\"namespace\":\"/\",\"roomCode\":\"bad room\",\"msg\":{\"sender\":\"x\",\"text\":\"y\"}}",
-	    "{\"namespace\":\"nope\",\"roomCode\":\"ingress\",\"msg\":{\"sender\":\"x\",\"text\":\"y\"}}",
-	    "{\"namespace\":\"/\",\"roomCode\":\"ingress\",\"msg\":{\"sender\":\"\",\"text\":\"y\"}}",
+	    "{\"namespace\":\"/\",\"roomCode\":\"bad "
+	    "room\",\"msg\":{\"sender\":\"x\",\"text\":\"y\"}}",
+	    "{\"namespace\":\"nope\",\"roomCode\":\"ingress\",\"msg\":{\"sender\":\"x\",\"text\":"
+	    "\"y\"}}",
+	    "{\"namespace\":\"/"
+	    "\",\"roomCode\":\"ingress\",\"msg\":{\"sender\":\"\",\"text\":\"y\"}}",
 	};
 	guint before[N_NODES];
 	g_autofree gchar *out = NULL;
@@ -311,7 +320,8 @@ test_malformed_ingress(void)
 	for (guint i = 0; i < N_NODES; i++)
 		before[i] = rc_test_node_get_stderr_lines(nodes[i])->len;
 	for (guint i = 0; i < G_N_ELEMENTS(garbage); i++) {
-		g_autofree gchar *n = rc_test_redis_command(redis, "PUBLISH", "livechat", garbage[i], NULL);
+		g_autofree gchar *n =
+		    rc_test_redis_command(redis, "PUBLISH", "livechat", garbage[i], NULL);
 		g_assert_cmpint(g_ascii_strtoll(n, NULL, 10), >=, N_NODES);
 	}
 	rc_test_sleep(300);
@@ -327,7 +337,8 @@ test_malformed_ingress(void)
 	    redis,
 	    "PUBLISH",
 	    "livechat",
-	    "{\"namespace\":\"/\",\"roomCode\":\"ingress\",\"msg\":{\"sender\":\"ops\",\"text\":\"ok\"}}",
+	    "{\"namespace\":\"/"
+	    "\",\"roomCode\":\"ingress\",\"msg\":{\"sender\":\"ops\",\"text\":\"ok\"}}",
 	    NULL);
 	ma = rc_test_ws_take(a, "MSG_TO_CLIENTS", NULL, 3000);
 	mb = rc_test_ws_take(b, "MSG_TO_CLIENTS", NULL, 3000);
@@ -351,7 +362,8 @@ test_leave_stops_delivery(void)
 	rc_test_ws_join(a, "/", "staying");
 	rc_test_ws_join(b, "/", "leaving");
 	rc_test_ws_join(b, "/", "staying");
-	rc_test_ws_send_text(a, "{\"type\":\"leave\",\"namespace\":\"/\",\"roomCode\":\"leaving\"}");
+	rc_test_ws_send_text(a,
+			     "{\"type\":\"leave\",\"namespace\":\"/\",\"roomCode\":\"leaving\"}");
 	left = rc_test_ws_expect(a, "left", 3000);
 	id1 = rc_test_ws_send_message(b, "/", "leaving", "gone?");
 	own = rc_test_ws_take(b, "MSG_TO_CLIENTS", NULL, 3000);
@@ -387,20 +399,12 @@ static RcTestNode *
 per_room_node(const gchar *node_id)
 {
 	/* the Redis URL from the config file this time, not from --redis */
-	g_autofree gchar *contents =
-	    g_strdup_printf("[redis]\nurl=%s\nchannel=prchat\nfanout=per-room\n",
-			    rc_test_redis_get_url(redis));
+	g_autofree gchar *contents = g_strdup_printf(
+	    "[redis]\nurl=%s\nchannel=prchat\nfanout=per-room\n", rc_test_redis_get_url(redis));
 	const gchar *config = rc_test_write_config(contents);
 
-	return rc_test_node_new("--port",
-				"0",
-				"--bus",
-				"none",
-				"--node-id",
-				node_id,
-				"--config",
-				config,
-				NULL);
+	return rc_test_node_new(
+	    "--port", "0", "--bus", "none", "--node-id", node_id, "--config", config, NULL);
 }
 
 typedef struct {
@@ -490,7 +494,8 @@ test_per_room_subscriptions(void)
 	g_assert_cmpstr(rc_test_json_get_string(mb, "id"), ==, id);
 
 	/* the last member on p1 leaves: p1 unsubscribes */
-	rc_test_ws_send_text(a, "{\"type\":\"leave\",\"namespace\":\"/\",\"roomCode\":\"pr-room\"}");
+	rc_test_ws_send_text(a,
+			     "{\"type\":\"leave\",\"namespace\":\"/\",\"roomCode\":\"pr-room\"}");
 	left = rc_test_ws_take(a, "left", NULL, 3000);
 	assert_pubsub("*pr-room*", 1, room_channel, 1);
 	/* p2 keeps its subscription while one of its two members remains */
@@ -527,10 +532,12 @@ test_per_room_delivery_and_order(void)
 
 	for (guint k = 0; k < 30; k++) {
 		rc_test_ws_send_printf(a,
-				       "{\"type\":\"send\",\"namespace\":\"/\",\"roomCode\":\"pr-order\",\"text\":\"%u\"}",
+				       "{\"type\":\"send\",\"namespace\":\"/"
+				       "\",\"roomCode\":\"pr-order\",\"text\":\"%u\"}",
 				       k);
 		rc_test_ws_send_printf(b,
-				       "{\"type\":\"send\",\"namespace\":\"/\",\"roomCode\":\"pr-order\",\"text\":\"%u\"}",
+				       "{\"type\":\"send\",\"namespace\":\"/"
+				       "\",\"roomCode\":\"pr-order\",\"text\":\"%u\"}",
 				       k);
 	}
 	for (guint k = 0; k < 30; k++) {
@@ -551,7 +558,8 @@ test_per_room_delivery_and_order(void)
 	    rc_test_redis_cli_publish(
 		redis,
 		"prchat",
-		"{\"namespace\":\"/\",\"roomCode\":\"pr-other\",\"msg\":{\"sender\":\"ops\",\"text\":\"in\"}}"),
+		"{\"namespace\":\"/"
+		"\",\"roomCode\":\"pr-other\",\"msg\":{\"sender\":\"ops\",\"text\":\"in\"}}"),
 	    ==,
 	    2);
 	other_room = rc_test_ws_take(c, "MSG_TO_CLIENTS", NULL, 3000);

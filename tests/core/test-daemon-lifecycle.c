@@ -46,7 +46,8 @@ assert_start_fails(const gchar *const *args, gint expected_status)
 	g_assert_cmpuint(strlen(err->pdata[0]), >, 10);
 	/* and never the listening line */
 	for (guint i = 0; i < rc_test_node_get_stdout_lines(node)->len; i++)
-		g_assert_null(strstr(rc_test_node_get_stdout_lines(node)->pdata[i], "listening on"));
+		g_assert_null(
+		    strstr(rc_test_node_get_stdout_lines(node)->pdata[i], "listening on"));
 }
 
 static void
@@ -54,9 +55,8 @@ test_listening_line(void)
 {
 	g_autoptr(RcTestNode) node = rc_test_node_new("--port", "0", "--bus", "none", NULL);
 	GPtrArray *out = rc_test_node_get_stdout_lines(node);
-	g_autofree gchar *expected =
-	    g_strdup_printf("roomcastd: listening on http://127.0.0.1:%u/",
-			    rc_test_node_get_port(node));
+	g_autofree gchar *expected = g_strdup_printf("roomcastd: listening on http://127.0.0.1:%u/",
+						     rc_test_node_get_port(node));
 
 	g_assert_cmpuint(rc_test_node_get_port(node), >, 0);
 	g_assert_cmpuint(out->len, >=, 1);
@@ -68,13 +68,8 @@ static void
 test_sigterm_closes_clients(void)
 {
 	g_autoptr(RcTestRedis) redis = rc_test_redis_new();
-	g_autoptr(RcTestNode) node = rc_test_node_new("--port",
-						      "0",
-						      "--bus",
-						      "none",
-						      "--redis",
-						      rc_test_redis_get_url(redis),
-						      NULL);
+	g_autoptr(RcTestNode) node = rc_test_node_new(
+	    "--port", "0", "--bus", "none", "--redis", rc_test_redis_get_url(redis), NULL);
 	g_autoptr(RcTestWs) a = rc_test_ws_new(node, NULL);
 	g_autoptr(RcTestWs) b = rc_test_ws_new(node, NULL);
 	g_autoptr(RcTestWs) idle = rc_test_ws_new(node, NULL);
@@ -145,9 +140,10 @@ test_bad_flags(void)
 	const gchar *port_neg[] = {"--port", "-1", "--bus", "none", NULL};
 	const gchar *bus[] = {"--port", "0", "--bus", "tram", NULL};
 	const gchar *redis_url[] = {"--port", "0", "--bus", "none", "--redis", "http://x", NULL};
-	const gchar *listen[] = {"--port", "0", "--bus", "none", "--listen", "not-an-address", NULL};
-	const gchar *missing[] = {"--port", "0", "--bus", "none", "--config",
-				  "/nonexistent/roomcast.conf", NULL};
+	const gchar *listen[] = {
+	    "--port", "0", "--bus", "none", "--listen", "not-an-address", NULL};
+	const gchar *missing[] = {
+	    "--port", "0", "--bus", "none", "--config", "/nonexistent/roomcast.conf", NULL};
 	const gchar *extra[] = {"--port", "0", "--bus", "none", "stray-argument", NULL};
 
 	assert_start_fails(no_such, 1);
@@ -217,7 +213,8 @@ test_port_in_use(void)
 	g_assert_true(rc_test_node_is_running(first));
 
 	/* taken by any listening socket */
-	sock = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+	sock =
+	    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
 	g_assert_no_error(error);
 	addr = g_inet_socket_address_new(lo, other);
 	g_socket_bind(sock, addr, FALSE, &error);
@@ -234,7 +231,8 @@ test_fixed_port_restart(void)
 {
 	guint16 port = rc_test_free_port();
 	g_autofree gchar *port_str = g_strdup_printf("%u", port);
-	g_autofree gchar *expected = g_strdup_printf("roomcastd: listening on http://127.0.0.1:%u/", port);
+	g_autofree gchar *expected =
+	    g_strdup_printf("roomcastd: listening on http://127.0.0.1:%u/", port);
 
 	for (guint round = 0; round < 2; round++) {
 		g_autoptr(RcTestNode) node =
@@ -266,8 +264,15 @@ test_version_and_help(void)
 {
 	const gchar *version[] = {"--version", NULL};
 	const gchar *help[] = {"--help", NULL};
-	const gchar *flags[] = {"--port", "--listen", "--redis", "--node-id", "--bus",
-				"--dbus-name", "--plugin-dir", "--config", "--version"};
+	const gchar *flags[] = {"--port",
+				"--listen",
+				"--redis",
+				"--node-id",
+				"--bus",
+				"--dbus-name",
+				"--plugin-dir",
+				"--config",
+				"--version"};
 	g_autoptr(RcTestNode) v = rc_test_node_spawn(version);
 	g_autoptr(RcTestNode) h = rc_test_node_spawn(help);
 	g_autofree gchar *out = NULL;
@@ -301,27 +306,20 @@ test_config_file_and_flag_precedence(void)
 		g_autoptr(RcTestWs) ws = rc_test_ws_new(node, NULL);
 
 		g_assert_cmpuint(rc_test_node_get_port(node), ==, conf_port);
-		g_assert_cmpstr(rc_test_json_get_string(rc_test_ws_get_hello(ws), "node"),
-				==,
-				"from-config");
+		g_assert_cmpstr(
+		    rc_test_json_get_string(rc_test_ws_get_hello(ws), "node"), ==, "from-config");
 		rc_test_ws_close(ws);
 		g_assert_cmpint(rc_test_node_stop(node), ==, 0);
 	}
 	/* flags win */
 	{
-		g_autoptr(RcTestNode) node = rc_test_node_new("--config",
-							      config,
-							      "--port",
-							      "0",
-							      "--node-id",
-							      "from-flag",
-							      NULL);
+		g_autoptr(RcTestNode) node = rc_test_node_new(
+		    "--config", config, "--port", "0", "--node-id", "from-flag", NULL);
 		g_autoptr(RcTestWs) ws = rc_test_ws_new(node, NULL);
 
 		g_assert_cmpuint(rc_test_node_get_port(node), !=, conf_port);
-		g_assert_cmpstr(rc_test_json_get_string(rc_test_ws_get_hello(ws), "node"),
-				==,
-				"from-flag");
+		g_assert_cmpstr(
+		    rc_test_json_get_string(rc_test_ws_get_hello(ws), "node"), ==, "from-flag");
 		rc_test_ws_close(ws);
 		g_assert_cmpint(rc_test_node_stop(node), ==, 0);
 	}
@@ -331,10 +329,8 @@ static void
 test_listen_ipv6_loopback(void)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GSocket) probe = g_socket_new(G_SOCKET_FAMILY_IPV6,
-						G_SOCKET_TYPE_STREAM,
-						G_SOCKET_PROTOCOL_TCP,
-						NULL);
+	g_autoptr(GSocket) probe =
+	    g_socket_new(G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
 	g_autoptr(GInetAddress) lo6 = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV6);
 	g_autoptr(GSocketAddress) any6 = g_inet_socket_address_new(lo6, 0);
 	g_autoptr(RcTestNode) node = NULL;

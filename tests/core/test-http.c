@@ -56,9 +56,10 @@ assert_published(RcTestHttpReply *reply)
 static void
 assert_still_publishes(RcTestNode *n, RcTestWs *member, const gchar *room)
 {
-	g_autofree gchar *body = g_strdup_printf(
-	    "{\"namespace\":\"/\",\"roomCode\":\"%s\",\"msg\":{\"sender\":\"bot\",\"text\":\"ok\"}}",
-	    room);
+	g_autofree gchar *body =
+	    g_strdup_printf("{\"namespace\":\"/"
+			    "\",\"roomCode\":\"%s\",\"msg\":{\"sender\":\"bot\",\"text\":\"ok\"}}",
+			    room);
 	g_autoptr(RcTestHttpReply) reply = publish(n, body, NULL);
 	g_autofree gchar *id = assert_published(reply);
 	g_autoptr(JsonObject) msg = rc_test_ws_take(member, "MSG_TO_CLIENTS", NULL, 3000);
@@ -106,7 +107,8 @@ test_publish_default_namespace(void)
 	g_autofree gchar *id = NULL;
 
 	rc_test_ws_join(ws, "/", "dflt");
-	reply = publish(node, "{\"roomCode\":\"dflt\",\"msg\":{\"sender\":\"bot\",\"text\":\"x\"}}", NULL);
+	reply = publish(
+	    node, "{\"roomCode\":\"dflt\",\"msg\":{\"sender\":\"bot\",\"text\":\"x\"}}", NULL);
 	id = assert_published(reply);
 	msg = rc_test_ws_expect(ws, "MSG_TO_CLIENTS", 3000);
 	g_assert_cmpstr(rc_test_json_get_string(msg, "id"), ==, id);
@@ -167,7 +169,8 @@ test_publish_wrong_types(void)
 	    "{\"namespace\":\"/\",\"roomCode\":\"h-types\",\"msg\":\"hi\"}",
 	    "{\"namespace\":\"/\",\"roomCode\":\"h-types\",\"msg\":{\"sender\":1,\"text\":\"x\"}}",
 	    "{\"namespace\":\"/\",\"roomCode\":\"h-types\",\"msg\":{\"sender\":\"b\",\"text\":2}}",
-	    "{\"namespace\":\"/\",\"roomCode\":\"h-types\",\"msg\":{\"sender\":\"b\",\"text\":null}}",
+	    "{\"namespace\":\"/"
+	    "\",\"roomCode\":\"h-types\",\"msg\":{\"sender\":\"b\",\"text\":null}}",
 	};
 
 	rc_test_ws_join(ws, "/", "h-types");
@@ -189,15 +192,20 @@ test_publish_bad_names(void)
 	    "{\"namespace\":\"/\",\"roomCode\":\"%s\",\"msg\":{\"sender\":\"b\",\"text\":\"x\"}}",
 	    long_room);
 	g_autofree gchar *body_sender = g_strdup_printf(
-	    "{\"namespace\":\"/\",\"roomCode\":\"h-names\",\"msg\":{\"sender\":\"%s\",\"text\":\"x\"}}",
+	    "{\"namespace\":\"/"
+	    "\",\"roomCode\":\"h-names\",\"msg\":{\"sender\":\"%s\",\"text\":\"x\"}}",
 	    long_sender);
 	const gchar *bodies[] = {
-	    "{\"namespace\":\"nope\",\"roomCode\":\"h-names\",\"msg\":{\"sender\":\"b\",\"text\":\"x\"}}",
-	    "{\"namespace\":\"/a b\",\"roomCode\":\"h-names\",\"msg\":{\"sender\":\"b\",\"text\":\"x\"}}",
+	    "{\"namespace\":\"nope\",\"roomCode\":\"h-names\",\"msg\":{\"sender\":\"b\",\"text\":"
+	    "\"x\"}}",
+	    "{\"namespace\":\"/a "
+	    "b\",\"roomCode\":\"h-names\",\"msg\":{\"sender\":\"b\",\"text\":\"x\"}}",
 	    "{\"namespace\":\"/\",\"roomCode\":\"\",\"msg\":{\"sender\":\"b\",\"text\":\"x\"}}",
 	    "{\"namespace\":\"/\",\"roomCode\":\"a b\",\"msg\":{\"sender\":\"b\",\"text\":\"x\"}}",
-	    "{\"namespace\":\"/\",\"roomCode\":\"h-names\",\"msg\":{\"sender\":\"\",\"text\":\"x\"}}",
-	    "{\"namespace\":\"/\",\"roomCode\":\"h-names\",\"msg\":{\"sender\":\"a\\nb\",\"text\":\"x\"}}",
+	    "{\"namespace\":\"/"
+	    "\",\"roomCode\":\"h-names\",\"msg\":{\"sender\":\"\",\"text\":\"x\"}}",
+	    "{\"namespace\":\"/"
+	    "\",\"roomCode\":\"h-names\",\"msg\":{\"sender\":\"a\\nb\",\"text\":\"x\"}}",
 	    body_room,
 	    body_sender,
 	};
@@ -217,10 +225,14 @@ test_publish_invalid_utf8(void)
 	g_autoptr(RcTestWs) ws = rc_test_ws_new(node, NULL);
 	/* lone surrogate escapes decode to bytes that are not UTF-8 */
 	const gchar *bodies[] = {
-	    "{\"namespace\":\"/\",\"roomCode\":\"h-utf8\",\"msg\":{\"sender\":\"a\\ud800b\",\"text\":\"x\"}}",
-	    "{\"namespace\":\"/\",\"roomCode\":\"h-utf8\",\"msg\":{\"sender\":\"b\",\"text\":\"x\\udc00y\"}}",
-	    "{\"namespace\":\"/\",\"roomCode\":\"h-utf8\",\"msg\":{\"sender\":\"a\\ud800\",\"text\":\"x\"}}",
-	    "{\"namespace\":\"/\",\"roomCode\":\"h-utf8\",\"msg\":{\"sender\":\"b\",\"text\":\"\xff\xfe\"}}",
+	    "{\"namespace\":\"/"
+	    "\",\"roomCode\":\"h-utf8\",\"msg\":{\"sender\":\"a\\ud800b\",\"text\":\"x\"}}",
+	    "{\"namespace\":\"/"
+	    "\",\"roomCode\":\"h-utf8\",\"msg\":{\"sender\":\"b\",\"text\":\"x\\udc00y\"}}",
+	    "{\"namespace\":\"/"
+	    "\",\"roomCode\":\"h-utf8\",\"msg\":{\"sender\":\"a\\ud800\",\"text\":\"x\"}}",
+	    "{\"namespace\":\"/"
+	    "\",\"roomCode\":\"h-utf8\",\"msg\":{\"sender\":\"b\",\"text\":\"\xff\xfe\"}}",
 	};
 
 	rc_test_ws_join(ws, "/", "h-utf8");
@@ -240,16 +252,19 @@ test_publish_oversize(void)
 	g_autofree gchar *text_over = g_strnfill(4097, 't');
 	g_autofree gchar *text_max = g_strnfill(4096, 't');
 	g_autofree gchar *pad = g_strnfill(70000, ' ');
-	g_autofree gchar *body_text = g_strdup_printf(
-	    "{\"namespace\":\"/\",\"roomCode\":\"h-big\",\"msg\":{\"sender\":\"b\",\"text\":\"%s\"}}",
-	    text_over);
+	g_autofree gchar *body_text =
+	    g_strdup_printf("{\"namespace\":\"/"
+			    "\",\"roomCode\":\"h-big\",\"msg\":{\"sender\":\"b\",\"text\":\"%s\"}}",
+			    text_over);
 	/* a small message in a body over max_frame_bytes */
 	g_autofree gchar *body_frame = g_strdup_printf(
-	    "{\"namespace\":\"/\",\"roomCode\":\"h-big\",%s\"msg\":{\"sender\":\"b\",\"text\":\"x\"}}",
+	    "{\"namespace\":\"/"
+	    "\",\"roomCode\":\"h-big\",%s\"msg\":{\"sender\":\"b\",\"text\":\"x\"}}",
 	    pad);
-	g_autofree gchar *body_max = g_strdup_printf(
-	    "{\"namespace\":\"/\",\"roomCode\":\"h-big\",\"msg\":{\"sender\":\"b\",\"text\":\"%s\"}}",
-	    text_max);
+	g_autofree gchar *body_max =
+	    g_strdup_printf("{\"namespace\":\"/"
+			    "\",\"roomCode\":\"h-big\",\"msg\":{\"sender\":\"b\",\"text\":\"%s\"}}",
+			    text_max);
 	g_autoptr(RcTestHttpReply) r1 = NULL;
 	g_autoptr(RcTestHttpReply) r2 = NULL;
 	g_autoptr(RcTestHttpReply) r3 = NULL;
@@ -275,8 +290,8 @@ test_publish_api_token(void)
 	g_autoptr(RcTestNode) n =
 	    rc_test_node_new("--port", "0", "--bus", "none", "--config", config, NULL);
 	g_autoptr(RcTestWs) ws = rc_test_ws_new(n, NULL);
-	const gchar *body =
-	    "{\"namespace\":\"/\",\"roomCode\":\"h-tok\",\"msg\":{\"sender\":\"b\",\"text\":\"x\"}}";
+	const gchar *body = "{\"namespace\":\"/"
+			    "\",\"roomCode\":\"h-tok\",\"msg\":{\"sender\":\"b\",\"text\":\"x\"}}";
 	const gchar *wrong[] = {"Authorization", "Bearer nope", NULL};
 	const gchar *basic[] = {"Authorization", "Basic czNjcmV0LXRva2Vu", NULL};
 	const gchar *prefix[] = {"Authorization", "Bearer s3cret-tokenX", NULL};
@@ -347,12 +362,12 @@ assert_valid_exposition(const gchar *text)
 	    0,
 	    0,
 	    NULL);
-	g_autoptr(GRegex) comment = g_regex_new(
-	    "^# (HELP [a-zA-Z_:][a-zA-Z0-9_:]* .+|TYPE [a-zA-Z_:][a-zA-Z0-9_:]* "
-	    "(counter|gauge|histogram|summary|untyped))$",
-	    0,
-	    0,
-	    NULL);
+	g_autoptr(GRegex) comment =
+	    g_regex_new("^# (HELP [a-zA-Z_:][a-zA-Z0-9_:]* .+|TYPE [a-zA-Z_:][a-zA-Z0-9_:]* "
+			"(counter|gauge|histogram|summary|untyped))$",
+			0,
+			0,
+			NULL);
 	g_autoptr(GHashTable) typed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	const gchar *required[][2] = {
 	    {"roomcast_connections", "gauge"},
@@ -441,9 +456,10 @@ test_metrics(void)
 		g_autoptr(JsonObject) x = rc_test_ws_take(a, "MSG_TO_CLIENTS", NULL, 3000);
 		g_autoptr(JsonObject) y = rc_test_ws_take(b, "MSG_TO_CLIENTS", NULL, 3000);
 	}
-	posted = publish(n,
-			 "{\"namespace\":\"/\",\"roomCode\":\"m2\",\"msg\":{\"sender\":\"b\",\"text\":\"x\"}}",
-			 NULL);
+	posted = publish(
+	    n,
+	    "{\"namespace\":\"/\",\"roomCode\":\"m2\",\"msg\":{\"sender\":\"b\",\"text\":\"x\"}}",
+	    NULL);
 	id = assert_published(posted);
 	{
 		g_autoptr(JsonObject) z = rc_test_ws_take(c, "MSG_TO_CLIENTS", NULL, 3000);

@@ -69,10 +69,10 @@ test_guest_sender(void)
 	rc_test_ws_join(a, "/", "guest-room");
 	id = rc_test_ws_send_message(a, "/", "guest-room", "hi");
 	msg = rc_test_ws_take(a, "MSG_TO_CLIENTS", NULL, 3000);
-	g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(msg, "msg"),
-						      "sender"),
-			==,
-			rc_test_ws_get_sender(a));
+	g_assert_cmpstr(
+	    json_object_get_string_member(json_object_get_object_member(msg, "msg"), "sender"),
+	    ==,
+	    rc_test_ws_get_sender(a));
 }
 
 static void
@@ -113,7 +113,8 @@ test_join_send_leave(void)
 	g_assert_cmpstr(rc_test_json_get_string(body, "sender"), ==, "bob");
 	g_assert_cmpstr(rc_test_json_get_string(body, "text"), ==, "héllo");
 
-	rc_test_ws_send_text(ws, "{\"type\":\"leave\",\"namespace\":\"/\",\"roomCode\":\"room_1\"}");
+	rc_test_ws_send_text(ws,
+			     "{\"type\":\"leave\",\"namespace\":\"/\",\"roomCode\":\"room_1\"}");
 	left = rc_test_ws_expect(ws, "left", 3000);
 	g_assert_cmpstr(rc_test_json_get_string(left, "namespace"), ==, "/");
 	g_assert_cmpstr(rc_test_json_get_string(left, "roomCode"), ==, "room_1");
@@ -123,9 +124,8 @@ test_join_send_leave(void)
 	    ws,
 	    "{\"type\":\"send\",\"namespace\":\"/\",\"roomCode\":\"room_1\",\"text\":\"x\"}",
 	    "not_joined");
-	assert_error_then_alive(ws,
-				"{\"type\":\"leave\",\"namespace\":\"/\",\"roomCode\":\"room_1\"}",
-				"not_joined");
+	assert_error_then_alive(
+	    ws, "{\"type\":\"leave\",\"namespace\":\"/\",\"roomCode\":\"room_1\"}", "not_joined");
 }
 
 static void
@@ -268,8 +268,7 @@ test_bad_namespace(void)
 
 	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
 		g_autofree gchar *f = g_strdup_printf(
-		    "{\"type\":\"join\",\"namespace\":\"%s\",\"roomCode\":\"r\"}",
-		    bad[i]);
+		    "{\"type\":\"join\",\"namespace\":\"%s\",\"roomCode\":\"r\"}", bad[i]);
 		assert_error_then_alive(ws, f, "bad_request");
 	}
 	frame = g_strdup_printf("{\"type\":\"join\",\"namespace\":\"/%s\",\"roomCode\":\"r\"}",
@@ -332,8 +331,7 @@ test_text_too_large(void)
 	id = rc_test_ws_send_message(ws, "/", "big", max);
 	echo = rc_test_ws_take(ws, "MSG_TO_CLIENTS", NULL, 3000);
 	g_assert_cmpuint(strlen(json_object_get_string_member(
-			     json_object_get_object_member(echo, "msg"),
-			     "text")),
+			     json_object_get_object_member(echo, "msg"), "text")),
 			 ==,
 			 4096);
 
@@ -423,7 +421,8 @@ test_frame_too_large(void)
 	g_autoptr(RcTestWs) ws = connect_joined(NULL, "huge");
 	g_autoptr(RcTestWs) other = connect_joined(NULL, "huge");
 	/* one byte over the default max_frame_bytes */
-	const gchar *head = "{\"type\":\"send\",\"namespace\":\"/\",\"roomCode\":\"huge\",\"text\":\"";
+	const gchar *head =
+	    "{\"type\":\"send\",\"namespace\":\"/\",\"roomCode\":\"huge\",\"text\":\"";
 	g_autofree gchar *filler = g_strnfill(65537 - strlen(head) - 2, 'z');
 	g_autofree gchar *frame = g_strconcat(head, filler, "\"}", NULL);
 	g_autofree gchar *id = NULL;
@@ -447,7 +446,8 @@ test_frame_at_limit(void)
 {
 	g_autoptr(RcTestWs) ws = connect_joined(NULL, "limit");
 	/* exactly max_frame_bytes is allowed; the text inside is too big for a message */
-	const gchar *head = "{\"type\":\"send\",\"namespace\":\"/\",\"roomCode\":\"limit\",\"text\":\"";
+	const gchar *head =
+	    "{\"type\":\"send\",\"namespace\":\"/\",\"roomCode\":\"limit\",\"text\":\"";
 	const gchar *tail = "\",\"ref\":\"fl\"}";
 	gsize fill = 65536 - strlen(head) - strlen(tail);
 	g_autofree gchar *filler = g_strnfill(fill, 'q');
@@ -506,9 +506,10 @@ test_sender_field_ignored(void)
 			     "\"text\":\"I am root\",\"sender\":\"mallory\",\"ref\":\"sp\"}");
 	ack = rc_test_ws_take(ws, "ack", "sp", 3000);
 	msg = rc_test_ws_take(other, "MSG_TO_CLIENTS", NULL, 3000);
-	g_assert_cmpstr(rc_test_json_get_string(json_object_get_object_member(msg, "msg"), "sender"),
-			==,
-			"alice");
+	g_assert_cmpstr(
+	    rc_test_json_get_string(json_object_get_object_member(msg, "msg"), "sender"),
+	    ==,
+	    "alice");
 }
 
 static void

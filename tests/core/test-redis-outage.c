@@ -153,7 +153,8 @@ run_outage(const gchar *fanout, gboolean crash)
 	g_autoptr(RcTestHttpReply) posted = NULL;
 	g_autoptr(JsonObject) posted_body = NULL;
 	const gchar *body =
-	    "{\"namespace\":\"/\",\"roomCode\":\"outage\",\"msg\":{\"sender\":\"bot\",\"text\":\"x\"}}";
+	    "{\"namespace\":\"/"
+	    "\",\"roomCode\":\"outage\",\"msg\":{\"sender\":\"bot\",\"text\":\"x\"}}";
 	CrossWait cross = {a, b, "outage", 0};
 	CrossWait cross_back = {b, a, "outage", 100};
 
@@ -220,7 +221,8 @@ run_outage(const gchar *fanout, gboolean crash)
 		    redis,
 		    "PUBLISH",
 		    "livechat",
-		    "{\"namespace\":\"/\",\"roomCode\":\"outage-2\",\"msg\":{\"sender\":\"ops\",\"text\":\"i\"}}",
+		    "{\"namespace\":\"/"
+		    "\",\"roomCode\":\"outage-2\",\"msg\":{\"sender\":\"ops\",\"text\":\"i\"}}",
 		    NULL);
 		g_autoptr(JsonObject) m = rc_test_ws_take(b, "MSG_TO_CLIENTS", NULL, 3000);
 		g_assert_cmpint(g_ascii_strtoll(n, NULL, 10), ==, 2);

@@ -81,8 +81,8 @@ run_slow_consumer(const gchar *redis_url, guint queue_limit)
 	guint batches = 0;
 
 	if (redis_url != NULL)
-		node = rc_test_node_new("--port", "0", "--bus", "none", "--config", config,
-					"--redis", redis_url, NULL);
+		node = rc_test_node_new(
+		    "--port", "0", "--bus", "none", "--config", config, "--redis", redis_url, NULL);
 	else
 		node = rc_test_node_new("--port", "0", "--bus", "none", "--config", config, NULL);
 	fast = rc_test_ws_new(node, "sender=fast");
@@ -110,22 +110,24 @@ run_slow_consumer(const gchar *redis_url, guint queue_limit)
 		guint first = seq;
 
 		for (guint i = 0; i < BATCH; i++, seq++)
-			rc_test_ws_send_printf(flood,
-					       "{\"type\":\"send\",\"namespace\":\"/\","
-					       "\"roomCode\":\"slow\",\"text\":\"%06u%s\",\"ref\":\"f%u\"}",
-					       seq,
-					       filler,
-					       seq);
+			rc_test_ws_send_printf(
+			    flood,
+			    "{\"type\":\"send\",\"namespace\":\"/\","
+			    "\"roomCode\":\"slow\",\"text\":\"%06u%s\",\"ref\":\"f%u\"}",
+			    seq,
+			    filler,
+			    seq);
 		/* the others get every message, in order, without waiting for the slow one */
 		for (guint i = first; i < seq; i++) {
 			g_autofree gchar *ref = g_strdup_printf("f%u", i);
 			g_autofree gchar *prefix = g_strdup_printf("%06u", i);
 			g_autoptr(JsonObject) ack = rc_test_ws_take(flood, "ack", ref, 5000);
-			g_autoptr(JsonObject) echo = rc_test_ws_take(flood, "MSG_TO_CLIENTS", NULL, 5000);
-			g_autoptr(JsonObject) msg = rc_test_ws_take(fast, "MSG_TO_CLIENTS", NULL, 5000);
+			g_autoptr(JsonObject) echo =
+			    rc_test_ws_take(flood, "MSG_TO_CLIENTS", NULL, 5000);
+			g_autoptr(JsonObject) msg =
+			    rc_test_ws_take(fast, "MSG_TO_CLIENTS", NULL, 5000);
 			const gchar *text = rc_test_json_get_string(
-			    json_object_get_object_member(msg, "msg"),
-			    "text");
+			    json_object_get_object_member(msg, "msg"), "text");
 
 			g_assert_true(g_str_has_prefix(text, prefix));
 			g_assert_cmpuint(strlen(text), ==, TEXT_BYTES);
@@ -178,7 +180,9 @@ run_slow_consumer(const gchar *redis_url, guint queue_limit)
 		}
 	}
 	g_test_message("slow client saw %s",
-		       saw_close ? "a 1013 close frame" : saw_eof ? "EOF/RST" : "nothing");
+		       saw_close ? "a 1013 close frame"
+		       : saw_eof ? "EOF/RST"
+				 : "nothing");
 	g_assert_true(saw_close || saw_eof);
 	/* and it is gone from the node's books */
 	g_assert_true(rc_test_wait_until(connections_back_to_2, node, 10000));
