@@ -11,7 +11,7 @@ packages="
   dbus dbus-daemon libglib2.0-bin libxml2-utils
   chromium
   clang
-  curl
+  curl make
 "
 missing=""
 for p in $packages; do

@@ -474,15 +474,29 @@ rc_config_parse_args(RcConfig *self, gint *argc, gchar ***argv, GError **error)
 	return rc_config_load_file(self, o->config, error);
 }
 
-gboolean
-rc_config_reload(RcConfig *self, gboolean *restart_needed, GError **error)
+GKeyFile *
+rc_config_check_file(RcConfig *self, GError **error)
 {
 	g_autoptr(GKeyFile) kf = rc_config_read_file(self, error);
 	RcSettings *s;
+	if (kf == NULL)
+		return NULL;
+	s = rc_config_build(self, kf, error);
+	if (s == NULL) {
+		g_prefix_error(error, "%s: ", self->path);
+		return NULL;
+	}
+	rc_settings_free(s);
+	return g_steal_pointer(&kf);
+}
+
+gboolean
+rc_config_apply(RcConfig *self, GKeyFile *keyfile, gboolean *restart_needed, GError **error)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_ref(keyfile);
+	RcSettings *s;
 	RcSettings *old = self->settings;
 
-	if (kf == NULL)
-		return FALSE;
 	s = rc_config_build(self, kf, error);
 	if (s == NULL) {
 		g_prefix_error(error, "%s: ", self->path);

@@ -28,9 +28,11 @@ RcConfig *rc_config_new(void);
 gboolean rc_config_parse_args(RcConfig *self, gint *argc, gchar ***argv, GError **error);
 /* Loads only the file (tests, and --config without other flags). */
 gboolean rc_config_load_file(RcConfig *self, const gchar *path, GError **error);
-/* Re-reads the file; on error nothing changes. Sets @restart_needed when a key that
- * only applies at start-up changed. */
-gboolean rc_config_reload(RcConfig *self, gboolean *restart_needed, GError **error);
+/* Reads and checks the file without applying it (transfer full) */
+GKeyFile *rc_config_check_file(RcConfig *self, GError **error);
+/* Applies a checked file; on error nothing changes. Sets @restart_needed when a
+ * key that only applies at start-up changed. */
+gboolean rc_config_apply(RcConfig *self, GKeyFile *keyfile, gboolean *restart_needed, GError **error);
 gboolean rc_config_get_show_version(RcConfig *self);
 
 GKeyFile *rc_config_get_keyfile(RcConfig *self);

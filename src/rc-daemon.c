@@ -538,9 +538,12 @@ gboolean
 rc_daemon_reload_config(RcDaemon *self, GError **error)
 {
 	g_autoptr(GError) error_local = NULL;
+	g_autoptr(GKeyFile) kf = NULL;
 	gboolean restart_needed = FALSE;
 
-	if (!rc_config_reload(self->config, &restart_needed, &error_local)) {
+	/* plugins first: if one refuses its new settings, nothing changes at all */
+	kf = rc_config_check_file(self->config, &error_local);
+	if (kf == NULL) {
 		g_set_error(error,
 			    RC_ERROR,
 			    RC_ERROR_FAILED,
@@ -548,11 +551,19 @@ rc_daemon_reload_config(RcDaemon *self, GError **error)
 			    error_local->message);
 		return FALSE;
 	}
-	if (!rc_plugin_host_reload(self->plugins, rc_config_get_keyfile(self->config), &error_local)) {
+	if (!rc_plugin_host_reload(self->plugins, kf, &error_local)) {
 		g_set_error(error,
 			    RC_ERROR,
 			    RC_ERROR_FAILED,
-			    _("plugin settings not reloaded: %s"),
+			    _("configuration not reloaded, the old settings stay: %s"),
+			    error_local->message);
+		return FALSE;
+	}
+	if (!rc_config_apply(self->config, kf, &restart_needed, &error_local)) {
+		g_set_error(error,
+			    RC_ERROR,
+			    RC_ERROR_FAILED,
+			    _("configuration not reloaded, the old settings stay: %s"),
 			    error_local->message);
 		return FALSE;
 	}

@@ -271,18 +271,19 @@ rc_client_handle_frame(RcClient *self, const gchar *data, gsize len)
 		return;
 	case RC_FRAME_SEND: {
 		RcClientSend *cs;
+		/* refused rooms say so, whether or not a join was tried */
+		if (!rc_client_may_use_room(self, frame.room_code)) {
+			rc_client_send_error(self,
+					     "forbidden",
+					     _("this identity may not send to that room"),
+					     frame.ref);
+			return;
+		}
 		room = rc_daemon_lookup_room(self->daemon, frame.ns, frame.room_code);
 		if (room == NULL || !rc_client_in_room(self, room)) {
 			rc_client_send_error(self,
 					     "not_joined",
 					     _("join the room before sending to it"),
-					     frame.ref);
-			return;
-		}
-		if (!rc_client_may_use_room(self, frame.room_code)) {
-			rc_client_send_error(self,
-					     "forbidden",
-					     _("this identity may not send to that room"),
 					     frame.ref);
 			return;
 		}
