@@ -1590,6 +1590,8 @@ rc_test_raw_ws_new(RcTestNode *node, const gchar *query, gint rcvbuf)
 		g_socket_set_option(self->sock, SOL_SOCKET, SO_RCVBUF, rcvbuf, &error);
 		g_assert_no_error(error);
 	}
+	/* blocking calls must not hang a test on a daemon that stopped reading */
+	g_socket_set_timeout(self->sock, 10);
 	g_socket_connect(self->sock, addr, NULL, &error);
 	g_assert_no_error(error);
 	request = g_strdup_printf("GET /ws%s%s HTTP/1.1\r\n"

@@ -160,7 +160,7 @@ test_namespaces(void)
 static void
 test_same_order_everywhere(void)
 {
-	enum { N_SENDERS = 3, N_MSGS = 40, N_MEMBERS = 6 };
+	enum { N_SENDERS = 3, N_MSGS = 100, N_MEMBERS = 6 };
 	RcTestWs *senders[N_SENDERS];
 	RcTestWs *members[N_MEMBERS];
 	GPtrArray *seen[N_MEMBERS];
