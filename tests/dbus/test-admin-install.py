@@ -247,6 +247,7 @@ def main():
         check_units(tmp, dest, roomcastd, d(mandir), [unit, template])
         check_policy(tmp, env, d(roomcastd), d(expected['roomcastctl']), d(expected['policy']),
                      procs)
+        check_activation(tmp, env, roomcastd, d(roomcastd), activation, procs)
     finally:
         for p in procs:
             p.stop()
@@ -458,6 +459,70 @@ def check_policy(tmp, env, roomcastd, roomcastctl, policy, procs):
     check(other.wait_line(r'could not own', stream='err'),
           'policy: nobody may not own org.roomcast.i9')
     check(other.p.poll() is None, 'roomcastd keeps running without its bus name')
+
+
+ACTIVATION_BUS_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=%(socket)s</listen>
+  <auth>EXTERNAL</auth>
+  <servicedir>%(servicedir)s</servicedir>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
+def check_activation(tmp, env, roomcastd, installed_roomcastd, activation, procs):
+    """Bus activation from the installed org.roomcast.service: a call to org.roomcast
+    starts roomcastd, which owns the name in time to answer. A session-type bus stands in
+    for the system bus (system activation needs systemd or the setuid helper); the daemon's
+    --bus system leads back to it through DBUS_SYSTEM_BUS_ADDRESS."""
+    if shutil.which('dbus-daemon') is None or shutil.which('gdbus') is None:
+        skip('D-Bus activation: dbus-daemon or gdbus not installed')
+        return
+    adir = os.path.join(tmp, 'activation')
+    sdir = os.path.join(adir, 'services')
+    os.makedirs(sdir)
+    # run the DESTDIR copy, and on a free port rather than the default 8080
+    with open(os.path.join(sdir, 'org.roomcast.service'), 'w', encoding='utf-8') as f:
+        f.write(re.sub(r'^Exec=%s (.*)$' % re.escape(roomcastd),
+                       lambda m: 'Exec=%s %s --port 0' % (installed_roomcastd, m.group(1)),
+                       activation, flags=re.M))
+    socket = os.path.join(adir, 'bus')
+    conf = os.path.join(adir, 'bus.conf')
+    with open(conf, 'w', encoding='utf-8') as f:
+        f.write(ACTIVATION_BUS_CONF % {'socket': socket, 'servicedir': sdir})
+    address = 'unix:path=' + socket
+    benv = dict(env, DBUS_SYSTEM_BUS_ADDRESS=address, DBUS_SESSION_BUS_ADDRESS=address)
+    busd = Proc(['dbus-daemon', '--config-file=' + conf, '--nofork', '--print-address=1'],
+                env=benv)
+    procs.append(busd)
+    if not check(busd.wait_line(r'^unix:'), 'dbus-daemon with the installed activation file'):
+        return
+    r = run(['gdbus', 'call', '--session', '--dest', 'org.roomcast', '--object-path',
+             '/org/roomcast', '--method', 'org.freedesktop.DBus.Properties.Get',
+             'org.roomcast.Daemon', 'Version'], env=benv, timeout=30)
+    check(r.returncode == 0 and "'" in r.stdout,
+          'a call to org.roomcast activates roomcastd %s %s' % (r.stdout.strip(), r.stderr.strip()))
+    # the activated daemon is not our child: find it through the bus and stop it
+    r = run(['gdbus', 'call', '--session', '--dest', 'org.freedesktop.DBus', '--object-path',
+             '/org/freedesktop/DBus', '--method',
+             'org.freedesktop.DBus.GetConnectionUnixProcessID', 'org.roomcast'], env=benv)
+    m = re.search(r'uint32 (\d+)', r.stdout)
+    if check(m is not None, 'the activated roomcastd is on the bus %s' % r.stderr.strip()):
+        pid = int(m.group(1))
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10 * TIMEOUT_SCALE
+        while time.monotonic() < deadline and os.path.exists('/proc/%d' % pid):
+            time.sleep(0.05)
+        if os.path.exists('/proc/%d' % pid):
+            os.kill(pid, signal.SIGKILL)
+        check(not os.path.exists('/proc/%d' % pid), 'the activated roomcastd stopped on SIGTERM')
 
 
 if __name__ == '__main__':
