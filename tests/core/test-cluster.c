@@ -292,6 +292,36 @@ test_redis_cli_publish(void)
 }
 
 static void
+test_ingress_with_id(void)
+{
+	/* a payload that carries roomcast's own fields, as a node publishes it:
+	 * every node keeps its id and ts */
+	RcTestWs *ws[N_NODES];
+	g_autofree gchar *n = NULL;
+
+	for (guint i = 0; i < N_NODES; i++) {
+		ws[i] = rc_test_ws_new(nodes[i], NULL);
+		rc_test_ws_join(ws[i], "/", "with-id");
+	}
+	n = rc_test_redis_command(redis,
+				  "PUBLISH",
+				  "livechat",
+				  "{\"namespace\":\"/\",\"roomCode\":\"with-id\",\"id\":\"ext-42\","
+				  "\"ts\":1732850000123,\"origin\":\"elsewhere\","
+				  "\"msg\":{\"sender\":\"ops\",\"text\":\"with id\"}}",
+				  NULL);
+	g_assert_cmpint(g_ascii_strtoll(n, NULL, 10), >=, N_NODES);
+	for (guint i = 0; i < N_NODES; i++) {
+		g_autoptr(JsonObject) msg = rc_test_ws_take(ws[i], "MSG_TO_CLIENTS", NULL, 3000);
+
+		g_assert_cmpstr(rc_test_json_get_string(msg, "id"), ==, "ext-42");
+		g_assert_cmpint(json_object_get_int_member(msg, "ts"), ==, 1732850000123);
+		g_assert_cmpstr(rc_test_json_get_string(msg_body(msg), "text"), ==, "with id");
+		rc_test_ws_free(ws[i]);
+	}
+}
+
+static void
 test_malformed_ingress(void)
 {
 	g_autoptr(RcTestWs) a = rc_test_ws_new(nodes[0], NULL);
@@ -602,6 +632,7 @@ main(int argc, char **argv)
 	g_test_add_func("/cluster/same-order-everywhere", test_same_order_everywhere);
 	g_test_add_func("/cluster/http-publish", test_http_publish_cross_node);
 	g_test_add_func("/cluster/redis-cli-publish", test_redis_cli_publish);
+	g_test_add_func("/cluster/ingress-with-id", test_ingress_with_id);
 	g_test_add_func("/cluster/malformed-ingress", test_malformed_ingress);
 	g_test_add_func("/cluster/leave-stops-delivery", test_leave_stops_delivery);
 	g_test_add_func("/cluster/disconnect", test_disconnect_others_continue);
