@@ -74,21 +74,18 @@ rc_ctl_print_cell(const gchar *text, glong width, gboolean last)
 		g_print(" ");
 }
 
-/* @rows: (element-type GStrv) with @n_columns cells each */
+/* @rows: (element-type GStrv) with @n_columns cells each; columns as wide as their
+ * widest cell */
 static void
-rc_ctl_print_table(const gchar *const *headers, guint n_columns, GPtrArray *rows)
+rc_ctl_print_rows(GPtrArray *rows, guint n_columns)
 {
 	g_autofree glong *widths = g_new0(glong, n_columns);
 
-	for (guint c = 0; c < n_columns; c++)
-		widths[c] = g_utf8_strlen(headers[c], -1);
 	for (guint r = 0; r < rows->len; r++) {
 		gchar **row = g_ptr_array_index(rows, r);
 		for (guint c = 0; c < n_columns; c++)
 			widths[c] = MAX(widths[c], g_utf8_strlen(row[c], -1));
 	}
-	for (guint c = 0; c < n_columns; c++)
-		rc_ctl_print_cell(headers[c], widths[c], c + 1 == n_columns);
 	for (guint r = 0; r < rows->len; r++) {
 		gchar **row = g_ptr_array_index(rows, r);
 		for (guint c = 0; c < n_columns; c++)
@@ -97,18 +94,27 @@ rc_ctl_print_table(const gchar *const *headers, guint n_columns, GPtrArray *rows
 }
 
 static void
-rc_ctl_print_field(const gchar *label, const gchar *value)
+rc_ctl_print_table(const gchar *const *headers, guint n_columns, GPtrArray *rows)
 {
-	g_autofree gchar *with_colon = g_strdup_printf(_("%s:"), label);
-	rc_ctl_print_cell(with_colon, 20, FALSE);
-	g_print("%s\n", value);
+	g_ptr_array_insert(rows, 0, g_strdupv((gchar **)headers));
+	rc_ctl_print_rows(rows, n_columns);
+}
+
+/* "Label:  value" lines, for a GPtrArray of GStrv made with g_strfreev */
+static void
+rc_ctl_fields_add(GPtrArray *fields, const gchar *label, const gchar *value)
+{
+	gchar **row = g_new0(gchar *, 3);
+	row[0] = g_strdup_printf(_("%s:"), label);
+	row[1] = g_strdup(value);
+	g_ptr_array_add(fields, row);
 }
 
 static void
-rc_ctl_print_uint_field(const gchar *label, guint64 value)
+rc_ctl_fields_add_uint(GPtrArray *fields, const gchar *label, guint64 value)
 {
 	g_autofree gchar *s = g_strdup_printf("%" G_GUINT64_FORMAT, value);
-	rc_ctl_print_field(label, s);
+	rc_ctl_fields_add(fields, label, s);
 }
 
 /* strings print bare, everything else in GVariant text form */
@@ -146,6 +152,7 @@ rc_ctl_status(RcCtl *ctl, gchar **args, GError **error)
 	guint64 received = 0, delivered = 0;
 	gboolean redis = FALSE;
 	g_autofree gchar *plugins_str = NULL;
+	g_autoptr(GPtrArray) fields = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
 
 	/* one GetAll round trip also tells us whether the daemon is there at all */
 	reply = g_dbus_proxy_call_sync(G_DBUS_PROXY(ctl->proxy),
@@ -172,15 +179,16 @@ rc_ctl_status(RcCtl *ctl, gchar **args, GError **error)
 	plugins = g_variant_lookup_value(props, "Plugins", G_VARIANT_TYPE_STRING_ARRAY);
 	plugins_str = plugins != NULL ? rc_ctl_variant_to_string(plugins) : g_strdup(_("(none)"));
 
-	rc_ctl_print_field(_("Version"), version);
-	rc_ctl_print_field(_("Node"), node);
-	rc_ctl_print_uint_field(_("Connections"), connections);
-	rc_ctl_print_uint_field(_("Rooms"), rooms);
+	rc_ctl_fields_add(fields, _("Version"), version);
+	rc_ctl_fields_add(fields, _("Node"), node);
+	rc_ctl_fields_add_uint(fields, _("Connections"), connections);
+	rc_ctl_fields_add_uint(fields, _("Rooms"), rooms);
 	/* the API cannot tell embedded mode from a Redis outage, so neither do we */
-	rc_ctl_print_field(_("Redis"), redis ? _("connected") : _("not connected"));
-	rc_ctl_print_uint_field(_("Messages received"), received);
-	rc_ctl_print_uint_field(_("Messages delivered"), delivered);
-	rc_ctl_print_field(_("Plugins"), plugins_str);
+	rc_ctl_fields_add(fields, _("Redis"), redis ? _("connected") : _("not connected"));
+	rc_ctl_fields_add_uint(fields, _("Messages received"), received);
+	rc_ctl_fields_add_uint(fields, _("Messages delivered"), delivered);
+	rc_ctl_fields_add(fields, _("Plugins"), plugins_str);
+	rc_ctl_print_rows(fields, 2);
 	return TRUE;
 }
 
@@ -247,6 +255,7 @@ rc_ctl_room(RcCtl *ctl, gchar **args, GError **error)
 	g_autoptr(GVariant) stats = NULL;
 	/* a stable order for people; the daemon may add keys, they show up too */
 	const gchar *order[] = {"namespace", "roomCode", "members", "messages", "node"};
+	g_autoptr(GPtrArray) fields = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
 	GVariantIter iter;
 	const gchar *key;
 	GVariant *value;
@@ -263,7 +272,7 @@ rc_ctl_room(RcCtl *ctl, gchar **args, GError **error)
 		if (v == NULL)
 			continue;
 		s = rc_ctl_variant_to_string(v);
-		rc_ctl_print_field(rc_ctl_stat_label(order[i]), s);
+		rc_ctl_fields_add(fields, rc_ctl_stat_label(order[i]), s);
 	}
 	g_variant_iter_init(&iter, stats);
 	while (g_variant_iter_next(&iter, "{&sv}", &key, &value)) {
@@ -272,8 +281,9 @@ rc_ctl_room(RcCtl *ctl, gchar **args, GError **error)
 		if (g_strv_contains(order, key))
 			continue;
 		s = rc_ctl_variant_to_string(value);
-		rc_ctl_print_field(key, s);
+		rc_ctl_fields_add(fields, key, s);
 	}
+	rc_ctl_print_rows(fields, 2);
 	return TRUE;
 }
 
