@@ -825,7 +825,8 @@ runner_send_tick(gpointer user_data)
 	RcBenchRunner *self = user_data;
 	guint senders = self->config.senders;
 	gint64 now = now_ns();
-	guint64 due = (guint64)((gdouble)(now - self->t0_ns) * self->rate / 1e9);
+	/* message n is due at n/P s: messages 0 .. floor(elapsed * P) are due now */
+	guint64 due = (guint64)((gdouble)(now - self->t0_ns) * self->rate / 1e9) + 1;
 
 	if (due > self->n_total)
 		due = self->n_total;
@@ -833,6 +834,10 @@ runner_send_tick(gpointer user_data)
 		gdouble lag = (gdouble)(now - self->t0_ns) / 1e6 -
 			      (gdouble)self->n_scheduled * 1e3 / self->rate;
 		self->max_lag_ms = MAX(self->max_lag_ms, lag);
+		if (lag > 10)
+			g_debug("message %" G_GUINT64_FORMAT " sent %.1f ms late",
+				self->n_scheduled,
+				lag);
 	}
 	while (self->n_scheduled < due) {
 		guint64 n = self->n_scheduled++;
