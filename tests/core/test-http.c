@@ -206,6 +206,13 @@ test_publish_bad_names(void)
 	    "\",\"roomCode\":\"h-names\",\"msg\":{\"sender\":\"\",\"text\":\"x\"}}",
 	    "{\"namespace\":\"/"
 	    "\",\"roomCode\":\"h-names\",\"msg\":{\"sender\":\"a\\nb\",\"text\":\"x\"}}",
+	    /* a NUL must not cut "a\u0000b" down to a valid "a" */
+	    "{\"namespace\":\"/"
+	    "\",\"roomCode\":\"h-names\",\"msg\":{\"sender\":\"a\\u0000b\",\"text\":\"x\"}}",
+	    "{\"namespace\":\"/"
+	    "\",\"roomCode\":\"h-\\u0000x\",\"msg\":{\"sender\":\"b\",\"text\":\"x\"}}",
+	    "{\"namespace\":\"/"
+	    "\\u0000x\",\"roomCode\":\"h-names\",\"msg\":{\"sender\":\"b\",\"text\":\"x\"}}",
 	    body_room,
 	    body_sender,
 	};

@@ -31,7 +31,7 @@ assert_error_then_alive(RcTestWs *ws, const gchar *frame, const gchar *code)
 {
 	g_autoptr(JsonObject) error = NULL;
 
-	g_test_message("sending %s", frame);
+	g_test_message("sending %.200s%s", frame, strlen(frame) > 200 ? "…" : "");
 	rc_test_ws_send_text(ws, frame);
 	error = rc_test_ws_expect_error(ws, code, NULL, 3000);
 	rc_test_ws_ping(ws);
@@ -264,7 +264,8 @@ test_bad_namespace(void)
 	g_autofree gchar *long_ns = g_strnfill(65, 'n');
 	g_autofree gchar *max_ns = g_strnfill(64, 'n');
 	g_autofree gchar *frame = NULL;
-	const gchar *bad[] = {"", "room", "/a b", "//x", "/x/y", "/é", "/a*", "/a\\nb"};
+	const gchar *bad[] = {
+	    "", "room", "/a b", "//x", "/x/y", "/é", "/a*", "/a\\nb", "/a\\u0000b"};
 
 	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
 		g_autofree gchar *f = g_strdup_printf(
@@ -294,7 +295,9 @@ test_bad_room_code(void)
 	g_autoptr(RcTestWs) ws = rc_test_ws_new(node, NULL);
 	g_autofree gchar *too_long = g_strnfill(129, 'r');
 	g_autofree gchar *max_len = g_strnfill(128, 'r');
-	const gchar *bad[] = {"", "a b", "a/b", "é", "room#1", "a\\nb", "<b>", too_long};
+	/* "a\\u0000b" must not pass as "a" */
+	const gchar *bad[] = {
+	    "", "a b", "a/b", "é", "room#1", "a\\nb", "<b>", "a\\u0000b", too_long};
 
 	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
 		g_autofree gchar *f = g_strdup_printf(
@@ -364,6 +367,74 @@ test_invalid_utf8_escape(void)
 				"\"text\":\"a\\ud800\"}",
 				"bad_request");
 	rc_test_ws_expect_silence(ws, 200);
+}
+
+static void
+test_nul_in_text(void)
+{
+	/* U+0000 is valid UTF-8: the text arrives whole, or is refused; never cut at the NUL */
+	g_autoptr(RcTestWs) ws = connect_joined(NULL, "nul");
+	g_autoptr(RcTestRawWs) raw = rc_test_raw_ws_new(node, NULL, 0);
+	g_autoptr(JsonObject) hello = rc_test_raw_ws_read_json(raw, 3000);
+	g_autoptr(JsonObject) joined = NULL;
+	g_autoptr(JsonObject) reply = NULL;
+	const gchar *join = "{\"type\":\"join\",\"namespace\":\"/\",\"roomCode\":\"nul\"}";
+
+	rc_test_raw_ws_send_frame(raw, 0x1, join, strlen(join));
+	joined = rc_test_raw_ws_read_json(raw, 3000);
+	g_assert_cmpstr(rc_test_json_get_string(joined, "type"), ==, "joined");
+	rc_test_ws_send_text(ws,
+			     "{\"type\":\"send\",\"namespace\":\"/\",\"roomCode\":\"nul\","
+			     "\"text\":\"a\\u0000b\",\"ref\":\"n1\"}");
+	/* a refusal may come without the ref: the frame was not understood */
+	reply = rc_test_ws_try_next(ws, 3000);
+	g_assert_nonnull(reply);
+	if (g_strcmp0(rc_test_json_get_string(reply, "type"), "error") == 0) {
+		g_assert_cmpstr(rc_test_json_get_string(reply, "code"), ==, "bad_request");
+	} else {
+		g_autoptr(GBytes) payload = NULL;
+		g_autofree gchar *text = NULL;
+		guint8 opcode = 0;
+
+		g_assert_cmpstr(rc_test_json_get_string(reply, "type"), ==, "ack");
+		g_assert_true(rc_test_raw_ws_read_frame(raw, 3000, &opcode, &payload, NULL));
+		text = g_strndup(g_bytes_get_data(payload, NULL), g_bytes_get_size(payload));
+		g_test_message("delivered: %s", text);
+		g_assert_nonnull(strstr(text, "\"text\":\"a\\u0000b\""));
+	}
+	rc_test_ws_ping(ws);
+}
+
+static void
+test_deep_nesting(void)
+{
+	/* a frame under max_frame_bytes that nests 30000 levels deep */
+	g_autoptr(RcTestWs) ws = connect_joined(NULL, "deep");
+	g_autoptr(GString) arrays = g_string_new(NULL);
+	g_autoptr(GString) in_field = g_string_new("{\"type\":\"ping\",\"ref\":\"d\",\"x\":");
+	g_autoptr(JsonObject) reply = NULL;
+
+	for (guint i = 0; i < 30000; i++)
+		g_string_append_c(arrays, '[');
+	for (guint i = 0; i < 30000; i++)
+		g_string_append_c(arrays, ']');
+	assert_error_then_alive(ws, arrays->str, "bad_request");
+
+	/* an unknown member may be ignored or refused, but must not hurt */
+	for (guint i = 0; i < 10000; i++)
+		g_string_append(in_field, "{\"a\":");
+	g_string_append(in_field, "1");
+	for (guint i = 0; i < 10000; i++)
+		g_string_append_c(in_field, '}');
+	g_string_append_c(in_field, '}');
+	g_assert_cmpuint(in_field->len, <=, 65536);
+	rc_test_ws_send_text(ws, in_field->str);
+	reply = rc_test_ws_try_next(ws, rc_test_timeout(3000));
+	g_assert_nonnull(reply);
+	g_test_message("deep unknown member → %s", rc_test_json_get_string(reply, "type"));
+	g_assert_true(g_strcmp0(rc_test_json_get_string(reply, "type"), "pong") == 0 ||
+		      g_strcmp0(rc_test_json_get_string(reply, "code"), "bad_request") == 0);
+	rc_test_ws_ping(ws);
 }
 
 static void
@@ -676,6 +747,8 @@ main(int argc, char **argv)
 	g_test_add_func("/protocol/error/bad-room-code", test_bad_room_code);
 	g_test_add_func("/protocol/error/text-too-large", test_text_too_large);
 	g_test_add_func("/protocol/error/invalid-utf8-escape", test_invalid_utf8_escape);
+	g_test_add_func("/protocol/error/nul-in-text", test_nul_in_text);
+	g_test_add_func("/protocol/error/deep-nesting", test_deep_nesting);
 	g_test_add_func("/protocol/error/invalid-utf8-frame", test_invalid_utf8_frame);
 	g_test_add_func("/protocol/error/binary-frame", test_binary_frame);
 	g_test_add_func("/protocol/error/frame-too-large", test_frame_too_large);
