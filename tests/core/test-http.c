@@ -118,7 +118,12 @@ static void
 test_publish_malformed(void)
 {
 	g_autoptr(RcTestWs) ws = rc_test_ws_new(node, NULL);
+	g_autofree gchar *open = g_strnfill(30000, '[');
+	g_autofree gchar *close = g_strnfill(30000, ']');
+	/* deep nesting under max_frame_bytes */
+	g_autofree gchar *deep = g_strconcat(open, close, NULL);
 	const gchar *bodies[] = {
+	    deep,
 	    "{not json",
 	    "",
 	    "[1,2,3]",
@@ -130,7 +135,7 @@ test_publish_malformed(void)
 	rc_test_ws_join(ws, "/", "h-malformed");
 	for (guint i = 0; i < G_N_ELEMENTS(bodies); i++) {
 		g_autoptr(RcTestHttpReply) reply = publish(node, bodies[i], NULL);
-		g_test_message("body %s", bodies[i]);
+		g_test_message("body %.100s", bodies[i]);
 		assert_refused(reply, 400);
 	}
 	rc_test_ws_expect_silence(ws, 100);
