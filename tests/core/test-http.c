@@ -118,10 +118,10 @@ static void
 test_publish_malformed(void)
 {
 	g_autoptr(RcTestWs) ws = rc_test_ws_new(node, NULL);
-	g_autofree gchar *open = g_strnfill(30000, '[');
-	g_autofree gchar *close = g_strnfill(30000, ']');
+	g_autofree gchar *opening = g_strnfill(30000, '[');
+	g_autofree gchar *closing = g_strnfill(30000, ']');
 	/* deep nesting under max_frame_bytes */
-	g_autofree gchar *deep = g_strconcat(open, close, NULL);
+	g_autofree gchar *deep = g_strconcat(opening, closing, NULL);
 	const gchar *bodies[] = {
 	    deep,
 	    "{not json",
