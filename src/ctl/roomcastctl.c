@@ -96,7 +96,11 @@ rc_ctl_print_rows(GPtrArray *rows, guint n_columns)
 static void
 rc_ctl_print_table(const gchar *const *headers, guint n_columns, GPtrArray *rows)
 {
-	g_ptr_array_insert(rows, 0, g_strdupv((gchar **)headers));
+	gchar **header = g_new0(gchar *, n_columns + 1);
+
+	for (guint c = 0; c < n_columns; c++)
+		header[c] = g_strdup(headers[c]);
+	g_ptr_array_insert(rows, 0, header);
 	rc_ctl_print_rows(rows, n_columns);
 }
 
