@@ -231,6 +231,9 @@ void rc_test_ws_ping_at(RcTestWs *self, const gchar *file, gint line);
  * in order. */
 #define rc_test_ws_take(ws, type, ref, timeout_ms)                                                 \
 	rc_test_ws_take_at((ws), (type), (ref), (timeout_ms), __FILE__, __LINE__)
+/* rc_test_ws_take() for a frame the test only needs to have arrived: frees it. */
+#define rc_test_ws_drop(ws, type, ref, timeout_ms)                                                 \
+	json_object_unref(rc_test_ws_take_at((ws), (type), (ref), (timeout_ms), __FILE__, __LINE__))
 /* Next frame must be {"type":"error","code":@code} (and "ref":@ref if not NULL)
  * with a non-empty "message". */
 #define rc_test_ws_expect_error(ws, code, ref, timeout_ms)                                         \

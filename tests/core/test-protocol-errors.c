@@ -378,6 +378,8 @@ test_nul_in_text(void)
 	g_autoptr(JsonObject) hello = rc_test_raw_ws_read_json(raw, 3000);
 	g_autoptr(JsonObject) joined = NULL;
 	g_autoptr(JsonObject) reply = NULL;
+
+	g_assert_cmpstr(rc_test_json_get_string(hello, "type"), ==, "hello");
 	const gchar *join = "{\"type\":\"join\",\"namespace\":\"/\",\"roomCode\":\"nul\"}";
 
 	rc_test_raw_ws_send_frame(raw, 0x1, join, strlen(join));
@@ -715,7 +717,7 @@ test_many_errors_one_connection(void)
 		rc_test_ws_send_printf(ws, "{\"type\":\"nope\",\"ref\":\"e%u\"}", i);
 	for (guint i = 0; i < 50; i++) {
 		g_autofree gchar *ref = g_strdup_printf("e%u", i);
-		g_autoptr(JsonObject) error = rc_test_ws_expect_error(ws, "bad_request", ref, 3000);
+		json_object_unref(rc_test_ws_expect_error(ws, "bad_request", ref, 3000));
 	}
 	id = rc_test_ws_send_message(ws, "/", "survivor", "still alive");
 	msg = rc_test_ws_take(peer, "MSG_TO_CLIENTS", NULL, 3000);
