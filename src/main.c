@@ -86,17 +86,18 @@ main(int argc, char **argv)
 		return error->domain == G_IO_ERROR ? 2 : 1;
 	}
 
-	listen = rc_config_get_listen(config);
-	host = strchr(listen, ':') != NULL ? g_strdup_printf("[%s]", listen) : g_strdup(listen);
-	/* scripts read this line to learn the port: one line, flushed */
-	g_print("roomcastd: listening on http://%s:%u/\n", host, rc_daemon_get_port(daemon));
-	fflush(stdout);
-
+	/* before the listening line: a script may signal us as soon as it reads it */
 	m.loop = loop;
 	m.daemon = daemon;
 	g_unix_signal_add(SIGINT, rc_main_quit_cb, &m);
 	g_unix_signal_add(SIGTERM, rc_main_quit_cb, &m);
 	g_unix_signal_add(SIGHUP, rc_main_reload_cb, &m);
+
+	listen = rc_config_get_listen(config);
+	host = strchr(listen, ':') != NULL ? g_strdup_printf("[%s]", listen) : g_strdup(listen);
+	/* scripts read this line to learn the port: one line, flushed */
+	g_print("roomcastd: listening on http://%s:%u/\n", host, rc_daemon_get_port(daemon));
+	fflush(stdout);
 	g_main_loop_run(loop);
 	g_message("stopped");
 	return 0;

@@ -84,6 +84,37 @@ rc_server_peer_string(SoupServerMessage *msg)
 	return g_strdup_printf("%s:%u", ip, g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(addr)));
 }
 
+/* The sender as the client wrote it: libsoup's decoded query cuts a name at an
+ * escaped NUL, which would silently accept "a%00b" as "a". */
+static GBytes *
+rc_server_query_param(SoupServerMessage *msg, const gchar *name)
+{
+	const gchar *query = g_uri_get_query(soup_server_message_get_uri(msg));
+	g_auto(GStrv) pairs = NULL;
+	GBytes *found = NULL;
+
+	if (query == NULL)
+		return NULL;
+	pairs = g_strsplit(query, "&", -1);
+	for (guint i = 0; pairs[i] != NULL; i++) {
+		gchar *eq = strchr(pairs[i], '=');
+		g_autofree gchar *key = NULL;
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		key = g_uri_unescape_string(pairs[i], NULL);
+		if (g_strcmp0(key, name) != 0)
+			continue;
+		/* '+' is a space in a query */
+		g_strdelimit(eq + 1, "+", ' ');
+		g_clear_pointer(&found, g_bytes_unref);
+		found = g_uri_unescape_bytes(eq + 1, -1, NULL, NULL);
+		if (found == NULL)
+			found = g_bytes_new_static("\0", 1); /* malformed escape: refused below */
+	}
+	return found;
+}
+
 /* browsers send Origin; anything else (bots, CLIs) is not subject to it */
 static gboolean
 rc_server_origin_allowed(RcServer *self, SoupServerMessage *msg)
@@ -197,13 +228,18 @@ rc_server_ws_cb(SoupServer *soup,
 			return;
 		}
 	} else {
-		const gchar *name = query != NULL ? g_hash_table_lookup(query, "sender") : NULL;
+		g_autoptr(GBytes) name = rc_server_query_param(msg, "sender");
 		if (name != NULL) {
-			if (!rc_protocol_validate_sender(name, &error)) {
-				rc_server_set_text_error(msg, SOUP_STATUS_BAD_REQUEST, error->message);
+			gsize len = 0;
+			const gchar *data = g_bytes_get_data(name, &len);
+			sender = g_strndup(data, len);
+			if (strlen(sender) != len || !rc_protocol_validate_sender(sender, &error)) {
+				rc_server_set_text_error(msg,
+							 SOUP_STATUS_BAD_REQUEST,
+							 _("invalid sender: 1–64 bytes of UTF-8 without "
+							   "control characters\n"));
 				return;
 			}
-			sender = g_strdup(name);
 		} else {
 			sender = g_strdup_printf("guest-%06x", g_random_int_range(0, 0xffffff));
 		}
