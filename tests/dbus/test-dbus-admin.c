@@ -961,6 +961,80 @@ test_reload_config(void)
 	g_assert_true(rc_test_node_is_running(node));
 }
 
+static guint
+post_publish(RcTestNode *node, const gchar *token)
+{
+	const gchar *body = "{\"namespace\":\"/\",\"roomCode\":\"r\","
+			    "\"msg\":{\"sender\":\"bot\",\"text\":\"hi\"}}";
+	g_autofree gchar *auth = token != NULL ? g_strdup_printf("Bearer %s", token) : NULL;
+	const gchar *headers[] = {"Authorization", auth, NULL};
+	g_autoptr(RcTestHttpReply) reply = rc_test_http_post(node,
+							     "/publish",
+							     NULL,
+							     body,
+							     strlen(body),
+							     token != NULL ? headers : NULL);
+	return reply->status;
+}
+
+/* ReloadConfig also applies [http] api_token and the plugins' settings, live */
+static void
+test_reload_token_and_plugins(void)
+{
+	const gchar *plugin_dir = g_getenv("ROOMCAST_TEST_PLUGIN_DIR");
+	const gchar *words = rc_test_write_temp_file("words-XXXXXX.txt", "darn\n");
+	g_autofree gchar *conf_text = NULL;
+	g_autofree gchar *conf_text2 = NULL;
+	const gchar *config;
+	g_autoptr(RcTestNode) node = NULL;
+	g_autoptr(RcDbusDaemon) proxy = NULL;
+	g_autoptr(GError) error = NULL;
+	gboolean with_plugin = plugin_dir != NULL && g_file_test(plugin_dir, G_FILE_TEST_IS_DIR);
+
+	conf_text = g_strdup_printf("%s[plugin:filter-profanity]\nwords=%s\naction=reject\n",
+				    with_plugin ? "[plugins]\nenabled=filter-profanity\n" : "",
+				    words);
+	config = rc_test_write_config(conf_text);
+	node = rc_test_node_new("--port", "0", "--bus", "session", "--dbus-name",
+				"org.roomcast.TestReload2", "--config", config, "--plugin-dir",
+				with_plugin ? plugin_dir : ".", NULL);
+	proxy = admin_proxy_new("org.roomcast.TestReload2");
+
+	g_assert_cmpuint(post_publish(node, NULL), ==, 200);
+	if (with_plugin) {
+		g_autoptr(GError) pub_error = NULL;
+		g_autofree gchar *id = publish(proxy, "/", "r", "ops", "darn it", &pub_error);
+		g_assert_null(id);
+		/* a filter's refusal is Failed, with the filter's reason */
+		assert_dbus_error(pub_error, "org.roomcast.Error.Failed");
+	}
+
+	/* a token for /publish and another word list, without a restart */
+	g_file_set_contents(words, "heck\n", -1, &error);
+	g_assert_no_error(error);
+	conf_text2 = g_strdup_printf("%s[http]\napi_token=s3cret\n", conf_text);
+	g_file_set_contents(config, conf_text2, -1, &error);
+	g_assert_no_error(error);
+	g_assert_true(rc_dbus_daemon_call_reload_config_sync(proxy, NULL, &error));
+	g_assert_no_error(error);
+
+	g_assert_cmpuint(post_publish(node, NULL), ==, 401);
+	g_assert_cmpuint(post_publish(node, "wrong"), ==, 401);
+	g_assert_cmpuint(post_publish(node, "s3cret"), ==, 200);
+	if (with_plugin) {
+		g_autoptr(GError) pub_error = NULL;
+		g_autofree gchar *id = publish(proxy, "/", "r", "ops", "darn it", &pub_error);
+		g_autofree gchar *id2 = NULL;
+		g_assert_no_error(pub_error);
+		g_assert_nonnull(id);
+		id2 = publish(proxy, "/", "r", "ops", "what the heck", &pub_error);
+		g_assert_null(id2);
+		assert_dbus_error(pub_error, "org.roomcast.Error.Failed");
+	} else {
+		g_test_message("ROOMCAST_TEST_PLUGIN_DIR not set: plugin settings not checked");
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -984,6 +1058,7 @@ main(int argc, char **argv)
 	g_test_add_func("/dbus/bus-none", test_bus_none);
 	g_test_add_func("/dbus/bus-lost", test_bus_lost);
 	g_test_add_func("/dbus/reload-config", test_reload_config);
+	g_test_add_func("/dbus/reload-config/token-and-plugins", test_reload_token_and_plugins);
 	ret = g_test_run();
 
 	g_test_dbus_down(bus);
