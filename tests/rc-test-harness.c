@@ -871,6 +871,25 @@ rc_test_node_free(RcTestNode *self)
 
 /* ----------------------------------------------------------------- HTTP --- */
 
+static gboolean
+node_redis_connected(gpointer user_data)
+{
+	g_autoptr(RcTestHttpReply) reply = rc_test_http_get(user_data, "/healthz");
+	g_autoptr(JsonObject) body = rc_test_json_parse_object(reply->body);
+
+	return reply->status == 200 &&
+	       g_strcmp0(rc_test_json_get_string(body, "redis"), "connected") == 0;
+}
+
+void
+rc_test_node_wait_redis_connected(RcTestNode *self, guint timeout_ms)
+{
+	if (!rc_test_wait_until(node_redis_connected, self, timeout_ms))
+		fail("roomcastd %d: /healthz does not say \"redis\":\"connected\" after %u ms",
+		     (gint)self->pid,
+		     rc_test_timeout(timeout_ms));
+}
+
 static SoupSession *
 test_session(void)
 {

@@ -125,6 +125,11 @@ gint rc_test_node_wait_exit(RcTestNode *self, guint timeout_ms);
 gboolean rc_test_node_is_running(RcTestNode *self);
 /* SIGTERM, wait up to 10 s (then SIGKILL); returns the exit status as above. */
 gint rc_test_node_stop(RcTestNode *self);
+/* Polls GET /healthz until it says "redis":"connected": a node prints its
+ * listening line before its Redis connection is up (it serves without Redis
+ * too), so a test that needs the bus must wait for it. Fails the test after
+ * @timeout_ms. */
+void rc_test_node_wait_redis_connected(RcTestNode *self, guint timeout_ms);
 /* VmRSS of the process in KiB (0 if unknown) */
 guint64 rc_test_node_get_rss_kb(RcTestNode *self);
 /* Stops the node if still running, then frees. */

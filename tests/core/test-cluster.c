@@ -432,9 +432,11 @@ per_room_node(const gchar *node_id)
 	g_autofree gchar *contents = g_strdup_printf(
 	    "[redis]\nurl=%s\nchannel=prchat\nfanout=per-room\n", rc_test_redis_get_url(redis));
 	const gchar *config = rc_test_write_config(contents);
-
-	return rc_test_node_new(
+	RcTestNode *node = rc_test_node_new(
 	    "--port", "0", "--bus", "none", "--node-id", node_id, "--config", config, NULL);
+
+	rc_test_node_wait_redis_connected(node, 5000);
+	return node;
 }
 
 typedef struct {
@@ -622,6 +624,9 @@ main(int argc, char **argv)
 					    rc_test_redis_get_url(redis),
 					    NULL);
 	}
+	/* the listening line comes before the Redis connection is up */
+	for (guint i = 0; i < N_NODES; i++)
+		rc_test_node_wait_redis_connected(nodes[i], 5000);
 
 	g_test_add_func("/cluster/healthz-connected", test_healthz_connected);
 	g_test_add_func("/cluster/node-ids", test_node_ids);

@@ -80,11 +80,13 @@ run_slow_consumer(const gchar *redis_url, guint queue_limit)
 	guint seq = 0;
 	guint batches = 0;
 
-	if (redis_url != NULL)
+	if (redis_url != NULL) {
 		node = rc_test_node_new(
 		    "--port", "0", "--bus", "none", "--config", config, "--redis", redis_url, NULL);
-	else
+		rc_test_node_wait_redis_connected(node, 5000);
+	} else {
 		node = rc_test_node_new("--port", "0", "--bus", "none", "--config", config, NULL);
+	}
 	fast = rc_test_ws_new(node, "sender=fast");
 	flood = rc_test_ws_new(node, "sender=flood");
 	rc_test_ws_join(fast, "/", "slow");
