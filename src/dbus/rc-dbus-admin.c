@@ -70,8 +70,7 @@ rc_dbus_admin_error_code(const GError *error)
 	}
 	if (error->domain == RC_PROTOCOL_ERROR)
 		return RC_DBUS_ERROR_INVALID_ARGS;
-	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-		return RC_DBUS_ERROR_NOT_FOUND;
+	/* e.g. a config file that does not parse on ReloadConfig */
 	return RC_DBUS_ERROR_FAILED;
 }
 
