@@ -573,8 +573,12 @@ main(int argc, char **argv)
 						      RC_CTL_PATH,
 						      NULL,
 						      &error);
-	if (proxy == NULL)
-		return rc_ctl_dbus_error(error, dest, opt_system);
+	if (proxy == NULL) {
+		g_printerr(_("roomcastctl: cannot connect to the %s bus: %s\n"),
+			   opt_system ? _("system") : _("session"),
+			   error->message);
+		return RC_CTL_EXIT_DBUS;
+	}
 	g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(proxy), RC_CTL_TIMEOUT_MS);
 	ctl.proxy = proxy;
 	ctl.json = opt_json;

@@ -209,6 +209,17 @@ test_not_running(void)
 	assert_contains(r->err, "org.roomcast.Nobody is not running on the session bus");
 }
 
+static void
+test_no_bus(void)
+{
+	const gchar *env[] = {"DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/roomcast-bus", NULL};
+	g_autoptr(CtlResult) r = ctl_run_env(env, "--system", "status", NULL);
+
+	g_assert_cmpint(r->status, ==, 2);
+	g_assert_cmpstr(r->out, ==, "");
+	assert_contains(r->err, "roomcastctl: cannot connect to the system bus: ");
+}
+
 /* ---- against a daemon ------------------------------------------------------------- */
 
 #define DEST "org.roomcast.TestCtl"
@@ -482,6 +493,7 @@ main(int argc, char **argv)
 	g_test_add_func("/ctl/help/german", test_help_german);
 	g_test_add_func("/ctl/usage-errors", test_usage_errors);
 	g_test_add_func("/ctl/not-running", test_not_running);
+	g_test_add_func("/ctl/no-bus", test_no_bus);
 	g_test_add_func("/ctl/commands", test_commands);
 	ret = g_test_run();
 
