@@ -9,9 +9,11 @@
  * (redis-server, roomcastd) and talk to them over 127.0.0.1 like any client.
  *
  * Conventions:
- *  - Every wait has a timeout in milliseconds; a helper whose name does not
- *    say "try" fails the test (g_assertion_message) when it times out or the
- *    daemon answers something else, with a message naming the caller's file:line.
+ *  - Every wait has a timeout in milliseconds. The asserting helpers (expect,
+ *    take, join, send_message, ping, wait_closed, *_new) fail the test
+ *    (g_assertion_message) when they time out or the daemon answers something
+ *    else, naming the caller's file:line; the others (try_*, wait_until,
+ *    wait_exit, wait_stderr) report it in their return value.
  *  - Waiting always iterates the thread-default GMainContext, so the stdout and
  *    stderr of every child keep being read and WebSocket frames keep arriving.
  *  - Every child process gets PR_SET_PDEATHSIG=SIGKILL, so nothing outlives
@@ -51,8 +53,8 @@ gboolean rc_test_wait_until(RcTestPredicate pred, gpointer user_data, guint time
 
 /* Writes @contents to a new temporary file named after @name_template
  * (g_file_open_tmp() template, e.g. "roomcast-XXXXXX.conf"); the file is
- * deleted at the end of the current test case. Returns the path (owned by the
- * harness until then). */
+ * deleted at the end of the current test case (so call it inside one).
+ * Returns the path (owned by the harness until then). */
 const gchar *rc_test_write_temp_file(const gchar *name_template, const gchar *contents);
 #define rc_test_write_config(contents) rc_test_write_temp_file("roomcast-XXXXXX.conf", contents)
 
@@ -69,7 +71,7 @@ RcTestRedis *rc_test_redis_new(void);
 guint16 rc_test_redis_get_port(RcTestRedis *self);
 /* "redis://127.0.0.1:PORT" */
 const gchar *rc_test_redis_get_url(RcTestRedis *self);
-/* SIGTERM and wait; the port stays reserved for rc_test_redis_start(). */
+/* SIGTERM and wait; the port is remembered for rc_test_redis_start(). */
 void rc_test_redis_stop(RcTestRedis *self);
 /* SIGKILL and wait: a crash, no goodbye to the clients. */
 void rc_test_redis_kill(RcTestRedis *self);
