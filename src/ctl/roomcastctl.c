@@ -538,13 +538,17 @@ main(int argc, char **argv)
 		return rc_ctl_usage_error(msg);
 	}
 
-	/* GOption leaves a "--" in place; it only separates options from arguments */
+	/* GOption stops at "--" but leaves it in place: drop it, everything after it is an
+	 * argument even when it starts with a dash */
+	for (gint i = 1; i < argc; i++) {
+		if (g_strcmp0(argv[i], "--") == 0) {
+			memmove(&argv[i], &argv[i + 1], (argc - i) * sizeof(gchar *));
+			argc--;
+			break;
+		}
+	}
 	args = argv + 1;
 	n_args = argc - 1;
-	if (n_args > 0 && g_strcmp0(args[0], "--") == 0) {
-		args++;
-		n_args--;
-	}
 	if (n_args == 0)
 		return rc_ctl_usage_error(_("no command given"));
 	for (guint i = 0; i < G_N_ELEMENTS(rc_ctl_commands); i++) {

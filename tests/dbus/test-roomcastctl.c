@@ -402,6 +402,18 @@ test_commands(void)
 				rc_test_json_get_string(msg, "id"));
 	}
 	{
+		/* after "--" a dash is text, not an option */
+		g_autoptr(CtlResult) r = ctl_run("--dest", DEST, "publish", "/", "room_1", "ops", "--",
+						 "-1", NULL);
+		g_autoptr(JsonObject) msg = rc_test_ws_take(ws, "MSG_TO_CLIENTS", NULL,
+							    rc_test_timeout(3000));
+		g_assert_cmpint(r->status, ==, 0);
+		g_assert_cmpstr(rc_test_json_get_string(json_object_get_object_member(msg, "msg"),
+							"text"),
+				==,
+				"-1");
+	}
+	{
 		/* over the live limit of 100 bytes */
 		g_autofree gchar *text = g_strnfill(150, 'x');
 		g_autoptr(CtlResult) r = ctl_run("--dest", DEST, "publish", "/", "room_1", "ops",
