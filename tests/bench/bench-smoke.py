@@ -5,7 +5,8 @@
 roomcastd nodes (and a real redis-server), never its speed.
 
 usage: bench-smoke.py --bench PATH [--roomcastd PATH] CASE
-CASE: redis (2 nodes sharing a redis-server), embedded (1 node, no Redis), idle, errors
+CASE: redis (2 nodes sharing a redis-server), embedded (1 node, no Redis), idle, errors,
+      faults (a scripted faulty node: the loss, duplicate and order counters must see its faults)
 """
 import argparse
 import json
@@ -97,8 +98,13 @@ def start_redis(procs):
 
 
 def start_node(procs, roomcastd, name, extra):
-    p = procs.start(name, [roomcastd, "--port", "0", "--bus", "none", "--node-id", name] + extra,
-                    stdout=subprocess.PIPE)
+    return start_listening(procs, name,
+                           [roomcastd, "--port", "0", "--bus", "none", "--node-id", name] + extra)
+
+
+def start_listening(procs, name, argv):
+    """Starts argv and waits for its "roomcastd: listening on" line; returns (Popen, ws URL)."""
+    p = procs.start(name, argv, stdout=subprocess.PIPE)
     buf = b""
     deadline = time.monotonic() + 15 * SCALE
     while time.monotonic() < deadline:
@@ -273,13 +279,42 @@ def case_errors(a, procs, tmp):
           "--help explains options and figures")
 
 
+def case_faults(a, procs, tmp):
+    """The counters must see faults that really happen, not only report zeros."""
+    stats_path = os.path.join(tmp, "fake-stats.json")
+    fake = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake-node.py")
+    _, u0 = start_listening(procs, "fake", [sys.executable, fake, "--stats", stats_path])
+    # one sender per room, so a held-back frame is always behind a newer one of the same sender
+    c, r, s, p, t = 12, 3, 3, 40, 2
+    res = run_bench(a.bench, ["--url", u0, "-c", str(c), "-r", str(r), "-s", str(s), "-p", str(p),
+                              "-t", str(t), "-w", "0.3", "--drain-idle", "0.5", "--json", "-"], 60)
+    check(res.returncode == 0, f"roomcast-bench exits 0 (got {res.returncode}: {res.stderr.decode()!r})")
+    row = json.loads(res.stdout)
+    with open(stats_path) as fh:
+        faults = json.load(fh)
+    print("fake node:", faults)
+    exp = expected_deliveries(c, r, s, round(p * t))
+    check(row["expected"] == exp, f"expected counts what was sent ({row['expected']} == {exp})")
+    check(faults["dropped"] > 0 and faults["duplicated"] > 0 and faults["reordered"] > 0,
+          "the fake node really dropped, duplicated and reordered")
+    missing = faults["dropped"] + faults["held"]
+    check(row["delivered"] == exp - missing,
+          f"delivered = expected - dropped - never sent ({row['delivered']} == {exp} - {missing})")
+    check(abs(row["lossPct"] - 100.0 * missing / exp) < 1e-9, "loss% = missing / expected")
+    check(row["duplicates"] == faults["duplicated"],
+          f"every duplicate counted ({row['duplicates']} == {faults['duplicated']})")
+    check(row["outOfOrder"] == faults["reordered"],
+          f"every order violation counted ({row['outOfOrder']} == {faults['reordered']})")
+    check(row["pass"] is False, "a step with this much loss does not pass")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bench", required=True)
     ap.add_argument("--roomcastd", default=os.environ.get("ROOMCASTD"))
-    ap.add_argument("case", choices=["redis", "embedded", "idle", "errors"])
+    ap.add_argument("case", choices=["redis", "embedded", "idle", "errors", "faults"])
     a = ap.parse_args()
-    if a.case != "errors" and not a.roomcastd:
+    if a.case not in ("errors", "faults") and not a.roomcastd:
         print("no roomcastd (--roomcastd or $ROOMCASTD)", file=sys.stderr)
         return 1
     # meson's timeout sends SIGTERM: turn it into an exception so the finally block cleans up
