@@ -264,7 +264,8 @@ rc_ctl_room(RcCtl *ctl, gchar **args, GError **error)
 	const gchar *key;
 	GVariant *value;
 
-	if (!rc_dbus_daemon_call_get_room_stats_sync(ctl->proxy, args[0], args[1], &stats, NULL, error))
+	if (!rc_dbus_daemon_call_get_room_stats_sync(
+		ctl->proxy, args[0], args[1], &stats, NULL, error))
 		return FALSE;
 	if (ctl->json) {
 		rc_ctl_print_json(json_gvariant_serialize(stats));
@@ -301,7 +302,8 @@ rc_ctl_clients(RcCtl *ctl, gchar **args, GError **error)
 	GVariantIter iter;
 	const gchar *id, *sender, *peer;
 
-	if (!rc_dbus_daemon_call_list_clients_sync(ctl->proxy, args[0], args[1], &clients, NULL, error))
+	if (!rc_dbus_daemon_call_list_clients_sync(
+		ctl->proxy, args[0], args[1], &clients, NULL, error))
 		return FALSE;
 	json_builder_begin_array(builder);
 	g_variant_iter_init(&iter, clients);
@@ -346,13 +348,8 @@ rc_ctl_close_room(RcCtl *ctl, gchar **args, GError **error)
 	const gchar *reason = args[2] != NULL ? args[2] : "closed by an administrator";
 	guint removed = 0;
 
-	if (!rc_dbus_daemon_call_close_room_sync(ctl->proxy,
-						 args[0],
-						 args[1],
-						 reason,
-						 &removed,
-						 NULL,
-						 error))
+	if (!rc_dbus_daemon_call_close_room_sync(
+		ctl->proxy, args[0], args[1], reason, &removed, NULL, error))
 		return FALSE;
 	if (ctl->json) {
 		g_autoptr(JsonBuilder) builder = json_builder_new();
@@ -372,14 +369,8 @@ rc_ctl_publish(RcCtl *ctl, gchar **args, GError **error)
 {
 	g_autofree gchar *id = NULL;
 
-	if (!rc_dbus_daemon_call_publish_sync(ctl->proxy,
-					      args[0],
-					      args[1],
-					      args[2],
-					      args[3],
-					      &id,
-					      NULL,
-					      error))
+	if (!rc_dbus_daemon_call_publish_sync(
+		ctl->proxy, args[0], args[1], args[2], args[3], &id, NULL, error))
 		return FALSE;
 	if (ctl->json) {
 		g_autoptr(JsonBuilder) builder = json_builder_new();
@@ -404,15 +395,32 @@ rc_ctl_reload(RcCtl *ctl, gchar **args, GError **error)
 }
 
 static const RcCtlCommand rc_ctl_commands[] = {
-    {"status", "", N_("Show version, node, counters, Redis state and plugins"), 0, 0, rc_ctl_status},
+    {"status",
+     "",
+     N_("Show version, node, counters, Redis state and plugins"),
+     0,
+     0,
+     rc_ctl_status},
     {"rooms", "", N_("List the rooms that have members on this node"), 0, 0, rc_ctl_rooms},
     {"room", "NS ROOM", N_("Show one room’s statistics"), 2, 2, rc_ctl_room},
     {"clients", "NS ROOM", N_("List the clients in a room"), 2, 2, rc_ctl_clients},
-    {"kick", "CLIENT [REASON]", N_("Disconnect a client (WebSocket close code 1008)"), 1, 2,
+    {"kick",
+     "CLIENT [REASON]",
+     N_("Disconnect a client (WebSocket close code 1008)"),
+     1,
+     2,
      rc_ctl_kick},
-    {"close-room", "NS ROOM [REASON]", N_("Remove every client from a room"), 2, 3,
+    {"close-room",
+     "NS ROOM [REASON]",
+     N_("Remove every client from a room"),
+     2,
+     3,
      rc_ctl_close_room},
-    {"publish", "NS ROOM SENDER TEXT", N_("Send a message to a room; prints its id"), 4, 4,
+    {"publish",
+     "NS ROOM SENDER TEXT",
+     N_("Send a message to a room; prints its id"),
+     4,
+     4,
      rc_ctl_publish},
     {"reload", "", N_("Re-read the configuration file"), 0, 0, rc_ctl_reload},
 };
@@ -471,8 +479,9 @@ rc_ctl_dbus_error(GError *error, const gchar *dest, gboolean system_bus)
 	}
 	if (g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED)) {
 		/* the bus's own text is a dump of the matched policy rule */
-		g_printerr(_("roomcastctl: access denied by the D-Bus policy: on the system bus only "
-			     "root may kick, close rooms, publish and reload\n"));
+		g_printerr(
+		    _("roomcastctl: access denied by the D-Bus policy: on the system bus only "
+		      "root may kick, close rooms, publish and reload\n"));
 		return RC_CTL_EXIT_DBUS;
 	}
 	g_dbus_error_strip_remote_error(error);
@@ -489,15 +498,40 @@ main(int argc, char **argv)
 	gboolean opt_version = FALSE;
 	g_autofree gchar *opt_dest = NULL;
 	const GOptionEntry entries[] = {
-	    {"system", 0, 0, G_OPTION_ARG_NONE, &opt_system,
-	     N_("Talk to roomcastd on the system bus"), NULL},
-	    {"session", 0, 0, G_OPTION_ARG_NONE, &opt_session,
-	     N_("Talk to roomcastd on the session bus (the default)"), NULL},
-	    {"dest", 'd', 0, G_OPTION_ARG_STRING, &opt_dest,
-	     N_("Bus name of the daemon (default org.roomcast)"), N_("NAME")},
-	    {"json", 'j', 0, G_OPTION_ARG_NONE, &opt_json,
-	     N_("Print machine-readable JSON instead of tables"), NULL},
-	    {"version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, N_("Show the version and exit"),
+	    {"system",
+	     0,
+	     0,
+	     G_OPTION_ARG_NONE,
+	     &opt_system,
+	     N_("Talk to roomcastd on the system bus"),
+	     NULL},
+	    {"session",
+	     0,
+	     0,
+	     G_OPTION_ARG_NONE,
+	     &opt_session,
+	     N_("Talk to roomcastd on the session bus (the default)"),
+	     NULL},
+	    {"dest",
+	     'd',
+	     0,
+	     G_OPTION_ARG_STRING,
+	     &opt_dest,
+	     N_("Bus name of the daemon (default org.roomcast)"),
+	     N_("NAME")},
+	    {"json",
+	     'j',
+	     0,
+	     G_OPTION_ARG_NONE,
+	     &opt_json,
+	     N_("Print machine-readable JSON instead of tables"),
+	     NULL},
+	    {"version",
+	     'V',
+	     0,
+	     G_OPTION_ARG_NONE,
+	     &opt_version,
+	     N_("Show the version and exit"),
 	     NULL},
 	    {NULL},
 	};
@@ -562,21 +596,19 @@ main(int argc, char **argv)
 	args++;
 	n_args--;
 	if (n_args < cmd->min_args || n_args > cmd->max_args) {
-		g_autofree gchar *msg = g_strdup_printf(_("usage: roomcastctl %s %s"),
-							 cmd->name,
-							 cmd->args);
+		g_autofree gchar *msg =
+		    g_strdup_printf(_("usage: roomcastctl %s %s"), cmd->name, cmd->args);
 		return rc_ctl_usage_error(msg);
 	}
 
 	/* no property loading: each command asks for exactly what it prints */
-	proxy = rc_dbus_daemon_proxy_new_for_bus_sync(opt_system ? G_BUS_TYPE_SYSTEM
-								 : G_BUS_TYPE_SESSION,
-						      G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES |
-							  G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
-						      dest,
-						      RC_CTL_PATH,
-						      NULL,
-						      &error);
+	proxy = rc_dbus_daemon_proxy_new_for_bus_sync(
+	    opt_system ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION,
+	    G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES | G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
+	    dest,
+	    RC_CTL_PATH,
+	    NULL,
+	    &error);
 	if (proxy == NULL) {
 		g_printerr(_("roomcastctl: cannot connect to the %s bus: %s\n"),
 			   opt_system ? _("system") : _("session"),

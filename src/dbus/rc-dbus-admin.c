@@ -79,10 +79,8 @@ static void
 rc_dbus_admin_return_error(GDBusMethodInvocation *invocation, GError *error)
 {
 	g_autoptr(GError) owned = error;
-	g_dbus_method_invocation_return_error_literal(invocation,
-						      RC_DBUS_ERROR,
-						      rc_dbus_admin_error_code(owned),
-						      owned->message);
+	g_dbus_method_invocation_return_error_literal(
+	    invocation, RC_DBUS_ERROR, rc_dbus_admin_error_code(owned), owned->message);
 }
 
 static gboolean
@@ -110,12 +108,13 @@ rc_dbus_admin_lookup_room(RcDbusAdmin *self,
 		return NULL;
 	room = rc_daemon_lookup_room(self->daemon, ns, room_code);
 	if (room == NULL) {
-		g_dbus_method_invocation_return_error(invocation,
-						      RC_DBUS_ERROR,
-						      RC_DBUS_ERROR_NOT_FOUND,
-						      _("no room “%s” in namespace “%s” on this node"),
-						      room_code,
-						      ns);
+		g_dbus_method_invocation_return_error(
+		    invocation,
+		    RC_DBUS_ERROR,
+		    RC_DBUS_ERROR_NOT_FOUND,
+		    _("no room “%s” in namespace “%s” on this node"),
+		    room_code,
+		    ns);
 	}
 	return room;
 }
@@ -156,19 +155,14 @@ rc_dbus_admin_handle_get_room_stats(RcDbusDaemon *skeleton,
 	g_variant_builder_init(&builder, G_VARIANT_TYPE_VARDICT);
 	g_variant_builder_add(&builder, "{sv}", "namespace", g_variant_new_string(ns));
 	g_variant_builder_add(&builder, "{sv}", "roomCode", g_variant_new_string(room_code));
-	g_variant_builder_add(&builder,
-			      "{sv}",
-			      "members",
-			      g_variant_new_uint32(rc_room_get_n_members(room)));
-	g_variant_builder_add(&builder,
-			      "{sv}",
-			      "messages",
-			      g_variant_new_uint64(rc_room_get_n_messages(room)));
-	g_variant_builder_add(&builder,
-			      "{sv}",
-			      "node",
-			      g_variant_new_string(rc_daemon_get_node_id(self->daemon)));
-	rc_dbus_daemon_complete_get_room_stats(skeleton, invocation, g_variant_builder_end(&builder));
+	g_variant_builder_add(
+	    &builder, "{sv}", "members", g_variant_new_uint32(rc_room_get_n_members(room)));
+	g_variant_builder_add(
+	    &builder, "{sv}", "messages", g_variant_new_uint64(rc_room_get_n_messages(room)));
+	g_variant_builder_add(
+	    &builder, "{sv}", "node", g_variant_new_string(rc_daemon_get_node_id(self->daemon)));
+	rc_dbus_daemon_complete_get_room_stats(
+	    skeleton, invocation, g_variant_builder_end(&builder));
 	return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -316,8 +310,8 @@ rc_dbus_admin_refresh(RcDbusAdmin *self)
 	RcDbusDaemon *s = self->skeleton;
 	guint connections = rc_daemon_get_connections(self->daemon);
 	guint rooms = rc_daemon_get_n_rooms(self->daemon);
-	gboolean redis = rc_daemon_get_redis_connected(self->daemon) &&
-			 !rc_daemon_is_embedded(self->daemon);
+	gboolean redis =
+	    rc_daemon_get_redis_connected(self->daemon) && !rc_daemon_is_embedded(self->daemon);
 	guint64 received = rc_daemon_get_messages_received(self->daemon);
 	guint64 delivered = rc_daemon_get_messages_delivered(self->daemon);
 	g_auto(GStrv) plugins = rc_daemon_get_plugin_names(self->daemon);
@@ -404,10 +398,8 @@ rc_dbus_admin_bus_get_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 		return;
 	}
 	self->connection = g_steal_pointer(&connection);
-	self->closed_id = g_signal_connect(self->connection,
-					   "closed",
-					   G_CALLBACK(rc_dbus_admin_connection_closed_cb),
-					   self);
+	self->closed_id = g_signal_connect(
+	    self->connection, "closed", G_CALLBACK(rc_dbus_admin_connection_closed_cb), self);
 	self->owner_id = g_bus_own_name_on_connection(self->connection,
 						      self->name,
 						      G_BUS_NAME_OWNER_FLAGS_NONE,
@@ -432,11 +424,7 @@ rc_dbus_admin_start(RcDbusAdmin *self, GBusType bus_type, const gchar *name, GEr
 	g_return_val_if_fail(self->refresh_id == 0, FALSE);
 
 	if (!g_dbus_is_name(name) || g_dbus_is_unique_name(name)) {
-		g_set_error(error,
-			    RC_ERROR,
-			    RC_ERROR_FAILED,
-			    _("invalid D-Bus name “%s”"),
-			    name);
+		g_set_error(error, RC_ERROR, RC_ERROR_FAILED, _("invalid D-Bus name “%s”"), name);
 		return FALSE;
 	}
 	g_free(self->name);
@@ -446,17 +434,12 @@ rc_dbus_admin_start(RcDbusAdmin *self, GBusType bus_type, const gchar *name, GEr
 	rc_dbus_daemon_set_node_id(self->skeleton, rc_daemon_get_node_id(self->daemon));
 	rc_dbus_admin_refresh(self);
 
-	self->room_added_id = g_signal_connect(self->daemon,
-					       "room-added",
-					       G_CALLBACK(rc_dbus_admin_room_added_cb),
-					       self);
-	self->room_removed_id = g_signal_connect(self->daemon,
-						 "room-removed",
-						 G_CALLBACK(rc_dbus_admin_room_removed_cb),
-						 self);
-	self->refresh_id = g_timeout_add_seconds(RC_DBUS_ADMIN_REFRESH_SECONDS,
-						 rc_dbus_admin_refresh_cb,
-						 self);
+	self->room_added_id = g_signal_connect(
+	    self->daemon, "room-added", G_CALLBACK(rc_dbus_admin_room_added_cb), self);
+	self->room_removed_id = g_signal_connect(
+	    self->daemon, "room-removed", G_CALLBACK(rc_dbus_admin_room_removed_cb), self);
+	self->refresh_id =
+	    g_timeout_add_seconds(RC_DBUS_ADMIN_REFRESH_SECONDS, rc_dbus_admin_refresh_cb, self);
 	g_bus_get(bus_type, self->cancellable, rc_dbus_admin_bus_get_cb, g_object_ref(self));
 	return TRUE;
 }
@@ -516,10 +499,8 @@ rc_dbus_admin_init(RcDbusAdmin *self)
 {
 	self->cancellable = g_cancellable_new();
 	self->skeleton = rc_dbus_daemon_skeleton_new();
-	g_signal_connect(self->skeleton,
-			 "handle-list-rooms",
-			 G_CALLBACK(rc_dbus_admin_handle_list_rooms),
-			 self);
+	g_signal_connect(
+	    self->skeleton, "handle-list-rooms", G_CALLBACK(rc_dbus_admin_handle_list_rooms), self);
 	g_signal_connect(self->skeleton,
 			 "handle-get-room-stats",
 			 G_CALLBACK(rc_dbus_admin_handle_get_room_stats),
@@ -532,14 +513,10 @@ rc_dbus_admin_init(RcDbusAdmin *self)
 			 "handle-kick-client",
 			 G_CALLBACK(rc_dbus_admin_handle_kick_client),
 			 self);
-	g_signal_connect(self->skeleton,
-			 "handle-close-room",
-			 G_CALLBACK(rc_dbus_admin_handle_close_room),
-			 self);
-	g_signal_connect(self->skeleton,
-			 "handle-publish",
-			 G_CALLBACK(rc_dbus_admin_handle_publish),
-			 self);
+	g_signal_connect(
+	    self->skeleton, "handle-close-room", G_CALLBACK(rc_dbus_admin_handle_close_room), self);
+	g_signal_connect(
+	    self->skeleton, "handle-publish", G_CALLBACK(rc_dbus_admin_handle_publish), self);
 	g_signal_connect(self->skeleton,
 			 "handle-reload-config",
 			 G_CALLBACK(rc_dbus_admin_handle_reload_config),

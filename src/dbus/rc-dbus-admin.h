@@ -28,7 +28,8 @@ G_DECLARE_FINAL_TYPE(RcDbusAdmin, rc_dbus_admin, RC, DBUS_ADMIN, GObject)
 RcDbusAdmin *rc_dbus_admin_new(RcDaemon *daemon);
 /* Connects to @bus_type and owns @name without blocking; only an invalid @name fails
  * here. Failing to connect, losing the name or losing the bus later is only logged. */
-gboolean rc_dbus_admin_start(RcDbusAdmin *self, GBusType bus_type, const gchar *name, GError **error);
+gboolean
+rc_dbus_admin_start(RcDbusAdmin *self, GBusType bus_type, const gchar *name, GError **error);
 void rc_dbus_admin_stop(RcDbusAdmin *self);
 
 G_END_DECLS

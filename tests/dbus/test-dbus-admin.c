@@ -73,12 +73,8 @@ admin_proxy_new(const gchar *name)
 	RcDbusDaemon *proxy;
 
 	g_assert_true(rc_test_wait_until(name_check_owned, &check, rc_test_timeout(5000)));
-	proxy = rc_dbus_daemon_proxy_new_sync(bus,
-					      G_DBUS_PROXY_FLAGS_NONE,
-					      name,
-					      ADMIN_PATH,
-					      NULL,
-					      &error);
+	proxy = rc_dbus_daemon_proxy_new_sync(
+	    bus, G_DBUS_PROXY_FLAGS_NONE, name, ADMIN_PATH, NULL, &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(proxy);
 	return proxy;
@@ -89,13 +85,14 @@ static GVariant *
 get_property(RcDbusDaemon *proxy, const gchar *property)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GVariant) reply = g_dbus_proxy_call_sync(G_DBUS_PROXY(proxy),
-							   "org.freedesktop.DBus.Properties.Get",
-							   g_variant_new("(ss)", ADMIN_IFACE, property),
-							   G_DBUS_CALL_FLAGS_NONE,
-							   5000,
-							   NULL,
-							   &error);
+	g_autoptr(GVariant) reply =
+	    g_dbus_proxy_call_sync(G_DBUS_PROXY(proxy),
+				   "org.freedesktop.DBus.Properties.Get",
+				   g_variant_new("(ss)", ADMIN_IFACE, property),
+				   G_DBUS_CALL_FLAGS_NONE,
+				   5000,
+				   NULL,
+				   &error);
 	GVariant *value = NULL;
 	g_assert_no_error(error);
 	g_variant_get(reply, "(v)", &value);
@@ -151,7 +148,8 @@ static gboolean
 cached_u_equals(gpointer user_data)
 {
 	CachedCheck *c = user_data;
-	g_autoptr(GVariant) v = g_dbus_proxy_get_cached_property(G_DBUS_PROXY(c->proxy), c->property);
+	g_autoptr(GVariant) v =
+	    g_dbus_proxy_get_cached_property(G_DBUS_PROXY(c->proxy), c->property);
 	if (v == NULL)
 		return FALSE;
 	if (g_variant_is_of_type(v, G_VARIANT_TYPE_UINT32))
@@ -237,9 +235,15 @@ publish(RcDbusDaemon *proxy,
 static void
 test_properties(void)
 {
-	g_autoptr(RcTestNode) node = rc_test_node_new("--port", "0", "--bus", "session",
-						      "--dbus-name", "org.roomcast.TestProps",
-						      "--node-id", "props-node", NULL);
+	g_autoptr(RcTestNode) node = rc_test_node_new("--port",
+						      "0",
+						      "--bus",
+						      "session",
+						      "--dbus-name",
+						      "org.roomcast.TestProps",
+						      "--node-id",
+						      "props-node",
+						      NULL);
 	g_autoptr(RcDbusDaemon) proxy = admin_proxy_new("org.roomcast.TestProps");
 	g_autoptr(GVariant) plugins = NULL;
 	g_autoptr(RcTestWs) a = NULL;
@@ -290,9 +294,17 @@ test_plugins_property(void)
 	}
 	config = rc_test_write_config("[plugins]\n"
 				      "enabled=filter-ratelimit\n");
-	node = rc_test_node_new("--port", "0", "--bus", "session",
-				"--dbus-name", "org.roomcast.TestPlugins",
-				"--plugin-dir", plugin_dir, "--config", config, NULL);
+	node = rc_test_node_new("--port",
+				"0",
+				"--bus",
+				"session",
+				"--dbus-name",
+				"org.roomcast.TestPlugins",
+				"--plugin-dir",
+				plugin_dir,
+				"--config",
+				config,
+				NULL);
 	proxy = admin_proxy_new("org.roomcast.TestPlugins");
 	plugins = get_property(proxy, "Plugins");
 	names = g_variant_get_strv(plugins, NULL);
@@ -303,9 +315,8 @@ test_plugins_property(void)
 static void
 test_methods(void)
 {
-	g_autoptr(RcTestNode) node = rc_test_node_new("--port", "0", "--bus", "session",
-						      "--dbus-name", "org.roomcast.TestMethods",
-						      NULL);
+	g_autoptr(RcTestNode) node = rc_test_node_new(
+	    "--port", "0", "--bus", "session", "--dbus-name", "org.roomcast.TestMethods", NULL);
 	g_autoptr(RcDbusDaemon) proxy = admin_proxy_new("org.roomcast.TestMethods");
 	g_autoptr(RcTestWs) a = rc_test_ws_new(node, "sender=alice");
 	g_autoptr(RcTestWs) b = rc_test_ws_new(node, "sender=bob");
@@ -394,12 +405,14 @@ test_methods(void)
 	g_clear_pointer(&msg_a, json_object_unref);
 	msg_a = rc_test_ws_take(a, "MSG_TO_CLIENTS", NULL, rc_test_timeout(3000));
 	g_assert_cmpstr(rc_test_json_get_string(msg_a, "id"), ==, id);
-	g_assert_cmpstr(rc_test_json_get_string(json_object_get_object_member(msg_a, "msg"), "sender"),
-			==,
-			"ops-bot");
-	g_assert_cmpstr(rc_test_json_get_string(json_object_get_object_member(msg_a, "msg"), "text"),
-			==,
-			"maintenance at 18:00");
+	g_assert_cmpstr(
+	    rc_test_json_get_string(json_object_get_object_member(msg_a, "msg"), "sender"),
+	    ==,
+	    "ops-bot");
+	g_assert_cmpstr(
+	    rc_test_json_get_string(json_object_get_object_member(msg_a, "msg"), "text"),
+	    ==,
+	    "maintenance at 18:00");
 	msg_b = rc_test_ws_take(b, "MSG_TO_CLIENTS", NULL, rc_test_timeout(3000));
 	g_assert_cmpstr(rc_test_json_get_string(msg_b, "id"), ==, ws_id);
 	g_clear_pointer(&msg_b, json_object_unref);
@@ -408,13 +421,8 @@ test_methods(void)
 	rc_test_ws_expect_silence(c, 200);
 
 	/* CloseRoom: both members get "left" with the reason and stay connected */
-	g_assert_true(rc_dbus_daemon_call_close_room_sync(proxy,
-							  "/",
-							  "room_1",
-							  "room closed for cleaning",
-							  &removed,
-							  NULL,
-							  &error));
+	g_assert_true(rc_dbus_daemon_call_close_room_sync(
+	    proxy, "/", "room_1", "room closed for cleaning", &removed, NULL, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(removed, ==, 2);
 	left = rc_test_ws_take(a, "left", NULL, rc_test_timeout(3000));
@@ -428,17 +436,15 @@ test_methods(void)
 	rc_test_ws_ping(b);
 	wait_contains(sigs.removed, "/ room_1");
 	/* the room is gone: sending there now needs a new join */
-	rc_test_ws_send_text(a, "{\"type\":\"send\",\"namespace\":\"/\",\"roomCode\":\"room_1\","
-				"\"text\":\"x\",\"ref\":\"r1\"}");
+	rc_test_ws_send_text(a,
+			     "{\"type\":\"send\",\"namespace\":\"/\",\"roomCode\":\"room_1\","
+			     "\"text\":\"x\",\"ref\":\"r1\"}");
 	g_clear_pointer(&left, json_object_unref);
 	left = rc_test_ws_expect_error(a, "not_joined", "r1", rc_test_timeout(3000));
 
 	/* KickClient: the client is closed with 1008 and the reason */
-	g_assert_true(rc_dbus_daemon_call_kick_client_sync(proxy,
-							   rc_test_ws_get_client_id(c),
-							   "spamming",
-							   NULL,
-							   &error));
+	g_assert_true(rc_dbus_daemon_call_kick_client_sync(
+	    proxy, rc_test_ws_get_client_id(c), "spamming", NULL, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(rc_test_ws_wait_closed(c, rc_test_timeout(3000)), ==, 1008);
 	conn = rc_test_ws_get_connection(c);
@@ -459,9 +465,8 @@ test_methods(void)
 static void
 test_errors(void)
 {
-	g_autoptr(RcTestNode) node = rc_test_node_new("--port", "0", "--bus", "session",
-						      "--dbus-name", "org.roomcast.TestErrors",
-						      NULL);
+	g_autoptr(RcTestNode) node = rc_test_node_new(
+	    "--port", "0", "--bus", "session", "--dbus-name", "org.roomcast.TestErrors", NULL);
 	g_autoptr(RcDbusDaemon) proxy = admin_proxy_new("org.roomcast.TestErrors");
 	g_autoptr(RcTestWs) a = rc_test_ws_new(node, "sender=alice");
 	g_autoptr(GVariant) out = NULL;
@@ -475,47 +480,47 @@ test_errors(void)
 	/* NotFound: unknown room or client */
 	{
 		g_autoptr(GError) error = NULL;
-		g_assert_false(rc_dbus_daemon_call_get_room_stats_sync(proxy, "/", "nope", &out,
-								       NULL, &error));
+		g_assert_false(rc_dbus_daemon_call_get_room_stats_sync(
+		    proxy, "/", "nope", &out, NULL, &error));
 		assert_dbus_error(error, "org.roomcast.Error.NotFound");
 		g_assert_nonnull(strstr(error->message, "nope"));
 	}
 	{
 		g_autoptr(GError) error = NULL;
-		g_assert_false(rc_dbus_daemon_call_list_clients_sync(proxy, "/other", "room_1",
-								     &out, NULL, &error));
+		g_assert_false(rc_dbus_daemon_call_list_clients_sync(
+		    proxy, "/other", "room_1", &out, NULL, &error));
 		assert_dbus_error(error, "org.roomcast.Error.NotFound");
 	}
 	{
 		g_autoptr(GError) error = NULL;
-		g_assert_false(rc_dbus_daemon_call_kick_client_sync(proxy, "no-such-client", "bye",
-								    NULL, &error));
+		g_assert_false(rc_dbus_daemon_call_kick_client_sync(
+		    proxy, "no-such-client", "bye", NULL, &error));
 		assert_dbus_error(error, "org.roomcast.Error.NotFound");
 	}
 	{
 		g_autoptr(GError) error = NULL;
-		g_assert_false(rc_dbus_daemon_call_close_room_sync(proxy, "/", "nope", "bye",
-								   &removed, NULL, &error));
+		g_assert_false(rc_dbus_daemon_call_close_room_sync(
+		    proxy, "/", "nope", "bye", &removed, NULL, &error));
 		assert_dbus_error(error, "org.roomcast.Error.NotFound");
 	}
 
 	/* InvalidArgs: names outside the contract's grammar, oversized text, long reasons */
 	{
 		g_autoptr(GError) error = NULL;
-		g_assert_false(rc_dbus_daemon_call_get_room_stats_sync(proxy, "no-slash", "room_1",
-								       &out, NULL, &error));
+		g_assert_false(rc_dbus_daemon_call_get_room_stats_sync(
+		    proxy, "no-slash", "room_1", &out, NULL, &error));
 		assert_dbus_error(error, "org.roomcast.Error.InvalidArgs");
 	}
 	{
 		g_autoptr(GError) error = NULL;
-		g_assert_false(rc_dbus_daemon_call_list_clients_sync(proxy, "/", "bad room",
-								     &out, NULL, &error));
+		g_assert_false(rc_dbus_daemon_call_list_clients_sync(
+		    proxy, "/", "bad room", &out, NULL, &error));
 		assert_dbus_error(error, "org.roomcast.Error.InvalidArgs");
 	}
 	{
 		g_autoptr(GError) error = NULL;
-		g_assert_false(rc_dbus_daemon_call_close_room_sync(proxy, "/", "", "bye",
-								   &removed, NULL, &error));
+		g_assert_false(rc_dbus_daemon_call_close_room_sync(
+		    proxy, "/", "", "bye", &removed, NULL, &error));
 		assert_dbus_error(error, "org.roomcast.Error.InvalidArgs");
 	}
 	{
@@ -544,9 +549,8 @@ test_errors(void)
 	}
 	{
 		g_autoptr(GError) error = NULL;
-		g_assert_false(rc_dbus_daemon_call_kick_client_sync(proxy,
-								    rc_test_ws_get_client_id(a),
-								    long_reason, NULL, &error));
+		g_assert_false(rc_dbus_daemon_call_kick_client_sync(
+		    proxy, rc_test_ws_get_client_id(a), long_reason, NULL, &error));
 		assert_dbus_error(error, "org.roomcast.Error.InvalidArgs");
 	}
 	/* nothing was delivered by the refused calls, and everything still works */
@@ -559,8 +563,8 @@ test_errors(void)
 		g_assert_nonnull(id);
 	}
 	{
-		g_autoptr(JsonObject) msg = rc_test_ws_take(a, "MSG_TO_CLIENTS", NULL,
-							    rc_test_timeout(3000));
+		g_autoptr(JsonObject) msg =
+		    rc_test_ws_take(a, "MSG_TO_CLIENTS", NULL, rc_test_timeout(3000));
 		g_assert_cmpstr(rc_test_json_get_string(msg, "id"), ==, id);
 	}
 }
@@ -569,9 +573,15 @@ static void
 test_unavailable(void)
 {
 	g_autoptr(RcTestRedis) redis = rc_test_redis_new();
-	g_autoptr(RcTestNode) node = rc_test_node_new("--port", "0", "--bus", "session",
-						      "--dbus-name", "org.roomcast.TestRedis",
-						      "--redis", rc_test_redis_get_url(redis), NULL);
+	g_autoptr(RcTestNode) node = rc_test_node_new("--port",
+						      "0",
+						      "--bus",
+						      "session",
+						      "--dbus-name",
+						      "org.roomcast.TestRedis",
+						      "--redis",
+						      rc_test_redis_get_url(redis),
+						      NULL);
 	g_autoptr(RcDbusDaemon) proxy = admin_proxy_new("org.roomcast.TestRedis");
 	g_autoptr(RcTestWs) a = rc_test_ws_new(node, "sender=alice");
 	g_autofree gchar *id = NULL;
@@ -619,8 +629,8 @@ properties_changed_cb(GDBusConnection *connection,
 		      gpointer user_data)
 {
 	/* constant during the burst: the connection and room are already there */
-	const gchar *steady[] = {"Version", "NodeId", "Connections", "Rooms", "RedisConnected",
-				 "Plugins"};
+	const gchar *steady[] = {
+	    "Version", "NodeId", "Connections", "Rooms", "RedisConnected", "Plugins"};
 	ChangedLog *log = user_data;
 	g_autoptr(GVariant) changed = g_variant_get_child_value(parameters, 1);
 	g_autoptr(GVariant) received = g_variant_lookup_value(changed, "MessagesReceived", NULL);
@@ -640,9 +650,8 @@ properties_changed_cb(GDBusConnection *connection,
 static void
 test_properties_changed_coalesced(void)
 {
-	g_autoptr(RcTestNode) node = rc_test_node_new("--port", "0", "--bus", "session",
-						      "--dbus-name", "org.roomcast.TestCoalesce",
-						      NULL);
+	g_autoptr(RcTestNode) node = rc_test_node_new(
+	    "--port", "0", "--bus", "session", "--dbus-name", "org.roomcast.TestCoalesce", NULL);
 	g_autoptr(RcDbusDaemon) proxy = admin_proxy_new("org.roomcast.TestCoalesce");
 	g_autoptr(GDBusConnection) bus = session_bus();
 	g_autoptr(RcTestWs) a = rc_test_ws_new(node, "sender=alice");
@@ -703,14 +712,28 @@ static void
 test_two_nodes(void)
 {
 	g_autoptr(RcTestRedis) redis = rc_test_redis_new();
-	g_autoptr(RcTestNode) n1 = rc_test_node_new("--port", "0", "--bus", "session",
-						    "--dbus-name", "org.roomcast.NodeA",
-						    "--node-id", "node-a",
-						    "--redis", rc_test_redis_get_url(redis), NULL);
-	g_autoptr(RcTestNode) n2 = rc_test_node_new("--port", "0", "--bus", "session",
-						    "--dbus-name", "org.roomcast.NodeB",
-						    "--node-id", "node-b",
-						    "--redis", rc_test_redis_get_url(redis), NULL);
+	g_autoptr(RcTestNode) n1 = rc_test_node_new("--port",
+						    "0",
+						    "--bus",
+						    "session",
+						    "--dbus-name",
+						    "org.roomcast.NodeA",
+						    "--node-id",
+						    "node-a",
+						    "--redis",
+						    rc_test_redis_get_url(redis),
+						    NULL);
+	g_autoptr(RcTestNode) n2 = rc_test_node_new("--port",
+						    "0",
+						    "--bus",
+						    "session",
+						    "--dbus-name",
+						    "org.roomcast.NodeB",
+						    "--node-id",
+						    "node-b",
+						    "--redis",
+						    rc_test_redis_get_url(redis),
+						    NULL);
 	g_autoptr(RcDbusDaemon) p1 = admin_proxy_new("org.roomcast.NodeA");
 	g_autoptr(RcDbusDaemon) p2 = admin_proxy_new("org.roomcast.NodeB");
 	g_autoptr(RcTestWs) on1 = rc_test_ws_new(n1, "sender=alice");
@@ -729,14 +752,14 @@ test_two_nodes(void)
 	rc_test_ws_join(on2, "/", "shared");
 
 	/* each node lists only its own members */
-	g_assert_true(rc_dbus_daemon_call_list_clients_sync(p1, "/", "shared", &clients1, NULL,
-							    &error));
+	g_assert_true(
+	    rc_dbus_daemon_call_list_clients_sync(p1, "/", "shared", &clients1, NULL, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(g_variant_n_children(clients1), ==, 1);
 	g_variant_get_child(clients1, 0, "(&s&s&s)", &cid, &sender, &peer);
 	g_assert_cmpstr(sender, ==, "alice");
-	g_assert_true(rc_dbus_daemon_call_list_clients_sync(p2, "/", "shared", &clients2, NULL,
-							    &error));
+	g_assert_true(
+	    rc_dbus_daemon_call_list_clients_sync(p2, "/", "shared", &clients2, NULL, &error));
 	g_assert_no_error(error);
 	g_variant_get_child(clients2, 0, "(&s&s&s)", &cid, &sender, &peer);
 	g_assert_cmpstr(sender, ==, "bob");
@@ -754,13 +777,12 @@ test_two_nodes(void)
 	/* kicking on the wrong node is NotFound; the right node does it */
 	{
 		g_autoptr(GError) kick_error = NULL;
-		g_assert_false(rc_dbus_daemon_call_kick_client_sync(p1,
-								    rc_test_ws_get_client_id(on2),
-								    "x", NULL, &kick_error));
+		g_assert_false(rc_dbus_daemon_call_kick_client_sync(
+		    p1, rc_test_ws_get_client_id(on2), "x", NULL, &kick_error));
 		assert_dbus_error(kick_error, "org.roomcast.Error.NotFound");
 	}
-	g_assert_true(rc_dbus_daemon_call_kick_client_sync(p2, rc_test_ws_get_client_id(on2), "x",
-							   NULL, &error));
+	g_assert_true(rc_dbus_daemon_call_kick_client_sync(
+	    p2, rc_test_ws_get_client_id(on2), "x", NULL, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(rc_test_ws_wait_closed(on2, rc_test_timeout(3000)), ==, 1008);
 	rc_test_ws_ping(on1);
@@ -769,18 +791,29 @@ test_two_nodes(void)
 static void
 test_name_taken(void)
 {
-	g_autoptr(RcTestNode) first = rc_test_node_new("--port", "0", "--bus", "session",
-						       "--dbus-name", "org.roomcast.Taken",
-						       "--node-id", "first", NULL);
+	g_autoptr(RcTestNode) first = rc_test_node_new("--port",
+						       "0",
+						       "--bus",
+						       "session",
+						       "--dbus-name",
+						       "org.roomcast.Taken",
+						       "--node-id",
+						       "first",
+						       NULL);
 	g_autoptr(RcDbusDaemon) proxy = admin_proxy_new("org.roomcast.Taken");
-	g_autoptr(RcTestNode) second = rc_test_node_new("--port", "0", "--bus", "session",
-							"--dbus-name", "org.roomcast.Taken",
-							"--node-id", "second", NULL);
+	g_autoptr(RcTestNode) second = rc_test_node_new("--port",
+							"0",
+							"--bus",
+							"session",
+							"--dbus-name",
+							"org.roomcast.Taken",
+							"--node-id",
+							"second",
+							NULL);
 	g_autoptr(RcTestWs) ws = NULL;
 
 	/* the second node says so and keeps serving WebSockets */
-	g_assert_nonnull(rc_test_node_wait_stderr(second, "could not own",
-						  rc_test_timeout(5000)));
+	g_assert_nonnull(rc_test_node_wait_stderr(second, "could not own", rc_test_timeout(5000)));
 	ws = rc_test_ws_new(second, "sender=alice");
 	rc_test_ws_join(ws, "/", "room_1");
 	rc_test_ws_ping(ws);
@@ -795,8 +828,8 @@ test_name_taken(void)
 static void
 test_bus_none(void)
 {
-	g_autoptr(RcTestNode) node = rc_test_node_new("--port", "0", "--bus", "none",
-						      "--dbus-name", "org.roomcast.TestNone", NULL);
+	g_autoptr(RcTestNode) node = rc_test_node_new(
+	    "--port", "0", "--bus", "none", "--dbus-name", "org.roomcast.TestNone", NULL);
 	g_autoptr(GDBusConnection) bus = session_bus();
 	g_autoptr(RcTestWs) ws = rc_test_ws_new(node, NULL);
 
@@ -809,8 +842,7 @@ test_bus_none(void)
 static void
 test_bus_lost(void)
 {
-	const gchar *argv[] = {"dbus-daemon", "--session", "--nofork", "--print-address=1",
-			       NULL};
+	const gchar *argv[] = {"dbus-daemon", "--session", "--nofork", "--print-address=1", NULL};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GSubprocess) busd = NULL;
 	g_autoptr(GDataInputStream) out = NULL;
@@ -830,31 +862,33 @@ test_bus_lost(void)
 
 	/* only the daemon's environment points at the doomed bus */
 	g_setenv("DBUS_SESSION_BUS_ADDRESS", address, TRUE);
-	node = rc_test_node_new("--port", "0", "--bus", "session", "--dbus-name",
-				"org.roomcast.TestLost", NULL);
+	node = rc_test_node_new(
+	    "--port", "0", "--bus", "session", "--dbus-name", "org.roomcast.TestLost", NULL);
 	g_setenv("DBUS_SESSION_BUS_ADDRESS", saved, TRUE);
 
-	conn = g_dbus_connection_new_for_address_sync(address,
-						       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-							   G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-						       NULL,
-						       NULL,
-						       &error);
+	conn = g_dbus_connection_new_for_address_sync(
+	    address,
+	    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+		G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+	    NULL,
+	    NULL,
+	    &error);
 	g_assert_no_error(error);
 	check.bus = conn;
 	g_assert_true(rc_test_wait_until(name_check_owned, &check, rc_test_timeout(5000)));
 
 	g_subprocess_force_exit(busd);
 	g_subprocess_wait(busd, NULL, NULL);
-	g_assert_nonnull(rc_test_node_wait_stderr(node, "lost the D-Bus connection", rc_test_timeout(5000)));
+	g_assert_nonnull(
+	    rc_test_node_wait_stderr(node, "lost the D-Bus connection", rc_test_timeout(5000)));
 	rc_test_sleep(300);
 	g_assert_true(rc_test_node_is_running(node));
 	ws = rc_test_ws_new(node, "sender=alice");
 	rc_test_ws_join(ws, "/", "room_1");
 	{
 		g_autofree gchar *id = rc_test_ws_send_message(ws, "/", "room_1", "still serving");
-		g_autoptr(JsonObject) msg = rc_test_ws_take(ws, "MSG_TO_CLIENTS", NULL,
-							    rc_test_timeout(3000));
+		g_autoptr(JsonObject) msg =
+		    rc_test_ws_take(ws, "MSG_TO_CLIENTS", NULL, rc_test_timeout(3000));
 		g_assert_cmpstr(rc_test_json_get_string(msg, "id"), ==, id);
 	}
 	rc_test_ws_ping(ws);
@@ -885,8 +919,8 @@ static void
 expect_ack(RcTestWs *ws, const gchar *ref)
 {
 	g_autoptr(JsonObject) ack = rc_test_ws_take(ws, "ack", ref, rc_test_timeout(3000));
-	g_autoptr(JsonObject) msg = rc_test_ws_take(ws, "MSG_TO_CLIENTS", NULL,
-						    rc_test_timeout(3000));
+	g_autoptr(JsonObject) msg =
+	    rc_test_ws_take(ws, "MSG_TO_CLIENTS", NULL, rc_test_timeout(3000));
 	g_assert_nonnull(rc_test_json_get_string(ack, "id"));
 }
 
@@ -894,9 +928,15 @@ static void
 test_reload_config(void)
 {
 	const gchar *config = rc_test_write_config("[limits]\nmax_text_bytes=100\n");
-	g_autoptr(RcTestNode) node = rc_test_node_new("--port", "0", "--bus", "session",
-						      "--dbus-name", "org.roomcast.TestReload",
-						      "--config", config, NULL);
+	g_autoptr(RcTestNode) node = rc_test_node_new("--port",
+						      "0",
+						      "--bus",
+						      "session",
+						      "--dbus-name",
+						      "org.roomcast.TestReload",
+						      "--config",
+						      config,
+						      NULL);
 	g_autoptr(RcDbusDaemon) proxy = admin_proxy_new("org.roomcast.TestReload");
 	g_autoptr(RcTestWs) ws = rc_test_ws_new(node, "sender=alice");
 	g_autoptr(GError) error = NULL;
@@ -912,8 +952,8 @@ test_reload_config(void)
 	send_text(ws, "s2", 80);
 	g_clear_pointer(&error, g_error_free);
 	{
-		g_autoptr(JsonObject) e = rc_test_ws_expect_error(ws, "too_large", "s2",
-								  rc_test_timeout(3000));
+		g_autoptr(JsonObject) e =
+		    rc_test_ws_expect_error(ws, "too_large", "s2", rc_test_timeout(3000));
 	}
 	send_text(ws, "s3", 40);
 	expect_ack(ws, "s3");
@@ -935,8 +975,8 @@ test_reload_config(void)
 	}
 	send_text(ws, "s4", 80);
 	{
-		g_autoptr(JsonObject) e = rc_test_ws_expect_error(ws, "too_large", "s4",
-								  rc_test_timeout(3000));
+		g_autoptr(JsonObject) e =
+		    rc_test_ws_expect_error(ws, "too_large", "s4", rc_test_timeout(3000));
 	}
 
 	/* SIGHUP does the same as ReloadConfig */
@@ -948,8 +988,8 @@ test_reload_config(void)
 		send_text(ws, ref, 150);
 		reply = rc_test_ws_take(ws, NULL, ref, rc_test_timeout(3000));
 		if (g_strcmp0(rc_test_json_get_string(reply, "type"), "ack") == 0) {
-			g_autoptr(JsonObject) msg = rc_test_ws_take(ws, "MSG_TO_CLIENTS", NULL,
-								    rc_test_timeout(3000));
+			g_autoptr(JsonObject) msg =
+			    rc_test_ws_take(ws, "MSG_TO_CLIENTS", NULL, rc_test_timeout(3000));
 			break;
 		}
 		/* the signal is handled by the daemon's main loop: give it a moment */
@@ -968,12 +1008,8 @@ post_publish(RcTestNode *node, const gchar *token)
 			    "\"msg\":{\"sender\":\"bot\",\"text\":\"hi\"}}";
 	g_autofree gchar *auth = token != NULL ? g_strdup_printf("Bearer %s", token) : NULL;
 	const gchar *headers[] = {"Authorization", auth, NULL};
-	g_autoptr(RcTestHttpReply) reply = rc_test_http_post(node,
-							     "/publish",
-							     NULL,
-							     body,
-							     strlen(body),
-							     token != NULL ? headers : NULL);
+	g_autoptr(RcTestHttpReply) reply = rc_test_http_post(
+	    node, "/publish", NULL, body, strlen(body), token != NULL ? headers : NULL);
 	return reply->status;
 }
 
@@ -995,9 +1031,17 @@ test_reload_token_and_plugins(void)
 				    with_plugin ? "[plugins]\nenabled=filter-profanity\n" : "",
 				    words);
 	config = rc_test_write_config(conf_text);
-	node = rc_test_node_new("--port", "0", "--bus", "session", "--dbus-name",
-				"org.roomcast.TestReload2", "--config", config, "--plugin-dir",
-				with_plugin ? plugin_dir : ".", NULL);
+	node = rc_test_node_new("--port",
+				"0",
+				"--bus",
+				"session",
+				"--dbus-name",
+				"org.roomcast.TestReload2",
+				"--config",
+				config,
+				"--plugin-dir",
+				with_plugin ? plugin_dir : ".",
+				NULL);
 	proxy = admin_proxy_new("org.roomcast.TestReload2");
 
 	g_assert_cmpuint(post_publish(node, NULL), ==, 200);

@@ -40,8 +40,8 @@ static void
 ctl_communicate_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	CtlRun *run = user_data;
-	g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), res, &run->out, &run->err,
-					     &run->error);
+	g_subprocess_communicate_utf8_finish(
+	    G_SUBPROCESS(source), res, &run->out, &run->err, &run->error);
 	run->done = TRUE;
 }
 
@@ -56,8 +56,8 @@ static CtlResult *
 ctl_runv(const gchar *const *env, const gchar *const *args)
 {
 	const gchar *ctl = g_getenv("ROOMCASTCTL");
-	g_autoptr(GSubprocessLauncher) launcher =
-	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
+	    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *cmdline = NULL;
@@ -79,7 +79,8 @@ ctl_runv(const gchar *const *env, const gchar *const *args)
 			g_subprocess_launcher_setenv(launcher, kv[0], kv[1], TRUE);
 		}
 	}
-	run.proc = g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
+	run.proc =
+	    g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
 	g_assert_no_error(error);
 	g_subprocess_communicate_utf8_async(run.proc, NULL, NULL, ctl_communicate_cb, &run);
 	if (!rc_test_wait_until(ctl_done, &run, rc_test_timeout(15000)))
@@ -137,9 +138,14 @@ static void
 test_help(void)
 {
 	g_autoptr(CtlResult) r = ctl_run("--help", NULL);
-	const gchar *commands[] = {"status", "rooms", "room NS ROOM", "clients NS ROOM",
-				   "kick CLIENT [REASON]", "close-room NS ROOM [REASON]",
-				   "publish NS ROOM SENDER TEXT", "reload"};
+	const gchar *commands[] = {"status",
+				   "rooms",
+				   "room NS ROOM",
+				   "clients NS ROOM",
+				   "kick CLIENT [REASON]",
+				   "close-room NS ROOM [REASON]",
+				   "publish NS ROOM SENDER TEXT",
+				   "reload"};
 
 	g_assert_cmpint(r->status, ==, 0);
 	assert_contains(r->out, "Commands:");
@@ -262,9 +268,17 @@ static void
 test_commands(void)
 {
 	const gchar *config = rc_test_write_config("[limits]\nmax_text_bytes=100\n");
-	g_autoptr(RcTestNode) node = rc_test_node_new("--port", "0", "--bus", "session",
-						      "--dbus-name", DEST, "--node-id", "ctl-node",
-						      "--config", config, NULL);
+	g_autoptr(RcTestNode) node = rc_test_node_new("--port",
+						      "0",
+						      "--bus",
+						      "session",
+						      "--dbus-name",
+						      DEST,
+						      "--node-id",
+						      "ctl-node",
+						      "--config",
+						      config,
+						      NULL);
 	g_autoptr(RcTestWs) ws = rc_test_ws_new(node, "sender=alice");
 	const gchar *client_id = rc_test_ws_get_client_id(ws);
 
@@ -295,9 +309,8 @@ test_commands(void)
 		g_assert_cmpint(json_object_get_int_member(o, "Rooms"), ==, 1);
 		g_assert_false(json_object_get_boolean_member(o, "RedisConnected"));
 		g_assert_cmpint(json_object_get_int_member(o, "MessagesDelivered"), ==, 1);
-		g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "Plugins")),
-				 ==,
-				 0);
+		g_assert_cmpuint(
+		    json_array_get_length(json_object_get_array_member(o, "Plugins")), ==, 0);
 	}
 
 	/* rooms */
@@ -322,7 +335,8 @@ test_commands(void)
 
 	/* room */
 	{
-		g_autoptr(CtlResult) r = ctl_run("--dest", DEST, "--json", "room", "/", "room_1", NULL);
+		g_autoptr(CtlResult) r =
+		    ctl_run("--dest", DEST, "--json", "room", "/", "room_1", NULL);
 		g_autoptr(JsonNode) root = parse_json(r->out);
 		JsonObject *o = json_node_get_object(root);
 		g_assert_cmpint(r->status, ==, 0);
@@ -344,15 +358,16 @@ test_commands(void)
 		g_assert_null(strstr(r->err, "org.roomcast.Error"));
 	}
 	{
-		g_autoptr(CtlResult) r = ctl_run("--dest", DEST, "room", "no-slash", "room_1", NULL);
+		g_autoptr(CtlResult) r =
+		    ctl_run("--dest", DEST, "room", "no-slash", "room_1", NULL);
 		g_assert_cmpint(r->status, ==, 2);
 		assert_contains(r->err, "roomcastctl: ");
 	}
 
 	/* clients */
 	{
-		g_autoptr(CtlResult) r = ctl_run("--dest", DEST, "--json", "clients", "/", "room_1",
-						 NULL);
+		g_autoptr(CtlResult) r =
+		    ctl_run("--dest", DEST, "--json", "clients", "/", "room_1", NULL);
 		g_autoptr(JsonNode) root = parse_json(r->out);
 		JsonArray *a = json_node_get_array(root);
 		JsonObject *c;
@@ -361,7 +376,8 @@ test_commands(void)
 		c = json_array_get_object_element(a, 0);
 		g_assert_cmpstr(json_object_get_string_member(c, "id"), ==, client_id);
 		g_assert_cmpstr(json_object_get_string_member(c, "sender"), ==, "alice");
-		g_assert_true(g_str_has_prefix(json_object_get_string_member(c, "peer"), "127.0.0.1:"));
+		g_assert_true(
+		    g_str_has_prefix(json_object_get_string_member(c, "peer"), "127.0.0.1:"));
 	}
 	{
 		g_autoptr(CtlResult) r = ctl_run("--dest", DEST, "clients", "/", "room_1", NULL);
@@ -373,8 +389,8 @@ test_commands(void)
 
 	/* publish: the printed id is the one the member sees */
 	{
-		g_autoptr(CtlResult) r = ctl_run("--dest", DEST, "publish", "/", "room_1", "ops",
-						 "hello from the shell", NULL);
+		g_autoptr(CtlResult) r = ctl_run(
+		    "--dest", DEST, "publish", "/", "room_1", "ops", "hello from the shell", NULL);
 		g_autoptr(JsonObject) msg = NULL;
 		g_autofree gchar *id = NULL;
 		g_assert_cmpint(r->status, ==, 0);
@@ -385,17 +401,17 @@ test_commands(void)
 		g_clear_pointer(&msg, json_object_unref);
 		msg = rc_test_ws_take(ws, "MSG_TO_CLIENTS", NULL, rc_test_timeout(3000));
 		g_assert_cmpstr(rc_test_json_get_string(msg, "id"), ==, id);
-		g_assert_cmpstr(rc_test_json_get_string(json_object_get_object_member(msg, "msg"),
-							"text"),
-				==,
-				"hello from the shell");
+		g_assert_cmpstr(
+		    rc_test_json_get_string(json_object_get_object_member(msg, "msg"), "text"),
+		    ==,
+		    "hello from the shell");
 	}
 	{
-		g_autoptr(CtlResult) r = ctl_run("--dest", DEST, "--json", "publish", "/", "room_1",
-						 "ops", "json too", NULL);
+		g_autoptr(CtlResult) r = ctl_run(
+		    "--dest", DEST, "--json", "publish", "/", "room_1", "ops", "json too", NULL);
 		g_autoptr(JsonNode) root = parse_json(r->out);
-		g_autoptr(JsonObject) msg = rc_test_ws_take(ws, "MSG_TO_CLIENTS", NULL,
-							    rc_test_timeout(3000));
+		g_autoptr(JsonObject) msg =
+		    rc_test_ws_take(ws, "MSG_TO_CLIENTS", NULL, rc_test_timeout(3000));
 		g_assert_cmpint(r->status, ==, 0);
 		g_assert_cmpstr(json_object_get_string_member(json_node_get_object(root), "id"),
 				==,
@@ -403,21 +419,21 @@ test_commands(void)
 	}
 	{
 		/* after "--" a dash is text, not an option */
-		g_autoptr(CtlResult) r = ctl_run("--dest", DEST, "publish", "/", "room_1", "ops", "--",
-						 "-1", NULL);
-		g_autoptr(JsonObject) msg = rc_test_ws_take(ws, "MSG_TO_CLIENTS", NULL,
-							    rc_test_timeout(3000));
+		g_autoptr(CtlResult) r =
+		    ctl_run("--dest", DEST, "publish", "/", "room_1", "ops", "--", "-1", NULL);
+		g_autoptr(JsonObject) msg =
+		    rc_test_ws_take(ws, "MSG_TO_CLIENTS", NULL, rc_test_timeout(3000));
 		g_assert_cmpint(r->status, ==, 0);
-		g_assert_cmpstr(rc_test_json_get_string(json_object_get_object_member(msg, "msg"),
-							"text"),
-				==,
-				"-1");
+		g_assert_cmpstr(
+		    rc_test_json_get_string(json_object_get_object_member(msg, "msg"), "text"),
+		    ==,
+		    "-1");
 	}
 	{
 		/* over the live limit of 100 bytes */
 		g_autofree gchar *text = g_strnfill(150, 'x');
-		g_autoptr(CtlResult) r = ctl_run("--dest", DEST, "publish", "/", "room_1", "ops",
-						 text, NULL);
+		g_autoptr(CtlResult) r =
+		    ctl_run("--dest", DEST, "publish", "/", "room_1", "ops", text, NULL);
 		g_assert_cmpint(r->status, ==, 2);
 		g_assert_cmpstr(r->out, ==, "");
 		rc_test_ws_expect_silence(ws, 200);
@@ -425,24 +441,26 @@ test_commands(void)
 
 	/* close-room, JSON and human */
 	{
-		g_autoptr(CtlResult) r = ctl_run("--dest", DEST, "--json", "close-room", "/",
-						 "room_1", "bye now", NULL);
+		g_autoptr(CtlResult) r =
+		    ctl_run("--dest", DEST, "--json", "close-room", "/", "room_1", "bye now", NULL);
 		g_autoptr(JsonNode) root = parse_json(r->out);
-		g_autoptr(JsonObject) left = rc_test_ws_take(ws, "left", NULL, rc_test_timeout(3000));
+		g_autoptr(JsonObject) left =
+		    rc_test_ws_take(ws, "left", NULL, rc_test_timeout(3000));
 		g_assert_cmpint(r->status, ==, 0);
-		g_assert_cmpint(json_object_get_int_member(json_node_get_object(root), "removed"), ==,
-				1);
+		g_assert_cmpint(
+		    json_object_get_int_member(json_node_get_object(root), "removed"), ==, 1);
 		g_assert_cmpstr(rc_test_json_get_string(left, "reason"), ==, "bye now");
 		rc_test_ws_ping(ws);
 	}
 	rc_test_ws_join(ws, "/", "room_1");
 	{
 		g_autoptr(CtlResult) r = ctl_run("--dest", DEST, "close-room", "/", "room_1", NULL);
-		g_autoptr(JsonObject) left = rc_test_ws_take(ws, "left", NULL, rc_test_timeout(3000));
+		g_autoptr(JsonObject) left =
+		    rc_test_ws_take(ws, "left", NULL, rc_test_timeout(3000));
 		g_assert_cmpint(r->status, ==, 0);
 		g_assert_cmpstr(r->out, ==, "1 client removed\n");
-		g_assert_cmpstr(rc_test_json_get_string(left, "reason"), ==,
-				"closed by an administrator");
+		g_assert_cmpstr(
+		    rc_test_json_get_string(left, "reason"), ==, "closed by an administrator");
 	}
 	{
 		g_autoptr(CtlResult) r = ctl_run("--dest", DEST, "close-room", "/", "room_1", NULL);
@@ -474,14 +492,15 @@ test_commands(void)
 		rc_test_ws_ping(ws);
 	}
 	{
-		g_autoptr(CtlResult) r = ctl_run("--dest", DEST, "kick", client_id, "go away", NULL);
+		g_autoptr(CtlResult) r =
+		    ctl_run("--dest", DEST, "kick", client_id, "go away", NULL);
 		g_assert_cmpint(r->status, ==, 0);
 		g_assert_cmpstr(r->out, ==, "");
 		g_assert_cmpuint(rc_test_ws_wait_closed(ws, rc_test_timeout(3000)), ==, 1008);
-		g_assert_cmpstr(soup_websocket_connection_get_close_data(
-				    rc_test_ws_get_connection(ws)),
-				==,
-				"go away");
+		g_assert_cmpstr(
+		    soup_websocket_connection_get_close_data(rc_test_ws_get_connection(ws)),
+		    ==,
+		    "go away");
 	}
 	wait_status("Connections", 0);
 	{
