@@ -172,6 +172,10 @@ def main():
                         main_port = int(started.group(1))
                         member = WsMember(main_port)
                     continue
+                program = next(w for w in cmd.split() if '=' not in w)
+                if shutil.which(program, path=env['PATH']) is None:
+                    print('skip [%s] %s: %s is not installed' % (section, line, program))
+                    continue
                 if member is not None:
                     # every example may assume someone is in room_1
                     member.join('room_1')
