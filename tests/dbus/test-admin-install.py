@@ -221,9 +221,6 @@ def main():
         procs.append(node)
         check(node.wait_line(r'^roomcastd: listening on http://127\.0\.0\.1:\d+/$'),
               'installed roomcastd starts with the installed roomcast.conf')
-        # roomcastd installs its SIGTERM handler just after the listening line (see the
-        # project's known issues); give it a moment so this checks the exit code, not the race
-        time.sleep(0.3)
         rc = node.stop()
         check(rc == 0, 'installed roomcastd exits 0 on SIGTERM (got %s)' % rc)
 
