@@ -27,6 +27,7 @@
 typedef struct {
 	gchar **urls;
 	gchar **pids;
+	gint redis_pid;
 	gchar *source_addrs;
 	gint clients;
 	gint rooms;
@@ -211,6 +212,23 @@ parse_pids(gchar **values, GArray *out, GError **error)
 }
 
 static gboolean
+check_redis_pid(gint pid, GError **error)
+{
+	gdouble cpu;
+
+	if (pid > 0 && !rc_bench_proc_get_cpu_seconds(pid, &cpu, NULL)) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_NOT_FOUND,
+			    _("--redis-pid: no process %d (cannot read /proc/%d/stat)"),
+			    pid,
+			    pid);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
 raise_fd_limit(guint needed, GError **error)
 {
 	struct rlimit rl;
@@ -276,6 +294,8 @@ check_options(Options *o, GError **error)
 	    o->drain_max < 0 || o->drain_idle < 0)
 		BAD(_("--connect-concurrency, --connect-timeout and --barrier-timeout must be "
 		      "positive, the drain times not negative"));
+	if (o->redis_pid < 0)
+		BAD(_("--redis-pid must be a process id"));
 	if (o->idle && o->find_max)
 		BAD(_("--idle and --find-max cannot be combined"));
 	return TRUE;
@@ -659,6 +679,7 @@ static const gchar *figures_help =
        "  srv%       CPU (utime+stime) of all --pid processes, first measured send -> end of\n"
        "             drain, in % of one core\n"
        "  us/msg     that CPU time in microseconds per delivered message\n"
+       "  rds%       the same CPU share for the --redis-pid process (JSON: redisCpuUsPerMsg too)\n"
        "  lg%, lgus/m  the same for roomcast-bench itself (near 100% = it is the bottleneck)\n"
        "  peakRSS MB VmHWM of each --pid process at the end of the step\n"
        "Idle mode (--idle): rssBefore/rssAfter/rssLate = sum of VmRSS of the --pid processes\n"
@@ -756,6 +777,15 @@ main(int argc, char **argv)
 	     &o.pids,
 	     N_("A server process to measure (CPU per message, peak RSS); repeat or "
 		"comma-separate"),
+	     N_("PID")},
+	    {"redis-pid",
+	     0,
+	     0,
+	     G_OPTION_ARG_INT,
+	     &o.redis_pid,
+	     N_("The Redis server's process: its CPU per message and peak RSS, reported apart from "
+		"the "
+		"--pid processes"),
 	     N_("PID")},
 	    {"find-max",
 	     0,
@@ -946,7 +976,8 @@ main(int argc, char **argv)
 		g_ptr_array_add(nodes, node);
 	}
 	if (!check_options(&o, &error) || !parse_source_addrs(o.source_addrs, sources, &error) ||
-	    !parse_pids(o.pids, pids, &error) || !raise_fd_limit((guint)o.clients + 64, &error)) {
+	    !parse_pids(o.pids, pids, &error) || !check_redis_pid(o.redis_pid, &error) ||
+	    !raise_fd_limit((guint)o.clients + 64, &error)) {
 		g_printerr("roomcast-bench: %s\n", error->message);
 		return EXIT_USAGE;
 	}
@@ -969,6 +1000,7 @@ main(int argc, char **argv)
 	    .nodes = nodes,
 	    .source_addresses = sources,
 	    .pids = pids,
+	    .redis_pid = o.redis_pid,
 	    .clients = (guint)o.clients,
 	    .rooms = (guint)o.rooms,
 	    .senders = o.idle ? 0 : (guint)o.senders,

@@ -12,7 +12,8 @@ void
 rc_bench_report_print_header(FILE *out)
 {
 	fprintf(out,
-		"%-5s %4s %8s %9s %10s %10s %7s %6s %6s %8s %8s %8s %8s %10s %6s %7s %6s %7s %s\n",
+		"%-5s %4s %8s %9s %10s %10s %7s %6s %6s %8s %8s %8s %8s %10s %6s %7s %5s %6s %7s "
+		"%s\n",
 		"mode",
 		"step",
 		"P",
@@ -29,6 +30,7 @@ rc_bench_report_print_header(FILE *out)
 		"deliv/s",
 		"srv%",
 		"us/msg",
+		"rds%",
 		"lg%",
 		"lgus/m",
 		"peakRSS MB");
@@ -62,11 +64,13 @@ rc_bench_report_print_step(FILE *out, const gchar *mode, const RcBenchStepResult
 				   : g_strdup("-");
 	g_autofree gchar *srv =
 	    r->pids->len > 0 ? g_strdup_printf("%.1f", r->server_cpu_pct) : g_strdup("-");
+	g_autofree gchar *rds =
+	    r->redis_cpu_s >= 0 ? g_strdup_printf("%.1f", r->redis_cpu_pct) : g_strdup("-");
 
 	fprintf(out,
 		"%-5s %4u %8.0f %9" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT
 		" %7.3f %6" G_GUINT64_FORMAT " %6" G_GUINT64_FORMAT
-		" %8.2f %8.2f %8.2f %8.2f %10.0f %6s %7s %6.1f %7.2f %s\n",
+		" %8.2f %8.2f %8.2f %8.2f %10.0f %6s %7s %5s %6.1f %7.2f %s\n",
 		mode,
 		r->step,
 		r->rate,
@@ -83,6 +87,7 @@ rc_bench_report_print_step(FILE *out, const gchar *mode, const RcBenchStepResult
 		r->delivered_per_s,
 		srv,
 		us,
+		rds,
 		r->lg_cpu_pct,
 		MAX(r->lg_cpu_us_per_msg, 0),
 		rss);
@@ -209,6 +214,11 @@ rc_bench_report_add_step(JsonBuilder *b, const RcBenchStepResult *r)
 	add_double(b, "serverCpuPct", r->server_cpu_pct);
 	add_double_or_null(
 	    b, "serverCpuUsPerMsg", r->server_cpu_us_per_msg >= 0, r->server_cpu_us_per_msg);
+	add_double_or_null(b, "redisCpuS", r->redis_cpu_s >= 0, r->redis_cpu_s);
+	add_double_or_null(b, "redisCpuPct", r->redis_cpu_s >= 0, r->redis_cpu_pct);
+	add_double_or_null(
+	    b, "redisCpuUsPerMsg", r->redis_cpu_us_per_msg >= 0, r->redis_cpu_us_per_msg);
+	add_double_or_null(b, "redisPeakRssMB", r->redis_peak_rss_mb > 0, r->redis_peak_rss_mb);
 	add_double(b, "lgCpuS", r->lg_cpu_s);
 	add_double(b, "lgCpuPct", r->lg_cpu_pct);
 	add_double_or_null(b, "lgCpuUsPerMsg", r->lg_cpu_us_per_msg >= 0, r->lg_cpu_us_per_msg);

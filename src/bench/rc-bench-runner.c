@@ -694,6 +694,12 @@ runner_snapshot_cpu(RcBenchRunner *self, gdouble *pids, gdouble *lg)
 			pids[i] = -1;
 		}
 	}
+	/* the slot after the nodes is the Redis server's */
+	pids[self->config.pids->len] = -1;
+	if (self->config.redis_pid > 0 &&
+	    !rc_bench_proc_get_cpu_seconds(
+		self->config.redis_pid, &pids[self->config.pids->len], NULL))
+		pids[self->config.pids->len] = -1;
 	*lg = rc_bench_proc_get_self_cpu_seconds();
 }
 
@@ -790,6 +796,19 @@ runner_finish_step(RcBenchRunner *self)
 	r->server_cpu_us_per_msg = r->delivered > 0 && self->config.pids->len > 0
 				       ? r->server_cpu_s * 1e6 / (gdouble)r->delivered
 				       : -1;
+	r->redis_cpu_s = -1;
+	r->redis_cpu_us_per_msg = -1;
+	if (self->pid_cpu_before[self->config.pids->len] >= 0 &&
+	    pid_after[self->config.pids->len] >= 0) {
+		r->redis_cpu_s = pid_after[self->config.pids->len] -
+				 self->pid_cpu_before[self->config.pids->len];
+		r->redis_cpu_pct = 100 * r->redis_cpu_s / MAX(r->window_s, 1e-9);
+		if (r->delivered > 0)
+			r->redis_cpu_us_per_msg = r->redis_cpu_s * 1e6 / (gdouble)r->delivered;
+	}
+	if (self->config.redis_pid > 0 &&
+	    rc_bench_proc_get_status_kb(self->config.redis_pid, "VmHWM", &kb, NULL))
+		r->redis_peak_rss_mb = (gdouble)kb / 1024;
 	r->lg_cpu_s = lg_after - self->lg_cpu_before;
 	r->lg_cpu_pct = 100 * r->lg_cpu_s / MAX(r->window_s, 1e-9);
 	r->lg_cpu_us_per_msg = r->delivered > 0 ? r->lg_cpu_s * 1e6 / (gdouble)r->delivered : -1;

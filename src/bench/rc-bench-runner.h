@@ -25,6 +25,7 @@ typedef struct {
 	GPtrArray *nodes;	     /* RcBenchNode; K = nodes->len */
 	GPtrArray *source_addresses; /* GInetAddress, may be empty */
 	GArray *pids;		     /* gint: server processes to account CPU and memory for */
+	gint redis_pid;		     /* the Redis server, accounted on its own; 0: none */
 	guint clients;		     /* C */
 	guint rooms;		     /* R */
 	guint senders;		     /* S */
@@ -79,6 +80,10 @@ typedef struct {
 	gdouble server_cpu_s;	 /* sum over pids */
 	gdouble server_cpu_pct;
 	gdouble server_cpu_us_per_msg; /* < 0 when unknown */
+	gdouble redis_cpu_s;	       /* < 0 when there is no (readable) --redis-pid */
+	gdouble redis_cpu_pct;
+	gdouble redis_cpu_us_per_msg;
+	gdouble redis_peak_rss_mb;
 	gdouble lg_cpu_s;
 	gdouble lg_cpu_pct;
 	gdouble lg_cpu_us_per_msg;

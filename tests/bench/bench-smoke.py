@@ -90,7 +90,7 @@ def start_redis(procs):
                 with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
                     s.sendall(b"PING\r\n")
                     if s.recv(64).startswith(b"+PONG"):
-                        return port
+                        return port, p.pid
             except OSError:
                 time.sleep(0.05)
         # port taken in between, or slow: try another one
@@ -170,11 +170,13 @@ def check_counting(row, c, r, s, p, t, k, pids):
           "nodes' CPU and peak RSS read from /proc")
     check(row["serverCpuUsPerMsg"] is not None and row["serverCpuUsPerMsg"] >= 0,
           "server CPU per delivered message reported")
+    if row["redisCpuS"] is None:
+        check(row["redisCpuUsPerMsg"] is None, "no --redis-pid: no Redis figures")
     check(row["lgCpuS"] > 0, "load generator CPU reported")
 
 
 def case_redis(a, procs, tmp):
-    redis_port = start_redis(procs)
+    redis_port, redis_pid = start_redis(procs)
     redis = ["--redis", f"redis://127.0.0.1:{redis_port}"]
     n0, u0 = start_node(procs, a.roomcastd, "n0", redis)
     n1, u1 = start_node(procs, a.roomcastd, "n1", redis)
@@ -183,7 +185,8 @@ def case_redis(a, procs, tmp):
     c, r, s, p, t = 22, 4, 5, 50, 2
     res = run_bench(a.bench, ["--url", f"{u0},{u1}", "-c", str(c), "-r", str(r), "-s", str(s),
                               "-p", str(p), "-t", str(t), "-w", "0.5", "--pid", str(n0.pid),
-                              "--pid", str(n1.pid), "--json", out, "--label", "smoke"], 90)
+                              "--pid", str(n1.pid), "--redis-pid", str(redis_pid), "--json", out,
+                              "--label", "smoke"], 90)
     sys.stdout.write(res.stdout.decode())
     check(res.returncode == 0, f"roomcast-bench exits 0 (got {res.returncode}: {res.stderr.decode()!r})")
     rows = load_rows(out)
@@ -193,6 +196,8 @@ def case_redis(a, procs, tmp):
     check(row["minNodesPerRoom"] == 2, "spread placement: every room has members on both nodes")
     check(row["label"] == "smoke", "label copied")
     check_counting(row, c, r, s, p, t, 2, [n0.pid, n1.pid])
+    check(row["redisCpuS"] is not None and row["redisCpuS"] >= 0 and row["redisPeakRssMB"] > 0,
+          "Redis CPU and peak RSS reported apart (--redis-pid)")
     check(re.search(rb"^run +0 +50 +100 ", res.stdout, re.M) is not None, "table row on stdout")
 
 
@@ -270,6 +275,7 @@ def case_errors(a, procs, tmp):
     bad(["--url", "ws://127.0.0.1:1/", "--placement", "x"], 1, r"--placement", "unknown placement")
     bad(["--url", "ws://127.0.0.1:1/", "--source-addrs", "nope"], 1, r"--source-addrs", "bad source address")
     bad(["--url", "ws://127.0.0.1:1/", "--pid", "0"], 1, r"--pid", "bad pid")
+    bad(["--url", "ws://127.0.0.1:1/", "--redis-pid", "999999999"], 1, r"--redis-pid", "no such redis pid")
     bad(["--url", "ws://127.0.0.1:1/", "-c", "100000"], 1, r"open files", "over the open-file limit")
     closed = free_port()
     bad(["--url", f"ws://127.0.0.1:{closed}/ws", "-c", "2", "-r", "1", "-s", "1", "--connect-timeout", "2"],
