@@ -11,7 +11,7 @@ packages="
   dbus dbus-daemon libglib2.0-bin libxml2-utils
   chromium
   clang
-  curl make
+  curl make valgrind
 "
 missing=""
 for p in $packages; do

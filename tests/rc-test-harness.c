@@ -633,16 +633,24 @@ rc_test_node_spawn(const gchar *const *args)
 	RcTestNode *self = g_rc_box_new0(RcTestNode);
 	g_autoptr(GSubprocessLauncher) launcher =
 	    new_launcher(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GError) error = NULL;
 	const gchar *daemon = g_getenv("ROOMCASTD");
 	const gchar *ident;
 
 	if (daemon == NULL)
 		fail("ROOMCASTD is not set: run the tests through `meson test`");
-	g_ptr_array_add(argv, (gpointer)daemon);
+	/* `meson test --setup valgrind` runs every daemon under memcheck */
+	if (g_getenv("RC_TEST_DAEMON_WRAPPER") != NULL) {
+		g_auto(GStrv) wrapper = NULL;
+		if (!g_shell_parse_argv(g_getenv("RC_TEST_DAEMON_WRAPPER"), NULL, &wrapper, &error))
+			fail("RC_TEST_DAEMON_WRAPPER: %s", error->message);
+		for (guint i = 0; wrapper[i] != NULL; i++)
+			g_ptr_array_add(argv, g_steal_pointer(&wrapper[i]));
+	}
+	g_ptr_array_add(argv, g_strdup(daemon));
 	for (guint i = 0; args != NULL && args[i] != NULL; i++)
-		g_ptr_array_add(argv, (gpointer)args[i]);
+		g_ptr_array_add(argv, g_strdup(args[i]));
 	g_ptr_array_add(argv, NULL);
 
 	/* English log lines whatever the machine's locale */
@@ -861,8 +869,10 @@ rc_test_node_free(RcTestNode *self)
 {
 	if (self == NULL)
 		return;
-	if (!self->exited)
-		rc_test_node_stop(self);
+	if (!self->exited && rc_test_node_stop(self) == RC_TEST_WRAPPER_ERROR_EXIT &&
+	    g_getenv("RC_TEST_DAEMON_WRAPPER") != NULL)
+		fail("roomcastd %d: the wrapper (valgrind) reported errors or leaks, see the log",
+		     (gint)self->pid);
 	g_cancellable_cancel(self->cancellable);
 	/* let the cancelled reads return their refs, so nothing leaks */
 	rc_test_wait_until(node_exited_and_drained, self, 2000);

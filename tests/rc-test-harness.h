@@ -125,7 +125,12 @@ void rc_test_node_signal(RcTestNode *self, gint signum);
  * killed by signal N, or -1 when it is still running after @timeout_ms. */
 gint rc_test_node_wait_exit(RcTestNode *self, guint timeout_ms);
 gboolean rc_test_node_is_running(RcTestNode *self);
-/* SIGTERM, wait up to 10 s (then SIGKILL); returns the exit status as above. */
+/* the exit status `--error-exitcode` gives valgrind in the valgrind test setup */
+#define RC_TEST_WRAPPER_ERROR_EXIT 99
+
+/* SIGTERM, wait up to 10 s (then SIGKILL); returns the exit status as above.
+ * With RC_TEST_DAEMON_WRAPPER set (e.g. valgrind), every node runs under it and
+ * rc_test_node_free() fails the test when it exits with RC_TEST_WRAPPER_ERROR_EXIT. */
 gint rc_test_node_stop(RcTestNode *self);
 /* Polls GET /healthz until it says "redis":"connected": a node prints its
  * listening line before its Redis connection is up (it serves without Redis
