@@ -61,10 +61,16 @@ G_DEFINE_TYPE(RcRedisBus, rc_redis_bus, RC_TYPE_BUS)
 
 static void rc_redis_bus_connect(RcRedisConn *conn);
 
+/* Commands queued while the last iteration dispatched leave here, all in one
+ * write: pipelined, and without an extra poll-and-dispatch round to write them.
+ * GLib calls prepare without holding the context lock. */
 static gboolean
 rc_redis_source_prepare(GSource *source, gint *timeout)
 {
+	RcRedisSource *rs = (RcRedisSource *)source;
 	*timeout = -1;
+	if (rs->ac != NULL && (rs->pfd.events & G_IO_OUT) != 0 && (rs->ac->c.flags & REDIS_CONNECTED))
+		redisAsyncHandleWrite(rs->ac);
 	return FALSE;
 }
 
