@@ -63,6 +63,33 @@ rc_bench_proc_get_status_kb(gint pid, const gchar *field, guint64 *kb, GError **
 	return FALSE;
 }
 
+gboolean
+rc_bench_proc_get_io_bytes(gint pid, guint64 *read, guint64 *written, GError **error)
+{
+	g_autofree gchar *path = g_strdup_printf("/proc/%d/io", pid);
+	g_autofree gchar *contents = NULL;
+	g_auto(GStrv) lines = NULL;
+	gboolean have_read = FALSE, have_written = FALSE;
+
+	if (!g_file_get_contents(path, &contents, NULL, error))
+		return FALSE;
+	lines = g_strsplit(contents, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++) {
+		if (g_str_has_prefix(lines[i], "rchar: ")) {
+			*read = g_ascii_strtoull(lines[i] + 7, NULL, 10);
+			have_read = TRUE;
+		} else if (g_str_has_prefix(lines[i], "wchar: ")) {
+			*written = g_ascii_strtoull(lines[i] + 7, NULL, 10);
+			have_written = TRUE;
+		}
+	}
+	if (!have_read || !have_written) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("cannot parse %s"), path);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 gdouble
 rc_bench_proc_get_self_cpu_seconds(void)
 {

@@ -207,6 +207,8 @@ rc_bench_report_add_step(JsonBuilder *b, const RcBenchStepResult *r)
 		add_double(b, "cpuS", ps->cpu_s);
 		add_double(b, "peakRssMB", ps->peak_rss_mb);
 		add_double(b, "rssMB", ps->rss_mb);
+		add_double_or_null(b, "readMB", ps->read_mb >= 0, ps->read_mb);
+		add_double_or_null(b, "writtenMB", ps->written_mb >= 0, ps->written_mb);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);

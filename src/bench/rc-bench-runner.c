@@ -111,6 +111,7 @@ struct _RcBenchRunner {
 	guint send_timer;
 	guint drain_timer;
 	gdouble *pid_cpu_before;
+	guint64 *pid_io_before; /* read, written per pid; G_MAXUINT64 when unknown */
 	gdouble lg_cpu_before;
 	gchar *pad;
 	Counters n;
@@ -703,6 +704,18 @@ runner_snapshot_cpu(RcBenchRunner *self, gdouble *pids, gdouble *lg)
 	*lg = rc_bench_proc_get_self_cpu_seconds();
 }
 
+static void
+runner_snapshot_io(RcBenchRunner *self, guint64 *io)
+{
+	for (guint i = 0; i < self->config.pids->len; i++) {
+		if (!rc_bench_proc_get_io_bytes(g_array_index(self->config.pids, gint, i),
+						&io[2 * i],
+						&io[2 * i + 1],
+						NULL))
+			io[2 * i] = io[2 * i + 1] = G_MAXUINT64;
+	}
+}
+
 static gboolean
 runner_send_one(RcBenchRunner *self, guint sender, const gchar *tag, guint64 seq, gint64 *sent_at)
 {
@@ -728,6 +741,7 @@ runner_finish_step(RcBenchRunner *self)
 	g_autoptr(GTask) task = g_steal_pointer(&self->step_task);
 	g_autoptr(RcBenchStepResult) r = g_new0(RcBenchStepResult, 1);
 	g_autofree gdouble *pid_after = g_new0(gdouble, self->config.pids->len + 1);
+	g_autofree guint64 *io_after = g_new0(guint64, 2 * self->config.pids->len + 2);
 	gdouble lg_after;
 	gint64 end = now_ns();
 	gint64 last_recv = self->last_recv_ns != 0 ? self->last_recv_ns : self->last_send_ns;
@@ -736,6 +750,7 @@ runner_finish_step(RcBenchRunner *self)
 	gpointer key, value;
 
 	runner_snapshot_cpu(self, pid_after, &lg_after);
+	runner_snapshot_io(self, io_after);
 	self->counting = FALSE;
 	self->drain_timer = 0;
 
@@ -790,6 +805,14 @@ runner_finish_step(RcBenchRunner *self)
 			ps.ok = FALSE;
 		if (rc_bench_proc_get_status_kb(ps.pid, "VmRSS", &kb, NULL))
 			ps.rss_mb = (gdouble)kb / 1024;
+		ps.read_mb = ps.written_mb = -1;
+		if (self->pid_io_before[2 * i] != G_MAXUINT64 && io_after[2 * i] != G_MAXUINT64) {
+			ps.read_mb =
+			    (gdouble)(io_after[2 * i] - self->pid_io_before[2 * i]) / 1048576;
+			ps.written_mb =
+			    (gdouble)(io_after[2 * i + 1] - self->pid_io_before[2 * i + 1]) /
+			    1048576;
+		}
 		g_array_append_val(r->pids, ps);
 	}
 	r->server_cpu_pct = 100 * r->server_cpu_s / MAX(r->window_s, 1e-9);
@@ -870,6 +893,7 @@ runner_send_tick(gpointer user_data)
 		if (!self->measuring) {
 			self->measuring = TRUE;
 			runner_snapshot_cpu(self, self->pid_cpu_before, &self->lg_cpu_before);
+			runner_snapshot_io(self, self->pid_io_before);
 			self->first_send_ns = now_ns();
 		}
 		if (!runner_send_one(self, s, self->measured_tag, self->seqs[s]++, &sent_at))
@@ -1016,6 +1040,7 @@ rc_bench_runner_finalize(GObject *object)
 	g_free(self->room_senders);
 	g_free(self->seqs);
 	g_free(self->pid_cpu_before);
+	g_free(self->pid_io_before);
 	g_free(self->pad);
 	g_clear_pointer(&self->latency, rc_bench_histogram_free);
 	g_clear_object(&self->poller);
@@ -1064,6 +1089,7 @@ rc_bench_runner_new(const RcBenchConfig *config, GError **error)
 	self->config.source_addresses = g_ptr_array_ref(config->source_addresses);
 	self->config.pids = g_array_ref(config->pids);
 	self->pid_cpu_before = g_new0(gdouble, config->pids->len + 1);
+	self->pid_io_before = g_new0(guint64, 2 * config->pids->len + 2);
 	self->pad = g_malloc(config->msg_bytes + 2);
 	self->pad[0] = '\0';
 	if (config->msg_bytes > 0) {

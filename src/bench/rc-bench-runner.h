@@ -48,6 +48,8 @@ typedef struct {
 	gdouble cpu_s;
 	gdouble peak_rss_mb; /* VmHWM at the end of the step */
 	gdouble rss_mb;	     /* VmRSS at the end of the step */
+	gdouble read_mb;     /* bytes read (rchar) in the CPU window, MiB; < 0 when unknown */
+	gdouble written_mb;  /* bytes written (wchar) in the CPU window, MiB; < 0 when unknown */
 } RcBenchPidStats;
 
 typedef struct {

@@ -166,8 +166,9 @@ def check_counting(row, c, r, s, p, t, k, pids):
     check(row["deliveredPerSec"] > 0 and row["sentPerSec"] > 0, "rates are positive")
     check(row["pass"] is True, "the step passes")
     check([n["pid"] for n in row["nodes"]] == pids, "one CPU/RSS entry per --pid")
-    check(all(n["ok"] and n["peakRssMB"] > 0 and n["cpuS"] >= 0 for n in row["nodes"]),
-          "nodes' CPU and peak RSS read from /proc")
+    check(all(n["ok"] and n["peakRssMB"] > 0 and n["cpuS"] >= 0 and n["readMB"] >= 0 and
+              n["writtenMB"] >= 0 for n in row["nodes"]),
+          "nodes' CPU, peak RSS and I/O bytes read from /proc")
     check(row["serverCpuUsPerMsg"] is not None and row["serverCpuUsPerMsg"] >= 0,
           "server CPU per delivered message reported")
     if row["redisCpuS"] is None:
