@@ -201,6 +201,15 @@ def case_redis(a, procs, tmp):
           "Redis CPU and peak RSS reported apart (--redis-pid)")
     check(re.search(rb"^run +0 +50 +100 ", res.stdout, re.M) is not None, "table row on stdout")
 
+    # rr placement: client i on node i mod K, so with K=2 and R=4 every room lives on one node
+    res = run_bench(a.bench, ["--url", f"{u0},{u1}", "-c", str(c), "-r", str(r), "-s", str(s),
+                              "-p", "20", "-t", "1", "-w", "0", "--placement", "rr", "--json", "-"], 60)
+    check(res.returncode == 0, f"--placement rr exits 0 (got {res.returncode}: {res.stderr.decode()!r})")
+    row = json.loads(res.stdout)
+    check(row["placement"] == "rr" and row["clientsPerNode"] == [11, 11] and row["minNodesPerRoom"] == 1,
+          "rr placement: node i mod K, each room on one node")
+    check(row["delivered"] == row["expected"] == expected_deliveries(c, r, s, 20), "rr: all delivered")
+
 
 def case_embedded(a, procs, tmp):
     n0, u0 = start_node(procs, a.roomcastd, "e0", [])
