@@ -69,7 +69,6 @@ struct _RcBenchRunner {
 	RcBenchHistogram *latency;
 	RcBenchPoller *poller;
 	GString *send_buf;
-	gboolean closed;
 
 	/* connect + barrier */
 	GTask *connect_task;
@@ -1000,7 +999,6 @@ rc_bench_runner_run_step_finish(RcBenchRunner *self, GAsyncResult *result, GErro
 void
 rc_bench_runner_close(RcBenchRunner *self)
 {
-	self->closed = TRUE;
 	g_clear_handle_id(&self->barrier_timer, g_source_remove);
 	g_clear_handle_id(&self->send_timer, g_source_remove);
 	g_clear_handle_id(&self->drain_timer, g_source_remove);
