@@ -8,8 +8,10 @@
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <errno.h>
 #include <locale.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 
 #include "rc-daemon.h"
@@ -63,6 +65,15 @@ main(int argc, char **argv)
 	textdomain(GETTEXT_PACKAGE);
 	/* hiredis writes with plain write(2): a vanished Redis must not kill us */
 	signal(SIGPIPE, SIG_IGN);
+	/* one fd per client: take every descriptor the administrator allows */
+	{
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+				g_debug("cannot raise the open file limit: %s", g_strerror(errno));
+		}
+	}
 
 	if (!rc_config_parse_args(config, &argc, &argv, &error)) {
 		g_printerr("roomcastd: %s\n", error->message);
