@@ -62,7 +62,8 @@ struct _RcBenchConn {
 G_DEFINE_TYPE(RcBenchConn, rc_bench_conn, G_TYPE_OBJECT)
 
 /* Every socket reads into this one buffer; only a partial frame left at the end of a read is
- * copied to the connection, so thousands of connections cost no per-connection read buffer. */
+ * copied to the connection, so thousands of connections cost no per-connection read buffer.
+ * Safe because nothing reached from a callback reads another socket. */
 static guint8 read_scratch[READ_CHUNK];
 
 static void conn_handle_events(RcBenchConn *self, GIOCondition revents);
