@@ -15,7 +15,6 @@
 #include <stdio.h>
 
 #include "rc-daemon.h"
-#include "rc-epoll.h"
 
 typedef struct {
 	GMainLoop *loop;
@@ -84,12 +83,6 @@ main(int argc, char **argv)
 		return 0;
 	}
 
-	/* ROOMCAST_POLL=poll keeps GLib's poll(2), to compare */
-	if (g_strcmp0(g_getenv("ROOMCAST_POLL"), "poll") != 0 &&
-	    !rc_epoll_install(g_main_context_default(), &error)) {
-		g_warning("epoll unavailable, using poll(2): %s", error->message);
-		g_clear_error(&error);
-	}
 	loop = g_main_loop_new(NULL, FALSE);
 	daemon = rc_daemon_new(config);
 	if (!rc_daemon_start(daemon, &error)) {

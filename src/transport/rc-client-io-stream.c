@@ -6,22 +6,26 @@
 
 #include "config.h"
 
+#include "transport/rc-client-input-stream.h"
 #include "transport/rc-client-io-stream.h"
 
 struct _RcClientIOStream {
 	GIOStream parent_instance;
 	GIOStream *base;
+	GInputStream *input;
 	GOutputStream *output;
 };
 
 G_DEFINE_TYPE(RcClientIOStream, rc_client_io_stream, G_TYPE_IO_STREAM)
 
 GIOStream *
-rc_client_io_stream_new(GIOStream *base)
+rc_client_io_stream_new(GIOStream *base, gint fd)
 {
 	RcClientIOStream *self = g_object_new(RC_TYPE_CLIENT_IO_STREAM, NULL);
+	RcClientPoller *poller = rc_client_poller_get_default();
 	self->base = g_object_ref(base);
-	self->output = rc_queue_output_stream_new(g_io_stream_get_output_stream(base));
+	self->input = rc_client_input_stream_new(g_io_stream_get_input_stream(base), fd, poller);
+	self->output = rc_queue_output_stream_new(g_io_stream_get_output_stream(base), fd, poller);
 	return G_IO_STREAM(self);
 }
 
@@ -34,7 +38,7 @@ rc_client_io_stream_get_queue(RcClientIOStream *self)
 static GInputStream *
 rc_client_io_stream_get_input_stream(GIOStream *stream)
 {
-	return g_io_stream_get_input_stream(RC_CLIENT_IO_STREAM(stream)->base);
+	return RC_CLIENT_IO_STREAM(stream)->input;
 }
 
 static GOutputStream *
@@ -56,6 +60,9 @@ rc_client_io_stream_close_cb(GObject *source, GAsyncResult *res, gpointer user_d
 {
 	g_autoptr(GTask) task = user_data;
 	g_autoptr(GError) error = NULL;
+	/* g_io_stream_close_async() wrapped our task in one of its own, created in
+	 * the parking context libsoup closed from: have that one delivered too */
+	rc_client_poller_run_parked_soon(rc_client_poller_get_default());
 	if (!g_io_stream_close_finish(G_IO_STREAM(source), res, &error)) {
 		g_task_return_error(task, g_steal_pointer(&error));
 		return;
@@ -72,9 +79,14 @@ rc_client_io_stream_close_async(GIOStream *stream,
 				gpointer user_data)
 {
 	RcClientIOStream *self = RC_CLIENT_IO_STREAM(stream);
-	GTask *task = g_task_new(stream, cancellable, callback, user_data);
+	GTask *task;
+	/* libsoup closes from its input callback, in the parking context: the
+	 * completion must come back on the main loop */
+	rc_client_poller_leave();
+	task = g_task_new(stream, cancellable, callback, user_data);
 	g_output_stream_close(self->output, NULL, NULL);
 	g_io_stream_close_async(self->base, io_priority, cancellable, rc_client_io_stream_close_cb, task);
+	rc_client_poller_return();
 }
 
 static gboolean
@@ -87,6 +99,7 @@ static void
 rc_client_io_stream_finalize(GObject *object)
 {
 	RcClientIOStream *self = RC_CLIENT_IO_STREAM(object);
+	g_object_unref(self->input);
 	g_object_unref(self->output);
 	g_object_unref(self->base);
 	G_OBJECT_CLASS(rc_client_io_stream_parent_class)->finalize(object);

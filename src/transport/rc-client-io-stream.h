@@ -8,12 +8,13 @@
 
 G_BEGIN_DECLS
 
-/* A stolen HTTP connection as the WebSocket sees it: reads go straight to the
- * socket, writes through an RcQueueOutputStream. */
+/* A stolen HTTP connection as the WebSocket sees it: reads through an
+ * RcClientInputStream, writes through an RcQueueOutputStream, both waiting on
+ * the node's RcClientPoller rather than on GSources of their own. */
 #define RC_TYPE_CLIENT_IO_STREAM (rc_client_io_stream_get_type())
 G_DECLARE_FINAL_TYPE(RcClientIOStream, rc_client_io_stream, RC, CLIENT_IO_STREAM, GIOStream)
 
-GIOStream *rc_client_io_stream_new(GIOStream *base);
+GIOStream *rc_client_io_stream_new(GIOStream *base, gint fd);
 RcQueueOutputStream *rc_client_io_stream_get_queue(RcClientIOStream *self);
 
 G_END_DECLS

@@ -12,6 +12,7 @@
 #include "rc-daemon-private.h"
 #include "transport/rc-client-private.h"
 #include "transport/rc-client-io-stream.h"
+#include "transport/rc-client-poller.h"
 
 struct _RcClient {
 	GObject parent_instance;
@@ -316,14 +317,15 @@ rc_client_message_cb(SoupWebsocketConnection *conn, gint type, GBytes *message, 
 
 	if (self->closing)
 		return;
-	if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+	rc_client_poller_leave();
+	if (type != SOUP_WEBSOCKET_DATA_TEXT)
 		rc_client_send_error(self,
 				     "bad_request",
 				     _("binary frames are not part of the protocol: send JSON text"),
 				     NULL);
-		return;
-	}
-	rc_client_handle_frame(self, data, len);
+	else
+		rc_client_handle_frame(self, data, len);
+	rc_client_poller_return();
 }
 
 /* libsoup drops a connection whose frame is over max-incoming-payload-size without
@@ -347,7 +349,9 @@ rc_client_error_cb(SoupWebsocketConnection *conn, GError *error, gpointer user_d
 	frame[3] = SOUP_WEBSOCKET_CLOSE_TOO_BIG & 0xff;
 	memcpy(frame + 4, reason, sizeof(reason) - 1);
 	bytes = g_bytes_new(frame, sizeof(frame));
+	rc_client_poller_leave();
 	rc_queue_output_stream_push(self->queue, bytes);
+	rc_client_poller_return();
 }
 
 static void
@@ -358,7 +362,9 @@ rc_client_closed_cb(SoupWebsocketConnection *conn, gpointer user_data)
 	g_debug("client %s closed (code %u)", self->id, soup_websocket_connection_get_close_code(conn));
 	self->closing = TRUE;
 	g_clear_handle_id(&self->force_close_id, g_source_remove);
+	rc_client_poller_leave();
 	rc_daemon_remove_client(self->daemon, self);
+	rc_client_poller_return();
 }
 
 RcClient *

@@ -19,6 +19,8 @@ typedef struct {
 struct _RcQueueOutputStream {
 	GOutputStream parent_instance;
 	GPollableOutputStream *base;
+	gint fd;
+	RcClientPoller *poller;
 	GQueue chunks; /* of RcChunk */
 	gsize queued;
 	guint64 written;
@@ -42,16 +44,22 @@ rc_chunk_free(RcChunk *chunk)
 }
 
 static void
+rc_queue_output_stream_stop_waiting(RcQueueOutputStream *self)
+{
+	if (self->flush_source != NULL) {
+		g_source_destroy(self->flush_source);
+		g_clear_pointer(&self->flush_source, g_source_unref);
+	}
+}
+
+static void
 rc_queue_output_stream_clear(RcQueueOutputStream *self)
 {
 	RcChunk *chunk;
 	while ((chunk = g_queue_pop_head(&self->chunks)) != NULL)
 		rc_chunk_free(chunk);
 	self->queued = 0;
-	if (self->flush_source != NULL) {
-		g_source_destroy(self->flush_source);
-		g_clear_pointer(&self->flush_source, g_source_unref);
-	}
+	rc_queue_output_stream_stop_waiting(self);
 }
 
 static void
@@ -70,13 +78,13 @@ rc_queue_output_stream_wait(RcQueueOutputStream *self)
 {
 	if (self->flush_source != NULL)
 		return;
-	self->flush_source = g_pollable_output_stream_create_source(self->base, NULL);
-	g_source_set_static_name(self->flush_source, "RcQueueOutputStream flush");
+	/* parked, never attached: the poller dispatches it when the socket drains */
+	self->flush_source =
+	    rc_client_poller_create_source(self->poller, G_OBJECT(self), self->fd, G_IO_OUT);
 	g_source_set_callback(self->flush_source,
 			      G_SOURCE_FUNC(rc_queue_output_stream_flush_cb),
 			      self,
 			      NULL);
-	g_source_attach(self->flush_source, NULL);
 }
 
 /* writes as much of the queue as the socket takes, several frames per call */
@@ -125,10 +133,7 @@ rc_queue_output_stream_drain(RcQueueOutputStream *self)
 			rc_chunk_free(g_queue_pop_head(&self->chunks));
 		}
 	}
-	if (self->flush_source != NULL) {
-		g_source_destroy(self->flush_source);
-		g_clear_pointer(&self->flush_source, g_source_unref);
-	}
+	rc_queue_output_stream_stop_waiting(self);
 }
 
 static gboolean
@@ -192,11 +197,13 @@ rc_queue_output_stream_get_written(RcQueueOutputStream *self)
 }
 
 GOutputStream *
-rc_queue_output_stream_new(GOutputStream *base)
+rc_queue_output_stream_new(GOutputStream *base, gint fd, RcClientPoller *poller)
 {
 	RcQueueOutputStream *self = g_object_new(RC_TYPE_QUEUE_OUTPUT_STREAM, NULL);
 	g_return_val_if_fail(G_IS_POLLABLE_OUTPUT_STREAM(base), NULL);
 	self->base = G_POLLABLE_OUTPUT_STREAM(g_object_ref(base));
+	self->fd = fd;
+	self->poller = poller;
 	return G_OUTPUT_STREAM(self);
 }
 

@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <gio/gio.h>
+#include "transport/rc-client-poller.h"
 
 G_BEGIN_DECLS
 
@@ -19,7 +19,7 @@ G_DECLARE_FINAL_TYPE(RcQueueOutputStream,
 		     QUEUE_OUTPUT_STREAM,
 		     GOutputStream)
 
-GOutputStream *rc_queue_output_stream_new(GOutputStream *base);
+GOutputStream *rc_queue_output_stream_new(GOutputStream *base, gint fd, RcClientPoller *poller);
 /* queues @bytes after everything before it (a reference is kept, no copy) */
 void rc_queue_output_stream_push(RcQueueOutputStream *self, GBytes *bytes);
 /* bytes accepted and not yet written to the socket */

@@ -13,6 +13,7 @@
 #include "rc-daemon-private.h"
 #include "transport/rc-client-private.h"
 #include "transport/rc-client-io-stream.h"
+#include "transport/rc-client-poller.h"
 #include "transport/rc-server.h"
 #include "transport/rc-static.h"
 
@@ -155,6 +156,7 @@ rc_server_upgrade_done_cb(SoupServerMessage *msg, gpointer user_data)
 	g_autoptr(RcClient) client = NULL;
 	g_autofree gchar *id = NULL;
 	const gchar *origin;
+	GMainContext *parking;
 
 	/* this handler runs once; the data goes with the message */
 	g_signal_handlers_disconnect_by_func(msg, rc_server_upgrade_done_cb, user_data);
@@ -164,14 +166,19 @@ rc_server_upgrade_done_cb(SoupServerMessage *msg, gpointer user_data)
 		rc_upgrade_free(up);
 		return;
 	}
-	stream = rc_client_io_stream_new(base);
+	stream = rc_client_io_stream_new(base, g_socket_get_fd(socket));
 	origin = soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Origin");
+	/* libsoup attaches the connection's input source to the thread-default
+	 * context: park it there, the poller dispatches it (see rc-client-poller.h) */
+	parking = rc_client_poller_get_parking_context(rc_client_poller_get_default());
+	g_main_context_push_thread_default(parking);
 	conn = soup_websocket_connection_new(stream,
 					     soup_server_message_get_uri(msg),
 					     SOUP_WEBSOCKET_CONNECTION_SERVER,
 					     origin,
 					     NULL,
 					     NULL);
+	g_main_context_pop_thread_default(parking);
 	soup_websocket_connection_set_max_incoming_payload_size(conn,
 								rc_config_get_max_frame_bytes(config));
 	/* libsoup pings nothing by default; idle peers are the kernel's business */

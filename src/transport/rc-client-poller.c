@@ -1,0 +1,271 @@
+/*
+ * Copyright 2026 roomcast developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "RcClientPoller"
+
+#include "config.h"
+
+#include <errno.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "transport/rc-client-poller.h"
+
+#define RC_CLIENT_POLLER_BATCH 256
+
+typedef struct _RcParkedSource RcParkedSource;
+
+/* the sources waiting on one fd, and what epoll has registered for it */
+typedef struct {
+	gint fd;
+	guint32 registered; /* epoll events, G_MAXUINT32 when not added */
+	GPtrArray *sources; /* RcParkedSource, not owned: each removes itself */
+} RcFdWatch;
+
+struct _RcClientPoller {
+	GSource source;
+	gint epfd;
+	guint run_parked_id;
+	GMainContext *parking;
+	GHashTable *watches; /* fd → RcFdWatch */
+};
+
+struct _RcParkedSource {
+	GSource source;
+	RcClientPoller *poller;
+	GObject *stream; /* not owned: the stream owns the source's user */
+	gint fd;
+	GIOCondition condition;
+};
+
+static void
+rc_fd_watch_free(RcFdWatch *w)
+{
+	g_ptr_array_unref(w->sources);
+	g_free(w);
+}
+
+static void
+rc_client_poller_sync(RcClientPoller *self, RcFdWatch *w)
+{
+	struct epoll_event ev = {.data.fd = w->fd};
+	guint32 wanted = 0;
+
+	for (guint i = 0; i < w->sources->len; i++) {
+		RcParkedSource *ps = g_ptr_array_index(w->sources, i);
+		wanted |= ps->condition & (G_IO_IN | G_IO_OUT | G_IO_PRI);
+	}
+	if (w->sources->len == 0) {
+		/* before the socket closes: the fd number may be reused at once */
+		if (w->registered != G_MAXUINT32)
+			epoll_ctl(self->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+		g_hash_table_remove(self->watches, GINT_TO_POINTER(w->fd));
+		return;
+	}
+	if (wanted == w->registered)
+		return;
+	ev.events = wanted;
+	if (epoll_ctl(self->epfd,
+		      w->registered == G_MAXUINT32 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD,
+		      w->fd,
+		      &ev) != 0) {
+		g_warning("epoll_ctl(%d): %s", w->fd, g_strerror(errno));
+		return;
+	}
+	w->registered = wanted;
+}
+
+static gboolean
+rc_parked_source_prepare(GSource *source, gint *timeout)
+{
+	*timeout = -1;
+	return FALSE;
+}
+
+static gboolean
+rc_parked_source_check(GSource *source)
+{
+	return FALSE;
+}
+
+static gboolean
+rc_parked_source_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
+{
+	RcParkedSource *ps = (RcParkedSource *)source;
+	if (callback == NULL)
+		return G_SOURCE_REMOVE;
+	return ((GPollableSourceFunc)(void (*)(void))callback)(ps->stream, user_data);
+}
+
+static void
+rc_parked_source_finalize(GSource *source)
+{
+	RcParkedSource *ps = (RcParkedSource *)source;
+	RcFdWatch *w = g_hash_table_lookup(ps->poller->watches, GINT_TO_POINTER(ps->fd));
+	if (w != NULL && g_ptr_array_remove_fast(w->sources, ps))
+		rc_client_poller_sync(ps->poller, w);
+	g_source_unref((GSource *)ps->poller);
+}
+
+static GSourceFuncs rc_parked_source_funcs = {
+    .prepare = rc_parked_source_prepare,
+    .check = rc_parked_source_check,
+    .dispatch = rc_parked_source_dispatch,
+    .finalize = rc_parked_source_finalize,
+};
+
+/* what g_main_dispatch() does for a ready source, for one that GLib never sees */
+static void
+rc_parked_source_invoke(RcParkedSource *ps)
+{
+	GSource *source = (GSource *)ps;
+	GSourceFunc callback = NULL;
+	gpointer cb_data = source->callback_data;
+	GSourceCallbackFuncs *cb_funcs = source->callback_funcs;
+	gpointer user_data = NULL;
+	gboolean again;
+
+	GMainContext *parking = NULL;
+
+	if (g_source_is_destroyed(source) || cb_funcs == NULL)
+		return;
+	/* libsoup re-creates its input source while it reads: keep those parked too */
+	if (g_source_get_context(source) == ps->poller->parking)
+		parking = ps->poller->parking;
+	if (parking != NULL)
+		g_main_context_push_thread_default(parking);
+	cb_funcs->ref(cb_data);
+	cb_funcs->get(cb_data, source, &callback, &user_data);
+	again = rc_parked_source_dispatch(source, callback, user_data);
+	cb_funcs->unref(cb_data);
+	if (parking != NULL)
+		g_main_context_pop_thread_default(parking);
+	if (!again && !g_source_is_destroyed(source))
+		g_source_destroy(source);
+}
+
+static gboolean
+rc_client_poller_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
+{
+	RcClientPoller *self = (RcClientPoller *)source;
+	struct epoll_event events[RC_CLIENT_POLLER_BATCH];
+	g_autoptr(GPtrArray) ready = g_ptr_array_new_with_free_func((GDestroyNotify)g_source_unref);
+	gint n = epoll_wait(self->epfd, events, RC_CLIENT_POLLER_BATCH, 0);
+
+	/* collect first: callbacks close connections and drop watches */
+	for (gint i = 0; i < n; i++) {
+		RcFdWatch *w = g_hash_table_lookup(self->watches, GINT_TO_POINTER(events[i].data.fd));
+		guint32 revents = events[i].events;
+		if (w == NULL)
+			continue;
+		/* errors and hang-ups wake every waiter, as poll(2) would */
+		if (revents & (EPOLLERR | EPOLLHUP))
+			revents |= G_IO_IN | G_IO_OUT;
+		for (guint j = 0; j < w->sources->len; j++) {
+			RcParkedSource *ps = g_ptr_array_index(w->sources, j);
+			if (ps->condition & revents)
+				g_ptr_array_add(ready, g_source_ref((GSource *)ps));
+		}
+	}
+	for (guint i = 0; i < ready->len; i++)
+		rc_parked_source_invoke(g_ptr_array_index(ready, i));
+	return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs rc_client_poller_funcs = {
+    .dispatch = rc_client_poller_dispatch,
+};
+
+/* the main loop's poller; it lives as long as the process */
+static RcClientPoller *rc_client_poller_default = NULL;
+
+RcClientPoller *
+rc_client_poller_get_default(void)
+{
+	RcClientPoller *self;
+	gint epfd;
+
+	if (rc_client_poller_default != NULL)
+		return rc_client_poller_default;
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0)
+		g_error("epoll_create1: %s", g_strerror(errno));
+	self = (RcClientPoller *)g_source_new(&rc_client_poller_funcs, sizeof(RcClientPoller));
+	g_source_set_static_name((GSource *)self, "RcClientPoller");
+	self->epfd = epfd;
+	self->parking = g_main_context_new();
+	self->watches =
+	    g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)rc_fd_watch_free);
+	g_source_add_unix_fd((GSource *)self, epfd, G_IO_IN);
+	g_source_attach((GSource *)self, NULL);
+	rc_client_poller_default = self;
+	return self;
+}
+
+GMainContext *
+rc_client_poller_get_parking_context(RcClientPoller *self)
+{
+	return self->parking;
+}
+
+GSource *
+rc_client_poller_create_source(RcClientPoller *self,
+			       GObject *stream,
+			       gint fd,
+			       GIOCondition condition)
+{
+	RcParkedSource *ps = (RcParkedSource *)g_source_new(&rc_parked_source_funcs,
+							    sizeof(RcParkedSource));
+	RcFdWatch *w = g_hash_table_lookup(self->watches, GINT_TO_POINTER(fd));
+
+	g_source_set_static_name((GSource *)ps, "RcParkedSource");
+	ps->poller = (RcClientPoller *)g_source_ref((GSource *)self);
+	ps->stream = stream;
+	ps->fd = fd;
+	ps->condition = condition;
+	if (w == NULL) {
+		w = g_new0(RcFdWatch, 1);
+		w->fd = fd;
+		w->registered = G_MAXUINT32;
+		w->sources = g_ptr_array_new();
+		g_hash_table_insert(self->watches, GINT_TO_POINTER(fd), w);
+	}
+	g_ptr_array_add(w->sources, ps);
+	rc_client_poller_sync(self, w);
+	return (GSource *)ps;
+}
+
+void
+rc_client_poller_leave(void)
+{
+	g_main_context_push_thread_default(g_main_context_default());
+}
+
+void
+rc_client_poller_return(void)
+{
+	g_main_context_pop_thread_default(g_main_context_default());
+}
+
+static gboolean
+rc_client_poller_run_parked_cb(gpointer user_data)
+{
+	RcClientPoller *self = user_data;
+	self->run_parked_id = 0;
+	/* parked sources never say they are ready: only idles and timeouts run here */
+	while (g_main_context_pending(self->parking))
+		g_main_context_iteration(self->parking, FALSE);
+	return G_SOURCE_REMOVE;
+}
+
+void
+rc_client_poller_run_parked_soon(RcClientPoller *self)
+{
+	/* low priority: after the default-priority idle that completes the close */
+	if (self->run_parked_id == 0)
+		self->run_parked_id = g_idle_add_full(G_PRIORITY_LOW,
+						      rc_client_poller_run_parked_cb,
+						      self,
+						      NULL);
+}
