@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <errno.h>
 #include <sys/socket.h>
 
 #include "protocol/rc-protocol.h"
@@ -536,11 +537,29 @@ rc_server_listen(RcServer *self,
 			      error);
 	if (socket == NULL)
 		return FALSE;
-	/* several processes on one port share the accept load */
-	if (reuse_port && !g_socket_set_option(socket, SOL_SOCKET, SO_REUSEPORT, 1, error))
+	if (reuse_port) {
+		/* Several processes on one port share the accept load. g_socket_bind()
+		 * clears SO_REUSEPORT on stream sockets, so bind by hand here. */
+		struct sockaddr_storage native;
+		gssize len = g_socket_address_get_native_size(sockaddr);
+		if (!g_socket_set_option(socket, SOL_SOCKET, SO_REUSEADDR, 1, error) ||
+		    !g_socket_set_option(socket, SOL_SOCKET, SO_REUSEPORT, 1, error) ||
+		    !g_socket_address_to_native(sockaddr, &native, sizeof(native), error))
+			return FALSE;
+		if (bind(g_socket_get_fd(socket), (struct sockaddr *)&native, (socklen_t)len) != 0) {
+			gint errsv = errno;
+			g_set_error(error,
+				    G_IO_ERROR,
+				    g_io_error_from_errno(errsv),
+				    _("Error binding to address %s:%u: %s"),
+				    address,
+				    port,
+				    g_strerror(errsv));
+			return FALSE;
+		}
+	} else if (!g_socket_bind(socket, sockaddr, TRUE, error)) {
 		return FALSE;
-	if (!g_socket_bind(socket, sockaddr, TRUE, error))
-		return FALSE;
+	}
 	g_socket_set_listen_backlog(socket, 1024);
 	if (!g_socket_listen(socket, error))
 		return FALSE;

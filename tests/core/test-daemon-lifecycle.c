@@ -368,6 +368,50 @@ test_default_node_id(void)
 	g_assert_cmpint(rc_test_node_stop(node), ==, 0);
 }
 
+/* [server] reuse_port: two processes share one port (SO_REUSEPORT) and, through
+ * Redis, their rooms; without it the second one cannot bind (exit-2 test). */
+static void
+test_reuse_port(void)
+{
+	g_autoptr(RcTestRedis) redis = rc_test_redis_new();
+	const gchar *config = rc_test_write_config("[server]\nreuse_port=true\n");
+	g_autofree gchar *port = g_strdup_printf("%u", rc_test_free_port());
+	g_autoptr(RcTestNode) a = rc_test_node_new("--port", port, "--bus", "none", "--node-id", "ra",
+						   "--config", config, "--redis",
+						   rc_test_redis_get_url(redis), NULL);
+	g_autoptr(RcTestNode) b = rc_test_node_new("--port", port, "--bus", "none", "--node-id", "rb",
+						   "--config", config, "--redis",
+						   rc_test_redis_get_url(redis), NULL);
+	g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func((GDestroyNotify)rc_test_ws_free);
+	RcTestWs *on_a = NULL;
+	RcTestWs *on_b = NULL;
+	g_autofree gchar *id = NULL;
+	JsonObject *got;
+
+	rc_test_node_wait_redis_connected(a, 5000);
+	rc_test_node_wait_redis_connected(b, 5000);
+	/* the kernel spreads connections over both listeners */
+	for (guint i = 0; i < 64 && (on_a == NULL || on_b == NULL); i++) {
+		RcTestWs *ws = rc_test_ws_new(a, "sender=probe");
+		const gchar *node = json_object_get_string_member(rc_test_ws_get_hello(ws), "node");
+		g_ptr_array_add(clients, ws);
+		if (g_strcmp0(node, "ra") == 0 && on_a == NULL)
+			on_a = ws;
+		else if (g_strcmp0(node, "rb") == 0 && on_b == NULL)
+			on_b = ws;
+	}
+	g_assert_nonnull(on_a);
+	g_assert_nonnull(on_b);
+	rc_test_ws_join(on_a, "/", "shared");
+	rc_test_ws_join(on_b, "/", "shared");
+	id = rc_test_ws_send_message(on_a, "/", "shared", "across processes");
+	got = rc_test_ws_expect(on_b, "MSG_TO_CLIENTS", 5000);
+	g_assert_cmpstr(json_object_get_string_member(got, "id"), ==, id);
+	g_ptr_array_set_size(clients, 0);
+	g_assert_cmpint(rc_test_node_stop(a), ==, 0);
+	g_assert_cmpint(rc_test_node_stop(b), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -386,5 +430,6 @@ main(int argc, char **argv)
 			test_config_file_and_flag_precedence);
 	g_test_add_func("/lifecycle/default-node-id", test_default_node_id);
 	g_test_add_func("/lifecycle/listen-ipv6-loopback", test_listen_ipv6_loopback);
+	g_test_add_func("/lifecycle/reuse-port", test_reuse_port);
 	return g_test_run();
 }
