@@ -788,6 +788,69 @@ test_two_nodes(void)
 	rc_test_ws_ping(on1);
 }
 
+/* roomcast@1 and roomcast@2 without systemd: one port shared with SO_REUSEPORT, a bus
+ * name and node id per instance, rooms shared through Redis */
+static void
+test_instances_share_port(void)
+{
+	g_autoptr(RcTestRedis) redis = rc_test_redis_new();
+	g_autofree gchar *port = g_strdup_printf("%u", rc_test_free_port());
+	const gchar *config = rc_test_write_config("[server]\nreuse_port=true\n");
+	g_autoptr(RcTestNode) i1 = rc_test_node_new("--port",
+						    port,
+						    "--config",
+						    config,
+						    "--bus",
+						    "session",
+						    "--dbus-name",
+						    "org.roomcast.i1",
+						    "--node-id",
+						    "host-1",
+						    "--redis",
+						    rc_test_redis_get_url(redis),
+						    NULL);
+	g_autoptr(RcTestNode) i2 = rc_test_node_new("--port",
+						    port,
+						    "--config",
+						    config,
+						    "--bus",
+						    "session",
+						    "--dbus-name",
+						    "org.roomcast.i2",
+						    "--node-id",
+						    "host-2",
+						    "--redis",
+						    rc_test_redis_get_url(redis),
+						    NULL);
+	g_autoptr(RcDbusDaemon) p1 = admin_proxy_new("org.roomcast.i1");
+	g_autoptr(RcDbusDaemon) p2 = admin_proxy_new("org.roomcast.i2");
+	g_autoptr(GPtrArray) clients =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)rc_test_ws_free);
+	const guint n = 16;
+	guint on1 = 0, on2 = 0;
+
+	g_assert_cmpstr(rc_dbus_daemon_get_node_id(p1), ==, "host-1");
+	g_assert_cmpstr(rc_dbus_daemon_get_node_id(p2), ==, "host-2");
+	for (guint i = 0; i < n; i++) {
+		RcTestWs *ws = rc_test_ws_new(i1, NULL);
+		JsonObject *hello = rc_test_ws_get_hello(ws);
+		const gchar *node = rc_test_json_get_string(hello, "node");
+		if (g_strcmp0(node, "host-1") == 0)
+			on1++;
+		else if (g_strcmp0(node, "host-2") == 0)
+			on2++;
+		else
+			g_error("hello from unknown node %s", node);
+		g_ptr_array_add(clients, ws);
+	}
+	/* the kernel spread them; each instance counts its own */
+	g_test_message("%u connections on host-1, %u on host-2", on1, on2);
+	g_assert_cmpuint(on1, >, 0);
+	g_assert_cmpuint(on2, >, 0);
+	wait_cached(p1, "Connections", on1);
+	wait_cached(p2, "Connections", on2);
+}
+
 static void
 test_name_taken(void)
 {
@@ -1098,6 +1161,7 @@ main(int argc, char **argv)
 	g_test_add_func("/dbus/errors", test_errors);
 	g_test_add_func("/dbus/errors/unavailable", test_unavailable);
 	g_test_add_func("/dbus/two-nodes", test_two_nodes);
+	g_test_add_func("/dbus/instances-share-port", test_instances_share_port);
 	g_test_add_func("/dbus/name-taken", test_name_taken);
 	g_test_add_func("/dbus/bus-none", test_bus_none);
 	g_test_add_func("/dbus/bus-lost", test_bus_lost);
