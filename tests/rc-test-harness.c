@@ -1634,7 +1634,9 @@ rc_test_raw_ws_new(RcTestNode *node, const gchar *query, gint rcvbuf)
 				  query != NULL ? query : "",
 				  rc_test_node_get_port(node));
 	raw_send_all(self, (const guint8 *)request, strlen(request));
-	while ((end = memmem(self->rx->data, self->rx->len, "\r\n\r\n", 4)) == NULL) {
+	/* an empty GByteArray has no data pointer at all */
+	while (self->rx->len < 4 ||
+	       (end = memmem(self->rx->data, self->rx->len, "\r\n\r\n", 4)) == NULL) {
 		if (!raw_fill(self, 5000, NULL, &error))
 			fail("raw WebSocket handshake: %s", error->message);
 	}
