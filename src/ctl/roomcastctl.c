@@ -49,7 +49,7 @@ typedef struct {
 static void
 rc_ctl_print_json(JsonNode *node)
 {
-	g_autoptr(JsonNode) owned = node;
+	g_autoptr(JsonNode) owned G_GNUC_UNUSED = node;
 	g_autoptr(JsonGenerator) generator = json_generator_new();
 	g_autofree gchar *text = NULL;
 
@@ -281,7 +281,7 @@ rc_ctl_room(RcCtl *ctl, gchar **args, GError **error)
 	}
 	g_variant_iter_init(&iter, stats);
 	while (g_variant_iter_next(&iter, "{&sv}", &key, &value)) {
-		g_autoptr(GVariant) owned = value;
+		g_autoptr(GVariant) owned G_GNUC_UNUSED = value;
 		g_autofree gchar *s = NULL;
 		if (g_strv_contains(order, key))
 			continue;
