@@ -135,7 +135,6 @@ test_filter_message(void)
 {
 	g_autoptr(RcFilterMessage) message =
 	    rc_filter_message_new(RC_PLUGIN_SOURCE_HTTP, NULL, "/ns", "room_1", "bot", "hi");
-	g_autofree gchar *same = NULL;
 
 	g_assert_cmpint(rc_filter_message_get_source(message), ==, RC_PLUGIN_SOURCE_HTTP);
 	g_assert_null(rc_filter_message_get_connection_id(message));
