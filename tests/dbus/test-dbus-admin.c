@@ -809,19 +809,19 @@ test_instances_share_port(void)
 						    "--redis",
 						    rc_test_redis_get_url(redis),
 						    NULL);
-	g_autoptr(RcTestNode) i2 = rc_test_node_new("--port",
-						    port,
-						    "--config",
-						    config,
-						    "--bus",
-						    "session",
-						    "--dbus-name",
-						    "org.roomcast.i2",
-						    "--node-id",
-						    "host-2",
-						    "--redis",
-						    rc_test_redis_get_url(redis),
-						    NULL);
+	g_autoptr(RcTestNode) i2 G_GNUC_UNUSED = rc_test_node_new("--port",
+								  port,
+								  "--config",
+								  config,
+								  "--bus",
+								  "session",
+								  "--dbus-name",
+								  "org.roomcast.i2",
+								  "--node-id",
+								  "host-2",
+								  "--redis",
+								  rc_test_redis_get_url(redis),
+								  NULL);
 	g_autoptr(RcDbusDaemon) p1 = admin_proxy_new("org.roomcast.i1");
 	g_autoptr(RcDbusDaemon) p2 = admin_proxy_new("org.roomcast.i2");
 	g_autoptr(GPtrArray) clients =
@@ -854,15 +854,15 @@ test_instances_share_port(void)
 static void
 test_name_taken(void)
 {
-	g_autoptr(RcTestNode) first = rc_test_node_new("--port",
-						       "0",
-						       "--bus",
-						       "session",
-						       "--dbus-name",
-						       "org.roomcast.Taken",
-						       "--node-id",
-						       "first",
-						       NULL);
+	g_autoptr(RcTestNode) first G_GNUC_UNUSED = rc_test_node_new("--port",
+								     "0",
+								     "--bus",
+								     "session",
+								     "--dbus-name",
+								     "org.roomcast.Taken",
+								     "--node-id",
+								     "first",
+								     NULL);
 	g_autoptr(RcDbusDaemon) proxy = admin_proxy_new("org.roomcast.Taken");
 	g_autoptr(RcTestNode) second = rc_test_node_new("--port",
 							"0",
@@ -985,6 +985,7 @@ expect_ack(RcTestWs *ws, const gchar *ref)
 	g_autoptr(JsonObject) msg =
 	    rc_test_ws_take(ws, "MSG_TO_CLIENTS", NULL, rc_test_timeout(3000));
 	g_assert_nonnull(rc_test_json_get_string(ack, "id"));
+	g_assert_cmpstr(rc_test_json_get_string(msg, "id"), ==, rc_test_json_get_string(ack, "id"));
 }
 
 static void
@@ -1015,7 +1016,7 @@ test_reload_config(void)
 	send_text(ws, "s2", 80);
 	g_clear_pointer(&error, g_error_free);
 	{
-		g_autoptr(JsonObject) e =
+		g_autoptr(JsonObject) e G_GNUC_UNUSED =
 		    rc_test_ws_expect_error(ws, "too_large", "s2", rc_test_timeout(3000));
 	}
 	send_text(ws, "s3", 40);
@@ -1038,7 +1039,7 @@ test_reload_config(void)
 	}
 	send_text(ws, "s4", 80);
 	{
-		g_autoptr(JsonObject) e =
+		g_autoptr(JsonObject) e G_GNUC_UNUSED =
 		    rc_test_ws_expect_error(ws, "too_large", "s4", rc_test_timeout(3000));
 	}
 
@@ -1051,7 +1052,7 @@ test_reload_config(void)
 		send_text(ws, ref, 150);
 		reply = rc_test_ws_take(ws, NULL, ref, rc_test_timeout(3000));
 		if (g_strcmp0(rc_test_json_get_string(reply, "type"), "ack") == 0) {
-			g_autoptr(JsonObject) msg =
+			g_autoptr(JsonObject) msg G_GNUC_UNUSED =
 			    rc_test_ws_take(ws, "MSG_TO_CLIENTS", NULL, rc_test_timeout(3000));
 			break;
 		}
