@@ -543,23 +543,8 @@ rc_daemon_reload_config(RcDaemon *self, GError **error)
 
 	/* plugins first: if one refuses its new settings, nothing changes at all */
 	kf = rc_config_check_file(self->config, &error_local);
-	if (kf == NULL) {
-		g_set_error(error,
-			    RC_ERROR,
-			    RC_ERROR_FAILED,
-			    _("configuration not reloaded, the old settings stay: %s"),
-			    error_local->message);
-		return FALSE;
-	}
-	if (!rc_plugin_host_reload(self->plugins, kf, &error_local)) {
-		g_set_error(error,
-			    RC_ERROR,
-			    RC_ERROR_FAILED,
-			    _("configuration not reloaded, the old settings stay: %s"),
-			    error_local->message);
-		return FALSE;
-	}
-	if (!rc_config_apply(self->config, kf, &restart_needed, &error_local)) {
+	if (kf == NULL || !rc_plugin_host_reload(self->plugins, kf, &error_local) ||
+	    !rc_config_apply(self->config, kf, &restart_needed, &error_local)) {
 		g_set_error(error,
 			    RC_ERROR,
 			    RC_ERROR_FAILED,

@@ -246,16 +246,21 @@ rc_redis_bus_on_sub_reply(redisAsyncContext *ac, void *r, void *privdata)
 	}
 }
 
+/* @verb is SUBSCRIBE or UNSUBSCRIBE; replies and messages all come to one callback */
+static void
+rc_redis_bus_send_sub_command(RcRedisBus *self, const gchar *verb, const gchar *channel)
+{
+	const gchar *argv[] = {verb, channel};
+	const size_t lens[] = {strlen(verb), strlen(channel)};
+	if (redisAsyncCommandArgv(self->sub.ac, rc_redis_bus_on_sub_reply, self, 2, argv, lens) !=
+	    REDIS_OK)
+		g_warning("failed to queue %s %s", verb, channel);
+}
+
 static void
 rc_redis_bus_send_subscribe(RcRedisBus *self, const gchar *channel)
 {
-	if (redisAsyncCommand(self->sub.ac,
-			      rc_redis_bus_on_sub_reply,
-			      self,
-			      "SUBSCRIBE %b",
-			      channel,
-			      strlen(channel)) != REDIS_OK)
-		g_warning("failed to queue SUBSCRIBE %s", channel);
+	rc_redis_bus_send_sub_command(self, "SUBSCRIBE", channel);
 }
 
 static void
@@ -514,15 +519,8 @@ rc_redis_bus_unsubscribe_room(RcBus *bus, const gchar *ns, const gchar *room_cod
 	rs->wanted = FALSE;
 	rs->subscribed = FALSE;
 	rc_room_sub_complete(rs);
-	if (self->sub.connected) {
-		if (redisAsyncCommand(self->sub.ac,
-				      rc_redis_bus_on_sub_reply,
-				      self,
-				      "UNSUBSCRIBE %b",
-				      channel,
-				      strlen(channel)) != REDIS_OK)
-			g_warning("failed to queue UNSUBSCRIBE %s", channel);
-	}
+	if (self->sub.connected)
+		rc_redis_bus_send_sub_command(self, "UNSUBSCRIBE", channel);
 	if (rs->inflight == 0)
 		g_hash_table_remove(self->room_subs, channel);
 }
