@@ -12,6 +12,7 @@ packages="
   chromium
   clang
   curl make valgrind
+  systemd man-db groff-base
 "
 missing=""
 for p in $packages; do

@@ -175,13 +175,12 @@ rc_config_get_uint(GKeyFile *kf,
 		g_set_error(error,
 			    G_KEY_FILE_ERROR,
 			    G_KEY_FILE_ERROR_INVALID_VALUE,
-			    _("[%s] %s: “%s” is not a number between %" G_GUINT64_FORMAT
-			      " and %" G_GUINT64_FORMAT),
+			    _("[%s] %s: “%s” is not a number between %llu and %llu"),
 			    group,
 			    key,
 			    s,
-			    min,
-			    max);
+			    (unsigned long long)min,
+			    (unsigned long long)max);
 		return FALSE;
 	}
 	return TRUE;

@@ -95,7 +95,7 @@ rc_protocol_validate_text(const gchar *text, gsize max_text_bytes, GError **erro
 		g_set_error(error,
 			    RC_PROTOCOL_ERROR,
 			    RC_PROTOCOL_ERROR_TOO_LARGE,
-			    _("text is %" G_GSIZE_FORMAT " bytes, the limit is %" G_GSIZE_FORMAT),
+			    _("text is %zu bytes, the limit is %zu"),
 			    len,
 			    max_text_bytes);
 		return FALSE;
