@@ -59,7 +59,10 @@ main(int argc, char **argv)
 	RcMain m = {0};
 
 	setlocale(LC_ALL, "");
-	bindtextdomain(GETTEXT_PACKAGE, RC_LOCALEDIR);
+	/* ROOMCAST_LOCALEDIR: translations from a build tree, as roomcastctl does */
+	bindtextdomain(GETTEXT_PACKAGE,
+		       g_getenv("ROOMCAST_LOCALEDIR") != NULL ? g_getenv("ROOMCAST_LOCALEDIR")
+							     : RC_LOCALEDIR);
 	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
 	textdomain(GETTEXT_PACKAGE);
 	/* hiredis writes with plain write(2): a vanished Redis must not kill us */
