@@ -26,6 +26,5 @@ void rc_client_add_room(RcClient *self, RcRoom *room);
 void rc_client_remove_room(RcClient *self, RcRoom *room);
 /* (element-type RcRoom) (transfer container) */
 GPtrArray *rc_client_get_rooms(RcClient *self);
-gboolean rc_client_is_closing(RcClient *self);
 
 G_END_DECLS

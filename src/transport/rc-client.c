@@ -56,12 +56,6 @@ rc_client_get_queued_bytes(RcClient *self)
 	return rc_queue_output_stream_get_queued(self->queue);
 }
 
-gboolean
-rc_client_is_closing(RcClient *self)
-{
-	return self->closing;
-}
-
 /* a peer that reads nothing never lets the close frame through; cut it off */
 static gboolean
 rc_client_force_close_cb(gpointer user_data)

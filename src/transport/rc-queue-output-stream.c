@@ -23,7 +23,6 @@ struct _RcQueueOutputStream {
 	RcClientPoller *poller;
 	GQueue chunks; /* of RcChunk */
 	gsize queued;
-	guint64 written;
 	GSource *flush_source; /* only while the socket is full */
 	gboolean failed;       /* the socket is gone: drop everything */
 };
@@ -120,7 +119,6 @@ rc_queue_output_stream_drain(RcQueueOutputStream *self)
 			rc_queue_output_stream_fail(self, error);
 			return;
 		}
-		self->written += done;
 		self->queued -= done;
 		while (done > 0) {
 			RcChunk *chunk = g_queue_peek_head(&self->chunks);
@@ -179,7 +177,6 @@ rc_queue_output_stream_push(RcQueueOutputStream *self, GBytes *bytes)
 		}
 		n = 0;
 	}
-	self->written += (guint64)n;
 	if ((gsize)n < size)
 		rc_queue_output_stream_append(self, g_bytes_ref(bytes), (gsize)n);
 }
@@ -188,12 +185,6 @@ gsize
 rc_queue_output_stream_get_queued(RcQueueOutputStream *self)
 {
 	return self->queued;
-}
-
-guint64
-rc_queue_output_stream_get_written(RcQueueOutputStream *self)
-{
-	return self->written;
 }
 
 GOutputStream *

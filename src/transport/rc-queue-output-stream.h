@@ -24,6 +24,5 @@ GOutputStream *rc_queue_output_stream_new(GOutputStream *base, gint fd, RcClient
 void rc_queue_output_stream_push(RcQueueOutputStream *self, GBytes *bytes);
 /* bytes accepted and not yet written to the socket */
 gsize rc_queue_output_stream_get_queued(RcQueueOutputStream *self);
-guint64 rc_queue_output_stream_get_written(RcQueueOutputStream *self);
 
 G_END_DECLS
