@@ -27,6 +27,7 @@ typedef struct {
 	gsize max_text_bytes;
 	gsize max_frame_bytes;
 	gsize max_queue_bytes;
+	gsize max_rooms_per_client;
 	gchar *api_token;
 	GStrv allowed_origins;
 } RcSettings;
@@ -372,6 +373,9 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 	if (!rc_config_get_uint(kf, "limits", "max_queue_bytes", 1048576, 1024, G_MAXINT32, &v, error))
 		return NULL;
 	s->max_queue_bytes = v;
+	if (!rc_config_get_uint(kf, "limits", "max_rooms_per_client", 100, 1, G_MAXINT32, &v, error))
+		return NULL;
+	s->max_rooms_per_client = v;
 	if (!rc_config_get_string(kf, "http", "api_token", NULL, &s->api_token, error))
 		return NULL;
 	return g_steal_pointer(&s);
@@ -639,6 +643,12 @@ gsize
 rc_config_get_max_queue_bytes(RcConfig *self)
 {
 	return self->settings->max_queue_bytes;
+}
+
+gsize
+rc_config_get_max_rooms_per_client(RcConfig *self)
+{
+	return self->settings->max_rooms_per_client;
 }
 
 const gchar *

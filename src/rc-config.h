@@ -53,6 +53,7 @@ RcFanout rc_config_get_fanout(RcConfig *self);
 gsize rc_config_get_max_text_bytes(RcConfig *self);
 gsize rc_config_get_max_frame_bytes(RcConfig *self);
 gsize rc_config_get_max_queue_bytes(RcConfig *self);
+gsize rc_config_get_max_rooms_per_client(RcConfig *self);
 /* NULL when /publish is open */
 const gchar *rc_config_get_api_token(RcConfig *self);
 /* NULL when only same-origin browsers may connect; contains "*" for any */

@@ -11,16 +11,16 @@
 #include <sys/socket.h>
 
 #include "protocol/rc-protocol.h"
-#include "rc-daemon-private.h"
-#include "transport/rc-client-private.h"
 #include "transport/rc-client-io-stream.h"
 #include "transport/rc-client-poller.h"
+#include "transport/rc-http.h"
 #include "transport/rc-server.h"
 #include "transport/rc-static.h"
+#include "transport/rc-ws-client.h"
 
 struct _RcServer {
 	GObject parent_instance;
-	RcDaemon *daemon; /* not owned: the daemon owns us */
+	RcEngine *engine;
 	SoupServer *soup;
 	guint port;
 };
@@ -44,104 +44,10 @@ rc_upgrade_free(RcUpgrade *up)
 	g_free(up);
 }
 
-static void
-rc_server_set_json(SoupServerMessage *msg, guint status, const gchar *body)
+static RcConfig *
+rc_server_get_config(RcServer *self)
 {
-	soup_server_message_set_status(msg, status, NULL);
-	soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, body, strlen(body));
-}
-
-static void
-rc_server_set_text_error(SoupServerMessage *msg, guint status, const gchar *text)
-{
-	soup_server_message_set_status(msg, status, NULL);
-	soup_server_message_set_response(msg,
-					 "text/plain; charset=utf-8",
-					 SOUP_MEMORY_COPY,
-					 text,
-					 strlen(text));
-}
-
-static void
-rc_server_publish_error(SoupServerMessage *msg, guint status, const gchar *error)
-{
-	g_autoptr(GString) s = g_string_new("{\"success\":false,\"error\":");
-	rc_protocol_append_json_string(s, error);
-	g_string_append_c(s, '}');
-	rc_server_set_json(msg, status, s->str);
-}
-
-static gchar *
-rc_server_peer_string(SoupServerMessage *msg)
-{
-	GSocketAddress *addr = soup_server_message_get_remote_address(msg);
-	g_autofree gchar *ip = NULL;
-	if (addr == NULL || !G_IS_INET_SOCKET_ADDRESS(addr))
-		return g_strdup("unknown");
-	ip = g_inet_address_to_string(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(addr)));
-	if (g_socket_address_get_family(addr) == G_SOCKET_FAMILY_IPV6)
-		return g_strdup_printf("[%s]:%u",
-				       ip,
-				       g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(addr)));
-	return g_strdup_printf("%s:%u", ip, g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(addr)));
-}
-
-/* The sender as the client wrote it: libsoup's decoded query cuts a name at an
- * escaped NUL, which would silently accept "a%00b" as "a". */
-static GBytes *
-rc_server_query_param(SoupServerMessage *msg, const gchar *name)
-{
-	const gchar *query = g_uri_get_query(soup_server_message_get_uri(msg));
-	g_auto(GStrv) pairs = NULL;
-	GBytes *found = NULL;
-
-	if (query == NULL)
-		return NULL;
-	pairs = g_strsplit(query, "&", -1);
-	for (guint i = 0; pairs[i] != NULL; i++) {
-		gchar *eq = strchr(pairs[i], '=');
-		g_autofree gchar *key = NULL;
-		if (eq == NULL)
-			continue;
-		*eq = '\0';
-		key = g_uri_unescape_string(pairs[i], NULL);
-		if (g_strcmp0(key, name) != 0)
-			continue;
-		/* '+' is a space in a query */
-		g_strdelimit(eq + 1, "+", ' ');
-		g_clear_pointer(&found, g_bytes_unref);
-		found = g_uri_unescape_bytes(eq + 1, -1, NULL, NULL);
-		if (found == NULL)
-			found = g_bytes_new_static("\0", 1); /* malformed escape: refused below */
-	}
-	return found;
-}
-
-/* browsers send Origin; anything else (bots, CLIs) is not subject to it */
-static gboolean
-rc_server_origin_allowed(RcServer *self, SoupServerMessage *msg)
-{
-	SoupMessageHeaders *headers = soup_server_message_get_request_headers(msg);
-	const gchar *origin = soup_message_headers_get_one(headers, "Origin");
-	const gchar *host = soup_message_headers_get_one(headers, "Host");
-	const gchar *const *allowed = rc_config_get_allowed_origins(rc_daemon_get_config(self->daemon));
-	g_autofree gchar *own_http = NULL;
-	g_autofree gchar *own_https = NULL;
-
-	if (origin == NULL)
-		return TRUE;
-	if (host != NULL) {
-		own_http = g_strconcat("http://", host, NULL);
-		own_https = g_strconcat("https://", host, NULL);
-		if (g_ascii_strcasecmp(origin, own_http) == 0 ||
-		    g_ascii_strcasecmp(origin, own_https) == 0)
-			return TRUE;
-	}
-	for (guint i = 0; allowed != NULL && allowed[i] != NULL; i++) {
-		if (g_strcmp0(allowed[i], "*") == 0 || g_ascii_strcasecmp(allowed[i], origin) == 0)
-			return TRUE;
-	}
-	return FALSE;
+	return rc_engine_get_config(self->engine);
 }
 
 static void
@@ -149,12 +55,12 @@ rc_server_upgrade_done_cb(SoupServerMessage *msg, gpointer user_data)
 {
 	RcUpgrade *up = user_data;
 	RcServer *self = up->server;
-	RcConfig *config = rc_daemon_get_config(self->daemon);
+	RcConfig *config = rc_server_get_config(self);
 	g_autoptr(GIOStream) base = NULL;
 	g_autoptr(GSocket) socket = NULL;
 	g_autoptr(GIOStream) stream = NULL;
 	g_autoptr(SoupWebsocketConnection) conn = NULL;
-	g_autoptr(RcClient) client = NULL;
+	g_autoptr(RcWsClient) client = NULL;
 	g_autofree gchar *id = NULL;
 	const gchar *origin;
 	GMainContext *parking;
@@ -180,112 +86,112 @@ rc_server_upgrade_done_cb(SoupServerMessage *msg, gpointer user_data)
 					     NULL,
 					     NULL);
 	g_main_context_pop_thread_default(parking);
+	/* Every member of a room gets the same pre-built frame bytes: that is only right
+	 * while no extension (permessage-deflate) rewrites frames on a connection. The
+	 * upgrade offers none, so none can be negotiated. */
+	g_assert(soup_websocket_connection_get_extensions(conn) == NULL);
 	soup_websocket_connection_set_max_incoming_payload_size(conn,
 								rc_config_get_max_frame_bytes(config));
 	/* libsoup pings nothing by default; idle peers are the kernel's business */
 	soup_websocket_connection_set_keepalive_interval(conn, 0);
-	id = rc_daemon_new_client_id(self->daemon);
-	client = rc_client_new(self->daemon,
-			       conn,
-			       stream,
-			       socket,
-			       id,
-			       up->sender,
-			       up->peer,
-			       up->room_globs);
+	id = rc_engine_new_client_id(self->engine);
+	client = rc_ws_client_new(self->engine,
+				  conn,
+				  stream,
+				  socket,
+				  id,
+				  up->sender,
+				  up->peer,
+				  up->room_globs);
 	g_debug("client %s connected from %s as %s", id, up->peer, up->sender);
-	rc_daemon_add_client(self->daemon, client);
+	rc_ws_client_start(client);
 	rc_upgrade_free(up);
+}
+
+/* the sender a client without auth plugins names itself with, or a guest name */
+static gchar *
+rc_server_query_sender(GHashTable *query, GError **error)
+{
+	const gchar *name = g_hash_table_lookup(query, "sender");
+	if (name == NULL)
+		return g_strdup_printf("guest-%06x", g_random_int_range(0, 0xffffff));
+	if (!rc_protocol_validate_sender(name, NULL)) {
+		g_set_error_literal(
+		    error,
+		    RC_ERROR,
+		    RC_ERROR_INVALID_ARGS,
+		    _("invalid sender: 1–64 bytes of UTF-8 without control characters\n"));
+		return NULL;
+	}
+	return g_strdup(name);
 }
 
 static void
 rc_server_ws_cb(SoupServer *soup,
 		SoupServerMessage *msg,
 		const gchar *path,
-		GHashTable *query,
+		GHashTable *unused,
 		gpointer user_data)
 {
 	RcServer *self = RC_SERVER(user_data);
-	RcPluginHost *plugins = rc_daemon_get_plugin_host(self->daemon);
 	g_autoptr(GError) error = NULL;
+	g_autoptr(GHashTable) query = NULL;
 	g_autofree gchar *sender = NULL;
 	g_auto(GStrv) room_globs = NULL;
 	RcUpgrade *up;
 
 	if (g_strcmp0(path, "/ws") != 0) {
-		rc_server_set_text_error(msg, SOUP_STATUS_NOT_FOUND, _("not found\n"));
+		rc_http_set_text(msg, SOUP_STATUS_NOT_FOUND, _("not found\n"));
 		return;
 	}
-	if (!rc_server_origin_allowed(self, msg)) {
-		rc_server_set_text_error(msg,
-					 SOUP_STATUS_FORBIDDEN,
-					 _("this origin may not open a WebSocket here\n"));
+	if (!rc_http_origin_allowed(rc_server_get_config(self), msg)) {
+		rc_http_set_text(msg,
+				 SOUP_STATUS_FORBIDDEN,
+				 _("this origin may not open a WebSocket here\n"));
 		return;
 	}
 	if (!soup_websocket_server_check_handshake(msg, NULL, NULL, NULL, &error)) {
-		rc_server_set_text_error(msg, SOUP_STATUS_BAD_REQUEST, error->message);
+		rc_http_set_text(msg, SOUP_STATUS_BAD_REQUEST, error->message);
 		return;
 	}
-	if (rc_plugin_host_has_auth(plugins)) {
-		if (!rc_plugin_host_authenticate(plugins, msg, &sender, &room_globs, &error)) {
-			guint status = g_error_matches(error, RC_ERROR, RC_ERROR_FORBIDDEN)
-					   ? SOUP_STATUS_FORBIDDEN
-					   : SOUP_STATUS_UNAUTHORIZED;
+	query = rc_http_get_query(msg, &error);
+	if (rc_engine_has_auth(self->engine)) {
+		g_autoptr(RcAuthRequest) request = NULL;
+		if (query == NULL) {
+			g_autofree gchar *text =
+			    g_strdup_printf(_("malformed query string: %s\n"), error->message);
+			rc_http_set_text(msg, SOUP_STATUS_UNAUTHORIZED, text);
+			return;
+		}
+		request = rc_http_auth_request_new(msg, query);
+		if (!rc_engine_authenticate(self->engine, request, &sender, &room_globs, &error)) {
 			g_debug("upgrade refused: %s", error->message);
-			rc_server_set_text_error(msg, status, error->message);
+			rc_http_set_text(msg, rc_error_get_http_status(error), error->message);
 			return;
 		}
 	} else {
-		g_autoptr(GBytes) name = rc_server_query_param(msg, "sender");
-		if (name != NULL) {
-			gsize len = 0;
-			const gchar *data = g_bytes_get_data(name, &len);
-			sender = g_strndup(data, len);
-			if (strlen(sender) != len || !rc_protocol_validate_sender(sender, &error)) {
-				rc_server_set_text_error(msg,
-							 SOUP_STATUS_BAD_REQUEST,
-							 _("invalid sender: 1–64 bytes of UTF-8 without "
-							   "control characters\n"));
-				return;
-			}
-		} else {
-			sender = g_strdup_printf("guest-%06x", g_random_int_range(0, 0xffffff));
+		if (query == NULL) {
+			g_autofree gchar *text =
+			    g_strdup_printf(_("malformed query string: %s\n"), error->message);
+			rc_http_set_text(msg, SOUP_STATUS_BAD_REQUEST, text);
+			return;
+		}
+		sender = rc_server_query_sender(query, &error);
+		if (sender == NULL) {
+			rc_http_set_text(msg, SOUP_STATUS_BAD_REQUEST, error->message);
+			return;
 		}
 	}
 	if (!soup_websocket_server_process_handshake(msg, NULL, NULL, NULL, NULL)) {
-		rc_server_set_text_error(msg, SOUP_STATUS_BAD_REQUEST, _("bad WebSocket handshake\n"));
+		rc_http_set_text(msg, SOUP_STATUS_BAD_REQUEST, _("bad WebSocket handshake\n"));
 		return;
 	}
 	up = g_new0(RcUpgrade, 1);
 	up->server = self;
 	up->sender = g_steal_pointer(&sender);
 	up->room_globs = g_steal_pointer(&room_globs);
-	up->peer = rc_server_peer_string(msg);
+	up->peer = rc_http_get_peer(msg);
 	g_signal_connect(msg, "wrote-informational", G_CALLBACK(rc_server_upgrade_done_cb), up);
-}
-
-static gboolean
-rc_server_check_api_token(RcServer *self, SoupServerMessage *msg)
-{
-	const gchar *token = rc_config_get_api_token(rc_daemon_get_config(self->daemon));
-	const gchar *auth;
-	g_autofree gchar *expected = NULL;
-	gsize i, diff = 0, len;
-
-	if (token == NULL)
-		return TRUE;
-	auth = soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
-					    "Authorization");
-	if (auth == NULL)
-		return FALSE;
-	expected = g_strconcat("Bearer ", token, NULL);
-	len = strlen(expected);
-	if (strlen(auth) != len)
-		return FALSE;
-	/* constant time: the token is a secret */
-	for (i = 0; i < len; i++)
-		diff |= (guchar)auth[i] ^ (guchar)expected[i];
-	return diff == 0;
 }
 
 static void
@@ -293,26 +199,19 @@ rc_server_publish_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	g_autoptr(SoupServerMessage) msg = user_data;
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *id = rc_daemon_publish_finish(RC_DAEMON(source), res, &error);
+	g_autofree gchar *id = rc_engine_publish_finish(RC_ENGINE(source), res, &error);
 
 	if (id == NULL) {
-		guint status = SOUP_STATUS_BAD_REQUEST;
-		if (g_error_matches(error, RC_ERROR, RC_ERROR_TOO_LARGE))
-			status = SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
-		else if (g_error_matches(error, RC_ERROR, RC_ERROR_REJECTED))
-			status = SOUP_STATUS_UNPROCESSABLE_ENTITY;
-		else if (g_error_matches(error, RC_ERROR, RC_ERROR_UNAVAILABLE))
-			status = SOUP_STATUS_SERVICE_UNAVAILABLE;
-		else if (g_error_matches(error, RC_ERROR, RC_ERROR_RATE_LIMITED))
-			status = 429; /* Too Many Requests */
-		else if (g_error_matches(error, RC_ERROR, RC_ERROR_FORBIDDEN))
-			status = SOUP_STATUS_FORBIDDEN;
-		rc_server_publish_error(msg, status, error->message);
+		rc_http_set_json_error(msg, rc_error_get_http_status(error), error->message);
 	} else {
-		g_autoptr(GString) s = g_string_new("{\"success\":true,\"id\":");
-		rc_protocol_append_json_string(s, id);
-		g_string_append_c(s, '}');
-		rc_server_set_json(msg, SOUP_STATUS_OK, s->str);
+		g_autoptr(JsonBuilder) builder = json_builder_new();
+		json_builder_begin_object(builder);
+		json_builder_set_member_name(builder, "success");
+		json_builder_add_boolean_value(builder, TRUE);
+		json_builder_set_member_name(builder, "id");
+		json_builder_add_string_value(builder, id);
+		json_builder_end_object(builder);
+		rc_http_set_json(msg, SOUP_STATUS_OK, builder);
 	}
 	soup_server_message_unpause(msg);
 }
@@ -325,40 +224,40 @@ rc_server_publish_handler(SoupServer *soup,
 			  gpointer user_data)
 {
 	RcServer *self = RC_SERVER(user_data);
-	RcConfig *config = rc_daemon_get_config(self->daemon);
+	RcConfig *config = rc_server_get_config(self);
 	SoupMessageBody *body;
 	g_autoptr(GBytes) bytes = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(RcMessage) message = NULL;
 
 	if (g_strcmp0(path, "/publish") != 0) {
-		rc_server_publish_error(msg, SOUP_STATUS_NOT_FOUND, _("not found"));
+		rc_http_set_json_error(msg, SOUP_STATUS_NOT_FOUND, _("not found"));
 		return;
 	}
 	if (soup_server_message_get_method(msg) != SOUP_METHOD_POST) {
 		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
 					     "Allow",
 					     "POST");
-		rc_server_publish_error(msg,
-					SOUP_STATUS_METHOD_NOT_ALLOWED,
-					_("use POST with a JSON Message body"));
+		rc_http_set_json_error(msg,
+				       SOUP_STATUS_METHOD_NOT_ALLOWED,
+				       _("use POST with a JSON Message body"));
 		return;
 	}
-	if (!rc_server_check_api_token(self, msg)) {
+	if (!rc_http_check_api_token(config, msg)) {
 		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
 					     "WWW-Authenticate",
 					     "Bearer");
-		rc_server_publish_error(msg,
-					SOUP_STATUS_UNAUTHORIZED,
-					_("missing or wrong Authorization: Bearer token"));
+		rc_http_set_json_error(msg,
+				       SOUP_STATUS_UNAUTHORIZED,
+				       _("missing or wrong Authorization: Bearer token"));
 		return;
 	}
 	body = soup_server_message_get_request_body(msg);
 	bytes = soup_message_body_flatten(body);
 	if (g_bytes_get_size(bytes) > rc_config_get_max_frame_bytes(config)) {
-		rc_server_publish_error(msg,
-					SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-					_("the body is larger than max_frame_bytes"));
+		rc_http_set_json_error(msg,
+				       SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+				       _("the body is larger than max_frame_bytes"));
 		return;
 	}
 	message = rc_protocol_parse_message(g_bytes_get_data(bytes, NULL),
@@ -366,17 +265,11 @@ rc_server_publish_handler(SoupServer *soup,
 					    rc_config_get_max_text_bytes(config),
 					    &error);
 	if (message == NULL) {
-		rc_server_publish_error(msg,
-					g_error_matches(error,
-							RC_PROTOCOL_ERROR,
-							RC_PROTOCOL_ERROR_TOO_LARGE)
-					    ? SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE
-					    : SOUP_STATUS_BAD_REQUEST,
-					error->message);
+		rc_http_set_json_error(msg, rc_error_get_http_status(error), error->message);
 		return;
 	}
 	soup_server_message_pause(msg);
-	rc_daemon_publish_async(self->daemon,
+	rc_engine_publish_async(self->engine,
 				rc_message_get_namespace(message),
 				rc_message_get_room_code(message),
 				rc_message_get_sender(message),
@@ -397,13 +290,13 @@ rc_server_publish_early_handler(SoupServer *soup,
 				gpointer user_data)
 {
 	RcServer *self = RC_SERVER(user_data);
-	RcConfig *config = rc_daemon_get_config(self->daemon);
+	RcConfig *config = rc_server_get_config(self);
 	goffset len = soup_message_headers_get_content_length(
 	    soup_server_message_get_request_headers(msg));
 	if (len > 0 && (guint64)len > rc_config_get_max_frame_bytes(config))
-		rc_server_publish_error(msg,
-					SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-					_("the body is larger than max_frame_bytes"));
+		rc_http_set_json_error(msg,
+				       SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+				       _("the body is larger than max_frame_bytes"));
 }
 
 static void
@@ -414,24 +307,30 @@ rc_server_healthz_handler(SoupServer *soup,
 			  gpointer user_data)
 {
 	RcServer *self = RC_SERVER(user_data);
-	const gchar *state = rc_daemon_get_bus_state(self->daemon);
-	gboolean down = g_strcmp0(state, "disconnected") == 0;
-	g_autoptr(GString) s = g_string_new(NULL);
+	gboolean down = rc_engine_get_bus_state(self->engine) == RC_BUS_STATE_DISCONNECTED;
+	g_autoptr(JsonBuilder) builder = json_builder_new();
+	RcEngineStats stats;
 
 	if (g_strcmp0(path, "/healthz") != 0) {
-		rc_server_set_text_error(msg, SOUP_STATUS_NOT_FOUND, _("not found\n"));
+		rc_http_set_text(msg, SOUP_STATUS_NOT_FOUND, _("not found\n"));
 		return;
 	}
-	g_string_append_printf(s, "{\"status\":\"%s\",\"redis\":\"%s\",\"node\":",
-			       down ? "unavailable" : "ok",
-			       state);
-	rc_protocol_append_json_string(s, rc_daemon_get_node_id(self->daemon));
-	g_string_append_printf(s,
-			       ",\"connections\":%u,\"rooms\":%u,\"version\":\"%s\"}",
-			       rc_daemon_get_connections(self->daemon),
-			       rc_daemon_get_n_rooms(self->daemon),
-			       PACKAGE_VERSION);
-	rc_server_set_json(msg, down ? SOUP_STATUS_SERVICE_UNAVAILABLE : SOUP_STATUS_OK, s->str);
+	rc_engine_get_stats(self->engine, &stats);
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "status");
+	json_builder_add_string_value(builder, down ? "unavailable" : "ok");
+	json_builder_set_member_name(builder, "redis");
+	json_builder_add_string_value(builder, rc_engine_get_bus_state_name(self->engine));
+	json_builder_set_member_name(builder, "node");
+	json_builder_add_string_value(builder, rc_engine_get_node_id(self->engine));
+	json_builder_set_member_name(builder, "connections");
+	json_builder_add_int_value(builder, stats.connections);
+	json_builder_set_member_name(builder, "rooms");
+	json_builder_add_int_value(builder, stats.rooms);
+	json_builder_set_member_name(builder, "version");
+	json_builder_add_string_value(builder, PACKAGE_VERSION);
+	json_builder_end_object(builder);
+	rc_http_set_json(msg, down ? SOUP_STATUS_SERVICE_UNAVAILABLE : SOUP_STATUS_OK, builder);
 }
 
 static void
@@ -455,34 +354,32 @@ rc_server_metrics_handler(SoupServer *soup,
 			  gpointer user_data)
 {
 	RcServer *self = RC_SERVER(user_data);
-	RcDaemon *d = self->daemon;
-	GString *s = g_string_new(NULL);
+	GString *s;
+	RcEngineStats stats;
 	gsize len;
 
 	if (g_strcmp0(path, "/metrics") != 0) {
-		g_string_free(s, TRUE);
-		rc_server_set_text_error(msg, SOUP_STATUS_NOT_FOUND, _("not found\n"));
+		rc_http_set_text(msg, SOUP_STATUS_NOT_FOUND, _("not found\n"));
 		return;
 	}
+	rc_engine_get_stats(self->engine, &stats);
+	s = g_string_new(NULL);
 	rc_server_metric(s, "roomcast_connections", "gauge", "Open WebSocket connections on this node.",
-			 rc_daemon_get_connections(d));
-	rc_server_metric(s, "roomcast_rooms", "gauge", "Rooms with members on this node.",
-			 rc_daemon_get_n_rooms(d));
+			 stats.connections);
+	rc_server_metric(s, "roomcast_rooms", "gauge", "Rooms with members on this node.", stats.rooms);
 	rc_server_metric(s, "roomcast_messages_received_total", "counter",
-			 "Messages this node accepted from WebSocket, HTTP and D-Bus.",
-			 rc_daemon_get_messages_received(d));
+			 "Messages this node accepted from WebSocket, HTTP and D-Bus.", stats.received);
 	rc_server_metric(s, "roomcast_messages_delivered_total", "counter",
-			 "Message frames this node sent to its clients.",
-			 rc_daemon_get_messages_delivered(d));
+			 "Message frames this node sent to its clients.", stats.delivered);
 	rc_server_metric(s, "roomcast_redis_up", "gauge",
 			 "1 when connected to Redis, 0 when disconnected or embedded.",
-			 rc_daemon_get_redis_connected(d) ? 1 : 0);
+			 stats.bus_state == RC_BUS_STATE_CONNECTED ? 1 : 0);
 	rc_server_metric(s, "roomcast_invalid_payloads_total", "counter",
 			 "Bus payloads dropped because they were not a valid Message.",
-			 rc_daemon_get_invalid_payloads(d));
+			 stats.invalid_payloads);
 	rc_server_metric(s, "roomcast_slow_consumers_total", "counter",
 			 "Clients closed with 1013 because they did not read fast enough.",
-			 rc_daemon_get_slow_consumers(d));
+			 stats.slow_consumers);
 	len = s->len;
 	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
 	soup_server_message_set_response(msg,
@@ -504,7 +401,7 @@ rc_server_default_handler(SoupServer *soup,
 		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
 					     "Allow",
 					     "GET, HEAD");
-		rc_server_set_text_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, _("method not allowed\n"));
+		rc_http_set_text(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, _("method not allowed\n"));
 		return;
 	}
 	rc_static_serve(msg, path);
@@ -590,6 +487,7 @@ rc_server_finalize(GObject *object)
 	RcServer *self = RC_SERVER(object);
 	soup_server_disconnect(self->soup);
 	g_object_unref(self->soup);
+	g_object_unref(self->engine);
 	G_OBJECT_CLASS(rc_server_parent_class)->finalize(object);
 }
 
@@ -606,10 +504,10 @@ rc_server_init(RcServer *self)
 }
 
 RcServer *
-rc_server_new(RcDaemon *daemon)
+rc_server_new(RcEngine *engine)
 {
 	RcServer *self = g_object_new(RC_TYPE_SERVER, NULL);
-	self->daemon = daemon;
+	self->engine = g_object_ref(engine);
 	soup_server_add_handler(self->soup, "/ws", rc_server_ws_cb, self, NULL);
 	soup_server_add_early_handler(self->soup,
 				      "/publish",
