@@ -32,7 +32,7 @@ struct _RcQueueOutputStream {
 	gboolean closed; /* a close frame is queued or sent: nothing may follow it */
 };
 
-enum { SIGNAL_OVERFLOW, SIGNAL_LAST };
+enum { SIGNAL_OVERFLOW, SIGNAL_DRAINED, SIGNAL_LAST };
 static guint signals[SIGNAL_LAST] = {0};
 
 static void rc_queue_output_stream_pollable_init(GPollableOutputStreamInterface *iface);
@@ -82,6 +82,7 @@ rc_queue_output_stream_fail(RcQueueOutputStream *self, const GError *error)
 	g_debug("write failed: %s", error->message);
 	self->failed = TRUE;
 	rc_queue_output_stream_clear(self);
+	g_signal_emit(self, signals[SIGNAL_DRAINED], 0);
 }
 
 static gboolean rc_queue_output_stream_flush_cb(GObject *stream, gpointer user_data);
@@ -145,6 +146,7 @@ rc_queue_output_stream_drain(RcQueueOutputStream *self)
 		}
 	}
 	rc_queue_output_stream_stop_waiting(self);
+	g_signal_emit(self, signals[SIGNAL_DRAINED], 0);
 }
 
 static gboolean
@@ -261,6 +263,12 @@ void
 rc_queue_output_stream_set_limit(RcQueueOutputStream *self, gsize limit)
 {
 	self->limit = limit;
+}
+
+gboolean
+rc_queue_output_stream_has_failed(RcQueueOutputStream *self)
+{
+	return self->failed;
 }
 
 gboolean
@@ -412,6 +420,15 @@ rc_queue_output_stream_class_init(RcQueueOutputStreamClass *klass)
 						NULL,
 						G_TYPE_NONE,
 						0);
+	signals[SIGNAL_DRAINED] = g_signal_new("drained",
+					       G_TYPE_FROM_CLASS(klass),
+					       G_SIGNAL_RUN_LAST,
+					       0,
+					       NULL,
+					       NULL,
+					       NULL,
+					       G_TYPE_NONE,
+					       0);
 }
 
 static void

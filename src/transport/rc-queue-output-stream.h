@@ -17,7 +17,8 @@ G_BEGIN_DECLS
  * every queued frame that has not started to be written, behind earlier control
  * frames; after a close frame nothing more is sent and queued data is dropped.
  * ::overflow is emitted (from an idle) when a control frame would take the queue
- * over its limit; that frame is dropped. */
+ * over its limit; that frame is dropped. ::drained is emitted when a write left the
+ * queue empty, or the socket failed. */
 #define RC_TYPE_QUEUE_OUTPUT_STREAM (rc_queue_output_stream_get_type())
 G_DECLARE_FINAL_TYPE(RcQueueOutputStream,
 		     rc_queue_output_stream,
@@ -34,6 +35,8 @@ void rc_queue_output_stream_push_control(RcQueueOutputStream *self, GBytes *byte
 gsize rc_queue_output_stream_get_queued(RcQueueOutputStream *self);
 /* the most bytes libsoup's own frames may take the queue to; 0 for no limit */
 void rc_queue_output_stream_set_limit(RcQueueOutputStream *self, gsize limit);
+/* whether the socket failed: nothing more can be written */
+gboolean rc_queue_output_stream_has_failed(RcQueueOutputStream *self);
 /* a close frame went in, or the socket failed: pushes are dropped */
 gboolean rc_queue_output_stream_is_closed(RcQueueOutputStream *self);
 

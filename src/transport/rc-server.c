@@ -98,7 +98,6 @@ rc_server_upgrade_done_cb(SoupServerMessage *msg, gpointer user_data)
 	client = rc_ws_client_new(self->engine,
 				  conn,
 				  stream,
-				  socket,
 				  id,
 				  up->sender,
 				  up->peer,

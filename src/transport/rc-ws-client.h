@@ -15,11 +15,10 @@ G_BEGIN_DECLS
 #define RC_TYPE_WS_CLIENT (rc_ws_client_get_type())
 G_DECLARE_FINAL_TYPE(RcWsClient, rc_ws_client, RC, WS_CLIENT, GObject)
 
-/* @io_stream is the RcClientIOStream under @conn, @socket its socket */
+/* @io_stream is the RcClientIOStream under @conn */
 RcWsClient *rc_ws_client_new(RcEngine *engine,
 			     SoupWebsocketConnection *conn,
 			     GIOStream *io_stream,
-			     GSocket *socket,
 			     const gchar *id,
 			     const gchar *sender,
 			     const gchar *peer,
