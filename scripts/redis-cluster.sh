@@ -104,6 +104,10 @@ cluster_line() {
 		[ "$(info_field cluster_slots_ok <<<"$info")" = 16384 ] || return 1
 		[ "$(info_field cluster_known_nodes <<<"$info")" = $n_nodes ] || return 1
 		[ "$(info_field cluster_size <<<"$info")" = $((n_nodes / 2)) ] || return 1
+		# CLUSTER SLOTS leaves out replicas that have not received a byte of
+		# the replication stream yet (CLUSTER SHARDS calls them "loading")
+		[ "$(cli "$port" CLUSTER SLOTS | grep -cE '^[0-9a-f]{40}$' | tr -d ' ')" -ge $n_nodes ] ||
+			return 1
 	done
 	# "id ip:port@bus flags master-id ..." for every node, as the first one sees it
 	nodes=$(cli "$base" CLUSTER NODES) || return 1
@@ -173,7 +177,7 @@ start_nodes() {
 		redis-server --port "$port" --bind 127.0.0.1 \
 			--cluster-enabled yes --cluster-node-timeout 1000 \
 			--cluster-config-file "$dir/nodes-$port.conf" \
-			--cluster-require-full-coverage no \
+			--cluster-require-full-coverage no --repl-ping-replica-period 1 \
 			--save '' --appendonly no --dir "$dir" --dbfilename "dump-$port.rdb" \
 			--daemonize yes --pidfile "$dir/redis-$port.pid" \
 			--logfile "$dir/redis-$port.log" >/dev/null
