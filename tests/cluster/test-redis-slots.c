@@ -5,6 +5,8 @@
  * Hash slots, redirections and slot maps, against replies a real Redis 7.0
  * cluster gave (redis-cluster-replies.h) and hand-made broken ones.
  */
+#define G_LOG_DOMAIN "RcTestRedisSlots"
+
 #include "config.h"
 
 #include <string.h>
