@@ -178,6 +178,7 @@ start_nodes() {
 			--cluster-enabled yes --cluster-node-timeout 1000 \
 			--cluster-config-file "$dir/nodes-$port.conf" \
 			--cluster-require-full-coverage no --repl-ping-replica-period 1 \
+			--repl-diskless-sync-delay 0 \
 			--save '' --appendonly no --dir "$dir" --dbfilename "dump-$port.rdb" \
 			--daemonize yes --pidfile "$dir/redis-$port.pid" \
 			--logfile "$dir/redis-$port.log" >/dev/null
