@@ -622,37 +622,35 @@ cluster_create(RcTestCluster *self)
 	for (guint i = 0; i < N_NODES; i++) {
 		Node *node = &self->nodes[i];
 		g_autofree gchar *epoch = g_strdup_printf("%u", i + 1);
-		g_autofree gchar *r = NULL;
 
 		node->id = rc_test_cluster_command(self, node->port, "CLUSTER", "MYID", NULL);
 		/* distinct epochs up front, as redis-cli does: no collisions to resolve */
-		r = rc_test_cluster_command(
-		    self, node->port, "CLUSTER", "SET-CONFIG-EPOCH", epoch, NULL);
+		g_free(rc_test_cluster_command(
+		    self, node->port, "CLUSTER", "SET-CONFIG-EPOCH", epoch, NULL));
 	}
 	for (guint s = 0; s < RC_TEST_CLUSTER_N_MASTERS; s++) {
 		g_autofree gchar *first = g_strdup_printf("%u", initial_ranges[s][0]);
 		g_autofree gchar *last = g_strdup_printf("%u", initial_ranges[s][1]);
-		g_autofree gchar *r = NULL;
 
 		self->master[s] = &self->nodes[s];
 		self->replica[s] = &self->nodes[s + RC_TEST_CLUSTER_N_MASTERS];
-		r = rc_test_cluster_command(
-		    self, self->master[s]->port, "CLUSTER", "ADDSLOTSRANGE", first, last, NULL);
+		g_free(rc_test_cluster_command(
+		    self, self->master[s]->port, "CLUSTER", "ADDSLOTSRANGE", first, last, NULL));
 	}
 	for (guint i = 1; i < N_NODES; i++) {
 		g_autofree gchar *port = g_strdup_printf("%u", self->nodes[i].port);
-		g_autofree gchar *r = rc_test_cluster_command(
-		    self, self->nodes[0].port, "CLUSTER", "MEET", "127.0.0.1", port, NULL);
+		g_free(rc_test_cluster_command(
+		    self, self->nodes[0].port, "CLUSTER", "MEET", "127.0.0.1", port, NULL));
 	}
 	if (!rc_test_wait_until(all_nodes_known, self, SETTLE_TIMEOUT_MS))
 		fail("the nodes of the test cluster did not meet (logs in %s)", self->dir);
 	for (guint s = 0; s < RC_TEST_CLUSTER_N_MASTERS; s++) {
-		g_autofree gchar *r = rc_test_cluster_command(self,
-							      self->replica[s]->port,
-							      "CLUSTER",
-							      "REPLICATE",
-							      self->master[s]->id,
-							      NULL);
+		g_free(rc_test_cluster_command(self,
+					       self->replica[s]->port,
+					       "CLUSTER",
+					       "REPLICATE",
+					       self->master[s]->id,
+					       NULL));
 	}
 	wait_settled(self, SETTLE_TIMEOUT_MS, "after creation");
 }

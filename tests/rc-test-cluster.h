@@ -11,7 +11,9 @@
  * directory. Follows the conventions of rc-test-harness.h: timeouts in
  * milliseconds scaled by RC_TEST_TIMEOUT_SCALE, waits iterate the
  * thread-default main context, failures fail the test, and every node gets
- * PR_SET_PDEATHSIG=SIGKILL so none outlives the test program.
+ * PR_SET_PDEATHSIG=SIGKILL so none outlives the test program. When a test
+ * aborts, the directory stays behind with the nodes' logs (the failure
+ * messages name it); rc_test_cluster_free() removes it.
  *
  * Shards are numbered 0..2 by their initial slots (0-5460, 5461-10922,
  * 10923-16383). A node stays in its shard for good: after a failover the

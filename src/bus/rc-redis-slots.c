@@ -393,10 +393,11 @@ topology_finish(RcRedisTopology *self, GError **error)
 		RcRedisShard *shard = g_ptr_array_index(self->shards, i);
 
 		/* the ranges are pairs: sort them as 4-byte records */
-		qsort(shard->ranges->data,
-		      shard->ranges->len / 2,
-		      2 * sizeof(guint16),
-		      compare_ranges);
+		if (shard->ranges->len > 2)
+			qsort(shard->ranges->data,
+			      shard->ranges->len / 2,
+			      2 * sizeof(guint16),
+			      compare_ranges);
 		for (guint r = 0; r + 1 < shard->ranges->len; r += 2) {
 			guint first = g_array_index(shard->ranges, guint16, r);
 			guint last = g_array_index(shard->ranges, guint16, r + 1);

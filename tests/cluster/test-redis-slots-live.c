@@ -154,9 +154,9 @@ test_keyslot_random_keys(void)
 			g_byte_array_append(key, tag, sizeof(tag) - 1);
 			g_byte_array_append(key, tail->data, tail->len);
 		}
-		if (memchr(key->data, '{', key->len) != NULL)
+		if (key->len > 0 && memchr(key->data, '{', key->len) != NULL)
 			tagged++;
-		argv[2] = (const gchar *)key->data;
+		argv[2] = key->len > 0 ? (const gchar *)key->data : "";
 		lens[2] = key->len;
 		reply = ask(ctx, 3, argv, lens);
 		g_assert_cmpint(reply->type, ==, REDIS_REPLY_INTEGER);
