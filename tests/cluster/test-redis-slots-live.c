@@ -31,6 +31,8 @@ connect_port(guint16 port)
 
 	g_assert_nonnull(ctx);
 	g_assert_cmpint(ctx->err, ==, 0);
+	/* a reply that never comes fails the test instead of hanging it */
+	g_assert_cmpint(redisSetTimeout(ctx, tv), ==, REDIS_OK);
 	return ctx;
 }
 
@@ -244,6 +246,8 @@ test_migration(void)
 	g_autofree gchar *slot_s = g_strdup_printf("%u", slot);
 	g_autoptr(RcRedisTopology) before = check_agreement();
 	g_autoptr(RcRedisTopology) after = NULL;
+	g_autoptr(redisContext) sub = NULL;
+	void *r = NULL;
 
 	/* half-way: the source sends clients of missing keys to the target */
 	g_free(rc_test_cluster_command(cluster,
@@ -285,7 +289,21 @@ test_migration(void)
 
 	/* a completed move changes exactly that slot's owner */
 	g_free(rc_test_cluster_command(cluster, src, "SET", key, "x", NULL));
+	sub = connect_port(src);
+	r = redisCommand(sub, "SSUBSCRIBE %s", key);
+	g_assert_nonnull(r);
+	freeReplyObject(r);
 	rc_test_cluster_move_slot(cluster, slot, to);
+	/* the old owner drops its subscribers of the slot's channels, saying so */
+	g_assert_cmpint(redisGetReply(sub, &r), ==, REDIS_OK);
+	{
+		g_autoptr(redisReply) gone = r;
+		g_assert_cmpint(gone->type, ==, REDIS_REPLY_ARRAY);
+		g_assert_cmpuint(gone->elements, ==, 3);
+		g_assert_cmpstr(gone->element[0]->str, ==, "sunsubscribe");
+		g_assert_cmpstr(gone->element[1]->str, ==, key);
+		g_assert_cmpint(gone->element[2]->integer, ==, 0);
+	}
 	after = check_agreement();
 	g_assert_false(rc_redis_topology_same_owners(before, after));
 	g_assert_cmpint(rc_redis_topology_shard_for_slot(after, slot),
