@@ -30,6 +30,9 @@ typedef struct {
 	gsize max_rooms_per_client;
 	gchar *api_token;
 	GStrv allowed_origins;
+	GStrv allowed_hosts;
+	guint idle_timeout;
+	guint redis_timeout;
 } RcSettings;
 
 /* the flags, which win over the file; NULL / -1 when not given */
@@ -68,6 +71,7 @@ rc_settings_free(RcSettings *s)
 	g_free(s->channel);
 	g_free(s->api_token);
 	g_strfreev(s->allowed_origins);
+	g_strfreev(s->allowed_hosts);
 	g_free(s);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcSettings, rc_settings_free)
@@ -233,6 +237,7 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 	g_autofree gchar *fanout = NULL;
 	g_autofree gchar *enabled = NULL;
 	g_autofree gchar *origins = NULL;
+	g_autofree gchar *hosts = NULL;
 	g_autofree gchar *reuse = NULL;
 	guint64 v = 0;
 
@@ -286,6 +291,12 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 	if (!rc_config_get_string(kf, "server", "allowed_origins", NULL, &origins, error))
 		return NULL;
 	s->allowed_origins = rc_config_split_list(origins);
+	if (!rc_config_get_string(kf, "server", "allowed_hosts", NULL, &hosts, error))
+		return NULL;
+	s->allowed_hosts = rc_config_split_list(hosts);
+	if (!rc_config_get_uint(kf, "server", "idle_timeout", 60, 1, 86400, &v, error))
+		return NULL;
+	s->idle_timeout = (guint)v;
 
 	if (!rc_config_get_string(kf, "redis", "url", NULL, &s->redis_url, error))
 		return NULL;
@@ -302,6 +313,9 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 	}
 	if (!rc_config_get_string(kf, "redis", "channel", "livechat", &s->channel, error))
 		return NULL;
+	if (!rc_config_get_uint(kf, "redis", "timeout", 2, 1, 3600, &v, error))
+		return NULL;
+	s->redis_timeout = (guint)v;
 	if (!rc_config_get_string(kf, "redis", "fanout", "single", &fanout, error))
 		return NULL;
 	if (g_strcmp0(fanout, "single") == 0)
@@ -661,6 +675,24 @@ const gchar *const *
 rc_config_get_allowed_origins(RcConfig *self)
 {
 	return (const gchar *const *)self->settings->allowed_origins;
+}
+
+const gchar *const *
+rc_config_get_allowed_hosts(RcConfig *self)
+{
+	return (const gchar *const *)self->settings->allowed_hosts;
+}
+
+guint
+rc_config_get_idle_timeout(RcConfig *self)
+{
+	return self->settings->idle_timeout;
+}
+
+guint
+rc_config_get_redis_timeout(RcConfig *self)
+{
+	return self->settings->redis_timeout;
 }
 
 static void

@@ -29,6 +29,12 @@ rc_client_io_stream_new(GIOStream *base, gint fd)
 	return G_IO_STREAM(self);
 }
 
+RcClientInputStream *
+rc_client_io_stream_get_input(RcClientIOStream *self)
+{
+	return RC_CLIENT_INPUT_STREAM(self->input);
+}
+
 RcQueueOutputStream *
 rc_client_io_stream_get_queue(RcClientIOStream *self)
 {

@@ -221,6 +221,21 @@ rc_queue_output_stream_push_control(RcQueueOutputStream *self, GBytes *bytes)
 
 	if (self->failed || self->closed)
 		return;
+	/* one answer to the latest ping is enough: a pong not sent yet is replaced */
+	if (rc_ws_frame_opcode(g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes)) == 0xA) {
+		for (l = self->chunks.head; l != NULL; l = l->next) {
+			RcChunk *chunk = l->data;
+			if (chunk->urgent && chunk->offset == 0 &&
+			    rc_ws_frame_opcode(g_bytes_get_data(chunk->bytes, NULL),
+					       g_bytes_get_size(chunk->bytes)) == 0xA) {
+				self->queued -= g_bytes_get_size(chunk->bytes);
+				self->queued += g_bytes_get_size(bytes);
+				g_bytes_unref(chunk->bytes);
+				chunk->bytes = g_bytes_ref(bytes);
+				return;
+			}
+		}
+	}
 	if (g_queue_is_empty(&self->chunks)) {
 		if (is_close)
 			self->closed = TRUE;

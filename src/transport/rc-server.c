@@ -13,7 +13,9 @@
 #include "protocol/rc-protocol.h"
 #include "transport/rc-client-io-stream.h"
 #include "transport/rc-client-poller.h"
+#include "transport/rc-http-connection.h"
 #include "transport/rc-http.h"
+#include "transport/rc-listener.h"
 #include "transport/rc-server.h"
 #include "transport/rc-static.h"
 #include "transport/rc-ws-client.h"
@@ -22,7 +24,11 @@ struct _RcServer {
 	GObject parent_instance;
 	RcEngine *engine;
 	SoupServer *soup;
+	RcListener *listener;
+	gboolean loopback; /* bound to a loopback address: Host is checked */
 	guint port;
+	GHashTable *waiting; /* RcHttpConnection (owned) whose request is not complete */
+	guint sweep_id;
 };
 
 G_DEFINE_TYPE(RcServer, rc_server, G_TYPE_OBJECT)
@@ -65,9 +71,16 @@ rc_server_upgrade_done_cb(SoupServerMessage *msg, gpointer user_data)
 	const gchar *origin;
 	GMainContext *parking;
 
+	RcHttpConnection *hc = rc_http_connection_from_message(msg);
+
 	/* this handler runs once; the data goes with the message */
 	g_signal_handlers_disconnect_by_func(msg, rc_server_upgrade_done_cb, user_data);
-	socket = g_object_ref(soup_server_message_get_socket(msg));
+	if (hc == NULL) {
+		rc_upgrade_free(up);
+		return;
+	}
+	socket = g_object_ref(rc_http_connection_get_socket(hc));
+	rc_http_connection_set_message(hc, NULL);
 	base = soup_server_message_steal_connection(msg);
 	if (base == NULL) {
 		rc_upgrade_free(up);
@@ -143,12 +156,6 @@ rc_server_ws_cb(SoupServer *soup,
 		rc_http_set_text(msg, SOUP_STATUS_NOT_FOUND, _("not found\n"));
 		return;
 	}
-	if (!rc_http_origin_allowed(rc_server_get_config(self), msg)) {
-		rc_http_set_text(msg,
-				 SOUP_STATUS_FORBIDDEN,
-				 _("this origin may not open a WebSocket here\n"));
-		return;
-	}
 	if (!soup_websocket_server_check_handshake(msg, NULL, NULL, NULL, &error)) {
 		rc_http_set_text(msg, SOUP_STATUS_BAD_REQUEST, error->message);
 		return;
@@ -185,6 +192,10 @@ rc_server_ws_cb(SoupServer *soup,
 		rc_http_set_text(msg, SOUP_STATUS_BAD_REQUEST, _("bad WebSocket handshake\n"));
 		return;
 	}
+	/* process_handshake appended Upgrade to the Connection: close every reply gets */
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+				     "Connection",
+				     "Upgrade");
 	up = g_new0(RcUpgrade, 1);
 	up->server = self;
 	up->sender = g_steal_pointer(&sender);
@@ -233,24 +244,6 @@ rc_server_publish_handler(SoupServer *soup,
 		rc_http_set_json_error(msg, SOUP_STATUS_NOT_FOUND, _("not found"));
 		return;
 	}
-	if (soup_server_message_get_method(msg) != SOUP_METHOD_POST) {
-		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
-					     "Allow",
-					     "POST");
-		rc_http_set_json_error(msg,
-				       SOUP_STATUS_METHOD_NOT_ALLOWED,
-				       _("use POST with a JSON Message body"));
-		return;
-	}
-	if (!rc_http_check_api_token(config, msg)) {
-		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
-					     "WWW-Authenticate",
-					     "Bearer");
-		rc_http_set_json_error(msg,
-				       SOUP_STATUS_UNAUTHORIZED,
-				       _("missing or wrong Authorization: Bearer token"));
-		return;
-	}
 	body = soup_server_message_get_request_body(msg);
 	bytes = soup_message_body_flatten(body);
 	if (g_bytes_get_size(bytes) > rc_config_get_max_frame_bytes(config)) {
@@ -280,22 +273,189 @@ rc_server_publish_handler(SoupServer *soup,
 				g_object_ref(msg));
 }
 
-/* refuses oversize bodies from their headers, before libsoup buffers them */
+/* a JSON body for the routes that speak JSON, text for the others */
 static void
-rc_server_publish_early_handler(SoupServer *soup,
-				SoupServerMessage *msg,
-				const gchar *path,
-				GHashTable *query,
-				gpointer user_data)
+rc_server_refuse(SoupServerMessage *msg, const gchar *path, guint status, const gchar *error)
+{
+	RcHttpConnection *hc = rc_http_connection_from_message(msg);
+
+	g_debug("refusing %s %s: %u %s", soup_server_message_get_method(msg), path, status, error);
+	if (hc == NULL)
+		return;
+	if (g_strcmp0(path, "/publish") == 0) {
+		g_autoptr(JsonBuilder) builder = json_builder_new();
+		g_autoptr(JsonGenerator) generator = json_generator_new();
+		g_autoptr(JsonNode) root = NULL;
+		g_autofree gchar *body = NULL;
+
+		json_builder_begin_object(builder);
+		json_builder_set_member_name(builder, "success");
+		json_builder_add_boolean_value(builder, FALSE);
+		json_builder_set_member_name(builder, "error");
+		json_builder_add_string_value(builder, error);
+		json_builder_end_object(builder);
+		root = json_builder_get_root(builder);
+		json_generator_set_root(generator, root);
+		body = json_generator_to_data(generator, NULL);
+		rc_http_connection_refuse(hc, status, "application/json", body);
+	} else {
+		g_autofree gchar *body = g_strconcat(error, "\n", NULL);
+		rc_http_connection_refuse(hc, status, "text/plain; charset=utf-8", body);
+	}
+}
+
+/* the host part of a Host header, lower case, without port or brackets */
+static gchar *
+rc_server_host_name(const gchar *host)
+{
+	const gchar *end;
+	if (host[0] == '[') {
+		end = strchr(host, ']');
+		return end != NULL ? g_ascii_strdown(host + 1, end - host - 1) : NULL;
+	}
+	end = strrchr(host, ':');
+	return g_ascii_strdown(host, end != NULL ? end - host : -1);
+}
+
+/* A node on a loopback address is often a desktop user's: a web page must not
+ * reach it through a name that resolves to 127.0.0.1 (DNS rebinding). */
+static gboolean
+rc_server_host_allowed(RcServer *self, SoupServerMessage *msg)
+{
+	const gchar *host = soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
+							 "Host");
+	const gchar *const *allowed = rc_config_get_allowed_hosts(rc_server_get_config(self));
+	g_autofree gchar *name = NULL;
+	g_autoptr(GInetAddress) address = NULL;
+
+	if (!self->loopback || host == NULL)
+		return TRUE;
+	name = rc_server_host_name(host);
+	if (name == NULL)
+		return FALSE;
+	if (g_strcmp0(name, "localhost") == 0)
+		return TRUE;
+	address = g_inet_address_new_from_string(name);
+	if (address != NULL && g_inet_address_get_is_loopback(address))
+		return TRUE;
+	for (guint i = 0; allowed != NULL && allowed[i] != NULL; i++) {
+		if (g_ascii_strcasecmp(allowed[i], name) == 0 || g_ascii_strcasecmp(allowed[i], host) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* libsoup 3.2 reads "-5" or "5, 2" as a length and parses the body as the next
+ * request, and takes a request with both Content-Length and Transfer-Encoding:
+ * the ways to smuggle a request past a proxy. Only one plain length is a length. */
+static gboolean
+rc_server_framing_ok(SoupServerMessage *msg, gboolean *has_body, guint64 *length)
+{
+	SoupMessageHeaders *headers = soup_server_message_get_request_headers(msg);
+	const gchar *cl = soup_message_headers_get_list(headers, "Content-Length");
+	const gchar *te = soup_message_headers_get_list(headers, "Transfer-Encoding");
+
+	*length = 0;
+	*has_body = te != NULL;
+	if (cl != NULL && te != NULL)
+		return FALSE;
+	if (cl != NULL) {
+		if (!g_ascii_string_to_unsigned(cl, 10, 0, G_MAXINT64, length, NULL))
+			return FALSE;
+		*has_body = *length > 0;
+	}
+	return TRUE;
+}
+
+static void rc_server_publish_chunk_cb(SoupServerMessage *msg, GBytes *chunk, gpointer user_data);
+
+/* Everything is decided from the request headers, before libsoup reads a body:
+ * a refused request is answered at once and its body never buffered. */
+static void
+rc_server_early_handler(SoupServer *soup,
+			SoupServerMessage *msg,
+			const gchar *path,
+			GHashTable *query,
+			gpointer user_data)
 {
 	RcServer *self = RC_SERVER(user_data);
 	RcConfig *config = rc_server_get_config(self);
-	goffset len = soup_message_headers_get_content_length(
-	    soup_server_message_get_request_headers(msg));
-	if (len > 0 && (guint64)len > rc_config_get_max_frame_bytes(config))
-		rc_http_set_json_error(msg,
-				       SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-				       _("the body is larger than max_frame_bytes"));
+	const gchar *method = soup_server_message_get_method(msg);
+	gboolean is_publish = g_strcmp0(path, "/publish") == 0;
+	gboolean has_body = FALSE;
+	guint64 length = 0;
+
+	if (!rc_server_framing_ok(msg, &has_body, &length)) {
+		rc_server_refuse(msg,
+				 path,
+				 SOUP_STATUS_BAD_REQUEST,
+				 _("malformed request framing: one Content-Length, or chunked"));
+		return;
+	}
+	if (!rc_server_host_allowed(self, msg)) {
+		rc_server_refuse(msg,
+				 path,
+				 SOUP_STATUS_FORBIDDEN,
+				 _("this node does not answer to that Host name"));
+		return;
+	}
+	if (!rc_http_origin_allowed(config, msg)) {
+		rc_server_refuse(msg,
+				 path,
+				 SOUP_STATUS_FORBIDDEN,
+				 _("requests from this origin are not allowed"));
+		return;
+	}
+	if (!is_publish) {
+		if (has_body)
+			rc_server_refuse(msg,
+					 path,
+					 SOUP_STATUS_METHOD_NOT_ALLOWED,
+					 _("this route takes no request body"));
+		return;
+	}
+	if (method != SOUP_METHOD_POST) {
+		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+					     "Allow",
+					     "POST");
+		rc_server_refuse(msg,
+				 path,
+				 SOUP_STATUS_METHOD_NOT_ALLOWED,
+				 _("use POST with a JSON Message body"));
+		return;
+	}
+	if (!rc_http_check_api_token(config, msg)) {
+		rc_server_refuse(msg,
+				 path,
+				 SOUP_STATUS_UNAUTHORIZED,
+				 _("missing or wrong Authorization: Bearer token"));
+		return;
+	}
+	if (length > rc_config_get_max_frame_bytes(config)) {
+		rc_server_refuse(msg,
+				 path,
+				 SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+				 _("the body is larger than max_frame_bytes"));
+		return;
+	}
+	/* a chunked body says its size only as it comes */
+	if (has_body && length == 0)
+		g_signal_connect(msg, "got-chunk", G_CALLBACK(rc_server_publish_chunk_cb), self);
+}
+
+static void
+rc_server_publish_chunk_cb(SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
+{
+	RcServer *self = RC_SERVER(user_data);
+	SoupMessageBody *body = soup_server_message_get_request_body(msg);
+
+	if ((guint64)body->length <= rc_config_get_max_frame_bytes(rc_server_get_config(self)))
+		return;
+	g_signal_handlers_disconnect_by_func(msg, rc_server_publish_chunk_cb, user_data);
+	rc_server_refuse(msg,
+			 "/publish",
+			 SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+			 _("the body is larger than max_frame_bytes"));
 }
 
 static void
@@ -406,6 +566,109 @@ rc_server_default_handler(SoupServer *soup,
 	rc_static_serve(msg, path);
 }
 
+/* ---- connections ------------------------------------------------------------ */
+
+static void
+rc_server_finish_waiting(RcServer *self, RcHttpConnection *hc)
+{
+	g_hash_table_remove(self->waiting, hc);
+}
+
+static gboolean
+rc_server_sweep_cb(gpointer user_data)
+{
+	RcServer *self = RC_SERVER(user_data);
+	gint64 now = g_get_monotonic_time();
+	GHashTableIter iter;
+	gpointer key;
+	g_autoptr(GPtrArray) expired = g_ptr_array_new_with_free_func(g_object_unref);
+
+	g_hash_table_iter_init(&iter, self->waiting);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		RcHttpConnection *hc = key;
+		if (!rc_http_connection_is_open(hc) || rc_http_connection_is_expired(hc, now)) {
+			g_ptr_array_add(expired, g_object_ref(hc));
+			g_hash_table_iter_remove(&iter);
+		}
+	}
+	for (guint i = 0; i < expired->len; i++) {
+		RcHttpConnection *hc = g_ptr_array_index(expired, i);
+		if (rc_http_connection_is_open(hc))
+			rc_http_connection_abort(hc);
+	}
+	if (g_hash_table_size(self->waiting) > 0)
+		return G_SOURCE_CONTINUE;
+	self->sweep_id = 0;
+	return G_SOURCE_REMOVE;
+}
+
+/* libsoup hands accepted connections to a SoupServer without listeners of its own,
+ * and that keeps no connection alive after its response: see RcHttpConnection */
+static void
+rc_server_accepted_cb(RcListener *listener, GSocketConnection *connection, gpointer user_data)
+{
+	RcServer *self = RC_SERVER(user_data);
+	RcConfig *config = rc_server_get_config(self);
+	g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address(connection, NULL);
+	g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address(connection, NULL);
+	g_autoptr(RcHttpConnection) hc = NULL;
+	g_autoptr(GError) error = NULL;
+	gint64 deadline;
+
+	/* gone again already, or not a TCP peer: nothing to serve */
+	if (local == NULL || remote == NULL) {
+		g_io_stream_close(G_IO_STREAM(connection), NULL, NULL);
+		return;
+	}
+	deadline = g_get_monotonic_time() +
+		   (gint64)rc_config_get_idle_timeout(config) * G_USEC_PER_SEC;
+	hc = rc_http_connection_new(connection, deadline);
+	rc_http_connection_attach(hc, remote);
+	g_hash_table_add(self->waiting, g_object_ref(hc));
+	if (self->sweep_id == 0)
+		self->sweep_id = g_timeout_add_seconds(1, rc_server_sweep_cb, self);
+	if (!soup_server_accept_iostream(self->soup, G_IO_STREAM(connection), local, remote, &error))
+		g_debug("connection not served: %s", error->message);
+}
+
+static void
+rc_server_request_started_cb(SoupServer *soup, SoupServerMessage *msg, gpointer user_data)
+{
+	RcHttpConnection *hc = rc_http_connection_from_message(msg);
+	if (hc == NULL)
+		return;
+	rc_http_connection_set_message(hc, msg);
+	/* said up front for answers written before the body (Expect: 100-continue) */
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+				     "Connection",
+				     "close");
+}
+
+static void
+rc_server_request_read_cb(SoupServer *soup, SoupServerMessage *msg, gpointer user_data)
+{
+	RcServer *self = RC_SERVER(user_data);
+	RcHttpConnection *hc = rc_http_connection_from_message(msg);
+
+	/* a 100 Continue cleared the response headers: say it again */
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+				     "Connection",
+				     "close");
+	if (hc != NULL)
+		rc_server_finish_waiting(self, hc);
+}
+
+static void
+rc_server_request_done_cb(SoupServer *soup, SoupServerMessage *msg, gpointer user_data)
+{
+	RcServer *self = RC_SERVER(user_data);
+	RcHttpConnection *hc = rc_http_connection_from_message(msg);
+	if (hc == NULL)
+		return;
+	rc_http_connection_set_message(hc, NULL);
+	rc_server_finish_waiting(self, hc);
+}
+
 gboolean
 rc_server_listen(RcServer *self,
 		 const gchar *address,
@@ -459,12 +722,13 @@ rc_server_listen(RcServer *self,
 	g_socket_set_listen_backlog(socket, 1024);
 	if (!g_socket_listen(socket, error))
 		return FALSE;
-	if (!soup_server_listen_socket(self->soup, socket, 0, error))
-		return FALSE;
 	local = g_socket_get_local_address(socket, error);
 	if (local == NULL)
 		return FALSE;
 	self->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
+	self->loopback = g_inet_address_get_is_loopback(inet);
+	self->listener = rc_listener_new(socket);
+	g_signal_connect(self->listener, "accepted", G_CALLBACK(rc_server_accepted_cb), self);
 	return TRUE;
 }
 
@@ -477,6 +741,10 @@ rc_server_get_port(RcServer *self)
 void
 rc_server_stop(RcServer *self)
 {
+	if (self->listener != NULL)
+		rc_listener_stop(self->listener);
+	g_clear_handle_id(&self->sweep_id, g_source_remove);
+	g_hash_table_remove_all(self->waiting);
 	soup_server_disconnect(self->soup);
 }
 
@@ -484,7 +752,9 @@ static void
 rc_server_finalize(GObject *object)
 {
 	RcServer *self = RC_SERVER(object);
-	soup_server_disconnect(self->soup);
+	rc_server_stop(self);
+	g_clear_object(&self->listener);
+	g_hash_table_unref(self->waiting);
 	g_object_unref(self->soup);
 	g_object_unref(self->engine);
 	G_OBJECT_CLASS(rc_server_parent_class)->finalize(object);
@@ -500,22 +770,38 @@ static void
 rc_server_init(RcServer *self)
 {
 	self->soup = soup_server_new("server-header", "roomcast/" PACKAGE_VERSION " ", NULL);
+	self->waiting = g_hash_table_new_full(g_direct_hash, g_direct_equal, g_object_unref, NULL);
+	g_signal_connect(self->soup, "request-started", G_CALLBACK(rc_server_request_started_cb), self);
+	g_signal_connect(self->soup, "request-read", G_CALLBACK(rc_server_request_read_cb), self);
+	g_signal_connect(self->soup, "request-finished", G_CALLBACK(rc_server_request_done_cb), self);
+	g_signal_connect(self->soup, "request-aborted", G_CALLBACK(rc_server_request_done_cb), self);
 }
 
 RcServer *
 rc_server_new(RcEngine *engine)
 {
 	RcServer *self = g_object_new(RC_TYPE_SERVER, NULL);
+	const struct {
+		const gchar *path;
+		SoupServerCallback callback;
+	} routes[] = {
+	    {"/ws", rc_server_ws_cb},
+	    {"/publish", rc_server_publish_handler},
+	    {"/healthz", rc_server_healthz_handler},
+	    {"/metrics", rc_server_metrics_handler},
+	    {NULL, rc_server_default_handler},
+	};
+
+	/* libsoup looks up one handler per path, early part included: every route
+	 * gets the early checks */
+	for (guint i = 0; i < G_N_ELEMENTS(routes); i++) {
+		soup_server_add_early_handler(self->soup,
+					      routes[i].path,
+					      rc_server_early_handler,
+					      self,
+					      NULL);
+		soup_server_add_handler(self->soup, routes[i].path, routes[i].callback, self, NULL);
+	}
 	self->engine = g_object_ref(engine);
-	soup_server_add_handler(self->soup, "/ws", rc_server_ws_cb, self, NULL);
-	soup_server_add_early_handler(self->soup,
-				      "/publish",
-				      rc_server_publish_early_handler,
-				      self,
-				      NULL);
-	soup_server_add_handler(self->soup, "/publish", rc_server_publish_handler, self, NULL);
-	soup_server_add_handler(self->soup, "/healthz", rc_server_healthz_handler, self, NULL);
-	soup_server_add_handler(self->soup, "/metrics", rc_server_metrics_handler, self, NULL);
-	soup_server_add_handler(self->soup, NULL, rc_server_default_handler, self, NULL);
 	return self;
 }

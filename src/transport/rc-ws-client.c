@@ -227,7 +227,8 @@ rc_ws_client_message_cb(SoupWebsocketConnection *conn,
 	gsize len = 0;
 	const gchar *data = g_bytes_get_data(message, &len);
 
-	if (self->closing)
+	/* libsoup 3.2 still hands over a message completed after it began closing */
+	if (self->closing || soup_websocket_connection_get_state(conn) != SOUP_WEBSOCKET_STATE_OPEN)
 		return;
 	/* libsoup calls us from the poller's parking context: work in the main one */
 	rc_client_poller_leave();
@@ -377,6 +378,8 @@ rc_ws_client_new(RcEngine *engine,
 	self->peer = g_strdup(peer);
 	self->room_globs = g_strdupv(room_globs);
 	rc_queue_output_stream_set_limit(self->queue, rc_config_get_max_queue_bytes(config));
+	rc_client_input_stream_set_max_message(rc_client_io_stream_get_input(self->stream),
+					       rc_config_get_max_frame_bytes(config));
 	g_signal_connect_object(conn, "message", G_CALLBACK(rc_ws_client_message_cb), self, 0);
 	g_signal_connect_object(conn, "closed", G_CALLBACK(rc_ws_client_closed_cb), self, 0);
 	g_signal_connect_object(conn, "error", G_CALLBACK(rc_ws_client_error_cb), self, 0);

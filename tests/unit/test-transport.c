@@ -228,7 +228,9 @@ control_frame(guint8 opcode, const gchar *payload)
 	return g_bytes_new_take(buf, 2 + len);
 }
 
-/* pongs do not wait behind queued data; they wait for the frame on the wire */
+/* pongs do not wait behind queued data; they wait for the frame on the wire. Of two
+ * pongs not sent yet only the latest goes out (an answer to the latest ping is all a
+ * WebSocket owes), so pings cannot pile up pongs. */
 static void
 test_queue_control_frames_first(void)
 {
@@ -240,7 +242,7 @@ test_queue_control_frames_first(void)
 	g_autoptr(GBytes) pong2 = control_frame(0xA, "p2");
 	g_autoptr(GByteArray) got = g_byte_array_new();
 	g_autoptr(GArray) frames = NULL;
-	const gchar *const expected[] = {"d1", "p1", "p2", "d2", "d3"};
+	const gchar *const expected[] = {"d1", "p2", "d2", "d3"};
 	gsize queued;
 
 	pair_init(&p, 4096);
@@ -253,7 +255,7 @@ test_queue_control_frames_first(void)
 	/* control frames count like everything else */
 	g_assert_cmpuint(rc_queue_output_stream_get_queued(p.queue),
 			 ==,
-			 queued + g_bytes_get_size(pong1) + g_bytes_get_size(pong2));
+			 queued + g_bytes_get_size(pong2));
 	peer_read_all(&p, got, 500);
 	frames = parse_frames(got);
 	g_assert_cmpuint(frames->len, ==, G_N_ELEMENTS(expected));
@@ -269,7 +271,7 @@ test_queue_control_frames_first(void)
 			g_assert_cmpuint(f->opcode, ==, 0x1);
 		}
 	}
-	g_assert_cmpuint(g_bytes_get_size(g_array_index(frames, Frame, 3).payload), ==, 60000);
+	g_assert_cmpuint(g_bytes_get_size(g_array_index(frames, Frame, 2).payload), ==, 60000);
 	pair_clear(&p);
 }
 
