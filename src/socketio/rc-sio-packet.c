@@ -69,7 +69,7 @@ rc_sio_read_decimal(const gchar **p, const gchar *end, guint64 max, guint64 *out
 	guint64 v = 0;
 	while (*p < end && g_ascii_isdigit(**p)) {
 		guint d = (guint)(**p - '0');
-		if (v > (max - d) / 10)
+		if (d > max || v > (max - d) / 10)
 			return FALSE;
 		v = v * 10 + d;
 		(*p)++;
@@ -84,12 +84,20 @@ rc_sio_read_decimal(const gchar **p, const gchar *end, guint64 max, guint64 *out
 static gboolean
 rc_sio_number_ok(const gchar *start, gsize len)
 {
-	g_autofree gchar *token = g_strndup(start, len);
-	gboolean integral = strpbrk(token, ".eE") == NULL;
-	if (integral) {
-		gint64 v;
-		return g_ascii_string_to_signed(token, 10, G_MININT64, G_MAXINT64, &v, NULL);
+	gchar buf[64];
+	g_autofree gchar *heap = NULL;
+	gchar *token = buf;
+	gint64 v;
+
+	/* the data is not NUL-terminated: the parsers below want a copy */
+	if (len < sizeof(buf)) {
+		memcpy(buf, start, len);
+		buf[len] = '\0';
+	} else {
+		token = heap = g_strndup(start, len);
 	}
+	if (strpbrk(token, ".eE") == NULL)
+		return g_ascii_string_to_signed(token, 10, G_MININT64, G_MAXINT64, &v, NULL);
 	return isfinite(g_ascii_strtod(token, NULL));
 }
 
