@@ -23,7 +23,7 @@ rc_json_reader_fail(RcJsonReader *self, const gchar *what, GError **error)
 		    RC_PROTOCOL_ERROR_BAD_REQUEST,
 		    _("malformed JSON at byte %u: %s"),
 		    (guint)(self->p - self->start),
-		    what);
+		    _(what));
 	return FALSE;
 }
 
@@ -57,7 +57,7 @@ rc_json_reader_expect(RcJsonReader *self, gchar c, const gchar *what, GError **e
 gboolean
 rc_json_reader_begin_object(RcJsonReader *self, GError **error)
 {
-	if (!rc_json_reader_expect(self, '{', _("expected an object"), error))
+	if (!rc_json_reader_expect(self, '{', N_("expected an object"), error))
 		return FALSE;
 	self->depth++;
 	self->first = TRUE;
@@ -109,7 +109,7 @@ rc_json_reader_read_string(RcJsonReader *self, GString *out, GError **error)
 {
 	const gchar *run;
 
-	if (!rc_json_reader_expect(self, '"', _("expected a string"), error))
+	if (!rc_json_reader_expect(self, '"', N_("expected a string"), error))
 		return FALSE;
 	if (out != NULL)
 		g_string_truncate(out, 0);
@@ -123,7 +123,7 @@ rc_json_reader_read_string(RcJsonReader *self, GString *out, GError **error)
 			return TRUE;
 		}
 		if (c < 0x20)
-			return rc_json_reader_fail(self, _("control character in a string"), error);
+			return rc_json_reader_fail(self, N_("control character in a string"), error);
 		if (c != '\\') {
 			self->p++;
 			continue;
@@ -157,30 +157,30 @@ rc_json_reader_read_string(RcJsonReader *self, GString *out, GError **error)
 			gint hi, lo;
 			gunichar ch;
 			if (self->end - self->p < 5 || (hi = rc_json_reader_hex4(self->p + 1)) < 0)
-				return rc_json_reader_fail(self, _("bad \\u escape"), error);
+				return rc_json_reader_fail(self, N_("bad \\u escape"), error);
 			self->p += 5;
 			ch = (gunichar)hi;
 			if (hi >= 0xd800 && hi < 0xdc00) {
 				if (self->end - self->p < 6 || self->p[0] != '\\' || self->p[1] != 'u' ||
 				    (lo = rc_json_reader_hex4(self->p + 2)) < 0xdc00 || lo >= 0xe000)
-					return rc_json_reader_fail(self, _("unpaired surrogate"), error);
+					return rc_json_reader_fail(self, N_("unpaired surrogate"), error);
 				self->p += 6;
 				ch = 0x10000 + (((gunichar)hi - 0xd800) << 10) + ((gunichar)lo - 0xdc00);
 			} else if (hi >= 0xdc00 && hi < 0xe000) {
-				return rc_json_reader_fail(self, _("unpaired surrogate"), error);
+				return rc_json_reader_fail(self, N_("unpaired surrogate"), error);
 			} else if (hi == 0) {
-				return rc_json_reader_fail(self, _("NUL character in a string"), error);
+				return rc_json_reader_fail(self, N_("NUL character in a string"), error);
 			}
 			if (out != NULL)
 				g_string_append_unichar(out, ch);
 			break;
 		}
 		default:
-			return rc_json_reader_fail(self, _("bad escape"), error);
+			return rc_json_reader_fail(self, N_("bad escape"), error);
 		}
 		run = self->p;
 	}
-	return rc_json_reader_fail(self, _("unterminated string"), error);
+	return rc_json_reader_fail(self, N_("unterminated string"), error);
 }
 
 /* the extent of a number token, checked against the JSON grammar */
@@ -192,7 +192,7 @@ rc_json_reader_scan_number(RcJsonReader *self, gboolean *integral, GError **erro
 	if (p < self->end && *p == '-')
 		p++;
 	if (p >= self->end || !g_ascii_isdigit(*p))
-		return rc_json_reader_fail(self, _("bad number"), error);
+		return rc_json_reader_fail(self, N_("bad number"), error);
 	if (*p == '0')
 		p++;
 	else
@@ -202,7 +202,7 @@ rc_json_reader_scan_number(RcJsonReader *self, gboolean *integral, GError **erro
 		*integral = FALSE;
 		p++;
 		if (p >= self->end || !g_ascii_isdigit(*p))
-			return rc_json_reader_fail(self, _("bad number"), error);
+			return rc_json_reader_fail(self, N_("bad number"), error);
 		while (p < self->end && g_ascii_isdigit(*p))
 			p++;
 	}
@@ -212,7 +212,7 @@ rc_json_reader_scan_number(RcJsonReader *self, gboolean *integral, GError **erro
 		if (p < self->end && (*p == '+' || *p == '-'))
 			p++;
 		if (p >= self->end || !g_ascii_isdigit(*p))
-			return rc_json_reader_fail(self, _("bad number"), error);
+			return rc_json_reader_fail(self, N_("bad number"), error);
 		while (p < self->end && g_ascii_isdigit(*p))
 			p++;
 	}
@@ -235,13 +235,13 @@ rc_json_reader_read_int64(RcJsonReader *self, gint64 *out, GError **error)
 	len = self->p - start;
 	if (!integral || len >= sizeof(buf)) {
 		self->p = start;
-		return rc_json_reader_fail(self, _("expected an integer"), error);
+		return rc_json_reader_fail(self, N_("expected an integer"), error);
 	}
 	memcpy(buf, start, len);
 	buf[len] = '\0';
 	if (!g_ascii_string_to_signed(buf, 10, G_MININT64, G_MAXINT64, out, NULL)) {
 		self->p = start;
-		return rc_json_reader_fail(self, _("integer out of range"), error);
+		return rc_json_reader_fail(self, N_("integer out of range"), error);
 	}
 	return TRUE;
 }
@@ -251,7 +251,7 @@ rc_json_reader_literal(RcJsonReader *self, const gchar *word, GError **error)
 {
 	gsize len = strlen(word);
 	if ((gsize)(self->end - self->p) < len || memcmp(self->p, word, len) != 0)
-		return rc_json_reader_fail(self, _("unexpected word"), error);
+		return rc_json_reader_fail(self, N_("unexpected word"), error);
 	self->p += len;
 	return TRUE;
 }
@@ -274,7 +274,7 @@ rc_json_reader_skip_value(RcJsonReader *self, GError **error)
 	case RC_JSON_OBJECT: {
 		gboolean done = FALSE;
 		if (self->depth >= RC_JSON_MAX_DEPTH)
-			return rc_json_reader_fail(self, _("nested too deeply"), error);
+			return rc_json_reader_fail(self, N_("nested too deeply"), error);
 		if (!rc_json_reader_begin_object(self, error))
 			return FALSE;
 		for (;;) {
@@ -288,7 +288,7 @@ rc_json_reader_skip_value(RcJsonReader *self, GError **error)
 	}
 	case RC_JSON_ARRAY:
 		if (self->depth >= RC_JSON_MAX_DEPTH)
-			return rc_json_reader_fail(self, _("nested too deeply"), error);
+			return rc_json_reader_fail(self, N_("nested too deeply"), error);
 		self->p++;
 		self->depth++;
 		rc_json_reader_skip_ws(self);
@@ -305,14 +305,14 @@ rc_json_reader_skip_value(RcJsonReader *self, GError **error)
 				self->p++;
 				continue;
 			}
-			if (!rc_json_reader_expect(self, ']', _("expected , or ]"), error))
+			if (!rc_json_reader_expect(self, ']', N_("expected , or ]"), error))
 				return FALSE;
 			self->depth--;
 			return TRUE;
 		}
 	case RC_JSON_INVALID:
 	default:
-		return rc_json_reader_fail(self, _("expected a value"), error);
+		return rc_json_reader_fail(self, N_("expected a value"), error);
 	}
 }
 
@@ -329,12 +329,12 @@ rc_json_reader_next_member(RcJsonReader *self, GString *key, gboolean *done, GEr
 		*done = TRUE;
 		return TRUE;
 	}
-	if (!self->first && !rc_json_reader_expect(self, ',', _("expected , or }"), error))
+	if (!self->first && !rc_json_reader_expect(self, ',', N_("expected , or }"), error))
 		return FALSE;
 	self->first = FALSE;
 	if (!rc_json_reader_read_string(self, key, error))
 		return FALSE;
-	return rc_json_reader_expect(self, ':', _("expected :"), error);
+	return rc_json_reader_expect(self, ':', N_("expected :"), error);
 }
 
 gboolean
@@ -342,6 +342,6 @@ rc_json_reader_end(RcJsonReader *self, GError **error)
 {
 	rc_json_reader_skip_ws(self);
 	if (self->p != self->end)
-		return rc_json_reader_fail(self, _("trailing data"), error);
+		return rc_json_reader_fail(self, N_("trailing data"), error);
 	return TRUE;
 }
