@@ -27,7 +27,7 @@
 /* hiredis moves the unparsed rest of its buffer after each reply: feeding it
  * small slices keeps that rest short */
 #define RC_REDIS_FEED_SLICE (4 * 1024)
-/* the largest single reply, counted as buffered bytes plus parsed objects */
+/* the largest single reply by default, counted as buffered bytes plus parsed objects */
 #define RC_REDIS_MAX_REPLY ((gsize)512 * 1024 * 1024)
 /* an output buffer grown past this is given back once it is empty */
 #define RC_REDIS_OUT_KEEP (256 * 1024)
@@ -91,6 +91,7 @@ typedef struct {
 } RcRedisCommand;
 
 typedef struct {
+	gsize max;
 	gsize used;
 	gboolean exceeded;
 } RcRedisReplyBudget;
@@ -156,6 +157,19 @@ static guint signals[N_SIGNALS];
 
 static void rc_redis_connection_fail(RcRedisConnection *self, const GError *error);
 
+/* Fails for an error of the stream (takes @error): during the connect it is
+ * the connect's error; after it, @lost says "Lost the connection" first. */
+static void
+rc_redis_fail_stream(RcRedisConnection *self, GError *error, gboolean lost)
+{
+	if (self->state == RC_REDIS_STATE_CONNECTING)
+		g_prefix_error(&error, _("Cannot connect to Redis at %s: "), self->display);
+	else if (lost)
+		g_prefix_error(&error, "%s", _("Lost the connection to Redis: "));
+	rc_redis_connection_fail(self, error);
+	g_error_free(error);
+}
+
 /* ------------------------------------------------------ reply budget --- */
 
 /* hiredis' own reply constructors, wrapped to count what a reply costs: a
@@ -167,7 +181,7 @@ rc_redis_budget_take(const redisReadTask *task, gsize n)
 {
 	RcRedisReplyBudget *budget = task->privdata;
 
-	if (n > RC_REDIS_MAX_REPLY || budget->used > RC_REDIS_MAX_REPLY - n) {
+	if (n > budget->max || budget->used > budget->max - n) {
 		budget->exceeded = TRUE;
 		return FALSE;
 	}
@@ -341,10 +355,8 @@ rc_redis_flush(RcRedisConnection *self)
 							NULL,
 							&error);
 		if (n < 0) {
-			if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
-				g_prefix_error(&error, "%s", _("Lost the connection to Redis: "));
+			if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
 				self->io_error = g_steal_pointer(&error);
-			}
 			break;
 		}
 		self->out_pos += n;
@@ -512,10 +524,12 @@ rc_redis_handle_reply(RcRedisConnection *self, redisReply *reply)
 		return;
 	}
 	if (head == NULL) {
-		g_autoptr(GError) error = g_error_new_literal(
-		    G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Redis sent a reply to no command"));
 		freeReplyObject(reply);
-		rc_redis_connection_fail(self, error);
+		rc_redis_fail_stream(self,
+				     g_error_new_literal(G_IO_ERROR,
+							 G_IO_ERROR_INVALID_DATA,
+							 _("Redis sent a reply to no command")),
+				     FALSE);
 		return;
 	}
 	g_queue_pop_head(&self->pending);
@@ -523,6 +537,14 @@ rc_redis_handle_reply(RcRedisConnection *self, redisReply *reply)
 		rc_redis_clear_subs(self);
 	rc_redis_call(self, head, reply, NULL);
 	freeReplyObject(reply);
+}
+
+static GError *
+rc_redis_too_large_error(RcRedisConnection *self)
+{
+	g_autofree gchar *size = g_format_size_full(self->budget.max, G_FORMAT_SIZE_IEC_UNITS);
+	return g_error_new(
+	    G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Redis sent a reply larger than %s"), size);
 }
 
 /* Feeds one slice of what was read and handles every complete reply; FALSE
@@ -534,27 +556,25 @@ rc_redis_feed(RcRedisConnection *self, const guint8 *data, gsize len)
 		gsize n = MIN(RC_REDIS_FEED_SLICE, len - off);
 
 		if (redisReaderFeed(self->reader, (const char *)data + off, n) != REDIS_OK) {
-			g_autoptr(GError) error =
-			    g_error_new_literal(G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Out of memory"));
-			rc_redis_connection_fail(self, error);
+			rc_redis_fail_stream(
+			    self,
+			    g_error_new_literal(G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Out of memory")),
+			    FALSE);
 			return FALSE;
 		}
 		while (TRUE) {
 			void *reply = NULL;
 
 			if (redisReaderGetReply(self->reader, &reply) != REDIS_OK) {
-				g_autoptr(GError) error = NULL;
+				GError *error;
 				if (self->budget.exceeded)
-					error = g_error_new(G_IO_ERROR,
-							    G_IO_ERROR_INVALID_DATA,
-							    _("Redis sent a reply larger than %u MiB"),
-							    (guint)(RC_REDIS_MAX_REPLY >> 20));
+					error = rc_redis_too_large_error(self);
 				else
 					error = g_error_new(G_IO_ERROR,
 							    G_IO_ERROR_INVALID_DATA,
 							    _("Redis protocol error: %s"),
 							    self->reader->errstr);
-				rc_redis_connection_fail(self, error);
+				rc_redis_fail_stream(self, error, FALSE);
 				return FALSE;
 			}
 			if (reply == NULL)
@@ -565,12 +585,8 @@ rc_redis_feed(RcRedisConnection *self, const guint8 *data, gsize len)
 				return FALSE;
 		}
 		/* what is left in the reader is the start of one reply */
-		if (self->budget.used + (self->reader->len - self->reader->pos) > RC_REDIS_MAX_REPLY) {
-			g_autoptr(GError) error = g_error_new(G_IO_ERROR,
-							      G_IO_ERROR_INVALID_DATA,
-							      _("Redis sent a reply larger than %u MiB"),
-							      (guint)(RC_REDIS_MAX_REPLY >> 20));
-			rc_redis_connection_fail(self, error);
+		if (self->budget.used + (self->reader->len - self->reader->pos) > self->budget.max) {
+			rc_redis_fail_stream(self, rc_redis_too_large_error(self), FALSE);
 			return FALSE;
 		}
 	}
@@ -601,14 +617,15 @@ rc_redis_read(RcRedisConnection *self)
 		if (n < 0) {
 			if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
 				return;
-			g_prefix_error(&error, "%s", _("Lost the connection to Redis: "));
-			rc_redis_connection_fail(self, error);
+			rc_redis_fail_stream(self, g_steal_pointer(&error), TRUE);
 			return;
 		}
 		if (n == 0) {
-			g_autoptr(GError) eof = g_error_new_literal(
-			    G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, _("Redis closed the connection"));
-			rc_redis_connection_fail(self, eof);
+			rc_redis_fail_stream(self,
+					     g_error_new_literal(G_IO_ERROR,
+								 G_IO_ERROR_CONNECTION_CLOSED,
+								 _("Redis closed the connection")),
+					     FALSE);
 			return;
 		}
 		total += n;
@@ -680,8 +697,7 @@ rc_redis_source_dispatch(GSource *source, GSourceFunc callback, gpointer user_da
 	self = g_object_ref(rs->conn);
 	rs->pfd.revents = 0;
 	if (self->io_error != NULL) {
-		g_autoptr(GError) error = g_steal_pointer(&self->io_error);
-		rc_redis_connection_fail(self, error);
+		rc_redis_fail_stream(self, g_steal_pointer(&self->io_error), TRUE);
 		return G_SOURCE_CONTINUE;
 	}
 	if ((revents & (G_IO_IN | G_IO_HUP | G_IO_ERR)) != 0 || self->more_to_read)
@@ -689,18 +705,18 @@ rc_redis_source_dispatch(GSource *source, GSourceFunc callback, gpointer user_da
 	if (rc_redis_is_open(self) && (revents & G_IO_OUT) != 0) {
 		rc_redis_flush(self);
 		if (self->io_error != NULL) {
-			g_autoptr(GError) error = g_steal_pointer(&self->io_error);
-			rc_redis_connection_fail(self, error);
+			rc_redis_fail_stream(self, g_steal_pointer(&self->io_error), TRUE);
 			return G_SOURCE_CONTINUE;
 		}
 	}
 	if (rc_redis_is_open(self) && self->source != NULL &&
 	    rc_redis_time_left(self, g_get_monotonic_time()) <= 0) {
-		g_autoptr(GError) error = g_error_new(G_IO_ERROR,
-						      G_IO_ERROR_TIMED_OUT,
-						      _("Redis did not answer within %u ms"),
-						      self->ep->timeout_ms);
-		rc_redis_connection_fail(self, error);
+		rc_redis_fail_stream(self,
+				     g_error_new(G_IO_ERROR,
+						 G_IO_ERROR_TIMED_OUT,
+						 _("Redis did not answer within %u ms"),
+						 self->ep->timeout_ms),
+				     FALSE);
 	}
 	return G_SOURCE_CONTINUE;
 }
@@ -1241,6 +1257,14 @@ rc_redis_connection_is_connected(RcRedisConnection *self)
 	return self->state == RC_REDIS_STATE_CONNECTED;
 }
 
+void
+rc_redis_connection_set_max_reply_size(RcRedisConnection *self, gsize max_bytes)
+{
+	g_return_if_fail(RC_IS_REDIS_CONNECTION(self));
+	g_return_if_fail(max_bytes > 0);
+	self->budget.max = max_bytes;
+}
+
 guint
 rc_redis_connection_get_n_pending(RcRedisConnection *self)
 {
@@ -1329,6 +1353,7 @@ rc_redis_connection_class_init(RcRedisConnectionClass *klass)
 static void
 rc_redis_connection_init(RcRedisConnection *self)
 {
+	self->budget.max = RC_REDIS_MAX_REPLY;
 	for (guint i = 0; i < RC_REDIS_N_SUBS; i++)
 		self->subs[i] = g_hash_table_new_full(
 		    g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref, NULL);

@@ -74,8 +74,9 @@
  * 256 KiB; then the source dispatches again in the next iteration without
  * waiting for poll, so a flood from Redis cannot starve other sources. A
  * single reply larger than 512 MiB (counting the memory of its parsed
- * elements) fails the connection with G_IO_ERROR_INVALID_DATA, as does any
- * protocol error and replies nested deeper than hiredis allows (7 levels).
+ * elements; rc_redis_connection_set_max_reply_size() changes the limit) fails
+ * the connection with G_IO_ERROR_INVALID_DATA, as does any protocol error and
+ * replies nested deeper than hiredis allows (7 levels).
  *
  * Timeouts: when the endpoint's timeout_ms is not 0 and the oldest pending
  * command has waited longer (counted from when it was queued), the connection
@@ -165,6 +166,8 @@ void rc_redis_connection_set_push_handler(RcRedisConnection *self,
 void rc_redis_connection_close(RcRedisConnection *self);
 /* TRUE between a successful connect and ::closed */
 gboolean rc_redis_connection_is_connected(RcRedisConnection *self);
+/* The largest reply accepted (512 MiB unless changed; see above). */
+void rc_redis_connection_set_max_reply_size(RcRedisConnection *self, gsize max_bytes);
 /* commands sent (or queued) and not answered yet */
 guint rc_redis_connection_get_n_pending(RcRedisConnection *self);
 

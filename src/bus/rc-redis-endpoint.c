@@ -520,7 +520,8 @@ rc_redis_endpoint_parse_list(const gchar *list, GError **error)
 	g_return_val_if_fail(list != NULL, NULL);
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-	items = g_strsplit(list, ",", -1);
+	/* g_strsplit() makes no entry at all of "" */
+	items = list[0] != '\0' ? g_strsplit(list, ",", -1) : g_strdupv((gchar *[]){"", NULL});
 	for (guint i = 0; items[i] != NULL; i++) {
 		g_autoptr(GError) local = NULL;
 		RcRedisEndpoint *ep;

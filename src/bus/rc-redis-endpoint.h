@@ -11,7 +11,7 @@
  * server it connects to, parsed from the URL forms users write.
  */
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
