@@ -117,6 +117,7 @@ struct _RcRedisConnection {
 	GSource *connect_timer;
 	GSource *user_cancel_source;
 	guint handshake_pending; /* AUTH / SELECT / PING replies still due */
+	gboolean tls_handshaking; /* glib-networking uses the socket from a thread */
 
 	/* I/O, from the socket's connection on */
 	GSocketConnection *sockconn;
@@ -750,8 +751,10 @@ rc_redis_teardown_io(RcRedisConnection *self)
 		g_source_destroy((GSource *)self->source);
 		g_clear_pointer((GSource **)&self->source, g_source_unref);
 	}
-	/* the socket first: closing a TLS connection would try to send close_notify */
-	if (self->sockconn != NULL)
+	/* the socket first: closing a TLS connection would try to send close_notify.
+	 * Not under a TLS handshake, though: its thread may still use the fd (the
+	 * handshake's callback closes it, once cancelled) */
+	if (self->sockconn != NULL && !self->tls_handshaking)
 		g_io_stream_close(G_IO_STREAM(self->sockconn), NULL, NULL);
 	self->tls_in = NULL;
 	self->tls_out = NULL;
@@ -941,16 +944,20 @@ rc_redis_on_tls_handshake(GObject *source, GAsyncResult *result, gpointer user_d
 {
 	g_autoptr(RcRedisConnection) self = user_data;
 	g_autoptr(GError) error = NULL;
+	gboolean ok = g_tls_connection_handshake_finish(G_TLS_CONNECTION(source), result, &error);
 
-	if (!g_tls_connection_handshake_finish(G_TLS_CONNECTION(source), result, &error)) {
-		if (!rc_redis_is_open(self))
-			return;
+	self->tls_handshaking = FALSE;
+	if (!rc_redis_is_open(self)) {
+		g_autoptr(GIOStream) base = NULL;
+		g_object_get(source, "base-io-stream", &base, NULL);
+		g_io_stream_close(base, NULL, NULL);
+		return;
+	}
+	if (!ok) {
 		g_prefix_error(&error, _("TLS handshake with Redis at %s failed: "), self->display);
 		rc_redis_connection_fail(self, error);
 		return;
 	}
-	if (!rc_redis_is_open(self))
-		return;
 	rc_redis_start_session(self);
 }
 
@@ -1006,6 +1013,7 @@ rc_redis_start_tls(RcRedisConnection *self, GError **error)
 	/* RESP is self-delimiting: a truncated stream is just a lost connection */
 	g_tls_connection_set_require_close_notify(G_TLS_CONNECTION(tls), FALSE);
 	self->tls = G_TLS_CONNECTION(g_steal_pointer(&tls));
+	self->tls_handshaking = TRUE;
 	g_tls_connection_handshake_async(self->tls,
 					 G_PRIORITY_DEFAULT,
 					 self->connect_cancellable,

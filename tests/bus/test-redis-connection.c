@@ -896,6 +896,61 @@ test_command_timeout(void)
 	g_clear_error(&closed.reason);
 }
 
+/* One round of @ctx without polling: the poll timeout its sources ask for. */
+static gint
+poll_timeout(GMainContext *ctx)
+{
+	GPollFD fds[32];
+	gint priority = 0, timeout = 0, n;
+
+	g_assert_true(g_main_context_acquire(ctx));
+	g_main_context_prepare(ctx, &priority);
+	n = g_main_context_query(ctx, priority, &timeout, fds, G_N_ELEMENTS(fds));
+	g_assert_cmpint(n, <=, (gint)G_N_ELEMENTS(fds));
+	if (g_main_context_check(ctx, priority, fds, n))
+		g_main_context_dispatch(ctx);
+	g_main_context_release(ctx);
+	return timeout;
+}
+
+/* The connection lives on the thread-default context it was connected on,
+ * and its timer wakes that context only while a command is pending. */
+static void
+test_timer_only_when_pending(void)
+{
+	g_autoptr(RcTestRedisServer) server = rc_test_redis_server_new_argv(NULL);
+	g_autoptr(RcRedisEndpoint) ep = tcp_endpoint(server);
+	g_autoptr(GMainContext) ctx = g_main_context_new();
+	g_autoptr(RcRedisConnection) conn = NULL;
+	gint64 deadline = g_get_monotonic_time() + WAIT_MS * 1000;
+	ConnectWait w = {0};
+	Result r = {0};
+	gint timeout;
+
+	ep->timeout_ms = 3000;
+	g_main_context_push_thread_default(ctx);
+	conn = rc_redis_connection_new(ep);
+	rc_redis_connection_connect_async(conn, NULL, on_connected, &w);
+	/* (the harness' waits iterate the global default context) */
+	while (!w.done && g_get_monotonic_time() < deadline)
+		g_main_context_iteration(ctx, TRUE);
+	g_assert_true(w.ok);
+	/* the global default context has nothing of the connection */
+	g_assert_false(g_main_context_pending(NULL));
+	g_assert_cmpint(poll_timeout(ctx), ==, -1);
+	rc_redis_connection_command(conn, on_result, &r, "PING", NULL);
+	timeout = poll_timeout(ctx);
+	g_assert_cmpint(timeout, >, 0);
+	g_assert_cmpint(timeout, <=, 3000);
+	while (r.calls == 0 && g_get_monotonic_time() < deadline)
+		g_main_context_iteration(ctx, TRUE);
+	g_assert_cmpuint(r.calls, ==, 1);
+	assert_status(g_steal_pointer(&r.reply), "PONG");
+	g_assert_cmpint(poll_timeout(ctx), ==, -1);
+	g_clear_object(&conn);
+	g_main_context_pop_thread_default(ctx);
+}
+
 static void
 test_connect_timeout(void)
 {
@@ -922,7 +977,6 @@ test_connect_cancel(void)
 	g_autoptr(RcRedisEndpoint) ep = tcp_endpoint(server);
 	g_autoptr(RcRedisConnection) conn = rc_redis_connection_new(ep);
 	g_autoptr(GCancellable) cancellable = g_cancellable_new();
-	g_autoptr(GError) error = NULL;
 	ConnectWait w = {0};
 
 	rc_test_redis_server_signal(server, SIGSTOP);
@@ -1210,6 +1264,30 @@ test_tls_untrusted(void)
 }
 
 static void
+test_tls_handshake_timeout(void)
+{
+	g_autoptr(RcTestRedisServer) server = NULL;
+	g_autoptr(RcRedisEndpoint) ep = NULL;
+	g_autoptr(GError) error = NULL;
+	gint64 start;
+
+	if (skip_without_tls())
+		return;
+	server = rc_test_redis_server_new_tls(get_tls_files(), FALSE);
+	ep = tls_endpoint(server, get_tls_files()->ca_cert);
+	ep->timeout_ms = 400;
+	/* TCP is accepted by the kernel; the handshake never gets an answer */
+	rc_test_redis_server_signal(server, SIGSTOP);
+	start = g_get_monotonic_time();
+	error = connect_fails(ep);
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+	g_assert_cmpint(g_get_monotonic_time() - start, <=, (400 + 500) * 1000);
+	rc_test_redis_server_signal(server, SIGCONT);
+	/* the handshake given up on ends quietly */
+	rc_test_sleep(200);
+}
+
+static void
 test_tls_client_cert(void)
 {
 	g_autoptr(RcTestRedisServer) server = NULL;
@@ -1437,6 +1515,7 @@ main(int argc, char **argv)
 	g_test_add_func("/redis/connection/sharded", test_sharded);
 	g_test_add_func("/redis/connection/sharded-cluster", test_sharded_cluster);
 	g_test_add_func("/redis/connection/command-timeout", test_command_timeout);
+	g_test_add_func("/redis/connection/timer-only-when-pending", test_timer_only_when_pending);
 	g_test_add_func("/redis/connection/connect-timeout", test_connect_timeout);
 	g_test_add_func("/redis/connection/connect-cancel", test_connect_cancel);
 	g_test_add_func("/redis/connection/connection-lost", test_connection_lost);
@@ -1446,6 +1525,7 @@ main(int argc, char **argv)
 	g_test_add_func("/redis/connection/close-unconnected", test_close_unconnected);
 	g_test_add_func("/redis/connection/tls", test_tls);
 	g_test_add_func("/redis/connection/tls-untrusted", test_tls_untrusted);
+	g_test_add_func("/redis/connection/tls-handshake-timeout", test_tls_handshake_timeout);
 	g_test_add_func("/redis/connection/tls-client-cert", test_tls_client_cert);
 	g_test_add_func("/redis/connection/hostile-replies", test_hostile_replies);
 	status = g_test_run();
