@@ -58,8 +58,8 @@ static void
 run_openssl(const gchar *dir, const gchar *const *args)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GSubprocessLauncher) launcher =
-	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
+	    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
 	g_autoptr(GSubprocess) proc = NULL;
 	g_autofree gchar *out = NULL;
 
@@ -236,10 +236,9 @@ server_answers(guint16 port)
 		return FALSE;
 	if (ctx->err == 0) {
 		reply = redisCommand(ctx, "PING");
-		ok = reply != NULL && ((reply->type == REDIS_REPLY_STATUS &&
-					g_strcmp0(reply->str, "PONG") == 0) ||
-				       (reply->type == REDIS_REPLY_ERROR &&
-					g_str_has_prefix(reply->str, "NOAUTH")));
+		ok = reply != NULL &&
+		     ((reply->type == REDIS_REPLY_STATUS && g_strcmp0(reply->str, "PONG") == 0) ||
+		      (reply->type == REDIS_REPLY_ERROR && g_str_has_prefix(reply->str, "NOAUTH")));
 		if (reply != NULL)
 			freeReplyObject(reply);
 	}
@@ -261,7 +260,8 @@ spawn(RcTestRedisServer *self, const gchar *const *extra, GError **error)
 	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
 	gint64 deadline;
 
-	g_subprocess_launcher_set_child_setup(launcher, child_setup, GINT_TO_POINTER(getpid()), NULL);
+	g_subprocess_launcher_set_child_setup(
+	    launcher, child_setup, GINT_TO_POINTER(getpid()), NULL);
 	g_subprocess_launcher_set_cwd(launcher, self->dir);
 	g_ptr_array_add(args, g_strdup("redis-server"));
 	g_ptr_array_add(args, g_strdup("--port"));
@@ -286,7 +286,8 @@ spawn(RcTestRedisServer *self, const gchar *const *extra, GError **error)
 		g_ptr_array_add(args, g_strdup(extra[i]));
 	g_ptr_array_add(args, NULL);
 
-	self->proc = g_subprocess_launcher_spawnv(launcher, (const gchar *const *)args->pdata, error);
+	self->proc =
+	    g_subprocess_launcher_spawnv(launcher, (const gchar *const *)args->pdata, error);
 	if (self->proc == NULL)
 		return FALSE;
 	g_subprocess_wait_async(self->proc, NULL, on_exited, NULL);

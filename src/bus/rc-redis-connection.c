@@ -116,7 +116,7 @@ struct _RcRedisConnection {
 	GCancellable *connect_cancellable; /* ours; the caller's one is watched */
 	GSource *connect_timer;
 	GSource *user_cancel_source;
-	guint handshake_pending; /* AUTH / SELECT / PING replies still due */
+	guint handshake_pending;  /* AUTH / SELECT / PING replies still due */
 	gboolean tls_handshaking; /* glib-networking uses the socket from a thread */
 
 	/* I/O, from the socket's connection on */
@@ -130,14 +130,14 @@ struct _RcRedisConnection {
 	RcRedisReplyBudget budget;
 	guint8 *readbuf;
 	GByteArray *out;
-	gsize out_pos; /* bytes of out already written */
+	gsize out_pos;	  /* bytes of out already written */
 	GError *io_error; /* a write failed in prepare; dispatch fails the connection */
 	gboolean more_to_read;
 
-	GQueue pending;		 /* RcRedisCommand, in the order sent */
-	GQueue deferred;	 /* issued before the connect finished */
+	GQueue pending;	 /* RcRedisCommand, in the order sent */
+	GQueue deferred; /* issued before the connect finished */
 	GByteArray *deferred_out;
-	GQueue doomed;		 /* issued after the close, failed from an idle */
+	GQueue doomed; /* issued after the close, failed from an idle */
 	GSource *doomed_idle;
 	GError *close_error;
 
@@ -201,8 +201,8 @@ rc_redis_create_string(const redisReadTask *task, char *str, size_t len)
 static void *
 rc_redis_create_array(const redisReadTask *task, int elements)
 {
-	if (elements < 0 ||
-	    !rc_redis_budget_take(task, sizeof(redisReply) + (gsize)elements * sizeof(redisReply *)))
+	if (elements < 0 || !rc_redis_budget_take(
+				task, sizeof(redisReply) + (gsize)elements * sizeof(redisReply *)))
 		return NULL;
 	return rc_redis_default_fns->createArray(task, elements);
 }
@@ -271,10 +271,7 @@ rc_redis_classify(const gchar *name, gsize len)
 }
 
 static void
-rc_redis_call(RcRedisConnection *self,
-	      RcRedisCommand *cmd,
-	      redisReply *reply,
-	      const GError *error)
+rc_redis_call(RcRedisConnection *self, RcRedisCommand *cmd, redisReply *reply, const GError *error)
 {
 	if (cmd->func != NULL)
 		cmd->func(self, reply, error, cmd->user_data);
@@ -321,7 +318,8 @@ rc_redis_schedule_doomed(RcRedisConnection *self)
 		self->context = g_main_context_ref_thread_default();
 	self->doomed_idle = g_idle_source_new();
 	g_source_set_static_name(self->doomed_idle, "RcRedisConnection closed");
-	g_source_set_callback(self->doomed_idle, rc_redis_on_doomed, g_object_ref(self), g_object_unref);
+	g_source_set_callback(
+	    self->doomed_idle, rc_redis_on_doomed, g_object_ref(self), g_object_unref);
 	g_source_attach(self->doomed_idle, self->context);
 }
 
@@ -343,14 +341,16 @@ rc_redis_flush(RcRedisConnection *self)
 		gssize n;
 
 		if (self->tls_out != NULL)
-			n = g_pollable_output_stream_write_nonblocking(self->tls_out,
-								       self->out->data + self->out_pos,
-								       self->out->len - self->out_pos,
-								       NULL,
-								       &error);
+			n = g_pollable_output_stream_write_nonblocking(
+			    self->tls_out,
+			    self->out->data + self->out_pos,
+			    self->out->len - self->out_pos,
+			    NULL,
+			    &error);
 		else
 			n = g_socket_send_with_blocking(self->socket,
-							(const gchar *)self->out->data + self->out_pos,
+							(const gchar *)self->out->data +
+							    self->out_pos,
 							self->out->len - self->out_pos,
 							FALSE,
 							NULL,
@@ -557,10 +557,11 @@ rc_redis_feed(RcRedisConnection *self, const guint8 *data, gsize len)
 		gsize n = MIN(RC_REDIS_FEED_SLICE, len - off);
 
 		if (redisReaderFeed(self->reader, (const char *)data + off, n) != REDIS_OK) {
-			rc_redis_fail_stream(
-			    self,
-			    g_error_new_literal(G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Out of memory")),
-			    FALSE);
+			rc_redis_fail_stream(self,
+					     g_error_new_literal(G_IO_ERROR,
+								 G_IO_ERROR_INVALID_DATA,
+								 _("Out of memory")),
+					     FALSE);
 			return FALSE;
 		}
 		while (TRUE) {
@@ -586,7 +587,8 @@ rc_redis_feed(RcRedisConnection *self, const guint8 *data, gsize len)
 				return FALSE;
 		}
 		/* what is left in the reader is the start of one reply */
-		if (self->budget.used + (self->reader->len - self->reader->pos) > self->budget.max) {
+		if (self->budget.used + (self->reader->len - self->reader->pos) >
+		    self->budget.max) {
 			rc_redis_fail_stream(self, rc_redis_too_large_error(self), FALSE);
 			return FALSE;
 		}
@@ -613,8 +615,12 @@ rc_redis_read(RcRedisConnection *self)
 			n = g_pollable_input_stream_read_nonblocking(
 			    self->tls_in, self->readbuf, RC_REDIS_READ_CHUNK, NULL, &error);
 		else
-			n = g_socket_receive_with_blocking(
-			    self->socket, (gchar *)self->readbuf, RC_REDIS_READ_CHUNK, FALSE, NULL, &error);
+			n = g_socket_receive_with_blocking(self->socket,
+							   (gchar *)self->readbuf,
+							   RC_REDIS_READ_CHUNK,
+							   FALSE,
+							   NULL,
+							   &error);
 		if (n < 0) {
 			if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
 				return;
@@ -815,7 +821,8 @@ rc_redis_connection_close(RcRedisConnection *self)
 	g_return_if_fail(RC_IS_REDIS_CONNECTION(self));
 	if (self->state == RC_REDIS_STATE_CLOSED)
 		return;
-	error = g_error_new_literal(G_IO_ERROR, G_IO_ERROR_CLOSED, _("The Redis connection was closed"));
+	error = g_error_new_literal(
+	    G_IO_ERROR, G_IO_ERROR_CLOSED, _("The Redis connection was closed"));
 	rc_redis_connection_fail(self, error);
 }
 
@@ -880,14 +887,13 @@ rc_redis_on_handshake_reply(RcRedisConnection *self,
 	}
 }
 
-static void
-rc_redis_queue(RcRedisConnection *self,
-	       guint argc,
-	       const gchar *const *argv,
-	       const gsize *lens,
-	       RcRedisReplyFunc func,
-	       gpointer user_data,
-	       gboolean now);
+static void rc_redis_queue(RcRedisConnection *self,
+			   guint argc,
+			   const gchar *const *argv,
+			   const gsize *lens,
+			   RcRedisReplyFunc func,
+			   gpointer user_data,
+			   gboolean now);
 
 static void
 rc_redis_start_session(RcRedisConnection *self)
@@ -899,7 +905,8 @@ rc_redis_start_session(RcRedisConnection *self)
 	self->readbuf = g_malloc(RC_REDIS_READ_CHUNK);
 	self->out = g_byte_array_new();
 	if (self->tls != NULL) {
-		self->tls_in = G_POLLABLE_INPUT_STREAM(g_io_stream_get_input_stream(G_IO_STREAM(self->tls)));
+		self->tls_in =
+		    G_POLLABLE_INPUT_STREAM(g_io_stream_get_input_stream(G_IO_STREAM(self->tls)));
 		self->tls_out =
 		    G_POLLABLE_OUTPUT_STREAM(g_io_stream_get_output_stream(G_IO_STREAM(self->tls)));
 	}
@@ -919,10 +926,12 @@ rc_redis_start_session(RcRedisConnection *self)
 		const gchar *password = ep->password != NULL ? ep->password : "";
 		if (ep->username != NULL) {
 			const gchar *argv[] = {"AUTH", ep->username, password};
-			rc_redis_queue(self, 3, argv, NULL, rc_redis_on_handshake_reply, "AUTH", TRUE);
+			rc_redis_queue(
+			    self, 3, argv, NULL, rc_redis_on_handshake_reply, "AUTH", TRUE);
 		} else {
 			const gchar *argv[] = {"AUTH", password};
-			rc_redis_queue(self, 2, argv, NULL, rc_redis_on_handshake_reply, "AUTH", TRUE);
+			rc_redis_queue(
+			    self, 2, argv, NULL, rc_redis_on_handshake_reply, "AUTH", TRUE);
 		}
 		self->handshake_pending++;
 	}
@@ -998,7 +1007,8 @@ rc_redis_start_tls(RcRedisConnection *self, GError **error)
 					      "and a key file"));
 			return FALSE;
 		}
-		cert = g_tls_certificate_new_from_files(ep->tls_cert_file, ep->tls_key_file, &local);
+		cert =
+		    g_tls_certificate_new_from_files(ep->tls_cert_file, ep->tls_key_file, &local);
 		if (cert == NULL) {
 			g_set_error(error,
 				    G_IO_ERROR,
@@ -1112,8 +1122,10 @@ rc_redis_connection_connect_async(RcRedisConnection *self,
 	self->connect_cancellable = g_cancellable_new();
 	if (cancellable != NULL) {
 		self->user_cancel_source = g_cancellable_source_new(cancellable);
-		g_source_set_callback(
-		    self->user_cancel_source, G_SOURCE_FUNC(rc_redis_on_user_cancelled), self, NULL);
+		g_source_set_callback(self->user_cancel_source,
+				      G_SOURCE_FUNC(rc_redis_on_user_cancelled),
+				      self,
+				      NULL);
 		g_source_attach(self->user_cancel_source, self->context);
 	}
 	if (ep->timeout_ms > 0) {
@@ -1126,7 +1138,8 @@ rc_redis_connection_connect_async(RcRedisConnection *self,
 	if (ep->unix_path != NULL)
 		connectable = G_SOCKET_CONNECTABLE(g_unix_socket_address_new(ep->unix_path));
 	else
-		connectable = g_network_address_new(ep->host != NULL ? ep->host : "localhost", ep->port);
+		connectable =
+		    g_network_address_new(ep->host != NULL ? ep->host : "localhost", ep->port);
 	client = g_socket_client_new();
 	/* Redis is never reached through an HTTP or SOCKS proxy */
 	g_socket_client_set_enable_proxy(client, FALSE);
@@ -1170,7 +1183,8 @@ rc_redis_queue(RcRedisConnection *self,
 	if (RC_REDIS_IS_SUB_CMD(cmd->kind)) {
 		cmd->expected = argc > 1 ? (gint)MIN(argc - 1, G_MAXINT) : -1;
 		if (cmd->kind == RC_REDIS_CMD_SUNSUBSCRIBE && argc > 1) {
-			cmd->channels = g_ptr_array_new_full(argc - 1, (GDestroyNotify)g_bytes_unref);
+			cmd->channels =
+			    g_ptr_array_new_full(argc - 1, (GDestroyNotify)g_bytes_unref);
 			for (guint i = 1; i < argc; i++)
 				g_ptr_array_add(cmd->channels, g_bytes_new(argv[i], sizes[i]));
 		}
@@ -1217,11 +1231,8 @@ rc_redis_connection_command_argv(RcRedisConnection *self,
 }
 
 void
-rc_redis_connection_command(RcRedisConnection *self,
-			    RcRedisReplyFunc func,
-			    gpointer user_data,
-			    const gchar *first_arg,
-			    ...)
+rc_redis_connection_command(
+    RcRedisConnection *self, RcRedisReplyFunc func, gpointer user_data, const gchar *first_arg, ...)
 {
 	g_autoptr(GPtrArray) args = g_ptr_array_new();
 	va_list ap;
@@ -1233,7 +1244,8 @@ rc_redis_connection_command(RcRedisConnection *self,
 	for (const gchar *a = first_arg; a != NULL; a = va_arg(ap, const gchar *))
 		g_ptr_array_add(args, (gpointer)a);
 	va_end(ap);
-	rc_redis_queue(self, args->len, (const gchar *const *)args->pdata, NULL, func, user_data, FALSE);
+	rc_redis_queue(
+	    self, args->len, (const gchar *const *)args->pdata, NULL, func, user_data, FALSE);
 }
 
 /* -------------------------------------------------------------- object --- */

@@ -134,9 +134,8 @@ void rc_redis_connection_connect_async(RcRedisConnection *self,
 				       GCancellable *cancellable,
 				       GAsyncReadyCallback callback,
 				       gpointer user_data);
-gboolean rc_redis_connection_connect_finish(RcRedisConnection *self,
-					    GAsyncResult *result,
-					    GError **error);
+gboolean
+rc_redis_connection_connect_finish(RcRedisConnection *self, GAsyncResult *result, GError **error);
 
 /* Queues one command of @argc arguments; @lens may be NULL (then every
  * argument is a NUL-terminated string). @func may be NULL: fire and forget. */

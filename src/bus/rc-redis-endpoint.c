@@ -75,7 +75,8 @@ rc_redis_endpoint_free(RcRedisEndpoint *ep)
 	g_free(ep);
 }
 
-static void G_GNUC_PRINTF(2, 3) rc_redis_endpoint_set_error(GError **error, const gchar *format, ...)
+static void G_GNUC_PRINTF(2, 3)
+    rc_redis_endpoint_set_error(GError **error, const gchar *format, ...)
 {
 	va_list args;
 	g_autofree gchar *detail = NULL;
@@ -83,11 +84,8 @@ static void G_GNUC_PRINTF(2, 3) rc_redis_endpoint_set_error(GError **error, cons
 	va_start(args, format);
 	detail = g_strdup_vprintf(format, args);
 	va_end(args);
-	g_set_error(error,
-		    G_IO_ERROR,
-		    G_IO_ERROR_INVALID_ARGUMENT,
-		    _("Invalid Redis address: %s"),
-		    detail);
+	g_set_error(
+	    error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("Invalid Redis address: %s"), detail);
 }
 
 /* Decodes [start, end); @what names the part for the error ("the password"). */
@@ -102,10 +100,11 @@ rc_redis_decode(const gchar *start, const gchar *end, const gchar *what, GError 
 	if (g_strstr_len(start, end - start, "%00") != NULL)
 		rc_redis_endpoint_set_error(error, _("%s contains an escaped NUL byte"), what);
 	else
-		rc_redis_endpoint_set_error(error,
-					    _("%s has an invalid percent-escape (%% must be followed "
-					      "by two hex digits)"),
-					    what);
+		rc_redis_endpoint_set_error(
+		    error,
+		    _("%s has an invalid percent-escape (%% must be followed "
+		      "by two hex digits)"),
+		    what);
 	return NULL;
 }
 
@@ -182,11 +181,8 @@ rc_redis_host_char_ok(gchar c)
  * Sets ep->host and ep->port.
  */
 static gboolean
-rc_redis_parse_hostport(RcRedisEndpoint *ep,
-			const gchar *start,
-			const gchar *end,
-			gboolean need_port,
-			GError **error)
+rc_redis_parse_hostport(
+    RcRedisEndpoint *ep, const gchar *start, const gchar *end, gboolean need_port, GError **error)
 {
 	const gchar *host_end;
 	const gchar *p;
@@ -199,7 +195,8 @@ rc_redis_parse_hostport(RcRedisEndpoint *ep,
 	if (*start == '[') {
 		const gchar *close = memchr(start, ']', end - start);
 		if (close == NULL) {
-			rc_redis_endpoint_set_error(error, _("“[” without “]” around an IPv6 address"));
+			rc_redis_endpoint_set_error(error,
+						    _("“[” without “]” around an IPv6 address"));
 			return FALSE;
 		}
 		host = g_strndup(start + 1, close - start - 1);
@@ -219,9 +216,10 @@ rc_redis_parse_hostport(RcRedisEndpoint *ep,
 		if (host_end == NULL)
 			host_end = end;
 		if (host_end < end && memchr(host_end + 1, ':', end - host_end - 1) != NULL) {
-			rc_redis_endpoint_set_error(error,
-						    _("an IPv6 address must be written in brackets, "
-						      "as [::1]:6379"));
+			rc_redis_endpoint_set_error(
+			    error,
+			    _("an IPv6 address must be written in brackets, "
+			      "as [::1]:6379"));
 			return FALSE;
 		}
 		if (host_end == start) {
@@ -238,8 +236,7 @@ rc_redis_parse_hostport(RcRedisEndpoint *ep,
 					    *p);
 				else
 					rc_redis_endpoint_set_error(
-					    error,
-					    _("the host contains an invalid character"));
+					    error, _("the host contains an invalid character"));
 				return FALSE;
 			}
 		}
@@ -327,8 +324,8 @@ rc_redis_parse_unix_url(RcRedisEndpoint *ep, const gchar *rest, GError **error)
 	if (g_str_has_prefix(rest, "//")) {
 		rest += 2;
 		if (rest[0] != '/') {
-			rc_redis_endpoint_set_error(error,
-						    _("unix: URLs take no host (write unix:///path)"));
+			rc_redis_endpoint_set_error(
+			    error, _("unix: URLs take no host (write unix:///path)"));
 			return FALSE;
 		}
 	}
@@ -354,9 +351,9 @@ rc_redis_parse_unix_url(RcRedisEndpoint *ep, const gchar *rest, GError **error)
 			gsize klen;
 
 			if (eq == NULL) {
-				rc_redis_endpoint_set_error(
-				    error,
-				    _("a parameter without “=” (expected user=, password= or db=)"));
+				rc_redis_endpoint_set_error(error,
+							    _("a parameter without “=” (expected "
+							      "user=, password= or db=)"));
 				return FALSE;
 			}
 			klen = eq - p;
@@ -385,8 +382,7 @@ rc_redis_parse_unix_url(RcRedisEndpoint *ep, const gchar *rest, GError **error)
 			} else if ((klen == 4 && strncmp(p, "user", 4) == 0) ||
 				   (klen == 8 && strncmp(p, "password", 8) == 0) ||
 				   (klen == 2 && strncmp(p, "db", 2) == 0)) {
-				rc_redis_endpoint_set_error(error,
-							    _("a parameter is given twice"));
+				rc_redis_endpoint_set_error(error, _("a parameter is given twice"));
 				return FALSE;
 			} else {
 				rc_redis_endpoint_set_error(
@@ -441,8 +437,8 @@ rc_redis_endpoint_parse(const gchar *url, GError **error)
 		ok = rc_redis_parse_unix_url(ep, url + strlen("unix:"), error);
 	} else if ((sep = strstr(url, "://")) != NULL) {
 		g_autofree gchar *scheme = g_strndup(url, sep - url);
-		gboolean quotable = scheme[0] != '\0' && strlen(scheme) <= 16 &&
-				    g_ascii_isalpha(scheme[0]);
+		gboolean quotable =
+		    scheme[0] != '\0' && strlen(scheme) <= 16 && g_ascii_isalpha(scheme[0]);
 		for (const gchar *p = scheme; quotable && *p != '\0'; p++)
 			quotable = g_ascii_isalnum(*p) || *p == '+' || *p == '-' || *p == '.';
 		if (quotable)
@@ -514,7 +510,8 @@ rc_redis_endpoint_to_display_string(const RcRedisEndpoint *ep)
 GPtrArray *
 rc_redis_endpoint_parse_list(const gchar *list, GError **error)
 {
-	g_autoptr(GPtrArray) result = g_ptr_array_new_with_free_func((GDestroyNotify)rc_redis_endpoint_free);
+	g_autoptr(GPtrArray) result =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)rc_redis_endpoint_free);
 	g_auto(GStrv) items = NULL;
 
 	g_return_val_if_fail(list != NULL, NULL);
@@ -537,10 +534,8 @@ rc_redis_endpoint_parse_list(const gchar *list, GError **error)
 		}
 		ep = rc_redis_endpoint_parse(item, &local);
 		if (ep == NULL) {
-			g_propagate_prefixed_error(error,
-						   g_steal_pointer(&local),
-						   _("Entry %u of the list: "),
-						   i + 1);
+			g_propagate_prefixed_error(
+			    error, g_steal_pointer(&local), _("Entry %u of the list: "), i + 1);
 			return NULL;
 		}
 		g_ptr_array_add(result, ep);

@@ -24,13 +24,13 @@ G_BEGIN_DECLS
  * files, the timeout) after parsing. Every string is owned by the endpoint.
  */
 typedef struct {
-	gchar *host;	  /* TCP host name or address (IPv6 without brackets); NULL for unix */
-	guint16 port;	  /* TCP port, RC_REDIS_ENDPOINT_DEFAULT_PORT unless given */
-	gchar *unix_path; /* absolute path of a unix socket; NULL for TCP */
-	gchar *username;  /* ACL user for AUTH, or NULL ("default") */
-	gchar *password;  /* AUTH password, or NULL: no AUTH */
-	guint db;	  /* SELECTed after connecting when not 0 */
-	gboolean tls;	  /* rediss:// */
+	gchar *host;	      /* TCP host name or address (IPv6 without brackets); NULL for unix */
+	guint16 port;	      /* TCP port, RC_REDIS_ENDPOINT_DEFAULT_PORT unless given */
+	gchar *unix_path;     /* absolute path of a unix socket; NULL for TCP */
+	gchar *username;      /* ACL user for AUTH, or NULL ("default") */
+	gchar *password;      /* AUTH password, or NULL: no AUTH */
+	guint db;	      /* SELECTed after connecting when not 0 */
+	gboolean tls;	      /* rediss:// */
 	gchar *tls_ca_file;   /* PEM CA bundle to verify the server, NULL: the system's */
 	gchar *tls_cert_file; /* PEM client certificate, or NULL */
 	gchar *tls_key_file;  /* PEM private key of tls_cert_file, or NULL */

@@ -134,8 +134,7 @@ run_argv(RcRedisConnection *conn, guint argc, const gchar *const *argv, const gs
 	return g_steal_pointer(&r.reply);
 }
 
-static redisReply *
-run(RcRedisConnection *conn, const gchar *first_arg, ...) G_GNUC_NULL_TERMINATED;
+static redisReply *run(RcRedisConnection *conn, const gchar *first_arg, ...) G_GNUC_NULL_TERMINATED;
 
 static redisReply *
 run(RcRedisConnection *conn, const gchar *first_arg, ...)
@@ -396,7 +395,8 @@ test_ping(void)
 	assert_status(run(conn, "SET", "k", "v", NULL), "OK");
 	assert_string(run(conn, "GET", "k", NULL), "v");
 	g_assert_cmpuint(rc_redis_connection_get_n_pending(conn), ==, 0);
-	g_assert_cmpuint(rc_redis_connection_get_endpoint(conn)->port, ==,
+	g_assert_cmpuint(rc_redis_connection_get_endpoint(conn)->port,
+			 ==,
 			 rc_test_redis_server_get_port(server));
 }
 
@@ -816,7 +816,8 @@ test_sharded_cluster(void)
 	slot_text = g_strdup_printf("%lld", slot->integer);
 	/* a PING in flight while the unsolicited sunsubscribes arrive keeps its place */
 	rc_redis_connection_command(sub, on_result, &ping, "PING", NULL);
-	rc_redis_connection_command(admin, on_result, &delslots, "CLUSTER", "DELSLOTS", slot_text, NULL);
+	rc_redis_connection_command(
+	    admin, on_result, &delslots, "CLUSTER", "DELSLOTS", slot_text, NULL);
 	wait_result(&delslots);
 	wait_result(&ping);
 	g_assert_no_error(ping.error);
@@ -1224,8 +1225,8 @@ test_tls(void)
 	info = run(conn, "CLIENT", "INFO", NULL);
 	g_assert_nonnull(strstr(info->str, " db=0 "));
 	{
-		g_autofree gchar *laddr =
-		    g_strdup_printf("laddr=127.0.0.1:%u", rc_test_redis_server_get_tls_port(server));
+		g_autofree gchar *laddr = g_strdup_printf(
+		    "laddr=127.0.0.1:%u", rc_test_redis_server_get_tls_port(server));
 		g_assert_nonnull(strstr(info->str, laddr));
 	}
 }
@@ -1341,7 +1342,8 @@ on_peer_accepted(GObject *source, GAsyncResult *result, gpointer user_data)
 	Peer *peer = user_data;
 	g_autoptr(GError) error = NULL;
 
-	peer->conn = g_socket_listener_accept_finish(G_SOCKET_LISTENER(source), result, NULL, &error);
+	peer->conn =
+	    g_socket_listener_accept_finish(G_SOCKET_LISTENER(source), result, NULL, &error);
 	if (peer->conn == NULL)
 		return;
 	g_output_stream_write_all_async(g_io_stream_get_output_stream(G_IO_STREAM(peer->conn)),

@@ -28,6 +28,7 @@ typedef struct {
 	const gchar *display;
 } Accepted;
 
+/* clang-format off */
 static const Accepted accepted[] = {
     {"redis://localhost", "localhost", 6379, NULL, NULL, NULL, 0, FALSE, "redis://localhost:6379"},
     {"redis://127.0.0.1:7000/3", "127.0.0.1", 7000, NULL, NULL, NULL, 3, FALSE,
@@ -69,6 +70,7 @@ static const Accepted accepted[] = {
     {"node-1.cluster_x:30001", "node-1.cluster_x", 30001, NULL, NULL, NULL, 0, FALSE,
      "redis://node-1.cluster_x:30001"},
 };
+/* clang-format on */
 
 static void
 assert_endpoint(const RcRedisEndpoint *ep, const Accepted *a)
@@ -121,6 +123,7 @@ typedef struct {
 	const gchar *secret; /* must not be in the message */
 } Refused;
 
+/* clang-format off */
 static const Refused refused[] = {
     {"", "empty", NULL},
     {"redis://", "host is empty", NULL},
@@ -179,6 +182,7 @@ static const Refused refused[] = {
     {"garbage!!", "host contains an invalid character", NULL},
     {"\x01\x02", "control characters", NULL},
 };
+/* clang-format on */
 
 static void
 assert_clear_error(const GError *error, const gchar *expect, const gchar *secret)
@@ -267,8 +271,8 @@ static void
 test_list(void)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GPtrArray) list =
-	    rc_redis_endpoint_parse_list("10.0.0.1:7000, 10.0.0.2:7001 ,redis://:pw@h:7002/1", &error);
+	g_autoptr(GPtrArray) list = rc_redis_endpoint_parse_list(
+	    "10.0.0.1:7000, 10.0.0.2:7001 ,redis://:pw@h:7002/1", &error);
 	RcRedisEndpoint *ep;
 
 	g_assert_no_error(error);
@@ -297,8 +301,9 @@ test_list_refused(void)
 	    {"", "entry 1 is empty", NULL},
 	    {"a:1,,b:2", "entry 2 is empty", NULL},
 	    {"a:1, ", "entry 2 is empty", NULL},
-	    {"a:1,redis://:Sup3rS3cret@h:99999", "Entry 2 of the list: Invalid Redis address: port "
-						 "99999 is out of range",
+	    {"a:1,redis://:Sup3rS3cret@h:99999",
+	     "Entry 2 of the list: Invalid Redis address: port "
+	     "99999 is out of range",
 	     "Sup3rS3cret"},
 	    {"a:1,b:2,c", "Entry 3 of the list: Invalid Redis address: expected HOST:PORT", NULL},
 	};
