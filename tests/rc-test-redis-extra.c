@@ -223,12 +223,14 @@ rc_test_redis_server_has_tls(void)
 
 /* ---------------------------------------------------------------- Redis --- */
 
-/* PONG, or the NOAUTH error of a server with a password: either way it is up */
+/* PONG, or the NOAUTH error of a server with a password: either way it is up.
+ * Asked on its unix socket, which is ours alone: someone else's server that
+ * took the TCP port in between would answer there too (and ours would exit) */
 static gboolean
-server_answers(guint16 port)
+server_answers(const gchar *unix_path)
 {
 	struct timeval tv = {0, 200000};
-	redisContext *ctx = redisConnectWithTimeout("127.0.0.1", port, tv);
+	redisContext *ctx = redisConnectUnixWithTimeout(unix_path, tv);
 	redisReply *reply;
 	gboolean ok = FALSE;
 
@@ -293,7 +295,7 @@ spawn(RcTestRedisServer *self, const gchar *const *extra, GError **error)
 	g_subprocess_wait_async(self->proc, NULL, on_exited, NULL);
 	deadline = g_get_monotonic_time() + rc_test_timeout(START_TIMEOUT_MS) * 1000;
 	while (g_get_monotonic_time() < deadline) {
-		if (server_answers(self->port))
+		if (server_answers(self->unix_path))
 			return TRUE;
 		while (g_main_context_pending(NULL))
 			g_main_context_iteration(NULL, FALSE);
@@ -396,11 +398,39 @@ rc_test_redis_server_get_dir(RcTestRedisServer *self)
 	return self->dir;
 }
 
+/* the state letter of /proc/PID/stat ('T' when stopped), or 0 */
+static gchar
+proc_state(const gchar *pid)
+{
+	g_autofree gchar *path = g_strdup_printf("/proc/%s/stat", pid);
+	g_autofree gchar *stat = NULL;
+	const gchar *paren;
+
+	if (!g_file_get_contents(path, &stat, NULL, NULL))
+		return 0;
+	/* "PID (comm) S ..."; comm may hold spaces and parentheses */
+	paren = strrchr(stat, ')');
+	return paren != NULL && paren[1] == ' ' ? paren[2] : 0;
+}
+
 void
 rc_test_redis_server_signal(RcTestRedisServer *self, gint signum)
 {
+	const gchar *pid;
+	gint64 deadline = g_get_monotonic_time() + G_USEC_PER_SEC * 5;
+
 	g_assert_nonnull(self->proc);
-	g_subprocess_send_signal(self->proc, signum);
+	pid = g_subprocess_get_identifier(self->proc);
+	g_assert_nonnull(pid);
+	/* not g_subprocess_send_signal(): it kills from GLib's worker thread,
+	 * later, and a test must know the process is stopped when this returns */
+	g_assert_cmpint(kill((pid_t)g_ascii_strtoll(pid, NULL, 10), signum), ==, 0);
+	if (signum != SIGSTOP && signum != SIGCONT)
+		return;
+	while ((proc_state(pid) == 'T') != (signum == SIGSTOP)) {
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		g_usleep(1000);
+	}
 }
 
 gboolean

@@ -60,7 +60,8 @@ const gchar *rc_test_redis_server_get_unix_path(RcTestRedisServer *self);
 /* its working directory (also a place for test files) */
 const gchar *rc_test_redis_server_get_dir(RcTestRedisServer *self);
 
-/* kill(2) the server, e.g. SIGSTOP / SIGCONT */
+/* kill(2) the server at once; SIGSTOP and SIGCONT return when the process
+ * is stopped / runs again */
 void rc_test_redis_server_signal(RcTestRedisServer *self, gint signum);
 /* SIGKILL and wait for it */
 void rc_test_redis_server_kill(RcTestRedisServer *self);

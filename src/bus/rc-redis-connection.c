@@ -130,13 +130,15 @@ struct _RcRedisConnection {
 	RcRedisReplyBudget budget;
 	guint8 *readbuf;
 	GByteArray *out;
-	gsize out_pos;	  /* bytes of out already written */
-	GError *io_error; /* a write failed in prepare; dispatch fails the connection */
+	gsize out_pos;	     /* bytes of out already written */
+	GError *io_error;    /* a write failed in prepare; dispatch fails the connection */
+	gboolean out_secret; /* out holds an AUTH: wipe it once written */
 	gboolean more_to_read;
 
 	GQueue pending;	 /* RcRedisCommand, in the order sent */
 	GQueue deferred; /* issued before the connect finished */
 	GByteArray *deferred_out;
+	gboolean deferred_secret;
 	GQueue doomed; /* issued after the close, failed from an idle */
 	GSource *doomed_idle;
 	GError *close_error;
@@ -366,6 +368,10 @@ rc_redis_flush(RcRedisConnection *self)
 			break;
 	}
 	if (self->out_pos == self->out->len) {
+		if (self->out_secret) {
+			explicit_bzero(self->out->data, self->out->len);
+			self->out_secret = FALSE;
+		}
 		if (self->out->len > RC_REDIS_OUT_KEEP) {
 			g_byte_array_unref(self->out);
 			self->out = g_byte_array_new();
@@ -398,6 +404,14 @@ rc_redis_clear_subs(RcRedisConnection *self)
 		g_hash_table_remove_all(self->subs[i]);
 }
 
+/* a bulk string equal to @word (binary-safe: "message\0x" is not "message") */
+static gboolean
+rc_redis_reply_is(const redisReply *reply, const gchar *word)
+{
+	return reply->type == REDIS_REPLY_STRING && reply->len == strlen(word) &&
+	       memcmp(reply->str, word, reply->len) == 0;
+}
+
 /* the index in rc_redis_sub_commands[] of a confirmation, or -1 */
 static gint
 rc_redis_confirmation_index(const redisReply *reply)
@@ -407,10 +421,10 @@ rc_redis_confirmation_index(const redisReply *reply)
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3)
 		return -1;
 	first = reply->element[0];
-	if (first->type != REDIS_REPLY_STRING || reply->element[2]->type != REDIS_REPLY_INTEGER)
+	if (reply->element[2]->type != REDIS_REPLY_INTEGER)
 		return -1;
 	for (guint i = 0; i < G_N_ELEMENTS(rc_redis_sub_commands); i++) {
-		if (g_strcmp0(first->str, rc_redis_sub_commands[i].confirmation) == 0)
+		if (rc_redis_reply_is(first, rc_redis_sub_commands[i].confirmation))
 			return (gint)i;
 	}
 	return -1;
@@ -424,9 +438,8 @@ rc_redis_is_message(const redisReply *reply)
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3)
 		return FALSE;
 	first = reply->element[0];
-	return first->type == REDIS_REPLY_STRING &&
-	       (g_strcmp0(first->str, "message") == 0 || g_strcmp0(first->str, "pmessage") == 0 ||
-		g_strcmp0(first->str, "smessage") == 0);
+	return rc_redis_reply_is(first, "message") || rc_redis_reply_is(first, "pmessage") ||
+	       rc_redis_reply_is(first, "smessage");
 }
 
 /* Keeps our copy of Redis' subscriptions in step with a confirmation. */
@@ -665,12 +678,12 @@ rc_redis_source_prepare(GSource *source, gint *timeout)
 	*timeout = -1;
 	if (self == NULL)
 		return FALSE;
-	if (self->more_to_read || self->io_error != NULL)
-		return TRUE;
-	rc_redis_flush(self);
-	if (self->io_error != NULL)
-		return TRUE;
+	if (self->io_error == NULL)
+		rc_redis_flush(self);
 	rs->pfd.events = G_IO_IN | (rc_redis_has_output(self) ? G_IO_OUT : 0);
+	/* a write error is handled in dispatch; unread input is read there too */
+	if (self->io_error != NULL || self->more_to_read)
+		return TRUE;
 	left = rc_redis_time_left(self, g_source_get_time(source));
 	if (left <= 0)
 		return TRUE;
@@ -769,6 +782,9 @@ rc_redis_teardown_io(RcRedisConnection *self)
 	g_clear_object(&self->sockconn);
 	g_clear_pointer(&self->reader, redisReaderFree);
 	g_clear_pointer(&self->readbuf, g_free);
+	if (self->out != NULL && self->out_secret)
+		explicit_bzero(self->out->data, self->out->len);
+	self->out_secret = FALSE;
 	g_clear_pointer(&self->out, g_byte_array_unref);
 	self->out_pos = 0;
 	g_clear_error(&self->io_error);
@@ -800,6 +816,8 @@ rc_redis_connection_fail(RcRedisConnection *self, const GError *error)
 		g_cancellable_cancel(self->connect_cancellable);
 	g_clear_object(&self->connect_cancellable);
 	rc_redis_teardown_io(self);
+	if (self->deferred_out != NULL)
+		explicit_bzero(self->deferred_out->data, self->deferred_out->len);
 	g_clear_pointer(&self->deferred_out, g_byte_array_unref);
 	rc_redis_clear_subs(self);
 
@@ -870,8 +888,13 @@ rc_redis_on_handshake_reply(RcRedisConnection *self,
 	rc_redis_stop_connect_sources(self);
 	g_clear_object(&self->connect_cancellable);
 	g_debug("%s: connected", self->display);
-	if (self->deferred_out != NULL)
+	if (self->deferred_out != NULL) {
 		g_byte_array_append(self->out, self->deferred_out->data, self->deferred_out->len);
+		if (self->deferred_secret)
+			explicit_bzero(self->deferred_out->data, self->deferred_out->len);
+		self->out_secret |= self->deferred_secret;
+		self->deferred_secret = FALSE;
+	}
 	g_clear_pointer(&self->deferred_out, g_byte_array_unref);
 	{
 		gint64 now = g_get_monotonic_time();
@@ -1172,10 +1195,14 @@ rc_redis_queue(RcRedisConnection *self,
 	g_autofree size_t *sizes = g_new(size_t, argc);
 	RcRedisCommand *cmd = g_new0(RcRedisCommand, 1);
 	char *encoded = NULL;
+	gboolean secret;
 	int n;
 
 	for (guint i = 0; i < argc; i++)
 		sizes[i] = lens != NULL ? lens[i] : strlen(argv[i]);
+	/* AUTH (and HELLO … AUTH) carry a password: no copy of it should linger */
+	secret = (sizes[0] == 4 && g_ascii_strncasecmp(argv[0], "AUTH", 4) == 0) ||
+		 (sizes[0] == 5 && g_ascii_strncasecmp(argv[0], "HELLO", 5) == 0);
 	cmd->func = func;
 	cmd->user_data = user_data;
 	cmd->kind = rc_redis_classify(argv[0], sizes[0]);
@@ -1200,12 +1227,16 @@ rc_redis_queue(RcRedisConnection *self,
 		if (self->state == RC_REDIS_STATE_CONNECTED || now) {
 			g_byte_array_append(self->out, (const guint8 *)encoded, (guint)n);
 			g_queue_push_tail(&self->pending, cmd);
+			self->out_secret |= secret;
 		} else {
 			if (self->deferred_out == NULL)
 				self->deferred_out = g_byte_array_new();
 			g_byte_array_append(self->deferred_out, (const guint8 *)encoded, (guint)n);
+			self->deferred_secret |= secret;
 			g_queue_push_tail(&self->deferred, cmd);
 		}
+		if (secret)
+			explicit_bzero(encoded, (gsize)n);
 		redisFreeCommand(encoded);
 		break;
 	case RC_REDIS_STATE_CLOSED:

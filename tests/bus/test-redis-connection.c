@@ -1127,6 +1127,82 @@ test_unref_in_callback(void)
 	g_ptr_array_unref(p.pushes);
 }
 
+typedef struct {
+	guint pushes;
+	Result subscribe;
+} PushClose;
+
+static void
+on_push_close(RcRedisConnection *conn, redisReply *push, gpointer user_data)
+{
+	PushClose *pc = user_data;
+
+	pc->pushes++;
+	/* the first of two confirmations: the SUBSCRIBE is still pending */
+	rc_redis_connection_close(conn);
+}
+
+static void
+test_close_in_push_handler(void)
+{
+	g_autoptr(RcTestRedisServer) server = rc_test_redis_server_new_argv(NULL);
+	g_autoptr(RcRedisConnection) conn = connect_server(server);
+	ClosedWatch closed = {0};
+	PushClose pc = {0};
+
+	watch_closed(conn, &closed);
+	rc_redis_connection_set_push_handler(conn, on_push_close, &pc, NULL);
+	rc_redis_connection_command(conn, on_result, &pc.subscribe, "SUBSCRIBE", "a", "b", NULL);
+	wait_result(&pc.subscribe);
+	g_assert_cmpuint(pc.pushes, ==, 1);
+	g_assert_null(pc.subscribe.reply);
+	g_assert_error(pc.subscribe.error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+	g_assert_cmpuint(closed.count, ==, 1);
+	result_clear(&pc.subscribe);
+	g_clear_error(&closed.reason);
+}
+
+typedef struct {
+	guint done;
+	guint errors;
+} Chain;
+
+static void
+on_chain(RcRedisConnection *conn, redisReply *reply, const GError *error, gpointer user_data)
+{
+	Chain *c = user_data;
+
+	if (reply == NULL || reply->type != REDIS_REPLY_INTEGER ||
+	    reply->integer != (long long)c->done + 1) {
+		c->errors++;
+		return;
+	}
+	/* each reply asks for the next: queued inside a dispatch, sent in the next prepare */
+	if (++c->done < 100)
+		rc_redis_connection_command(conn, on_chain, c, "INCR", "chain", NULL);
+}
+
+static gboolean
+chain_done(gpointer user_data)
+{
+	Chain *c = user_data;
+	return c->done >= 100 || c->errors > 0;
+}
+
+static void
+test_command_from_callback(void)
+{
+	g_autoptr(RcTestRedisServer) server = rc_test_redis_server_new_argv(NULL);
+	g_autoptr(RcRedisConnection) conn = connect_server(server);
+	Chain c = {0};
+
+	rc_redis_connection_command(conn, on_chain, &c, "INCR", "chain", NULL);
+	g_assert_true(rc_test_wait_until(chain_done, &c, WAIT_MS));
+	g_assert_cmpuint(c.errors, ==, 0);
+	g_assert_cmpuint(c.done, ==, 100);
+	assert_string(run(conn, "GET", "chain", NULL), "100");
+}
+
 static void
 test_connect_refused(void)
 {
@@ -1523,6 +1599,8 @@ main(int argc, char **argv)
 	g_test_add_func("/redis/connection/connection-lost", test_connection_lost);
 	g_test_add_func("/redis/connection/close-in-callback", test_close_in_callback);
 	g_test_add_func("/redis/connection/unref-in-callback", test_unref_in_callback);
+	g_test_add_func("/redis/connection/close-in-push-handler", test_close_in_push_handler);
+	g_test_add_func("/redis/connection/command-from-callback", test_command_from_callback);
 	g_test_add_func("/redis/connection/connect-refused", test_connect_refused);
 	g_test_add_func("/redis/connection/close-unconnected", test_close_unconnected);
 	g_test_add_func("/redis/connection/tls", test_tls);
