@@ -11,3 +11,4 @@
 #include "rc-identity.h"
 #include "rc-plugin-error.h"
 #include "rc-plugin.h"
+#include "rc-secret.h"

@@ -27,8 +27,12 @@ typedef struct {
 	gsize max_text_bytes;
 	gsize max_frame_bytes;
 	gsize max_queue_bytes;
+	gsize max_rooms_per_client;
 	gchar *api_token;
 	GStrv allowed_origins;
+	GStrv allowed_hosts;
+	guint idle_timeout;
+	guint redis_timeout;
 } RcSettings;
 
 /* the flags, which win over the file; NULL / -1 when not given */
@@ -67,6 +71,7 @@ rc_settings_free(RcSettings *s)
 	g_free(s->channel);
 	g_free(s->api_token);
 	g_strfreev(s->allowed_origins);
+	g_strfreev(s->allowed_hosts);
 	g_free(s);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcSettings, rc_settings_free)
@@ -232,6 +237,7 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 	g_autofree gchar *fanout = NULL;
 	g_autofree gchar *enabled = NULL;
 	g_autofree gchar *origins = NULL;
+	g_autofree gchar *hosts = NULL;
 	g_autofree gchar *reuse = NULL;
 	guint64 v = 0;
 
@@ -285,6 +291,12 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 	if (!rc_config_get_string(kf, "server", "allowed_origins", NULL, &origins, error))
 		return NULL;
 	s->allowed_origins = rc_config_split_list(origins);
+	if (!rc_config_get_string(kf, "server", "allowed_hosts", NULL, &hosts, error))
+		return NULL;
+	s->allowed_hosts = rc_config_split_list(hosts);
+	if (!rc_config_get_uint(kf, "server", "idle_timeout", 60, 1, 86400, &v, error))
+		return NULL;
+	s->idle_timeout = (guint)v;
 
 	if (!rc_config_get_string(kf, "redis", "url", NULL, &s->redis_url, error))
 		return NULL;
@@ -301,6 +313,9 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 	}
 	if (!rc_config_get_string(kf, "redis", "channel", "livechat", &s->channel, error))
 		return NULL;
+	if (!rc_config_get_uint(kf, "redis", "timeout", 2, 1, 3600, &v, error))
+		return NULL;
+	s->redis_timeout = (guint)v;
 	if (!rc_config_get_string(kf, "redis", "fanout", "single", &fanout, error))
 		return NULL;
 	if (g_strcmp0(fanout, "single") == 0)
@@ -372,6 +387,9 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 	if (!rc_config_get_uint(kf, "limits", "max_queue_bytes", 1048576, 1024, G_MAXINT32, &v, error))
 		return NULL;
 	s->max_queue_bytes = v;
+	if (!rc_config_get_uint(kf, "limits", "max_rooms_per_client", 100, 1, G_MAXINT32, &v, error))
+		return NULL;
+	s->max_rooms_per_client = v;
 	if (!rc_config_get_string(kf, "http", "api_token", NULL, &s->api_token, error))
 		return NULL;
 	return g_steal_pointer(&s);
@@ -641,6 +659,12 @@ rc_config_get_max_queue_bytes(RcConfig *self)
 	return self->settings->max_queue_bytes;
 }
 
+gsize
+rc_config_get_max_rooms_per_client(RcConfig *self)
+{
+	return self->settings->max_rooms_per_client;
+}
+
 const gchar *
 rc_config_get_api_token(RcConfig *self)
 {
@@ -651,6 +675,24 @@ const gchar *const *
 rc_config_get_allowed_origins(RcConfig *self)
 {
 	return (const gchar *const *)self->settings->allowed_origins;
+}
+
+const gchar *const *
+rc_config_get_allowed_hosts(RcConfig *self)
+{
+	return (const gchar *const *)self->settings->allowed_hosts;
+}
+
+guint
+rc_config_get_idle_timeout(RcConfig *self)
+{
+	return self->settings->idle_timeout;
+}
+
+guint
+rc_config_get_redis_timeout(RcConfig *self)
+{
+	return self->settings->redis_timeout;
 }
 
 static void

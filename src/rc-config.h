@@ -53,10 +53,17 @@ RcFanout rc_config_get_fanout(RcConfig *self);
 gsize rc_config_get_max_text_bytes(RcConfig *self);
 gsize rc_config_get_max_frame_bytes(RcConfig *self);
 gsize rc_config_get_max_queue_bytes(RcConfig *self);
+gsize rc_config_get_max_rooms_per_client(RcConfig *self);
 /* NULL when /publish is open */
 const gchar *rc_config_get_api_token(RcConfig *self);
 /* NULL when only same-origin browsers may connect; contains "*" for any */
 const gchar *const *rc_config_get_allowed_origins(RcConfig *self);
+/* Host names a node bound to loopback answers besides loopback ones; NULL for none */
+const gchar *const *rc_config_get_allowed_hosts(RcConfig *self);
+/* seconds an HTTP connection may take to send a complete request */
+guint rc_config_get_idle_timeout(RcConfig *self);
+/* seconds Redis may take to answer a command before it counts as down */
+guint rc_config_get_redis_timeout(RcConfig *self);
 
 /* Redis URL split into its parts: host+port, or a unix socket path */
 gboolean rc_config_parse_redis_url(const gchar *url,

@@ -17,9 +17,10 @@ struct _RcMessage {
 	gchar *text;
 	gchar *id;
 	gchar *origin;
+	gchar *epoch;
 	gint64 ts;
-	GBytes *client_frame;
-	GBytes *ws_frame;
+	guint64 offset;
+	GBytes *frames[RC_WIRE_N_FORMATS];
 	GBytes *payload;
 };
 
@@ -53,6 +54,14 @@ rc_message_ref(RcMessage *self)
 	return self;
 }
 
+static void
+rc_message_drop_frames(RcMessage *self)
+{
+	for (guint i = 0; i < RC_WIRE_N_FORMATS; i++)
+		g_clear_pointer(&self->frames[i], g_bytes_unref);
+	g_clear_pointer(&self->payload, g_bytes_unref);
+}
+
 void
 rc_message_unref(RcMessage *self)
 {
@@ -64,9 +73,8 @@ rc_message_unref(RcMessage *self)
 	g_free(self->text);
 	g_free(self->id);
 	g_free(self->origin);
-	g_clear_pointer(&self->client_frame, g_bytes_unref);
-	g_clear_pointer(&self->ws_frame, g_bytes_unref);
-	g_clear_pointer(&self->payload, g_bytes_unref);
+	g_free(self->epoch);
+	rc_message_drop_frames(self);
 	g_free(self);
 }
 
@@ -112,78 +120,60 @@ rc_message_get_origin(RcMessage *self)
 	return self->origin;
 }
 
+guint64
+rc_message_get_offset(RcMessage *self)
+{
+	return self->offset;
+}
+
+const gchar *
+rc_message_get_epoch(RcMessage *self)
+{
+	return self->epoch;
+}
+
 void
 rc_message_set_id(RcMessage *self, const gchar *id)
 {
 	g_free(self->id);
 	self->id = g_strdup(id);
-	g_clear_pointer(&self->client_frame, g_bytes_unref);
-	g_clear_pointer(&self->ws_frame, g_bytes_unref);
-	g_clear_pointer(&self->payload, g_bytes_unref);
+	rc_message_drop_frames(self);
 }
 
 void
 rc_message_set_ts(RcMessage *self, gint64 ts)
 {
 	self->ts = ts;
-	g_clear_pointer(&self->client_frame, g_bytes_unref);
-	g_clear_pointer(&self->ws_frame, g_bytes_unref);
-	g_clear_pointer(&self->payload, g_bytes_unref);
+	rc_message_drop_frames(self);
 }
 
-static void
-rc_message_append_common(RcMessage *self, GString *s)
+void
+rc_message_set_offset(RcMessage *self, const gchar *epoch, guint64 offset)
 {
-	g_string_append(s, "\"namespace\":");
-	rc_protocol_append_json_string(s, self->ns);
-	g_string_append(s, ",\"roomCode\":");
-	rc_protocol_append_json_string(s, self->room_code);
-	g_string_append(s, ",\"id\":");
-	rc_protocol_append_json_string(s, self->id);
-	g_string_append_printf(s, ",\"ts\":%" G_GINT64_FORMAT ",\"msg\":{\"sender\":", self->ts);
-	rc_protocol_append_json_string(s, self->sender);
-	g_string_append(s, ",\"text\":");
-	rc_protocol_append_json_string(s, self->text);
-	g_string_append_c(s, '}');
+	g_free(self->epoch);
+	self->epoch = offset > 0 ? g_strdup(epoch) : NULL;
+	self->offset = offset;
+	rc_message_drop_frames(self);
 }
 
 GBytes *
-rc_message_get_client_frame(RcMessage *self)
+rc_message_peek_frame(RcMessage *self, RcWireFormat format)
 {
-	if (self->client_frame == NULL) {
-		GString *s = g_string_sized_new(128 + strlen(self->text));
-		g_string_append(s, "{\"type\":\"MSG_TO_CLIENTS\",");
-		rc_message_append_common(self, s);
-		g_string_append_c(s, '}');
-		self->client_frame = g_string_free_to_bytes(s);
-	}
-	return self->client_frame;
+	return self->frames[format];
 }
 
 GBytes *
-rc_message_get_ws_frame(RcMessage *self)
+rc_message_set_frame(RcMessage *self, RcWireFormat format, GBytes *frame)
 {
-	if (self->ws_frame == NULL) {
-		GBytes *json = rc_message_get_client_frame(self);
-		self->ws_frame = rc_protocol_ws_text_frame(g_bytes_get_data(json, NULL),
-							   g_bytes_get_size(json));
-	}
-	return self->ws_frame;
+	g_clear_pointer(&self->frames[format], g_bytes_unref);
+	self->frames[format] = g_bytes_ref(frame);
+	return frame;
 }
 
 GBytes *
 rc_message_get_payload(RcMessage *self)
 {
-	if (self->payload == NULL) {
-		GString *s = g_string_sized_new(128 + strlen(self->text));
-		g_string_append_c(s, '{');
-		rc_message_append_common(self, s);
-		if (self->origin != NULL) {
-			g_string_append(s, ",\"origin\":");
-			rc_protocol_append_json_string(s, self->origin);
-		}
-		g_string_append_c(s, '}');
-		self->payload = g_string_free_to_bytes(s);
-	}
+	if (self->payload == NULL)
+		self->payload = rc_protocol_build_payload(self);
 	return self->payload;
 }

@@ -155,16 +155,12 @@ rc_auth_jwt_check_signature(RcAuthJwtPlugin *self,
 	gsize digest_len = sizeof(digest);
 	gsize sig_len;
 	const guint8 *sig = g_bytes_get_data(signature, &sig_len);
-	guint8 diff = 0;
 
 	g_hmac_update(hmac, (const guchar *)signing_input, signing_input_len);
 	g_hmac_get_digest(hmac, digest, &digest_len);
 	if (sig_len != RC_JWT_SIGNATURE_LEN)
 		return FALSE;
-	/* constant time: look at every byte whatever the first mismatch */
-	for (gsize i = 0; i < RC_JWT_SIGNATURE_LEN; i++)
-		diff |= digest[i] ^ sig[i];
-	return diff == 0;
+	return rc_plugin_digest_equal(digest, sig, RC_JWT_SIGNATURE_LEN);
 }
 
 static gboolean

@@ -51,16 +51,6 @@ rc_auth_token_digest(const gchar *token, guint8 *digest)
 	g_checksum_get_digest(checksum, digest, &len);
 }
 
-static gboolean
-rc_auth_token_digest_equal(const guint8 *a, const guint8 *b)
-{
-	guint8 diff = 0;
-
-	for (guint i = 0; i < RC_TOKEN_DIGEST_LEN; i++)
-		diff |= a[i] ^ b[i];
-	return diff == 0;
-}
-
 static RcTokenEntry *
 rc_auth_token_lookup(GPtrArray *entries, const guint8 *digest)
 {
@@ -68,7 +58,7 @@ rc_auth_token_lookup(GPtrArray *entries, const guint8 *digest)
 
 	for (guint i = 0; i < entries->len; i++) {
 		RcTokenEntry *entry = g_ptr_array_index(entries, i);
-		gboolean equal = rc_auth_token_digest_equal(entry->digest, digest);
+		gboolean equal = rc_plugin_digest_equal(entry->digest, digest, RC_TOKEN_DIGEST_LEN);
 
 		if (equal && found == NULL)
 			found = entry;

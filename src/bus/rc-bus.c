@@ -9,19 +9,18 @@
 #include "bus/rc-bus.h"
 
 typedef struct {
-	gboolean connected;
-	gboolean embedded;
+	RcBusState state;
+	RcConfig *config;
 	guint64 invalid_payloads;
 } RcBusPrivate;
 
-enum { PROP_0, PROP_CONNECTED, PROP_LAST };
-enum { SIGNAL_MESSAGE, SIGNAL_LAST };
+enum { PROP_0, PROP_CONFIG, PROP_LAST };
+enum { SIGNAL_MESSAGE, SIGNAL_STATE_CHANGED, SIGNAL_LAST };
 static GParamSpec *props[PROP_LAST] = {NULL};
 static guint signals[SIGNAL_LAST] = {0};
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE(RcBus, rc_bus, G_TYPE_OBJECT)
 #define GET_PRIVATE(o) (rc_bus_get_instance_private(o))
-
 gboolean
 rc_bus_start(RcBus *self, GError **error)
 {
@@ -77,20 +76,33 @@ rc_bus_unsubscribe_room(RcBus *self, const gchar *ns, const gchar *room_code)
 	RC_BUS_GET_CLASS(self)->unsubscribe_room(self, ns, room_code);
 }
 
-gboolean
-rc_bus_get_connected(RcBus *self)
-{
-	RcBusPrivate *priv = GET_PRIVATE(self);
-	return priv->connected;
-}
-
-const gchar *
+RcBusState
 rc_bus_get_state(RcBus *self)
 {
 	RcBusPrivate *priv = GET_PRIVATE(self);
-	if (priv->embedded)
+	return priv->state;
+}
+
+const gchar *
+rc_bus_get_state_name(RcBus *self)
+{
+	RcBusPrivate *priv = GET_PRIVATE(self);
+	switch (priv->state) {
+	case RC_BUS_STATE_EMBEDDED:
 		return "embedded";
-	return priv->connected ? "connected" : "disconnected";
+	case RC_BUS_STATE_CONNECTED:
+		return "connected";
+	case RC_BUS_STATE_DISCONNECTED:
+	default:
+		return "disconnected";
+	}
+}
+
+RcConfig *
+rc_bus_get_config(RcBus *self)
+{
+	RcBusPrivate *priv = GET_PRIVATE(self);
+	return priv->config;
 }
 
 guint64
@@ -101,20 +113,13 @@ rc_bus_get_invalid_payloads(RcBus *self)
 }
 
 void
-rc_bus_set_connected(RcBus *self, gboolean connected)
+rc_bus_set_state(RcBus *self, RcBusState state)
 {
 	RcBusPrivate *priv = GET_PRIVATE(self);
-	if (priv->connected == connected)
+	if (priv->state == state)
 		return;
-	priv->connected = connected;
-	g_object_notify_by_pspec(G_OBJECT(self), props[PROP_CONNECTED]);
-}
-
-void
-rc_bus_set_embedded(RcBus *self, gboolean embedded)
-{
-	RcBusPrivate *priv = GET_PRIVATE(self);
-	priv->embedded = embedded;
+	priv->state = state;
+	g_signal_emit(self, signals[SIGNAL_STATE_CHANGED], 0);
 }
 
 void
@@ -131,12 +136,12 @@ rc_bus_count_invalid_payload(RcBus *self)
 }
 
 static void
-rc_bus_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+rc_bus_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
-	RcBus *self = RC_BUS(object);
+	RcBusPrivate *priv = GET_PRIVATE(RC_BUS(object));
 	switch (prop_id) {
-	case PROP_CONNECTED:
-		g_value_set_boolean(value, rc_bus_get_connected(self));
+	case PROP_CONFIG:
+		priv->config = g_value_dup_object(value);
 		break;
 	default:
 		G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -145,16 +150,26 @@ rc_bus_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *p
 }
 
 static void
+rc_bus_finalize(GObject *object)
+{
+	RcBusPrivate *priv = GET_PRIVATE(RC_BUS(object));
+	g_clear_object(&priv->config);
+	G_OBJECT_CLASS(rc_bus_parent_class)->finalize(object);
+}
+
+static void
 rc_bus_class_init(RcBusClass *klass)
 {
 	GObjectClass *object_class = G_OBJECT_CLASS(klass);
-	object_class->get_property = rc_bus_get_property;
-	props[PROP_CONNECTED] = g_param_spec_boolean("connected",
-						     NULL,
-						     NULL,
-						     FALSE,
-						     G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
-							 G_PARAM_STATIC_STRINGS);
+	object_class->set_property = rc_bus_set_property;
+	object_class->finalize = rc_bus_finalize;
+	/* limits are read from it when they apply, so a reload reaches the bus too */
+	props[PROP_CONFIG] = g_param_spec_object("config",
+						 NULL,
+						 NULL,
+						 RC_TYPE_CONFIG,
+						 G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY |
+						     G_PARAM_STATIC_STRINGS);
 	g_object_class_install_properties(object_class, PROP_LAST, props);
 	signals[SIGNAL_MESSAGE] = g_signal_new("message",
 					       G_TYPE_FROM_CLASS(klass),
@@ -166,9 +181,20 @@ rc_bus_class_init(RcBusClass *klass)
 					       G_TYPE_NONE,
 					       1,
 					       RC_TYPE_MESSAGE | G_SIGNAL_TYPE_STATIC_SCOPE);
+	signals[SIGNAL_STATE_CHANGED] = g_signal_new("state-changed",
+						     G_TYPE_FROM_CLASS(klass),
+						     G_SIGNAL_RUN_LAST,
+						     0,
+						     NULL,
+						     NULL,
+						     NULL,
+						     G_TYPE_NONE,
+						     0);
 }
 
 static void
 rc_bus_init(RcBus *self)
 {
+	RcBusPrivate *priv = GET_PRIVATE(self);
+	priv->state = RC_BUS_STATE_DISCONNECTED;
 }

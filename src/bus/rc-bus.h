@@ -6,12 +6,20 @@
 
 #include <gio/gio.h>
 
+#include "rc-config.h"
 #include "rc-message.h"
 
 G_BEGIN_DECLS
 
+typedef enum {
+	RC_BUS_STATE_EMBEDDED,
+	RC_BUS_STATE_CONNECTED,
+	RC_BUS_STATE_DISCONNECTED,
+} RcBusState;
+
 /* What carries messages between nodes: the embedded in-process bus or Redis.
- * Every accepted message comes back through ::message, on every node. */
+ * Every accepted message comes back through ::message, on every node; every change
+ * of state is told through ::state-changed. */
 #define RC_TYPE_BUS (rc_bus_get_type())
 G_DECLARE_DERIVABLE_TYPE(RcBus, rc_bus, RC, BUS, GObject)
 
@@ -43,14 +51,14 @@ void rc_bus_subscribe_room_async(RcBus *self,
 gboolean rc_bus_subscribe_room_finish(RcBus *self, GAsyncResult *res, GError **error);
 void rc_bus_unsubscribe_room(RcBus *self, const gchar *ns, const gchar *room_code);
 
-gboolean rc_bus_get_connected(RcBus *self);
+RcBusState rc_bus_get_state(RcBus *self);
 /* "embedded", "connected" or "disconnected" */
-const gchar *rc_bus_get_state(RcBus *self);
+const gchar *rc_bus_get_state_name(RcBus *self);
 guint64 rc_bus_get_invalid_payloads(RcBus *self);
+RcConfig *rc_bus_get_config(RcBus *self);
 
 /* for implementations */
-void rc_bus_set_connected(RcBus *self, gboolean connected);
-void rc_bus_set_embedded(RcBus *self, gboolean embedded);
+void rc_bus_set_state(RcBus *self, RcBusState state);
 void rc_bus_emit_message(RcBus *self, RcMessage *msg);
 void rc_bus_count_invalid_payload(RcBus *self);
 

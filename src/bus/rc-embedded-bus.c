@@ -17,7 +17,7 @@ G_DEFINE_TYPE(RcEmbeddedBus, rc_embedded_bus, RC_TYPE_BUS)
 static gboolean
 rc_embedded_bus_start(RcBus *bus, GError **error)
 {
-	rc_bus_set_embedded(bus, TRUE);
+	rc_bus_set_state(bus, RC_BUS_STATE_EMBEDDED);
 	return TRUE;
 }
 
@@ -58,7 +58,7 @@ rc_embedded_bus_init(RcEmbeddedBus *self)
 }
 
 RcBus *
-rc_embedded_bus_new(void)
+rc_embedded_bus_new(RcConfig *config)
 {
-	return g_object_new(RC_TYPE_EMBEDDED_BUS, NULL);
+	return g_object_new(RC_TYPE_EMBEDDED_BUS, "config", config, NULL);
 }

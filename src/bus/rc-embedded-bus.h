@@ -12,6 +12,6 @@ G_BEGIN_DECLS
 #define RC_TYPE_EMBEDDED_BUS (rc_embedded_bus_get_type())
 G_DECLARE_FINAL_TYPE(RcEmbeddedBus, rc_embedded_bus, RC, EMBEDDED_BUS, RcBus)
 
-RcBus *rc_embedded_bus_new(void);
+RcBus *rc_embedded_bus_new(RcConfig *config);
 
 G_END_DECLS

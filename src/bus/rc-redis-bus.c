@@ -12,7 +12,7 @@
 
 #include "bus/rc-redis-bus.h"
 #include "protocol/rc-protocol.h"
-#include "rc-daemon.h"
+#include "rc-error.h"
 
 #define RC_REDIS_BACKOFF_MIN_MS 100
 #define RC_REDIS_BACKOFF_MAX_MS 5000
@@ -49,7 +49,6 @@ struct _RcRedisBus {
 	gchar *unix_path;
 	gchar *channel;
 	RcFanout fanout;
-	gsize max_text_bytes;
 	RcRedisConn pub;
 	RcRedisConn sub;
 	gboolean ingress_subscribed;
@@ -179,20 +178,23 @@ static void
 rc_redis_bus_update_state(RcRedisBus *self)
 {
 	gboolean connected = self->pub.connected && self->sub.connected && self->ingress_subscribed;
-	if (connected == rc_bus_get_connected(RC_BUS(self)))
+	if (connected == (rc_bus_get_state(RC_BUS(self)) == RC_BUS_STATE_CONNECTED))
 		return;
 	if (connected)
 		g_message("connected to Redis, subscribed to %s", self->channel);
 	else
 		g_warning("Redis is unreachable: reconnecting");
-	rc_bus_set_connected(RC_BUS(self), connected);
+	rc_bus_set_state(RC_BUS(self),
+			 connected ? RC_BUS_STATE_CONNECTED : RC_BUS_STATE_DISCONNECTED);
 }
 
 static void
 rc_redis_bus_handle_payload(RcRedisBus *self, const gchar *channel, const gchar *data, gsize len)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(RcMessage) msg = rc_protocol_parse_message(data, len, self->max_text_bytes, &error);
+	RcConfig *config = rc_bus_get_config(RC_BUS(self));
+	g_autoptr(RcMessage) msg =
+	    rc_protocol_parse_message(data, len, rc_config_get_max_text_bytes(config), &error);
 	if (msg == NULL) {
 		rc_bus_count_invalid_payload(RC_BUS(self));
 		g_warning("ignoring invalid payload on %s: %s", channel, error->message);
@@ -441,7 +443,7 @@ rc_redis_bus_publish(RcBus *bus, RcMessage *msg, GTask *task)
 	gsize len = 0;
 	const gchar *data;
 
-	if (!rc_bus_get_connected(bus)) {
+	if (rc_bus_get_state(bus) != RC_BUS_STATE_CONNECTED) {
 		g_task_return_new_error(task,
 					RC_ERROR,
 					RC_ERROR_UNAVAILABLE,
@@ -525,12 +527,6 @@ rc_redis_bus_unsubscribe_room(RcBus *bus, const gchar *ns, const gchar *room_cod
 		g_hash_table_remove(self->room_subs, channel);
 }
 
-void
-rc_redis_bus_set_max_text_bytes(RcRedisBus *self, gsize max_text_bytes)
-{
-	self->max_text_bytes = max_text_bytes;
-}
-
 static void
 rc_redis_bus_finalize(GObject *object)
 {
@@ -567,19 +563,19 @@ rc_redis_bus_init(RcRedisBus *self)
 }
 
 RcBus *
-rc_redis_bus_new(const gchar *url,
-		 const gchar *channel,
-		 RcFanout fanout,
-		 gsize max_text_bytes,
-		 GError **error)
+rc_redis_bus_new(RcConfig *config, GError **error)
 {
-	g_autoptr(RcRedisBus) self = g_object_new(RC_TYPE_REDIS_BUS, NULL);
+	g_autoptr(RcRedisBus) self = g_object_new(RC_TYPE_REDIS_BUS, "config", config, NULL);
 	guint db = 0;
-	if (!rc_config_parse_redis_url(url, &self->host, &self->port, &self->unix_path, &db, error))
+	if (!rc_config_parse_redis_url(rc_config_get_redis_url(config),
+				       &self->host,
+				       &self->port,
+				       &self->unix_path,
+				       &db,
+				       error))
 		return NULL;
 	/* pub/sub channels are global to the server, so the database number has no effect */
-	self->channel = g_strdup(channel);
-	self->fanout = fanout;
-	self->max_text_bytes = max_text_bytes;
+	self->channel = g_strdup(rc_config_get_channel(config));
+	self->fanout = rc_config_get_fanout(config);
 	return RC_BUS(g_steal_pointer(&self));
 }

@@ -14,12 +14,8 @@ G_BEGIN_DECLS
 #define RC_TYPE_REDIS_BUS (rc_redis_bus_get_type())
 G_DECLARE_FINAL_TYPE(RcRedisBus, rc_redis_bus, RC, REDIS_BUS, RcBus)
 
-RcBus *rc_redis_bus_new(const gchar *url,
-			const gchar *channel,
-			RcFanout fanout,
-			gsize max_text_bytes,
-			GError **error);
-void rc_redis_bus_set_max_text_bytes(RcRedisBus *self, gsize max_text_bytes);
+/* the Redis URL, channel and fanout come from @config at start */
+RcBus *rc_redis_bus_new(RcConfig *config, GError **error);
 /* the channel a room's messages travel on in per-room mode: CHANNEL:NAMESPACE:ROOMCODE */
 gchar *rc_redis_bus_room_channel(const gchar *channel, const gchar *ns, const gchar *room_code);
 

@@ -8,115 +8,127 @@
 
 #include <glib/gi18n.h>
 
-#include "rc-daemon.h"
 #include "dbus/rc-dbus-admin.h"
-#include "protocol/rc-protocol.h"
-#include "dbus/rc-dbus-generated.h"
+#include "dbus/rc-dbus-live-skeleton.h"
 
 #define RC_DBUS_ADMIN_PATH "/org/roomcast"
-/* counters are sampled, never pushed per message: at most one PropertiesChanged a second */
-#define RC_DBUS_ADMIN_REFRESH_SECONDS 1
+/* PropertiesChanged at most this often; Get always answers the current value */
+#define RC_DBUS_ADMIN_CHANGED_INTERVAL_US G_USEC_PER_SEC
+
+/* the properties that change while the daemon runs, in the order of the XML */
+static const gchar *const rc_dbus_admin_live_props[] = {
+    "Connections",
+    "Rooms",
+    "RedisConnected",
+    "MessagesReceived",
+    "MessagesDelivered",
+    "Plugins",
+};
 
 struct _RcDbusAdmin {
 	GObject parent_instance;
-	RcDaemon *daemon; /* not owned: the daemon owns us */
-	RcDbusDaemon *skeleton;
+	RcEngine *engine;
+	RcDbusLiveSkeleton *skeleton;
 	GDBusConnection *connection;
 	GCancellable *cancellable;
 	gchar *name;
 	guint owner_id;
-	guint refresh_id;
 	gulong room_added_id;
 	gulong room_removed_id;
+	gulong changed_id;
 	gulong closed_id;
+	guint emit_id;
+	gint64 last_emit_us;
+	GVariant *last_values[G_N_ELEMENTS(rc_dbus_admin_live_props)];
 };
 
 G_DEFINE_TYPE(RcDbusAdmin, rc_dbus_admin, G_TYPE_OBJECT)
 
-static const GDBusErrorEntry rc_dbus_admin_error_entries[] = {
-    {RC_DBUS_ERROR_FAILED, "org.roomcast.Error.Failed"},
-    {RC_DBUS_ERROR_NOT_FOUND, "org.roomcast.Error.NotFound"},
-    {RC_DBUS_ERROR_INVALID_ARGS, "org.roomcast.Error.InvalidArgs"},
-    {RC_DBUS_ERROR_UNAVAILABLE, "org.roomcast.Error.Unavailable"},
-};
-
-GQuark
-rc_dbus_error_quark(void)
-{
-	static gsize quark = 0;
-	g_dbus_error_register_error_domain("rc-dbus-error-quark",
-					   &quark,
-					   rc_dbus_admin_error_entries,
-					   G_N_ELEMENTS(rc_dbus_admin_error_entries));
-	return (GQuark)quark;
-}
-
-static RcDbusError
-rc_dbus_admin_error_code(const GError *error)
-{
-	if (error->domain == RC_ERROR) {
-		switch ((RcError)error->code) {
-		case RC_ERROR_NOT_FOUND:
-		case RC_ERROR_NOT_JOINED:
-			return RC_DBUS_ERROR_NOT_FOUND;
-		case RC_ERROR_INVALID_ARGS:
-		case RC_ERROR_TOO_LARGE:
-			return RC_DBUS_ERROR_INVALID_ARGS;
-		case RC_ERROR_UNAVAILABLE:
-			return RC_DBUS_ERROR_UNAVAILABLE;
-		default:
-			return RC_DBUS_ERROR_FAILED;
-		}
-	}
-	if (error->domain == RC_PROTOCOL_ERROR)
-		return RC_DBUS_ERROR_INVALID_ARGS;
-	/* e.g. a config file that does not parse on ReloadConfig */
-	return RC_DBUS_ERROR_FAILED;
-}
-
-/* takes @error; every error leaves as one of the four documented D-Bus errors */
+/* every engine error leaves as one of the documented org.roomcast.Error names */
 static void
 rc_dbus_admin_return_error(GDBusMethodInvocation *invocation, GError *error)
 {
 	g_autoptr(GError) owned = error;
-	g_dbus_method_invocation_return_error_literal(
-	    invocation, RC_DBUS_ERROR, rc_dbus_admin_error_code(owned), owned->message);
+	g_dbus_method_invocation_return_dbus_error(invocation,
+						   rc_error_get_dbus_name(owned),
+						   owned->message);
+}
+
+static GVariant *
+rc_dbus_admin_get_property(const gchar *name, gpointer user_data)
+{
+	RcDbusAdmin *self = RC_DBUS_ADMIN(user_data);
+	RcEngineStats stats;
+
+	if (g_strcmp0(name, "Version") == 0)
+		return g_variant_new_string(PACKAGE_VERSION);
+	if (g_strcmp0(name, "NodeId") == 0)
+		return g_variant_new_string(rc_engine_get_node_id(self->engine));
+	if (g_strcmp0(name, "Plugins") == 0) {
+		g_auto(GStrv) plugins = rc_engine_get_plugin_names(self->engine);
+		return g_variant_new_strv((const gchar *const *)plugins, -1);
+	}
+	rc_engine_get_stats(self->engine, &stats);
+	if (g_strcmp0(name, "Connections") == 0)
+		return g_variant_new_uint32(stats.connections);
+	if (g_strcmp0(name, "Rooms") == 0)
+		return g_variant_new_uint32(stats.rooms);
+	if (g_strcmp0(name, "RedisConnected") == 0)
+		return g_variant_new_boolean(stats.bus_state == RC_BUS_STATE_CONNECTED);
+	if (g_strcmp0(name, "MessagesReceived") == 0)
+		return g_variant_new_uint64(stats.received);
+	if (g_strcmp0(name, "MessagesDelivered") == 0)
+		return g_variant_new_uint64(stats.delivered);
+	return NULL;
+}
+
+/* one PropertiesChanged with only the values that differ from the last one sent */
+static void
+rc_dbus_admin_emit_changed(RcDbusAdmin *self)
+{
+	GVariantBuilder builder;
+	gboolean any = FALSE;
+
+	g_variant_builder_init(&builder, G_VARIANT_TYPE_VARDICT);
+	for (guint i = 0; i < G_N_ELEMENTS(rc_dbus_admin_live_props); i++) {
+		g_autoptr(GVariant) value = g_variant_ref_sink(
+		    rc_dbus_admin_get_property(rc_dbus_admin_live_props[i], self));
+		if (self->last_values[i] != NULL && g_variant_equal(self->last_values[i], value))
+			continue;
+		g_clear_pointer(&self->last_values[i], g_variant_unref);
+		self->last_values[i] = g_variant_ref(value);
+		g_variant_builder_add(&builder, "{sv}", rc_dbus_admin_live_props[i], value);
+		any = TRUE;
+	}
+	if (!any) {
+		g_variant_builder_clear(&builder);
+		return;
+	}
+	self->last_emit_us = g_get_monotonic_time();
+	rc_dbus_live_skeleton_emit_changed(self->skeleton, g_variant_builder_end(&builder));
 }
 
 static gboolean
-rc_dbus_admin_check_room_names(GDBusMethodInvocation *invocation,
-			       const gchar *ns,
-			       const gchar *room_code)
+rc_dbus_admin_emit_cb(gpointer user_data)
 {
-	g_autoptr(GError) error = NULL;
-	if (!rc_protocol_validate_namespace(ns, &error) ||
-	    !rc_protocol_validate_room_code(room_code, &error)) {
-		rc_dbus_admin_return_error(invocation, g_steal_pointer(&error));
-		return FALSE;
-	}
-	return TRUE;
+	RcDbusAdmin *self = RC_DBUS_ADMIN(user_data);
+	self->emit_id = 0;
+	rc_dbus_admin_emit_changed(self);
+	return G_SOURCE_REMOVE;
 }
 
-static RcRoom *
-rc_dbus_admin_lookup_room(RcDbusAdmin *self,
-			  GDBusMethodInvocation *invocation,
-			  const gchar *ns,
-			  const gchar *room_code)
+/* the engine says something changed: tell the bus, but not more than once a second */
+static void
+rc_dbus_admin_changed_cb(RcEngine *engine, RcDbusAdmin *self)
 {
-	RcRoom *room;
-	if (!rc_dbus_admin_check_room_names(invocation, ns, room_code))
-		return NULL;
-	room = rc_daemon_lookup_room(self->daemon, ns, room_code);
-	if (room == NULL) {
-		g_dbus_method_invocation_return_error(
-		    invocation,
-		    RC_DBUS_ERROR,
-		    RC_DBUS_ERROR_NOT_FOUND,
-		    _("no room “%s” in namespace “%s” on this node"),
-		    room_code,
-		    ns);
-	}
-	return room;
+	gint64 due = self->last_emit_us + RC_DBUS_ADMIN_CHANGED_INTERVAL_US;
+	gint64 now = g_get_monotonic_time();
+
+	if (self->emit_id != 0)
+		return;
+	self->emit_id = g_timeout_add(now >= due ? 0 : (guint)((due - now) / 1000) + 1,
+				      rc_dbus_admin_emit_cb,
+				      self);
 }
 
 static gboolean
@@ -124,7 +136,7 @@ rc_dbus_admin_handle_list_rooms(RcDbusDaemon *skeleton,
 				GDBusMethodInvocation *invocation,
 				RcDbusAdmin *self)
 {
-	g_autoptr(GPtrArray) rooms = rc_daemon_list_rooms(self->daemon);
+	g_autoptr(GPtrArray) rooms = rc_engine_list_rooms(self->engine);
 	GVariantBuilder builder;
 
 	g_variant_builder_init(&builder, G_VARIANT_TYPE("a(ssu)"));
@@ -147,11 +159,14 @@ rc_dbus_admin_handle_get_room_stats(RcDbusDaemon *skeleton,
 				    const gchar *room_code,
 				    RcDbusAdmin *self)
 {
-	RcRoom *room = rc_dbus_admin_lookup_room(self, invocation, ns, room_code);
+	g_autoptr(GError) error = NULL;
+	RcRoom *room = rc_engine_get_room(self->engine, ns, room_code, &error);
 	GVariantBuilder builder;
 
-	if (room == NULL)
+	if (room == NULL) {
+		rc_dbus_admin_return_error(invocation, g_steal_pointer(&error));
 		return G_DBUS_METHOD_INVOCATION_HANDLED;
+	}
 	g_variant_builder_init(&builder, G_VARIANT_TYPE_VARDICT);
 	g_variant_builder_add(&builder, "{sv}", "namespace", g_variant_new_string(ns));
 	g_variant_builder_add(&builder, "{sv}", "roomCode", g_variant_new_string(room_code));
@@ -160,7 +175,7 @@ rc_dbus_admin_handle_get_room_stats(RcDbusDaemon *skeleton,
 	g_variant_builder_add(
 	    &builder, "{sv}", "messages", g_variant_new_uint64(rc_room_get_n_messages(room)));
 	g_variant_builder_add(
-	    &builder, "{sv}", "node", g_variant_new_string(rc_daemon_get_node_id(self->daemon)));
+	    &builder, "{sv}", "node", g_variant_new_string(rc_engine_get_node_id(self->engine)));
 	rc_dbus_daemon_complete_get_room_stats(
 	    skeleton, invocation, g_variant_builder_end(&builder));
 	return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -173,21 +188,24 @@ rc_dbus_admin_handle_list_clients(RcDbusDaemon *skeleton,
 				  const gchar *room_code,
 				  RcDbusAdmin *self)
 {
-	RcRoom *room = rc_dbus_admin_lookup_room(self, invocation, ns, room_code);
+	g_autoptr(GError) error = NULL;
+	RcRoom *room = rc_engine_get_room(self->engine, ns, room_code, &error);
 	g_autoptr(GPtrArray) members = NULL;
 	GVariantBuilder builder;
 
-	if (room == NULL)
+	if (room == NULL) {
+		rc_dbus_admin_return_error(invocation, g_steal_pointer(&error));
 		return G_DBUS_METHOD_INVOCATION_HANDLED;
+	}
 	members = rc_room_get_members(room);
 	g_variant_builder_init(&builder, G_VARIANT_TYPE("a(sss)"));
 	for (guint i = 0; i < members->len; i++) {
-		RcClient *client = g_ptr_array_index(members, i);
+		RcMember *member = g_ptr_array_index(members, i);
 		g_variant_builder_add(&builder,
 				      "(sss)",
-				      rc_client_get_id(client),
-				      rc_client_get_sender(client),
-				      rc_client_get_peer(client));
+				      rc_member_get_id(member),
+				      rc_member_get_sender(member),
+				      rc_member_get_peer(member));
 	}
 	rc_dbus_daemon_complete_list_clients(skeleton, invocation, g_variant_builder_end(&builder));
 	return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -202,7 +220,7 @@ rc_dbus_admin_handle_kick_client(RcDbusDaemon *skeleton,
 {
 	g_autoptr(GError) error = NULL;
 
-	if (!rc_daemon_kick_client(self->daemon, client_id, reason, &error)) {
+	if (!rc_engine_kick(self->engine, client_id, reason, &error)) {
 		rc_dbus_admin_return_error(invocation, g_steal_pointer(&error));
 		return G_DBUS_METHOD_INVOCATION_HANDLED;
 	}
@@ -221,9 +239,7 @@ rc_dbus_admin_handle_close_room(RcDbusDaemon *skeleton,
 	g_autoptr(GError) error = NULL;
 	guint removed = 0;
 
-	if (!rc_dbus_admin_check_room_names(invocation, ns, room_code))
-		return G_DBUS_METHOD_INVOCATION_HANDLED;
-	if (!rc_daemon_close_room(self->daemon, ns, room_code, reason, &removed, &error)) {
+	if (!rc_engine_close_room(self->engine, ns, room_code, reason, &removed, &error)) {
 		rc_dbus_admin_return_error(invocation, g_steal_pointer(&error));
 		return G_DBUS_METHOD_INVOCATION_HANDLED;
 	}
@@ -236,7 +252,7 @@ rc_dbus_admin_publish_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	g_autoptr(GDBusMethodInvocation) invocation = user_data;
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *id = rc_daemon_publish_finish(RC_DAEMON(source), res, &error);
+	g_autofree gchar *id = rc_engine_publish_finish(RC_ENGINE(source), res, &error);
 
 	if (id == NULL) {
 		rc_dbus_admin_return_error(invocation, g_steal_pointer(&error));
@@ -254,7 +270,7 @@ rc_dbus_admin_handle_publish(RcDbusDaemon *skeleton,
 			     const gchar *text,
 			     RcDbusAdmin *self)
 {
-	rc_daemon_publish_async(self->daemon,
+	rc_engine_publish_async(self->engine,
 				ns,
 				room_code,
 				sender,
@@ -274,7 +290,7 @@ rc_dbus_admin_handle_reload_config(RcDbusDaemon *skeleton,
 {
 	g_autoptr(GError) error = NULL;
 
-	if (!rc_daemon_reload_config(self->daemon, &error)) {
+	if (!rc_engine_reload_config(self->engine, &error)) {
 		g_warning("reloading the configuration over D-Bus failed: %s", error->message);
 		rc_dbus_admin_return_error(invocation, g_steal_pointer(&error));
 		return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -284,58 +300,21 @@ rc_dbus_admin_handle_reload_config(RcDbusDaemon *skeleton,
 }
 
 static void
-rc_dbus_admin_room_added_cb(RcDaemon *daemon,
+rc_dbus_admin_room_added_cb(RcEngine *engine,
 			    const gchar *ns,
 			    const gchar *room_code,
 			    RcDbusAdmin *self)
 {
-	rc_dbus_daemon_emit_room_added(self->skeleton, ns, room_code);
+	rc_dbus_daemon_emit_room_added(RC_DBUS_DAEMON(self->skeleton), ns, room_code);
 }
 
 static void
-rc_dbus_admin_room_removed_cb(RcDaemon *daemon,
+rc_dbus_admin_room_removed_cb(RcEngine *engine,
 			      const gchar *ns,
 			      const gchar *room_code,
 			      RcDbusAdmin *self)
 {
-	rc_dbus_daemon_emit_room_removed(self->skeleton, ns, room_code);
-}
-
-/* The skeleton queues PropertiesChanged only for values that differ, so setting
- * the same counter again costs nothing on the bus; comparing here also spares
- * the GObject notify. */
-static void
-rc_dbus_admin_refresh(RcDbusAdmin *self)
-{
-	RcDbusDaemon *s = self->skeleton;
-	guint connections = rc_daemon_get_connections(self->daemon);
-	guint rooms = rc_daemon_get_n_rooms(self->daemon);
-	gboolean redis =
-	    rc_daemon_get_redis_connected(self->daemon) && !rc_daemon_is_embedded(self->daemon);
-	guint64 received = rc_daemon_get_messages_received(self->daemon);
-	guint64 delivered = rc_daemon_get_messages_delivered(self->daemon);
-	g_auto(GStrv) plugins = rc_daemon_get_plugin_names(self->daemon);
-	const gchar *const *old_plugins = rc_dbus_daemon_get_plugins(s);
-
-	if (rc_dbus_daemon_get_connections(s) != connections)
-		rc_dbus_daemon_set_connections(s, connections);
-	if (rc_dbus_daemon_get_rooms(s) != rooms)
-		rc_dbus_daemon_set_rooms(s, rooms);
-	if (rc_dbus_daemon_get_redis_connected(s) != redis)
-		rc_dbus_daemon_set_redis_connected(s, redis);
-	if (rc_dbus_daemon_get_messages_received(s) != received)
-		rc_dbus_daemon_set_messages_received(s, received);
-	if (rc_dbus_daemon_get_messages_delivered(s) != delivered)
-		rc_dbus_daemon_set_messages_delivered(s, delivered);
-	if (old_plugins == NULL || !g_strv_equal(old_plugins, (const gchar *const *)plugins))
-		rc_dbus_daemon_set_plugins(s, (const gchar *const *)plugins);
-}
-
-static gboolean
-rc_dbus_admin_refresh_cb(gpointer user_data)
-{
-	rc_dbus_admin_refresh(RC_DBUS_ADMIN(user_data));
-	return G_SOURCE_CONTINUE;
+	rc_dbus_daemon_emit_room_removed(RC_DBUS_DAEMON(self->skeleton), ns, room_code);
 }
 
 static void
@@ -409,19 +388,11 @@ rc_dbus_admin_bus_get_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 						      NULL);
 }
 
-RcDbusAdmin *
-rc_dbus_admin_new(RcDaemon *daemon)
-{
-	RcDbusAdmin *self = g_object_new(RC_TYPE_DBUS_ADMIN, NULL);
-	self->daemon = daemon;
-	return self;
-}
-
 gboolean
 rc_dbus_admin_start(RcDbusAdmin *self, GBusType bus_type, const gchar *name, GError **error)
 {
 	g_return_val_if_fail(RC_IS_DBUS_ADMIN(self), FALSE);
-	g_return_val_if_fail(self->refresh_id == 0, FALSE);
+	g_return_val_if_fail(self->changed_id == 0, FALSE);
 
 	if (!g_dbus_is_name(name) || g_dbus_is_unique_name(name)) {
 		g_set_error(error, RC_ERROR, RC_ERROR_FAILED, _("invalid D-Bus name “%s”"), name);
@@ -430,16 +401,16 @@ rc_dbus_admin_start(RcDbusAdmin *self, GBusType bus_type, const gchar *name, GEr
 	g_free(self->name);
 	self->name = g_strdup(name);
 
-	rc_dbus_daemon_set_version(self->skeleton, PACKAGE_VERSION);
-	rc_dbus_daemon_set_node_id(self->skeleton, rc_daemon_get_node_id(self->daemon));
-	rc_dbus_admin_refresh(self);
-
+	/* what the bus has been told so far: the values at export */
+	for (guint i = 0; i < G_N_ELEMENTS(rc_dbus_admin_live_props); i++)
+		self->last_values[i] =
+		    g_variant_ref_sink(rc_dbus_admin_get_property(rc_dbus_admin_live_props[i], self));
 	self->room_added_id = g_signal_connect(
-	    self->daemon, "room-added", G_CALLBACK(rc_dbus_admin_room_added_cb), self);
+	    self->engine, "room-added", G_CALLBACK(rc_dbus_admin_room_added_cb), self);
 	self->room_removed_id = g_signal_connect(
-	    self->daemon, "room-removed", G_CALLBACK(rc_dbus_admin_room_removed_cb), self);
-	self->refresh_id =
-	    g_timeout_add_seconds(RC_DBUS_ADMIN_REFRESH_SECONDS, rc_dbus_admin_refresh_cb, self);
+	    self->engine, "room-removed", G_CALLBACK(rc_dbus_admin_room_removed_cb), self);
+	self->changed_id =
+	    g_signal_connect(self->engine, "changed", G_CALLBACK(rc_dbus_admin_changed_cb), self);
 	g_bus_get(bus_type, self->cancellable, rc_dbus_admin_bus_get_cb, g_object_ref(self));
 	return TRUE;
 }
@@ -450,9 +421,10 @@ rc_dbus_admin_stop(RcDbusAdmin *self)
 	g_return_if_fail(RC_IS_DBUS_ADMIN(self));
 
 	g_cancellable_cancel(self->cancellable);
-	g_clear_handle_id(&self->refresh_id, g_source_remove);
-	g_clear_signal_handler(&self->room_added_id, self->daemon);
-	g_clear_signal_handler(&self->room_removed_id, self->daemon);
+	g_clear_handle_id(&self->emit_id, g_source_remove);
+	g_clear_signal_handler(&self->room_added_id, self->engine);
+	g_clear_signal_handler(&self->room_removed_id, self->engine);
+	g_clear_signal_handler(&self->changed_id, self->engine);
 	g_clear_handle_id(&self->owner_id, g_bus_unown_name);
 	if (self->connection != NULL) {
 		g_clear_signal_handler(&self->closed_id, self->connection);
@@ -477,8 +449,11 @@ rc_dbus_admin_finalize(GObject *object)
 {
 	RcDbusAdmin *self = RC_DBUS_ADMIN(object);
 
+	for (guint i = 0; i < G_N_ELEMENTS(rc_dbus_admin_live_props); i++)
+		g_clear_pointer(&self->last_values[i], g_variant_unref);
 	g_object_unref(self->skeleton);
 	g_object_unref(self->cancellable);
+	g_object_unref(self->engine);
 	g_free(self->name);
 	G_OBJECT_CLASS(rc_dbus_admin_parent_class)->finalize(object);
 }
@@ -490,15 +465,13 @@ rc_dbus_admin_class_init(RcDbusAdminClass *klass)
 
 	object_class->dispose = rc_dbus_admin_dispose;
 	object_class->finalize = rc_dbus_admin_finalize;
-	/* registers the org.roomcast.Error.* names before the first call can fail */
-	rc_dbus_error_quark();
 }
 
 static void
 rc_dbus_admin_init(RcDbusAdmin *self)
 {
 	self->cancellable = g_cancellable_new();
-	self->skeleton = rc_dbus_daemon_skeleton_new();
+	self->skeleton = rc_dbus_live_skeleton_new(rc_dbus_admin_get_property, self);
 	g_signal_connect(
 	    self->skeleton, "handle-list-rooms", G_CALLBACK(rc_dbus_admin_handle_list_rooms), self);
 	g_signal_connect(self->skeleton,
@@ -521,4 +494,12 @@ rc_dbus_admin_init(RcDbusAdmin *self)
 			 "handle-reload-config",
 			 G_CALLBACK(rc_dbus_admin_handle_reload_config),
 			 self);
+}
+
+RcDbusAdmin *
+rc_dbus_admin_new(RcEngine *engine)
+{
+	RcDbusAdmin *self = g_object_new(RC_TYPE_DBUS_ADMIN, NULL);
+	self->engine = g_object_ref(engine);
+	return self;
 }

@@ -6,26 +6,17 @@
 
 #include <gio/gio.h>
 
+#include "engine/rc-engine.h"
+
 G_BEGIN_DECLS
 
-typedef struct _RcDaemon RcDaemon;
-
-/* The errors of the admin API, registered as org.roomcast.Error.{Failed,NotFound,
- * InvalidArgs,Unavailable}; every RcError is mapped onto one of them. */
-#define RC_DBUS_ERROR (rc_dbus_error_quark())
-GQuark rc_dbus_error_quark(void);
-typedef enum {
-	RC_DBUS_ERROR_FAILED,
-	RC_DBUS_ERROR_NOT_FOUND,
-	RC_DBUS_ERROR_INVALID_ARGS,
-	RC_DBUS_ERROR_UNAVAILABLE,
-} RcDbusError;
-
-/* Exports org.roomcast.Daemon at /org/roomcast for one RcDaemon. */
+/* Exports org.roomcast.Daemon at /org/roomcast for one engine: methods call the
+ * engine, signals and PropertiesChanged follow the engine's own signals. Errors are
+ * the engine's, under their org.roomcast.Error.* names. */
 #define RC_TYPE_DBUS_ADMIN (rc_dbus_admin_get_type())
 G_DECLARE_FINAL_TYPE(RcDbusAdmin, rc_dbus_admin, RC, DBUS_ADMIN, GObject)
 
-RcDbusAdmin *rc_dbus_admin_new(RcDaemon *daemon);
+RcDbusAdmin *rc_dbus_admin_new(RcEngine *engine);
 /* Connects to @bus_type and owns @name without blocking; only an invalid @name fails
  * here. Failing to connect, losing the name or losing the bus later is only logged. */
 gboolean

@@ -9,8 +9,9 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-#include "rc-daemon.h"
-#include "rc-plugin-host.h"
+#include "plugins/rc-plugin-host.h"
+#include "rc-error.h"
+#include "rc-message.h"
 
 struct _RcPluginHost {
 	GObject parent_instance;
@@ -379,61 +380,6 @@ rc_plugin_host_authenticate_request(
 	return FALSE;
 }
 
-static void
-rc_plugin_host_add_header_cb(const char *name, const char *value, gpointer user_data)
-{
-	rc_auth_request_add_header(RC_AUTH_REQUEST(user_data), name, value);
-}
-
-gboolean
-rc_plugin_host_authenticate(
-    RcPluginHost *self, SoupServerMessage *msg, gchar **sender, GStrv *room_globs, GError **error)
-{
-	GSocketAddress *remote;
-	GUri *uri;
-	const gchar *query;
-	g_autofree gchar *peer = NULL;
-	g_autoptr(RcAuthRequest) request = NULL;
-
-	g_return_val_if_fail(RC_IS_PLUGIN_HOST(self), FALSE);
-	g_return_val_if_fail(SOUP_IS_SERVER_MESSAGE(msg), FALSE);
-	g_return_val_if_fail(sender != NULL && room_globs != NULL, FALSE);
-
-	*sender = NULL;
-	*room_globs = NULL;
-	if (!rc_plugin_host_has_auth(self))
-		return TRUE;
-
-	remote = soup_server_message_get_remote_address(msg);
-	if (remote != NULL)
-		peer = g_socket_connectable_to_string(G_SOCKET_CONNECTABLE(remote));
-	request = rc_auth_request_new(peer);
-	soup_message_headers_foreach(
-	    soup_server_message_get_request_headers(msg), rc_plugin_host_add_header_cb, request);
-	uri = soup_server_message_get_uri(msg);
-	query = uri != NULL ? g_uri_get_query(uri) : NULL;
-	if (query != NULL) {
-		GHashTableIter iter;
-		gpointer key, value;
-		g_autoptr(GHashTable) params = NULL;
-		g_autoptr(GError) local = NULL;
-
-		params = g_uri_parse_params(query, -1, "&", G_URI_PARAMS_WWW_FORM, &local);
-		if (params == NULL) {
-			g_set_error(error,
-				    RC_ERROR,
-				    RC_ERROR_UNAUTHORIZED,
-				    _("malformed query string: %s"),
-				    local->message);
-			return FALSE;
-		}
-		g_hash_table_iter_init(&iter, params);
-		while (g_hash_table_iter_next(&iter, &key, &value))
-			rc_auth_request_add_query_param(request, key, value);
-	}
-	return rc_plugin_host_authenticate_request(self, request, sender, room_globs, error);
-}
-
 static RcPluginSource
 rc_plugin_host_map_source(gint source)
 {
@@ -442,6 +388,8 @@ rc_plugin_host_map_source(gint source)
 		return RC_PLUGIN_SOURCE_HTTP;
 	case RC_SOURCE_DBUS:
 		return RC_PLUGIN_SOURCE_DBUS;
+	case RC_SOURCE_INGRESS:
+		return RC_PLUGIN_SOURCE_HTTP;
 	case RC_SOURCE_WEBSOCKET:
 	default:
 		return RC_PLUGIN_SOURCE_WEBSOCKET;

@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <libsoup/soup.h>
+#include <gio/gio.h>
 #include <roomcast-plugin.h>
 
 G_BEGIN_DECLS
@@ -32,13 +32,6 @@ gboolean rc_plugin_host_has_auth(RcPluginHost *self);
 /* Runs the auth plugins on an upgrade request. On success sets @sender (transfer full)
  * and @room_globs (transfer full, NULL when every room is allowed). On refusal returns
  * FALSE with RC_ERROR_UNAUTHORIZED (HTTP 401) or RC_ERROR_FORBIDDEN (HTTP 403). */
-gboolean rc_plugin_host_authenticate(RcPluginHost *self,
-				     SoupServerMessage *msg,
-				     gchar **sender,
-				     GStrv *room_globs,
-				     GError **error);
-
-/* The same after the request was read into @request; the tests use it directly. */
 gboolean rc_plugin_host_authenticate_request(RcPluginHost *self,
 					     RcAuthRequest *request,
 					     gchar **sender,

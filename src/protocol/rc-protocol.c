@@ -293,6 +293,40 @@ out:
 	return ok;
 }
 
+/* an integer member; a number that is no integer, or another type, sets @wrong */
+static gboolean
+rc_protocol_read_integer(RcJsonReader *r, gint64 *out, gboolean *wrong, GError **error)
+{
+	RcJsonType t = rc_json_reader_peek(r);
+	*out = 0;
+	*wrong = FALSE;
+	if (t == RC_JSON_NUMBER) {
+		const gchar *at = r->p;
+		if (!rc_json_reader_read_int64(r, out, NULL)) {
+			r->p = at;
+			*wrong = TRUE;
+			return rc_json_reader_skip_value(r, error);
+		}
+		return TRUE;
+	}
+	*wrong = t != RC_JSON_NULL;
+	return rc_json_reader_skip_value(r, error);
+}
+
+gboolean
+rc_protocol_validate_epoch(const gchar *epoch, GError **error)
+{
+	gsize len = strlen(epoch);
+	if (len == 0 || len > 64 || !rc_protocol_chars_valid(epoch, "_-")) {
+		g_set_error(error,
+			    RC_PROTOCOL_ERROR,
+			    RC_PROTOCOL_ERROR_BAD_REQUEST,
+			    _("invalid epoch: 1–64 of A-Z a-z 0-9 _ -"));
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static gboolean
 rc_protocol_parse_msg_object(RcJsonReader *r,
 			     RcField *sender,
@@ -326,11 +360,11 @@ rc_protocol_parse_message(const gchar *data, gsize len, gsize max_text_bytes, GE
 	g_autoptr(GString) key = g_string_sized_new(16);
 	g_autoptr(GString) scratch = g_string_sized_new(64);
 	RcField ns = {"namespace"}, room_code = {"roomCode"}, id = {"id"}, origin = {"origin"},
-		sender = {"sender"}, text = {"text"};
-	RcField *fields[] = {&ns, &room_code, &id, &origin, &sender, &text};
+		sender = {"sender"}, text = {"text"}, epoch = {"epoch"};
+	RcField *fields[] = {&ns, &room_code, &id, &origin, &sender, &text, &epoch};
 	RcMessage *msg = NULL;
-	gboolean have_msg = FALSE, msg_wrong = FALSE, ts_wrong = FALSE;
-	gint64 ts = 0;
+	gboolean have_msg = FALSE, msg_wrong = FALSE, ts_wrong = FALSE, offset_wrong = FALSE;
+	gint64 ts = 0, offset = 0;
 	RcJsonReader r;
 
 	if (!rc_protocol_begin(&r, data, len, error))
@@ -356,26 +390,17 @@ rc_protocol_parse_message(const gchar *data, gsize len, gsize max_text_bytes, GE
 			continue;
 		}
 		if (strcmp(key->str, "ts") == 0) {
-			RcJsonType t = rc_json_reader_peek(&r);
-			ts = 0;
-			ts_wrong = FALSE;
-			if (t == RC_JSON_NUMBER) {
-				g_autoptr(GError) error_local = NULL;
-				const gchar *at = r.p;
-				if (!rc_json_reader_read_int64(&r, &ts, &error_local)) {
-					/* a valid number that is no integer is a type error */
-					r.p = at;
-					if (!rc_json_reader_skip_value(&r, error))
-						goto out;
-					ts_wrong = TRUE;
-				}
-			} else {
-				ts_wrong = t != RC_JSON_NULL;
-				if (!rc_json_reader_skip_value(&r, error))
-					goto out;
-			}
+			if (!rc_protocol_read_integer(&r, &ts, &ts_wrong, error))
+				goto out;
 			continue;
 		}
+		if (strcmp(key->str, "offset") == 0) {
+			if (!rc_protocol_read_integer(&r, &offset, &offset_wrong, error))
+				goto out;
+			continue;
+		}
+		if (strcmp(key->str, "epoch") == 0)
+			f = &epoch;
 		if (strcmp(key->str, "namespace") == 0)
 			f = &ns;
 		else if (strcmp(key->str, "roomCode") == 0)
@@ -424,7 +449,26 @@ rc_protocol_parse_message(const gchar *data, gsize len, gsize max_text_bytes, GE
 			    _("field “ts” must be an integer"));
 		goto out;
 	}
+	if (offset_wrong || offset < 0) {
+		g_set_error(error,
+			    RC_PROTOCOL_ERROR,
+			    RC_PROTOCOL_ERROR_BAD_REQUEST,
+			    _("field “offset” must be a positive integer"));
+		goto out;
+	}
+	if (!rc_protocol_check_field(&epoch, FALSE, error))
+		goto out;
+	if ((offset > 0) != (epoch.value != NULL) ||
+	    (epoch.value != NULL && !rc_protocol_validate_epoch(epoch.value, NULL))) {
+		g_set_error(error,
+			    RC_PROTOCOL_ERROR,
+			    RC_PROTOCOL_ERROR_BAD_REQUEST,
+			    _("fields “offset” and “epoch” go together; an epoch is 1–64 of A-Z a-z 0-9 _ -"));
+		goto out;
+	}
 	msg = rc_message_new(ns.value, room_code.value, sender.value, text.value, id.value, ts, origin.value);
+	if (offset > 0)
+		rc_message_set_offset(msg, epoch.value, (guint64)offset);
 out:
 	for (guint i = 0; i < G_N_ELEMENTS(fields); i++)
 		rc_field_clear(fields[i]);
@@ -476,31 +520,6 @@ rc_protocol_append_json_string(GString *s, const gchar *str)
 	g_string_append_c(s, '"');
 }
 
-GBytes *
-rc_protocol_ws_text_frame(const gchar *payload, gsize len)
-{
-	guint8 *buf = g_malloc(len + 10);
-	gsize head;
-
-	buf[0] = 0x81; /* FIN | text */
-	if (len < 126) {
-		buf[1] = (guint8)len;
-		head = 2;
-	} else if (len < 65536) {
-		buf[1] = 126;
-		buf[2] = (guint8)(len >> 8);
-		buf[3] = (guint8)len;
-		head = 4;
-	} else {
-		buf[1] = 127;
-		for (guint i = 0; i < 8; i++)
-			buf[2 + i] = (guint8)((guint64)len >> (56 - 8 * i));
-		head = 10;
-	}
-	memcpy(buf + head, payload, len);
-	return g_bytes_new_take(buf, head + len);
-}
-
 static void
 rc_protocol_append_member(GString *s, const gchar *name, const gchar *value)
 {
@@ -508,6 +527,62 @@ rc_protocol_append_member(GString *s, const gchar *name, const gchar *value)
 		return;
 	g_string_append_printf(s, ",\"%s\":", name);
 	rc_protocol_append_json_string(s, value);
+}
+
+/* the fields a Redis payload and a MSG_TO_CLIENTS frame share, without braces */
+static void
+rc_protocol_append_message_fields(GString *s, RcMessage *msg)
+{
+	g_string_append(s, "\"namespace\":");
+	rc_protocol_append_json_string(s, rc_message_get_namespace(msg));
+	g_string_append(s, ",\"roomCode\":");
+	rc_protocol_append_json_string(s, rc_message_get_room_code(msg));
+	g_string_append(s, ",\"id\":");
+	rc_protocol_append_json_string(s, rc_message_get_id(msg));
+	g_string_append_printf(s, ",\"ts\":%" G_GINT64_FORMAT, rc_message_get_ts(msg));
+	if (rc_message_get_offset(msg) > 0)
+		g_string_append_printf(s, ",\"offset\":%" G_GUINT64_FORMAT, rc_message_get_offset(msg));
+	g_string_append(s, ",\"msg\":{\"sender\":");
+	rc_protocol_append_json_string(s, rc_message_get_sender(msg));
+	g_string_append(s, ",\"text\":");
+	rc_protocol_append_json_string(s, rc_message_get_text(msg));
+	g_string_append_c(s, '}');
+}
+
+void
+rc_protocol_append_message(GString *s, RcMessage *msg, gboolean with_type)
+{
+	g_string_append_c(s, '{');
+	if (with_type)
+		g_string_append(s, "\"type\":\"MSG_TO_CLIENTS\",");
+	rc_protocol_append_message_fields(s, msg);
+	g_string_append_c(s, '}');
+}
+
+GBytes *
+rc_protocol_build_message(RcMessage *msg)
+{
+	GString *s = g_string_sized_new(128 + strlen(rc_message_get_text(msg)));
+	rc_protocol_append_message(s, msg, TRUE);
+	return g_string_free_to_bytes(s);
+}
+
+GBytes *
+rc_protocol_build_payload(RcMessage *msg)
+{
+	GString *s = g_string_sized_new(128 + strlen(rc_message_get_text(msg)));
+	g_string_append_c(s, '{');
+	rc_protocol_append_message_fields(s, msg);
+	if (rc_message_get_origin(msg) != NULL) {
+		g_string_append(s, ",\"origin\":");
+		rc_protocol_append_json_string(s, rc_message_get_origin(msg));
+	}
+	if (rc_message_get_epoch(msg) != NULL) {
+		g_string_append(s, ",\"epoch\":");
+		rc_protocol_append_json_string(s, rc_message_get_epoch(msg));
+	}
+	g_string_append_c(s, '}');
+	return g_string_free_to_bytes(s);
 }
 
 GBytes *

@@ -41,6 +41,7 @@ gboolean rc_protocol_validate_namespace(const gchar *ns, GError **error);
 gboolean rc_protocol_validate_room_code(const gchar *room_code, GError **error);
 gboolean rc_protocol_validate_sender(const gchar *sender, GError **error);
 gboolean rc_protocol_validate_text(const gchar *text, gsize max_text_bytes, GError **error);
+gboolean rc_protocol_validate_epoch(const gchar *epoch, GError **error);
 
 /* Parses one client text frame. Even on error, @frame->ref is set when the frame
  * carried one, so the error can echo it. */
@@ -59,9 +60,12 @@ RcMessage *rc_protocol_parse_message(const gchar *data,
 
 void rc_protocol_append_json_string(GString *s, const gchar *str);
 
-/* a complete server-to-client WebSocket text frame (unmasked, so the same bytes
- * serve every recipient) around @payload */
-GBytes *rc_protocol_ws_text_frame(const gchar *payload, gsize len);
+/* {"type":"MSG_TO_CLIENTS",...} as /ws clients receive it */
+GBytes *rc_protocol_build_message(RcMessage *msg);
+/* appends the MSG_TO_CLIENTS object, without "type" unless @with_type (history items) */
+void rc_protocol_append_message(GString *s, RcMessage *msg, gboolean with_type);
+/* the Redis payload: the shared Message plus id, ts, offset, origin and epoch */
+GBytes *rc_protocol_build_payload(RcMessage *msg);
 
 GBytes *rc_protocol_build_hello(const gchar *node, const gchar *client, const gchar *sender);
 /* @type is "joined" or "left"; @reason may be NULL */

@@ -7,20 +7,34 @@
 #include "config.h"
 
 #include "rooms/rc-room.h"
-#include "transport/rc-client.h"
+
+struct _RcMembership {
+	RcMember *member; /* not owned: a member leaves its rooms before it goes away */
+	RcRoom *room;     /* not owned: the room owns its memberships */
+	/* looked up once: a delivery is one indirect call, not an interface lookup */
+	void (*send_message)(RcMember *self, RcMessage *msg);
+	gboolean live;
+	GQueue kept; /* RcMessage, while pending */
+};
 
 struct _RcRoom {
 	GObject parent_instance;
 	gchar *ns;
 	gchar *room_code;
 	gchar *key;
-	/* set of RcClient, not owned: a client leaves its rooms before it goes away */
-	GHashTable *members;
+	GHashTable *members; /* RcMember → RcMembership (owned) */
 	guint64 n_messages;
-	gboolean ready;
+	gboolean subscribed;
 };
 
 G_DEFINE_TYPE(RcRoom, rc_room, G_TYPE_OBJECT)
+
+static void
+rc_membership_free(RcMembership *m)
+{
+	g_queue_clear_full(&m->kept, (GDestroyNotify)rc_message_unref);
+	g_free(m);
+}
 
 gchar *
 rc_room_make_key(const gchar *ns, const gchar *room_code)
@@ -80,52 +94,118 @@ rc_room_get_members(RcRoom *self)
 	return out;
 }
 
-gboolean
-rc_room_has_member(RcRoom *self, RcClient *client)
+RcMembership *
+rc_room_lookup(RcRoom *self, RcMember *member)
 {
-	return g_hash_table_contains(self->members, client);
+	return g_hash_table_lookup(self->members, member);
+}
+
+RcMembership *
+rc_room_add(RcRoom *self, RcMember *member, gboolean *created)
+{
+	RcMembership *m = g_hash_table_lookup(self->members, member);
+	if (created != NULL)
+		*created = m == NULL;
+	if (m != NULL)
+		return m;
+	m = g_new0(RcMembership, 1);
+	m->member = member;
+	m->room = self;
+	m->send_message = RC_MEMBER_GET_IFACE(member)->send_message;
+	g_queue_init(&m->kept);
+	g_hash_table_insert(self->members, member, m);
+	return m;
 }
 
 gboolean
-rc_room_add_member(RcRoom *self, RcClient *client)
+rc_room_remove(RcRoom *self, RcMember *member)
 {
-	return g_hash_table_add(self->members, client);
+	return g_hash_table_remove(self->members, member);
 }
 
-gboolean
-rc_room_remove_member(RcRoom *self, RcClient *client)
+static gboolean
+rc_room_covered(RcMessage *msg, const gchar *epoch, guint64 top)
 {
-	return g_hash_table_remove(self->members, client);
+	guint64 offset = rc_message_get_offset(msg);
+	return offset > 0 && offset <= top && g_strcmp0(rc_message_get_epoch(msg), epoch) == 0;
+}
+
+guint
+rc_room_activate(RcRoom *self,
+		 RcMembership *m,
+		 const gchar *epoch,
+		 guint64 top,
+		 GPtrArray *replay)
+{
+	RcMessage *msg;
+	guint n = 0;
+
+	g_return_val_if_fail(m->room == self, 0);
+	if (m->live)
+		return 0;
+	m->live = TRUE;
+	for (guint i = 0; replay != NULL && i < replay->len; i++, n++)
+		m->send_message(m->member, g_ptr_array_index(replay, i));
+	while ((msg = g_queue_pop_head(&m->kept)) != NULL) {
+		if (!rc_room_covered(msg, epoch, top)) {
+			m->send_message(m->member, msg);
+			n++;
+		}
+		rc_message_unref(msg);
+	}
+	return n;
 }
 
 guint
 rc_room_broadcast(RcRoom *self, RcMessage *msg)
 {
-	GBytes *frame = rc_message_get_ws_frame(msg);
 	GHashTableIter iter;
-	gpointer key;
+	gpointer value;
 	guint n = 0;
 
 	/* sending never removes a member synchronously, so iterating is safe */
 	g_hash_table_iter_init(&iter, self->members);
-	while (g_hash_table_iter_next(&iter, &key, NULL)) {
-		rc_client_send_frame(RC_CLIENT(key), frame);
-		n++;
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		RcMembership *m = value;
+		if (G_LIKELY(m->live)) {
+			m->send_message(m->member, msg);
+			n++;
+		} else {
+			g_queue_push_tail(&m->kept, rc_message_ref(msg));
+		}
 	}
 	self->n_messages++;
 	return n;
 }
 
 gboolean
-rc_room_get_ready(RcRoom *self)
+rc_room_get_subscribed(RcRoom *self)
 {
-	return self->ready;
+	return self->subscribed;
 }
 
 void
-rc_room_set_ready(RcRoom *self, gboolean ready)
+rc_room_set_subscribed(RcRoom *self, gboolean subscribed)
 {
-	self->ready = ready;
+	self->subscribed = subscribed;
+}
+
+RcMember *
+rc_membership_get_member(RcMembership *self)
+{
+	return self->member;
+}
+
+RcRoom *
+rc_membership_get_room(RcMembership *self)
+{
+	return self->room;
+}
+
+gboolean
+rc_membership_is_live(RcMembership *self)
+{
+	return self->live;
 }
 
 static void
@@ -148,6 +228,8 @@ rc_room_class_init(RcRoomClass *klass)
 static void
 rc_room_init(RcRoom *self)
 {
-	self->members = g_hash_table_new(g_direct_hash, g_direct_equal);
-	self->ready = TRUE;
+	self->members = g_hash_table_new_full(g_direct_hash,
+					      g_direct_equal,
+					      NULL,
+					      (GDestroyNotify)rc_membership_free);
 }

@@ -7,34 +7,60 @@
 #include <glib-object.h>
 
 #include "rc-message.h"
+#include "rooms/rc-member.h"
 
 G_BEGIN_DECLS
 
-typedef struct _RcClient RcClient;
-
+/* One room as this node knows it: its local members and what reaches them.
+ *
+ * A member joins in two steps. rc_room_add() makes it pending: room events are
+ * kept for it while the engine learns where the room stands (its epoch and latest
+ * offset) and fetches what the member asked to catch up on. rc_room_activate()
+ * then hands it the catch-up, the events kept meanwhile that are newer, and from
+ * then on every live event. */
 #define RC_TYPE_ROOM (rc_room_get_type())
 G_DECLARE_FINAL_TYPE(RcRoom, rc_room, RC, ROOM, GObject)
+
+typedef struct _RcMembership RcMembership;
 
 RcRoom *rc_room_new(const gchar *ns, const gchar *room_code);
 const gchar *rc_room_get_namespace(RcRoom *self);
 const gchar *rc_room_get_code(RcRoom *self);
 /* "NS\nROOM": the registry's key, unambiguous since neither name holds a newline */
 const gchar *rc_room_get_key(RcRoom *self);
+gchar *rc_room_make_key(const gchar *ns, const gchar *room_code);
+
 guint rc_room_get_n_members(RcRoom *self);
 /* messages delivered to this room on this node */
 guint64 rc_room_get_n_messages(RcRoom *self);
-/* (element-type RcClient) (transfer container) */
+/* (element-type RcMember) (transfer container), in no particular order */
 GPtrArray *rc_room_get_members(RcRoom *self);
-gboolean rc_room_has_member(RcRoom *self, RcClient *client);
-gboolean rc_room_add_member(RcRoom *self, RcClient *client);
-gboolean rc_room_remove_member(RcRoom *self, RcClient *client);
-/* sends the message's WebSocket frame, built once, to every member; returns recipients */
+RcMembership *rc_room_lookup(RcRoom *self, RcMember *member);
+
+/* a new pending membership, or the existing one; @created tells which */
+RcMembership *rc_room_add(RcRoom *self, RcMember *member, gboolean *created);
+gboolean rc_room_remove(RcRoom *self, RcMember *member);
+
+/* Makes a pending membership live: sends @replay (element-type RcMessage, may be
+ * NULL) and then the events kept while pending, skipping those of @epoch with an
+ * offset up to @top (the replay or the join already covers them). Returns the
+ * number of message frames sent. */
+guint rc_room_activate(RcRoom *self,
+		       RcMembership *membership,
+		       const gchar *epoch,
+		       guint64 top,
+		       GPtrArray *replay);
+
+/* sends @msg to every live member and keeps it for pending ones; returns the
+ * number of message frames sent */
 guint rc_room_broadcast(RcRoom *self, RcMessage *msg);
 
-/* per-room bus subscription state, owned by the registry */
-gboolean rc_room_get_ready(RcRoom *self);
-void rc_room_set_ready(RcRoom *self, gboolean ready);
+/* whether room events reach this node yet (its bus subscription is confirmed) */
+gboolean rc_room_get_subscribed(RcRoom *self);
+void rc_room_set_subscribed(RcRoom *self, gboolean subscribed);
 
-gchar *rc_room_make_key(const gchar *ns, const gchar *room_code);
+RcMember *rc_membership_get_member(RcMembership *self);
+RcRoom *rc_membership_get_room(RcMembership *self);
+gboolean rc_membership_is_live(RcMembership *self);
 
 G_END_DECLS

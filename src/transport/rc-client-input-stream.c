@@ -6,13 +6,34 @@
 
 #include "config.h"
 
+#include <libsoup/soup.h>
+
 #include "transport/rc-client-input-stream.h"
+
+/* bytes one connection may hand libsoup per poller round */
+#define RC_CLIENT_INPUT_BUDGET 16384
+
+/* where the frame parser is in the byte stream */
+typedef enum {
+	RC_WS_PARSE_HEADER,
+	RC_WS_PARSE_PAYLOAD,
+} RcWsParseState;
 
 struct _RcClientInputStream {
 	GInputStream parent_instance;
 	GPollableInputStream *base;
 	gint fd;
 	RcClientPoller *poller;
+	guint64 round;
+	gsize used; /* bytes read in this round */
+	/* the frame headers seen so far: a message's size is known before its bytes */
+	guint64 max_message;
+	RcWsParseState state;
+	guint8 header[14];
+	gsize header_len;
+	guint64 payload_left;
+	guint64 message_total;
+	gboolean failed;
 };
 
 static void rc_client_input_stream_pollable_init(GPollableInputStreamInterface *iface);
@@ -31,7 +52,140 @@ rc_client_input_stream_new(GInputStream *base, gint fd, RcClientPoller *poller)
 	self->base = G_POLLABLE_INPUT_STREAM(g_object_ref(base));
 	self->fd = fd;
 	self->poller = poller;
+	/* libsoup's HTTP reader may have read past the upgrade request: frames sent
+	 * with it wait in the base stream, where epoll cannot see them */
+	if (g_pollable_input_stream_is_readable(self->base))
+		rc_client_poller_wake(poller, fd, G_IO_IN);
 	return G_INPUT_STREAM(self);
+}
+
+void
+rc_client_input_stream_set_max_message(RcClientInputStream *self, guint64 max_message)
+{
+	self->max_message = max_message;
+}
+
+/* the header's full length once its first two bytes are known */
+static gsize
+rc_ws_header_size(const guint8 *header)
+{
+	gsize size = 2;
+	guint8 len7 = header[1] & 0x7f;
+	if (len7 == 126)
+		size += 2;
+	else if (len7 == 127)
+		size += 8;
+	if (header[1] & 0x80)
+		size += 4; /* mask */
+	return size;
+}
+
+static guint64
+rc_ws_header_payload_len(const guint8 *header)
+{
+	guint8 len7 = header[1] & 0x7f;
+	guint64 len = 0;
+	if (len7 < 126)
+		return len7;
+	if (len7 == 126)
+		return (guint64)header[2] << 8 | header[3];
+	for (guint i = 0; i < 8; i++)
+		len = len << 8 | header[2 + i];
+	return len;
+}
+
+/* A message sent in many fragments is only limited by libsoup frame by frame: count
+ * the whole message here, from the (unmasked) frame headers, and refuse it as soon as
+ * it passes the limit, before its bytes are buffered. */
+static gboolean
+rc_client_input_stream_account(RcClientInputStream *self,
+			       const guint8 *data,
+			       gsize len,
+			       GError **error)
+{
+	gsize at = 0;
+
+	while (at < len) {
+		if (self->state == RC_WS_PARSE_PAYLOAD) {
+			guint64 take = MIN(self->payload_left, (guint64)(len - at));
+			self->payload_left -= take;
+			at += (gsize)take;
+			if (self->payload_left == 0)
+				self->state = RC_WS_PARSE_HEADER;
+			continue;
+		}
+		self->header[self->header_len++] = data[at++];
+		if (self->header_len < 2 || self->header_len < rc_ws_header_size(self->header))
+			continue;
+		{
+			guint8 opcode = self->header[0] & 0x0f;
+			gboolean fin = (self->header[0] & 0x80) != 0;
+			guint64 payload = rc_ws_header_payload_len(self->header);
+
+			/* control frames (8-15) may come between fragments and do not count */
+			if (opcode < 0x8) {
+				if (opcode != 0x0)
+					self->message_total = 0;
+				self->message_total += payload;
+				if (self->max_message > 0 && self->message_total > self->max_message) {
+					g_set_error(error,
+						    SOUP_WEBSOCKET_ERROR,
+						    SOUP_WEBSOCKET_CLOSE_TOO_BIG,
+						    "message of more than %" G_GUINT64_FORMAT
+						    " bytes",
+						    self->max_message);
+					return FALSE;
+				}
+				if (fin)
+					self->message_total = 0;
+			}
+			self->header_len = 0;
+			self->payload_left = payload;
+			if (payload > 0)
+				self->state = RC_WS_PARSE_PAYLOAD;
+		}
+	}
+	return TRUE;
+}
+
+static gssize
+rc_client_input_stream_read_nonblocking(GPollableInputStream *stream,
+					void *buffer,
+					gsize count,
+					GError **error)
+{
+	RcClientInputStream *self = RC_CLIENT_INPUT_STREAM(stream);
+	guint64 round = rc_client_poller_get_round(self->poller);
+	gssize n;
+
+	if (self->failed) {
+		g_set_error_literal(error,
+				    SOUP_WEBSOCKET_ERROR,
+				    SOUP_WEBSOCKET_CLOSE_TOO_BIG,
+				    "message too large");
+		return -1;
+	}
+	/* One connection's burst must not hold up the others: past its budget for this
+	 * round it reads nothing. The bytes stay in the kernel, the fd stays readable, and
+	 * the level-triggered poller comes back to it in the next round. */
+	if (round != self->round) {
+		self->round = round;
+		self->used = 0;
+	}
+	if (self->used >= RC_CLIENT_INPUT_BUDGET) {
+		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "budget used up");
+		return -1;
+	}
+	count = MIN(count, RC_CLIENT_INPUT_BUDGET - self->used);
+	n = g_pollable_input_stream_read_nonblocking(self->base, buffer, count, NULL, error);
+	if (n <= 0)
+		return n;
+	self->used += (gsize)n;
+	if (!rc_client_input_stream_account(self, buffer, (gsize)n, error)) {
+		self->failed = TRUE;
+		return -1;
+	}
+	return n;
 }
 
 static gssize
@@ -42,7 +196,12 @@ rc_client_input_stream_read(GInputStream *stream,
 			    GError **error)
 {
 	RcClientInputStream *self = RC_CLIENT_INPUT_STREAM(stream);
-	return g_input_stream_read(G_INPUT_STREAM(self->base), buffer, count, cancellable, error);
+	gssize n = g_input_stream_read(G_INPUT_STREAM(self->base), buffer, count, cancellable, error);
+	if (n > 0 && !rc_client_input_stream_account(self, buffer, (gsize)n, error)) {
+		self->failed = TRUE;
+		return -1;
+	}
+	return n;
 }
 
 /* the owning RcClientIOStream closes the socket */
@@ -72,16 +231,6 @@ rc_client_input_stream_create_source(GPollableInputStream *stream, GCancellable 
 	if (cancellable != NULL)
 		return g_pollable_input_stream_create_source(self->base, cancellable);
 	return rc_client_poller_create_source(self->poller, G_OBJECT(self), self->fd, G_IO_IN);
-}
-
-static gssize
-rc_client_input_stream_read_nonblocking(GPollableInputStream *stream,
-					void *buffer,
-					gsize count,
-					GError **error)
-{
-	RcClientInputStream *self = RC_CLIENT_INPUT_STREAM(stream);
-	return g_pollable_input_stream_read_nonblocking(self->base, buffer, count, NULL, error);
 }
 
 static void

@@ -17,6 +17,12 @@ G_DECLARE_FINAL_TYPE(RcClientInputStream,
 		     CLIENT_INPUT_STREAM,
 		     GInputStream)
 
+/* Reads are bounded per poller round, so that one connection's burst is handled in
+ * slices between the other connections' turns; and the WebSocket frames that go
+ * through are counted, so that a message is refused (SOUP_WEBSOCKET_CLOSE_TOO_BIG)
+ * as soon as its fragments pass the limit. */
 GInputStream *rc_client_input_stream_new(GInputStream *base, gint fd, RcClientPoller *poller);
+/* the most bytes a message may have over all its fragments; 0 for no limit */
+void rc_client_input_stream_set_max_message(RcClientInputStream *self, guint64 max_message);
 
 G_END_DECLS

@@ -29,6 +29,12 @@ rc_client_io_stream_new(GIOStream *base, gint fd)
 	return G_IO_STREAM(self);
 }
 
+RcClientInputStream *
+rc_client_io_stream_get_input(RcClientIOStream *self)
+{
+	return RC_CLIENT_INPUT_STREAM(self->input);
+}
+
 RcQueueOutputStream *
 rc_client_io_stream_get_queue(RcClientIOStream *self)
 {
@@ -55,6 +61,17 @@ rc_client_io_stream_close(GIOStream *stream, GCancellable *cancellable, GError *
 	return g_io_stream_close(self->base, cancellable, error);
 }
 
+/* how long a closed connection may keep its socket to write what is still queued
+ * (the close frame, above all), should the peer start reading again */
+#define RC_CLIENT_IO_STREAM_LINGER_S 5
+
+typedef struct {
+	RcClientIOStream *self;
+	gint io_priority;
+	gulong drained_id;
+	guint timeout_id;
+} RcLinger;
+
 static void
 rc_client_io_stream_close_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -70,7 +87,44 @@ rc_client_io_stream_close_cb(GObject *source, GAsyncResult *res, gpointer user_d
 	g_task_return_boolean(task, TRUE);
 }
 
-/* GIOStream's default would close in a worker thread; the socket closes without one */
+static void
+rc_client_io_stream_close_now(GTask *task)
+{
+	RcClientIOStream *self = g_task_get_source_object(task);
+	RcLinger *linger = g_task_get_task_data(task);
+
+	g_clear_signal_handler(&linger->drained_id, self->output);
+	g_clear_handle_id(&linger->timeout_id, g_source_remove);
+	g_output_stream_close(self->output, NULL, NULL);
+	g_io_stream_close_async(self->base,
+				linger->io_priority,
+				g_task_get_cancellable(task),
+				rc_client_io_stream_close_cb,
+				task);
+}
+
+static void
+rc_client_io_stream_drained_cb(RcQueueOutputStream *queue, gpointer user_data)
+{
+	rc_client_io_stream_close_now(G_TASK(user_data));
+}
+
+static gboolean
+rc_client_io_stream_linger_cb(gpointer user_data)
+{
+	GTask *task = G_TASK(user_data);
+	RcLinger *linger = g_task_get_task_data(task);
+	linger->timeout_id = 0;
+	g_debug("closing with %zu bytes still queued",
+		rc_queue_output_stream_get_queued(RC_QUEUE_OUTPUT_STREAM(linger->self->output)));
+	rc_client_io_stream_close_now(task);
+	return G_SOURCE_REMOVE;
+}
+
+/* GIOStream's default would close in a worker thread; the socket closes without one.
+ * What is still queued gets a few seconds to go out first: libsoup closes the
+ * stream right after queueing its last frame, and a slow reader must still be able
+ * to read the close frame that tells it why. */
 static void
 rc_client_io_stream_close_async(GIOStream *stream,
 				int io_priority,
@@ -79,13 +133,29 @@ rc_client_io_stream_close_async(GIOStream *stream,
 				gpointer user_data)
 {
 	RcClientIOStream *self = RC_CLIENT_IO_STREAM(stream);
+	RcQueueOutputStream *queue = RC_QUEUE_OUTPUT_STREAM(self->output);
+	RcLinger *linger = g_new0(RcLinger, 1);
 	GTask *task;
+
 	/* libsoup closes from its input callback, in the parking context: the
 	 * completion must come back on the main loop */
 	rc_client_poller_leave();
 	task = g_task_new(stream, cancellable, callback, user_data);
-	g_output_stream_close(self->output, NULL, NULL);
-	g_io_stream_close_async(self->base, io_priority, cancellable, rc_client_io_stream_close_cb, task);
+	linger->self = self;
+	linger->io_priority = io_priority;
+	g_task_set_task_data(task, linger, g_free);
+	if (rc_queue_output_stream_get_queued(queue) == 0 ||
+	    rc_queue_output_stream_has_failed(queue)) {
+		rc_client_io_stream_close_now(task);
+	} else {
+		linger->drained_id = g_signal_connect(queue,
+						      "drained",
+						      G_CALLBACK(rc_client_io_stream_drained_cb),
+						      task);
+		linger->timeout_id = g_timeout_add_seconds(RC_CLIENT_IO_STREAM_LINGER_S,
+							   rc_client_io_stream_linger_cb,
+							   task);
+	}
 	rc_client_poller_return();
 }
 

@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "transport/rc-client-input-stream.h"
 #include "transport/rc-queue-output-stream.h"
 
 G_BEGIN_DECLS
@@ -15,6 +16,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(RcClientIOStream, rc_client_io_stream, RC, CLIENT_IO_STREAM, GIOStream)
 
 GIOStream *rc_client_io_stream_new(GIOStream *base, gint fd);
+RcClientInputStream *rc_client_io_stream_get_input(RcClientIOStream *self);
 RcQueueOutputStream *rc_client_io_stream_get_queue(RcClientIOStream *self);
 
 G_END_DECLS

@@ -33,6 +33,11 @@ void rc_client_poller_run_parked_soon(RcClientPoller *self);
 /* pushes the main context as thread-default; pair with rc_client_poller_return() */
 void rc_client_poller_leave(void);
 void rc_client_poller_return(void);
+/* makes the sources waiting on @fd for @condition ready in the next round, as if
+ * epoll had said so (for bytes a stream holds that the socket does not show) */
+void rc_client_poller_wake(RcClientPoller *self, gint fd, GIOCondition condition);
+/* counts dispatches: a connection's work can be bounded per round */
+guint64 rc_client_poller_get_round(RcClientPoller *self);
 /* a pollable source for @stream, ready when @fd is ready for @condition; it must be
  * attached to the parking context (the caller sets the callback as usual) */
 GSource *rc_client_poller_create_source(RcClientPoller *self,

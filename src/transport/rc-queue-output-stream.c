@@ -7,13 +7,15 @@
 #include "config.h"
 
 #include "transport/rc-queue-output-stream.h"
+#include "transport/rc-ws-frame.h"
 
 /* writev batches at most this many queued frames per system call */
 #define RC_QUEUE_MAX_VECTORS 64
 
 typedef struct {
 	GBytes *bytes;
-	gsize offset;
+	gsize offset;    /* bytes of it already written */
+	gboolean urgent; /* a control frame of libsoup's */
 } RcChunk;
 
 struct _RcQueueOutputStream {
@@ -21,11 +23,17 @@ struct _RcQueueOutputStream {
 	GPollableOutputStream *base;
 	gint fd;
 	RcClientPoller *poller;
-	GQueue chunks; /* of RcChunk */
+	GQueue chunks; /* of RcChunk, in the order they go out */
 	gsize queued;
+	gsize limit; /* 0: none */
 	GSource *flush_source; /* only while the socket is full */
-	gboolean failed;       /* the socket is gone: drop everything */
+	guint overflow_id;
+	gboolean failed; /* the socket is gone: drop everything */
+	gboolean closed; /* a close frame is queued or sent: nothing may follow it */
 };
+
+enum { SIGNAL_OVERFLOW, SIGNAL_DRAINED, SIGNAL_LAST };
+static guint signals[SIGNAL_LAST] = {0};
 
 static void rc_queue_output_stream_pollable_init(GPollableOutputStreamInterface *iface);
 
@@ -40,6 +48,12 @@ rc_chunk_free(RcChunk *chunk)
 {
 	g_bytes_unref(chunk->bytes);
 	g_free(chunk);
+}
+
+static gsize
+rc_chunk_left(RcChunk *chunk)
+{
+	return g_bytes_get_size(chunk->bytes) - chunk->offset;
 }
 
 static void
@@ -68,6 +82,7 @@ rc_queue_output_stream_fail(RcQueueOutputStream *self, const GError *error)
 	g_debug("write failed: %s", error->message);
 	self->failed = TRUE;
 	rc_queue_output_stream_clear(self);
+	g_signal_emit(self, signals[SIGNAL_DRAINED], 0);
 }
 
 static gboolean rc_queue_output_stream_flush_cb(GObject *stream, gpointer user_data);
@@ -99,10 +114,9 @@ rc_queue_output_stream_drain(RcQueueOutputStream *self)
 
 		for (GList *l = self->chunks.head; l != NULL && n < RC_QUEUE_MAX_VECTORS; l = l->next) {
 			RcChunk *chunk = l->data;
-			gsize size = 0;
-			const guint8 *data = g_bytes_get_data(chunk->bytes, &size);
+			const guint8 *data = g_bytes_get_data(chunk->bytes, NULL);
 			vectors[n].buffer = data + chunk->offset;
-			vectors[n].size = size - chunk->offset;
+			vectors[n].size = rc_chunk_left(chunk);
 			n++;
 		}
 		ret = g_pollable_output_stream_writev_nonblocking(self->base,
@@ -122,7 +136,7 @@ rc_queue_output_stream_drain(RcQueueOutputStream *self)
 		self->queued -= done;
 		while (done > 0) {
 			RcChunk *chunk = g_queue_peek_head(&self->chunks);
-			gsize left = g_bytes_get_size(chunk->bytes) - chunk->offset;
+			gsize left = rc_chunk_left(chunk);
 			if (done < left) {
 				chunk->offset += done;
 				break;
@@ -132,6 +146,7 @@ rc_queue_output_stream_drain(RcQueueOutputStream *self)
 		}
 	}
 	rc_queue_output_stream_stop_waiting(self);
+	g_signal_emit(self, signals[SIGNAL_DRAINED], 0);
 }
 
 static gboolean
@@ -143,31 +158,25 @@ rc_queue_output_stream_flush_cb(GObject *stream, gpointer user_data)
 	return self->flush_source != NULL ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
-static void
-rc_queue_output_stream_append(RcQueueOutputStream *self, GBytes *bytes, gsize offset)
+static RcChunk *
+rc_chunk_new(GBytes *bytes, gsize offset, gboolean urgent)
 {
 	RcChunk *chunk = g_new(RcChunk, 1);
-	chunk->bytes = bytes;
+	chunk->bytes = g_bytes_ref(bytes);
 	chunk->offset = offset;
-	g_queue_push_tail(&self->chunks, chunk);
-	self->queued += g_bytes_get_size(bytes) - offset;
-	rc_queue_output_stream_wait(self);
+	chunk->urgent = urgent;
+	return chunk;
 }
 
-void
-rc_queue_output_stream_push(RcQueueOutputStream *self, GBytes *bytes)
+/* writes @bytes at once when nothing waits, and queues what the socket leaves over */
+static void
+rc_queue_output_stream_write_or_queue(RcQueueOutputStream *self, GBytes *bytes)
 {
 	gsize size = 0;
 	const guint8 *data = g_bytes_get_data(bytes, &size);
 	g_autoptr(GError) error = NULL;
 	gssize n;
 
-	if (self->failed || size == 0)
-		return;
-	if (!g_queue_is_empty(&self->chunks)) {
-		rc_queue_output_stream_append(self, g_bytes_ref(bytes), 0);
-		return;
-	}
 	/* the common case: the socket has room, nothing is queued, no copy at all */
 	n = g_pollable_output_stream_write_nonblocking(self->base, data, size, NULL, &error);
 	if (n < 0) {
@@ -177,14 +186,110 @@ rc_queue_output_stream_push(RcQueueOutputStream *self, GBytes *bytes)
 		}
 		n = 0;
 	}
-	if ((gsize)n < size)
-		rc_queue_output_stream_append(self, g_bytes_ref(bytes), (gsize)n);
+	if ((gsize)n < size) {
+		g_queue_push_tail(&self->chunks, rc_chunk_new(bytes, (gsize)n, FALSE));
+		self->queued += size - (gsize)n;
+		rc_queue_output_stream_wait(self);
+	}
+}
+
+void
+rc_queue_output_stream_push(RcQueueOutputStream *self, GBytes *bytes)
+{
+	gsize size = g_bytes_get_size(bytes);
+
+	if (self->failed || self->closed || size == 0)
+		return;
+	if (g_queue_is_empty(&self->chunks)) {
+		rc_queue_output_stream_write_or_queue(self, bytes);
+		return;
+	}
+	g_queue_push_tail(&self->chunks, rc_chunk_new(bytes, 0, FALSE));
+	self->queued += size;
+}
+
+/* Control frames go ahead of every queued data frame that has not started (a frame
+ * on the wire cannot be interrupted), behind earlier control frames. After a close
+ * frame nothing else may be sent, so the data behind it is dropped. */
+void
+rc_queue_output_stream_push_control(RcQueueOutputStream *self, GBytes *bytes)
+{
+	gboolean is_close =
+	    rc_ws_frame_opcode(g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes)) == 0x8;
+	GList *after = NULL;
+	GList *l;
+
+	if (self->failed || self->closed)
+		return;
+	/* one answer to the latest ping is enough: a pong not sent yet is replaced */
+	if (rc_ws_frame_opcode(g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes)) == 0xA) {
+		for (l = self->chunks.head; l != NULL; l = l->next) {
+			RcChunk *chunk = l->data;
+			if (chunk->urgent && chunk->offset == 0 &&
+			    rc_ws_frame_opcode(g_bytes_get_data(chunk->bytes, NULL),
+					       g_bytes_get_size(chunk->bytes)) == 0xA) {
+				self->queued -= g_bytes_get_size(chunk->bytes);
+				self->queued += g_bytes_get_size(bytes);
+				g_bytes_unref(chunk->bytes);
+				chunk->bytes = g_bytes_ref(bytes);
+				return;
+			}
+		}
+	}
+	if (g_queue_is_empty(&self->chunks)) {
+		if (is_close)
+			self->closed = TRUE;
+		rc_queue_output_stream_write_or_queue(self, bytes);
+		return;
+	}
+	for (l = self->chunks.head; l != NULL; l = l->next) {
+		RcChunk *chunk = l->data;
+		if (chunk->urgent || chunk->offset > 0)
+			after = l;
+		else
+			break;
+	}
+	if (is_close) {
+		/* l is the first data frame that has not started */
+		while (l != NULL) {
+			GList *next = l->next;
+			RcChunk *chunk = l->data;
+			self->queued -= rc_chunk_left(chunk);
+			rc_chunk_free(chunk);
+			g_queue_delete_link(&self->chunks, l);
+			l = next;
+		}
+		self->closed = TRUE;
+	}
+	if (after == NULL)
+		g_queue_push_head(&self->chunks, rc_chunk_new(bytes, 0, TRUE));
+	else
+		g_queue_insert_after(&self->chunks, after, rc_chunk_new(bytes, 0, TRUE));
+	self->queued += g_bytes_get_size(bytes);
 }
 
 gsize
 rc_queue_output_stream_get_queued(RcQueueOutputStream *self)
 {
 	return self->queued;
+}
+
+void
+rc_queue_output_stream_set_limit(RcQueueOutputStream *self, gsize limit)
+{
+	self->limit = limit;
+}
+
+gboolean
+rc_queue_output_stream_has_failed(RcQueueOutputStream *self)
+{
+	return self->failed;
+}
+
+gboolean
+rc_queue_output_stream_is_closed(RcQueueOutputStream *self)
+{
+	return self->closed || self->failed;
 }
 
 GOutputStream *
@@ -198,7 +303,19 @@ rc_queue_output_stream_new(GOutputStream *base, gint fd, RcClientPoller *poller)
 	return G_OUTPUT_STREAM(self);
 }
 
-/* libsoup's own writes: taken whole, in order with the pushed frames */
+static gboolean
+rc_queue_output_stream_overflow_cb(gpointer user_data)
+{
+	RcQueueOutputStream *self = RC_QUEUE_OUTPUT_STREAM(user_data);
+	self->overflow_id = 0;
+	g_signal_emit(self, signals[SIGNAL_OVERFLOW], 0);
+	return G_SOURCE_REMOVE;
+}
+
+/* libsoup's own writes: its control frames (pongs, the close frame), each taken
+ * whole. They count against the limit like everything else: a peer that sends
+ * pings and reads nothing is a slow consumer too. ::overflow is emitted from an
+ * idle, never from inside libsoup's write. */
 static gssize
 rc_queue_output_stream_write_nonblocking(GPollableOutputStream *stream,
 					 const void *buffer,
@@ -207,12 +324,25 @@ rc_queue_output_stream_write_nonblocking(GPollableOutputStream *stream,
 {
 	RcQueueOutputStream *self = RC_QUEUE_OUTPUT_STREAM(stream);
 	g_autoptr(GBytes) bytes = NULL;
+	gboolean is_close = rc_ws_frame_opcode(buffer, count) == 0x8;
+
 	if (self->failed) {
 		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, "connection lost");
 		return -1;
 	}
+	/* after a close frame nothing more goes out */
+	if (count == 0 || self->closed)
+		return (gssize)count;
+	if (!is_close && self->limit > 0 && self->queued + count > self->limit) {
+		if (self->overflow_id == 0)
+			self->overflow_id = g_idle_add_full(G_PRIORITY_DEFAULT,
+							    rc_queue_output_stream_overflow_cb,
+							    g_object_ref(self),
+							    g_object_unref);
+		return (gssize)count;
+	}
 	bytes = g_bytes_new(buffer, count);
-	rc_queue_output_stream_push(self, bytes);
+	rc_queue_output_stream_push_control(self, bytes);
 	return (gssize)count;
 }
 
@@ -247,7 +377,7 @@ rc_queue_output_stream_can_poll(GPollableOutputStream *stream)
 	return TRUE;
 }
 
-/* it always takes more: the limit is the daemon's max_queue_bytes, not the socket */
+/* it always takes more: the limit is the queue's, not the socket's */
 static gboolean
 rc_queue_output_stream_is_writable(GPollableOutputStream *stream)
 {
@@ -272,6 +402,14 @@ rc_queue_output_stream_pollable_init(GPollableOutputStreamInterface *iface)
 }
 
 static void
+rc_queue_output_stream_dispose(GObject *object)
+{
+	RcQueueOutputStream *self = RC_QUEUE_OUTPUT_STREAM(object);
+	g_clear_handle_id(&self->overflow_id, g_source_remove);
+	G_OBJECT_CLASS(rc_queue_output_stream_parent_class)->dispose(object);
+}
+
+static void
 rc_queue_output_stream_finalize(GObject *object)
 {
 	RcQueueOutputStream *self = RC_QUEUE_OUTPUT_STREAM(object);
@@ -284,9 +422,28 @@ static void
 rc_queue_output_stream_class_init(RcQueueOutputStreamClass *klass)
 {
 	GOutputStreamClass *stream_class = G_OUTPUT_STREAM_CLASS(klass);
+	G_OBJECT_CLASS(klass)->dispose = rc_queue_output_stream_dispose;
 	G_OBJECT_CLASS(klass)->finalize = rc_queue_output_stream_finalize;
 	stream_class->write_fn = rc_queue_output_stream_write;
 	stream_class->close_fn = rc_queue_output_stream_close;
+	signals[SIGNAL_OVERFLOW] = g_signal_new("overflow",
+						G_TYPE_FROM_CLASS(klass),
+						G_SIGNAL_RUN_LAST,
+						0,
+						NULL,
+						NULL,
+						NULL,
+						G_TYPE_NONE,
+						0);
+	signals[SIGNAL_DRAINED] = g_signal_new("drained",
+					       G_TYPE_FROM_CLASS(klass),
+					       G_SIGNAL_RUN_LAST,
+					       0,
+					       NULL,
+					       NULL,
+					       NULL,
+					       G_TYPE_NONE,
+					       0);
 }
 
 static void

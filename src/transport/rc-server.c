@@ -11,18 +11,24 @@
 #include <sys/socket.h>
 
 #include "protocol/rc-protocol.h"
-#include "rc-daemon-private.h"
-#include "transport/rc-client-private.h"
 #include "transport/rc-client-io-stream.h"
 #include "transport/rc-client-poller.h"
+#include "transport/rc-http-connection.h"
+#include "transport/rc-http.h"
+#include "transport/rc-listener.h"
 #include "transport/rc-server.h"
 #include "transport/rc-static.h"
+#include "transport/rc-ws-client.h"
 
 struct _RcServer {
 	GObject parent_instance;
-	RcDaemon *daemon; /* not owned: the daemon owns us */
+	RcEngine *engine;
 	SoupServer *soup;
+	RcListener *listener;
+	gboolean loopback; /* bound to a loopback address: Host is checked */
 	guint port;
+	GHashTable *waiting; /* RcHttpConnection (owned) whose request is not complete */
+	guint sweep_id;
 };
 
 G_DEFINE_TYPE(RcServer, rc_server, G_TYPE_OBJECT)
@@ -44,104 +50,10 @@ rc_upgrade_free(RcUpgrade *up)
 	g_free(up);
 }
 
-static void
-rc_server_set_json(SoupServerMessage *msg, guint status, const gchar *body)
+static RcConfig *
+rc_server_get_config(RcServer *self)
 {
-	soup_server_message_set_status(msg, status, NULL);
-	soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, body, strlen(body));
-}
-
-static void
-rc_server_set_text_error(SoupServerMessage *msg, guint status, const gchar *text)
-{
-	soup_server_message_set_status(msg, status, NULL);
-	soup_server_message_set_response(msg,
-					 "text/plain; charset=utf-8",
-					 SOUP_MEMORY_COPY,
-					 text,
-					 strlen(text));
-}
-
-static void
-rc_server_publish_error(SoupServerMessage *msg, guint status, const gchar *error)
-{
-	g_autoptr(GString) s = g_string_new("{\"success\":false,\"error\":");
-	rc_protocol_append_json_string(s, error);
-	g_string_append_c(s, '}');
-	rc_server_set_json(msg, status, s->str);
-}
-
-static gchar *
-rc_server_peer_string(SoupServerMessage *msg)
-{
-	GSocketAddress *addr = soup_server_message_get_remote_address(msg);
-	g_autofree gchar *ip = NULL;
-	if (addr == NULL || !G_IS_INET_SOCKET_ADDRESS(addr))
-		return g_strdup("unknown");
-	ip = g_inet_address_to_string(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(addr)));
-	if (g_socket_address_get_family(addr) == G_SOCKET_FAMILY_IPV6)
-		return g_strdup_printf("[%s]:%u",
-				       ip,
-				       g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(addr)));
-	return g_strdup_printf("%s:%u", ip, g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(addr)));
-}
-
-/* The sender as the client wrote it: libsoup's decoded query cuts a name at an
- * escaped NUL, which would silently accept "a%00b" as "a". */
-static GBytes *
-rc_server_query_param(SoupServerMessage *msg, const gchar *name)
-{
-	const gchar *query = g_uri_get_query(soup_server_message_get_uri(msg));
-	g_auto(GStrv) pairs = NULL;
-	GBytes *found = NULL;
-
-	if (query == NULL)
-		return NULL;
-	pairs = g_strsplit(query, "&", -1);
-	for (guint i = 0; pairs[i] != NULL; i++) {
-		gchar *eq = strchr(pairs[i], '=');
-		g_autofree gchar *key = NULL;
-		if (eq == NULL)
-			continue;
-		*eq = '\0';
-		key = g_uri_unescape_string(pairs[i], NULL);
-		if (g_strcmp0(key, name) != 0)
-			continue;
-		/* '+' is a space in a query */
-		g_strdelimit(eq + 1, "+", ' ');
-		g_clear_pointer(&found, g_bytes_unref);
-		found = g_uri_unescape_bytes(eq + 1, -1, NULL, NULL);
-		if (found == NULL)
-			found = g_bytes_new_static("\0", 1); /* malformed escape: refused below */
-	}
-	return found;
-}
-
-/* browsers send Origin; anything else (bots, CLIs) is not subject to it */
-static gboolean
-rc_server_origin_allowed(RcServer *self, SoupServerMessage *msg)
-{
-	SoupMessageHeaders *headers = soup_server_message_get_request_headers(msg);
-	const gchar *origin = soup_message_headers_get_one(headers, "Origin");
-	const gchar *host = soup_message_headers_get_one(headers, "Host");
-	const gchar *const *allowed = rc_config_get_allowed_origins(rc_daemon_get_config(self->daemon));
-	g_autofree gchar *own_http = NULL;
-	g_autofree gchar *own_https = NULL;
-
-	if (origin == NULL)
-		return TRUE;
-	if (host != NULL) {
-		own_http = g_strconcat("http://", host, NULL);
-		own_https = g_strconcat("https://", host, NULL);
-		if (g_ascii_strcasecmp(origin, own_http) == 0 ||
-		    g_ascii_strcasecmp(origin, own_https) == 0)
-			return TRUE;
-	}
-	for (guint i = 0; allowed != NULL && allowed[i] != NULL; i++) {
-		if (g_strcmp0(allowed[i], "*") == 0 || g_ascii_strcasecmp(allowed[i], origin) == 0)
-			return TRUE;
-	}
-	return FALSE;
+	return rc_engine_get_config(self->engine);
 }
 
 static void
@@ -149,19 +61,26 @@ rc_server_upgrade_done_cb(SoupServerMessage *msg, gpointer user_data)
 {
 	RcUpgrade *up = user_data;
 	RcServer *self = up->server;
-	RcConfig *config = rc_daemon_get_config(self->daemon);
+	RcConfig *config = rc_server_get_config(self);
 	g_autoptr(GIOStream) base = NULL;
 	g_autoptr(GSocket) socket = NULL;
 	g_autoptr(GIOStream) stream = NULL;
 	g_autoptr(SoupWebsocketConnection) conn = NULL;
-	g_autoptr(RcClient) client = NULL;
+	g_autoptr(RcWsClient) client = NULL;
 	g_autofree gchar *id = NULL;
 	const gchar *origin;
 	GMainContext *parking;
 
+	RcHttpConnection *hc = rc_http_connection_from_message(msg);
+
 	/* this handler runs once; the data goes with the message */
 	g_signal_handlers_disconnect_by_func(msg, rc_server_upgrade_done_cb, user_data);
-	socket = g_object_ref(soup_server_message_get_socket(msg));
+	if (hc == NULL) {
+		rc_upgrade_free(up);
+		return;
+	}
+	socket = g_object_ref(rc_http_connection_get_socket(hc));
+	rc_http_connection_set_message(hc, NULL);
 	base = soup_server_message_steal_connection(msg);
 	if (base == NULL) {
 		rc_upgrade_free(up);
@@ -180,112 +99,109 @@ rc_server_upgrade_done_cb(SoupServerMessage *msg, gpointer user_data)
 					     NULL,
 					     NULL);
 	g_main_context_pop_thread_default(parking);
+	/* Every member of a room gets the same pre-built frame bytes: that is only right
+	 * while no extension (permessage-deflate) rewrites frames on a connection. The
+	 * upgrade offers none, so none can be negotiated. */
+	g_assert(soup_websocket_connection_get_extensions(conn) == NULL);
 	soup_websocket_connection_set_max_incoming_payload_size(conn,
 								rc_config_get_max_frame_bytes(config));
 	/* libsoup pings nothing by default; idle peers are the kernel's business */
 	soup_websocket_connection_set_keepalive_interval(conn, 0);
-	id = rc_daemon_new_client_id(self->daemon);
-	client = rc_client_new(self->daemon,
-			       conn,
-			       stream,
-			       socket,
-			       id,
-			       up->sender,
-			       up->peer,
-			       up->room_globs);
+	id = rc_engine_new_client_id(self->engine);
+	client = rc_ws_client_new(self->engine,
+				  conn,
+				  stream,
+				  id,
+				  up->sender,
+				  up->peer,
+				  up->room_globs);
 	g_debug("client %s connected from %s as %s", id, up->peer, up->sender);
-	rc_daemon_add_client(self->daemon, client);
+	rc_ws_client_start(client);
 	rc_upgrade_free(up);
+}
+
+/* the sender a client without auth plugins names itself with, or a guest name */
+static gchar *
+rc_server_query_sender(GHashTable *query, GError **error)
+{
+	const gchar *name = g_hash_table_lookup(query, "sender");
+	if (name == NULL)
+		return g_strdup_printf("guest-%06x", g_random_int_range(0, 0xffffff));
+	if (!rc_protocol_validate_sender(name, NULL)) {
+		g_set_error_literal(
+		    error,
+		    RC_ERROR,
+		    RC_ERROR_INVALID_ARGS,
+		    _("invalid sender: 1–64 bytes of UTF-8 without control characters\n"));
+		return NULL;
+	}
+	return g_strdup(name);
 }
 
 static void
 rc_server_ws_cb(SoupServer *soup,
 		SoupServerMessage *msg,
 		const gchar *path,
-		GHashTable *query,
+		GHashTable *unused,
 		gpointer user_data)
 {
 	RcServer *self = RC_SERVER(user_data);
-	RcPluginHost *plugins = rc_daemon_get_plugin_host(self->daemon);
 	g_autoptr(GError) error = NULL;
+	g_autoptr(GHashTable) query = NULL;
 	g_autofree gchar *sender = NULL;
 	g_auto(GStrv) room_globs = NULL;
 	RcUpgrade *up;
 
 	if (g_strcmp0(path, "/ws") != 0) {
-		rc_server_set_text_error(msg, SOUP_STATUS_NOT_FOUND, _("not found\n"));
-		return;
-	}
-	if (!rc_server_origin_allowed(self, msg)) {
-		rc_server_set_text_error(msg,
-					 SOUP_STATUS_FORBIDDEN,
-					 _("this origin may not open a WebSocket here\n"));
+		rc_http_set_text(msg, SOUP_STATUS_NOT_FOUND, _("not found\n"));
 		return;
 	}
 	if (!soup_websocket_server_check_handshake(msg, NULL, NULL, NULL, &error)) {
-		rc_server_set_text_error(msg, SOUP_STATUS_BAD_REQUEST, error->message);
+		rc_http_set_text(msg, SOUP_STATUS_BAD_REQUEST, error->message);
 		return;
 	}
-	if (rc_plugin_host_has_auth(plugins)) {
-		if (!rc_plugin_host_authenticate(plugins, msg, &sender, &room_globs, &error)) {
-			guint status = g_error_matches(error, RC_ERROR, RC_ERROR_FORBIDDEN)
-					   ? SOUP_STATUS_FORBIDDEN
-					   : SOUP_STATUS_UNAUTHORIZED;
+	query = rc_http_get_query(msg, &error);
+	if (rc_engine_has_auth(self->engine)) {
+		g_autoptr(RcAuthRequest) request = NULL;
+		if (query == NULL) {
+			g_autofree gchar *text =
+			    g_strdup_printf(_("malformed query string: %s\n"), error->message);
+			rc_http_set_text(msg, SOUP_STATUS_UNAUTHORIZED, text);
+			return;
+		}
+		request = rc_http_auth_request_new(msg, query);
+		if (!rc_engine_authenticate(self->engine, request, &sender, &room_globs, &error)) {
 			g_debug("upgrade refused: %s", error->message);
-			rc_server_set_text_error(msg, status, error->message);
+			rc_http_set_text(msg, rc_error_get_http_status(error), error->message);
 			return;
 		}
 	} else {
-		g_autoptr(GBytes) name = rc_server_query_param(msg, "sender");
-		if (name != NULL) {
-			gsize len = 0;
-			const gchar *data = g_bytes_get_data(name, &len);
-			sender = g_strndup(data, len);
-			if (strlen(sender) != len || !rc_protocol_validate_sender(sender, &error)) {
-				rc_server_set_text_error(msg,
-							 SOUP_STATUS_BAD_REQUEST,
-							 _("invalid sender: 1–64 bytes of UTF-8 without "
-							   "control characters\n"));
-				return;
-			}
-		} else {
-			sender = g_strdup_printf("guest-%06x", g_random_int_range(0, 0xffffff));
+		if (query == NULL) {
+			g_autofree gchar *text =
+			    g_strdup_printf(_("malformed query string: %s\n"), error->message);
+			rc_http_set_text(msg, SOUP_STATUS_BAD_REQUEST, text);
+			return;
+		}
+		sender = rc_server_query_sender(query, &error);
+		if (sender == NULL) {
+			rc_http_set_text(msg, SOUP_STATUS_BAD_REQUEST, error->message);
+			return;
 		}
 	}
 	if (!soup_websocket_server_process_handshake(msg, NULL, NULL, NULL, NULL)) {
-		rc_server_set_text_error(msg, SOUP_STATUS_BAD_REQUEST, _("bad WebSocket handshake\n"));
+		rc_http_set_text(msg, SOUP_STATUS_BAD_REQUEST, _("bad WebSocket handshake\n"));
 		return;
 	}
+	/* process_handshake appended Upgrade to the Connection: close every reply gets */
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+				     "Connection",
+				     "Upgrade");
 	up = g_new0(RcUpgrade, 1);
 	up->server = self;
 	up->sender = g_steal_pointer(&sender);
 	up->room_globs = g_steal_pointer(&room_globs);
-	up->peer = rc_server_peer_string(msg);
+	up->peer = rc_http_get_peer(msg);
 	g_signal_connect(msg, "wrote-informational", G_CALLBACK(rc_server_upgrade_done_cb), up);
-}
-
-static gboolean
-rc_server_check_api_token(RcServer *self, SoupServerMessage *msg)
-{
-	const gchar *token = rc_config_get_api_token(rc_daemon_get_config(self->daemon));
-	const gchar *auth;
-	g_autofree gchar *expected = NULL;
-	gsize i, diff = 0, len;
-
-	if (token == NULL)
-		return TRUE;
-	auth = soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
-					    "Authorization");
-	if (auth == NULL)
-		return FALSE;
-	expected = g_strconcat("Bearer ", token, NULL);
-	len = strlen(expected);
-	if (strlen(auth) != len)
-		return FALSE;
-	/* constant time: the token is a secret */
-	for (i = 0; i < len; i++)
-		diff |= (guchar)auth[i] ^ (guchar)expected[i];
-	return diff == 0;
 }
 
 static void
@@ -293,26 +209,19 @@ rc_server_publish_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	g_autoptr(SoupServerMessage) msg = user_data;
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *id = rc_daemon_publish_finish(RC_DAEMON(source), res, &error);
+	g_autofree gchar *id = rc_engine_publish_finish(RC_ENGINE(source), res, &error);
 
 	if (id == NULL) {
-		guint status = SOUP_STATUS_BAD_REQUEST;
-		if (g_error_matches(error, RC_ERROR, RC_ERROR_TOO_LARGE))
-			status = SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
-		else if (g_error_matches(error, RC_ERROR, RC_ERROR_REJECTED))
-			status = SOUP_STATUS_UNPROCESSABLE_ENTITY;
-		else if (g_error_matches(error, RC_ERROR, RC_ERROR_UNAVAILABLE))
-			status = SOUP_STATUS_SERVICE_UNAVAILABLE;
-		else if (g_error_matches(error, RC_ERROR, RC_ERROR_RATE_LIMITED))
-			status = 429; /* Too Many Requests */
-		else if (g_error_matches(error, RC_ERROR, RC_ERROR_FORBIDDEN))
-			status = SOUP_STATUS_FORBIDDEN;
-		rc_server_publish_error(msg, status, error->message);
+		rc_http_set_json_error(msg, rc_error_get_http_status(error), error->message);
 	} else {
-		g_autoptr(GString) s = g_string_new("{\"success\":true,\"id\":");
-		rc_protocol_append_json_string(s, id);
-		g_string_append_c(s, '}');
-		rc_server_set_json(msg, SOUP_STATUS_OK, s->str);
+		g_autoptr(JsonBuilder) builder = json_builder_new();
+		json_builder_begin_object(builder);
+		json_builder_set_member_name(builder, "success");
+		json_builder_add_boolean_value(builder, TRUE);
+		json_builder_set_member_name(builder, "id");
+		json_builder_add_string_value(builder, id);
+		json_builder_end_object(builder);
+		rc_http_set_json(msg, SOUP_STATUS_OK, builder);
 	}
 	soup_server_message_unpause(msg);
 }
@@ -325,40 +234,22 @@ rc_server_publish_handler(SoupServer *soup,
 			  gpointer user_data)
 {
 	RcServer *self = RC_SERVER(user_data);
-	RcConfig *config = rc_daemon_get_config(self->daemon);
+	RcConfig *config = rc_server_get_config(self);
 	SoupMessageBody *body;
 	g_autoptr(GBytes) bytes = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(RcMessage) message = NULL;
 
 	if (g_strcmp0(path, "/publish") != 0) {
-		rc_server_publish_error(msg, SOUP_STATUS_NOT_FOUND, _("not found"));
-		return;
-	}
-	if (soup_server_message_get_method(msg) != SOUP_METHOD_POST) {
-		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
-					     "Allow",
-					     "POST");
-		rc_server_publish_error(msg,
-					SOUP_STATUS_METHOD_NOT_ALLOWED,
-					_("use POST with a JSON Message body"));
-		return;
-	}
-	if (!rc_server_check_api_token(self, msg)) {
-		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
-					     "WWW-Authenticate",
-					     "Bearer");
-		rc_server_publish_error(msg,
-					SOUP_STATUS_UNAUTHORIZED,
-					_("missing or wrong Authorization: Bearer token"));
+		rc_http_set_json_error(msg, SOUP_STATUS_NOT_FOUND, _("not found"));
 		return;
 	}
 	body = soup_server_message_get_request_body(msg);
 	bytes = soup_message_body_flatten(body);
 	if (g_bytes_get_size(bytes) > rc_config_get_max_frame_bytes(config)) {
-		rc_server_publish_error(msg,
-					SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-					_("the body is larger than max_frame_bytes"));
+		rc_http_set_json_error(msg,
+				       SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+				       _("the body is larger than max_frame_bytes"));
 		return;
 	}
 	message = rc_protocol_parse_message(g_bytes_get_data(bytes, NULL),
@@ -366,17 +257,11 @@ rc_server_publish_handler(SoupServer *soup,
 					    rc_config_get_max_text_bytes(config),
 					    &error);
 	if (message == NULL) {
-		rc_server_publish_error(msg,
-					g_error_matches(error,
-							RC_PROTOCOL_ERROR,
-							RC_PROTOCOL_ERROR_TOO_LARGE)
-					    ? SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE
-					    : SOUP_STATUS_BAD_REQUEST,
-					error->message);
+		rc_http_set_json_error(msg, rc_error_get_http_status(error), error->message);
 		return;
 	}
 	soup_server_message_pause(msg);
-	rc_daemon_publish_async(self->daemon,
+	rc_engine_publish_async(self->engine,
 				rc_message_get_namespace(message),
 				rc_message_get_room_code(message),
 				rc_message_get_sender(message),
@@ -388,22 +273,189 @@ rc_server_publish_handler(SoupServer *soup,
 				g_object_ref(msg));
 }
 
-/* refuses oversize bodies from their headers, before libsoup buffers them */
+/* a JSON body for the routes that speak JSON, text for the others */
 static void
-rc_server_publish_early_handler(SoupServer *soup,
-				SoupServerMessage *msg,
-				const gchar *path,
-				GHashTable *query,
-				gpointer user_data)
+rc_server_refuse(SoupServerMessage *msg, const gchar *path, guint status, const gchar *error)
+{
+	RcHttpConnection *hc = rc_http_connection_from_message(msg);
+
+	g_debug("refusing %s %s: %u %s", soup_server_message_get_method(msg), path, status, error);
+	if (hc == NULL)
+		return;
+	if (g_strcmp0(path, "/publish") == 0) {
+		g_autoptr(JsonBuilder) builder = json_builder_new();
+		g_autoptr(JsonGenerator) generator = json_generator_new();
+		g_autoptr(JsonNode) root = NULL;
+		g_autofree gchar *body = NULL;
+
+		json_builder_begin_object(builder);
+		json_builder_set_member_name(builder, "success");
+		json_builder_add_boolean_value(builder, FALSE);
+		json_builder_set_member_name(builder, "error");
+		json_builder_add_string_value(builder, error);
+		json_builder_end_object(builder);
+		root = json_builder_get_root(builder);
+		json_generator_set_root(generator, root);
+		body = json_generator_to_data(generator, NULL);
+		rc_http_connection_refuse(hc, status, "application/json", body);
+	} else {
+		g_autofree gchar *body = g_strconcat(error, "\n", NULL);
+		rc_http_connection_refuse(hc, status, "text/plain; charset=utf-8", body);
+	}
+}
+
+/* the host part of a Host header, lower case, without port or brackets */
+static gchar *
+rc_server_host_name(const gchar *host)
+{
+	const gchar *end;
+	if (host[0] == '[') {
+		end = strchr(host, ']');
+		return end != NULL ? g_ascii_strdown(host + 1, end - host - 1) : NULL;
+	}
+	end = strrchr(host, ':');
+	return g_ascii_strdown(host, end != NULL ? end - host : -1);
+}
+
+/* A node on a loopback address is often a desktop user's: a web page must not
+ * reach it through a name that resolves to 127.0.0.1 (DNS rebinding). */
+static gboolean
+rc_server_host_allowed(RcServer *self, SoupServerMessage *msg)
+{
+	const gchar *host = soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
+							 "Host");
+	const gchar *const *allowed = rc_config_get_allowed_hosts(rc_server_get_config(self));
+	g_autofree gchar *name = NULL;
+	g_autoptr(GInetAddress) address = NULL;
+
+	if (!self->loopback || host == NULL)
+		return TRUE;
+	name = rc_server_host_name(host);
+	if (name == NULL)
+		return FALSE;
+	if (g_strcmp0(name, "localhost") == 0)
+		return TRUE;
+	address = g_inet_address_new_from_string(name);
+	if (address != NULL && g_inet_address_get_is_loopback(address))
+		return TRUE;
+	for (guint i = 0; allowed != NULL && allowed[i] != NULL; i++) {
+		if (g_ascii_strcasecmp(allowed[i], name) == 0 || g_ascii_strcasecmp(allowed[i], host) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* libsoup 3.2 reads "-5" or "5, 2" as a length and parses the body as the next
+ * request, and takes a request with both Content-Length and Transfer-Encoding:
+ * the ways to smuggle a request past a proxy. Only one plain length is a length. */
+static gboolean
+rc_server_framing_ok(SoupServerMessage *msg, gboolean *has_body, guint64 *length)
+{
+	SoupMessageHeaders *headers = soup_server_message_get_request_headers(msg);
+	const gchar *cl = soup_message_headers_get_list(headers, "Content-Length");
+	const gchar *te = soup_message_headers_get_list(headers, "Transfer-Encoding");
+
+	*length = 0;
+	*has_body = te != NULL;
+	if (cl != NULL && te != NULL)
+		return FALSE;
+	if (cl != NULL) {
+		if (!g_ascii_string_to_unsigned(cl, 10, 0, G_MAXINT64, length, NULL))
+			return FALSE;
+		*has_body = *length > 0;
+	}
+	return TRUE;
+}
+
+static void rc_server_publish_chunk_cb(SoupServerMessage *msg, GBytes *chunk, gpointer user_data);
+
+/* Everything is decided from the request headers, before libsoup reads a body:
+ * a refused request is answered at once and its body never buffered. */
+static void
+rc_server_early_handler(SoupServer *soup,
+			SoupServerMessage *msg,
+			const gchar *path,
+			GHashTable *query,
+			gpointer user_data)
 {
 	RcServer *self = RC_SERVER(user_data);
-	RcConfig *config = rc_daemon_get_config(self->daemon);
-	goffset len = soup_message_headers_get_content_length(
-	    soup_server_message_get_request_headers(msg));
-	if (len > 0 && (guint64)len > rc_config_get_max_frame_bytes(config))
-		rc_server_publish_error(msg,
-					SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-					_("the body is larger than max_frame_bytes"));
+	RcConfig *config = rc_server_get_config(self);
+	const gchar *method = soup_server_message_get_method(msg);
+	gboolean is_publish = g_strcmp0(path, "/publish") == 0;
+	gboolean has_body = FALSE;
+	guint64 length = 0;
+
+	if (!rc_server_framing_ok(msg, &has_body, &length)) {
+		rc_server_refuse(msg,
+				 path,
+				 SOUP_STATUS_BAD_REQUEST,
+				 _("malformed request framing: one Content-Length, or chunked"));
+		return;
+	}
+	if (!rc_server_host_allowed(self, msg)) {
+		rc_server_refuse(msg,
+				 path,
+				 SOUP_STATUS_FORBIDDEN,
+				 _("this node does not answer to that Host name"));
+		return;
+	}
+	if (!rc_http_origin_allowed(config, msg)) {
+		rc_server_refuse(msg,
+				 path,
+				 SOUP_STATUS_FORBIDDEN,
+				 _("requests from this origin are not allowed"));
+		return;
+	}
+	if (!is_publish) {
+		if (has_body)
+			rc_server_refuse(msg,
+					 path,
+					 SOUP_STATUS_METHOD_NOT_ALLOWED,
+					 _("this route takes no request body"));
+		return;
+	}
+	if (method != SOUP_METHOD_POST) {
+		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+					     "Allow",
+					     "POST");
+		rc_server_refuse(msg,
+				 path,
+				 SOUP_STATUS_METHOD_NOT_ALLOWED,
+				 _("use POST with a JSON Message body"));
+		return;
+	}
+	if (!rc_http_check_api_token(config, msg)) {
+		rc_server_refuse(msg,
+				 path,
+				 SOUP_STATUS_UNAUTHORIZED,
+				 _("missing or wrong Authorization: Bearer token"));
+		return;
+	}
+	if (length > rc_config_get_max_frame_bytes(config)) {
+		rc_server_refuse(msg,
+				 path,
+				 SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+				 _("the body is larger than max_frame_bytes"));
+		return;
+	}
+	/* a chunked body says its size only as it comes */
+	if (has_body && length == 0)
+		g_signal_connect(msg, "got-chunk", G_CALLBACK(rc_server_publish_chunk_cb), self);
+}
+
+static void
+rc_server_publish_chunk_cb(SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
+{
+	RcServer *self = RC_SERVER(user_data);
+	SoupMessageBody *body = soup_server_message_get_request_body(msg);
+
+	if ((guint64)body->length <= rc_config_get_max_frame_bytes(rc_server_get_config(self)))
+		return;
+	g_signal_handlers_disconnect_by_func(msg, rc_server_publish_chunk_cb, user_data);
+	rc_server_refuse(msg,
+			 "/publish",
+			 SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+			 _("the body is larger than max_frame_bytes"));
 }
 
 static void
@@ -414,24 +466,30 @@ rc_server_healthz_handler(SoupServer *soup,
 			  gpointer user_data)
 {
 	RcServer *self = RC_SERVER(user_data);
-	const gchar *state = rc_daemon_get_bus_state(self->daemon);
-	gboolean down = g_strcmp0(state, "disconnected") == 0;
-	g_autoptr(GString) s = g_string_new(NULL);
+	gboolean down = rc_engine_get_bus_state(self->engine) == RC_BUS_STATE_DISCONNECTED;
+	g_autoptr(JsonBuilder) builder = json_builder_new();
+	RcEngineStats stats;
 
 	if (g_strcmp0(path, "/healthz") != 0) {
-		rc_server_set_text_error(msg, SOUP_STATUS_NOT_FOUND, _("not found\n"));
+		rc_http_set_text(msg, SOUP_STATUS_NOT_FOUND, _("not found\n"));
 		return;
 	}
-	g_string_append_printf(s, "{\"status\":\"%s\",\"redis\":\"%s\",\"node\":",
-			       down ? "unavailable" : "ok",
-			       state);
-	rc_protocol_append_json_string(s, rc_daemon_get_node_id(self->daemon));
-	g_string_append_printf(s,
-			       ",\"connections\":%u,\"rooms\":%u,\"version\":\"%s\"}",
-			       rc_daemon_get_connections(self->daemon),
-			       rc_daemon_get_n_rooms(self->daemon),
-			       PACKAGE_VERSION);
-	rc_server_set_json(msg, down ? SOUP_STATUS_SERVICE_UNAVAILABLE : SOUP_STATUS_OK, s->str);
+	rc_engine_get_stats(self->engine, &stats);
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "status");
+	json_builder_add_string_value(builder, down ? "unavailable" : "ok");
+	json_builder_set_member_name(builder, "redis");
+	json_builder_add_string_value(builder, rc_engine_get_bus_state_name(self->engine));
+	json_builder_set_member_name(builder, "node");
+	json_builder_add_string_value(builder, rc_engine_get_node_id(self->engine));
+	json_builder_set_member_name(builder, "connections");
+	json_builder_add_int_value(builder, stats.connections);
+	json_builder_set_member_name(builder, "rooms");
+	json_builder_add_int_value(builder, stats.rooms);
+	json_builder_set_member_name(builder, "version");
+	json_builder_add_string_value(builder, PACKAGE_VERSION);
+	json_builder_end_object(builder);
+	rc_http_set_json(msg, down ? SOUP_STATUS_SERVICE_UNAVAILABLE : SOUP_STATUS_OK, builder);
 }
 
 static void
@@ -455,34 +513,32 @@ rc_server_metrics_handler(SoupServer *soup,
 			  gpointer user_data)
 {
 	RcServer *self = RC_SERVER(user_data);
-	RcDaemon *d = self->daemon;
-	GString *s = g_string_new(NULL);
+	GString *s;
+	RcEngineStats stats;
 	gsize len;
 
 	if (g_strcmp0(path, "/metrics") != 0) {
-		g_string_free(s, TRUE);
-		rc_server_set_text_error(msg, SOUP_STATUS_NOT_FOUND, _("not found\n"));
+		rc_http_set_text(msg, SOUP_STATUS_NOT_FOUND, _("not found\n"));
 		return;
 	}
+	rc_engine_get_stats(self->engine, &stats);
+	s = g_string_new(NULL);
 	rc_server_metric(s, "roomcast_connections", "gauge", "Open WebSocket connections on this node.",
-			 rc_daemon_get_connections(d));
-	rc_server_metric(s, "roomcast_rooms", "gauge", "Rooms with members on this node.",
-			 rc_daemon_get_n_rooms(d));
+			 stats.connections);
+	rc_server_metric(s, "roomcast_rooms", "gauge", "Rooms with members on this node.", stats.rooms);
 	rc_server_metric(s, "roomcast_messages_received_total", "counter",
-			 "Messages this node accepted from WebSocket, HTTP and D-Bus.",
-			 rc_daemon_get_messages_received(d));
+			 "Messages this node accepted from WebSocket, HTTP and D-Bus.", stats.received);
 	rc_server_metric(s, "roomcast_messages_delivered_total", "counter",
-			 "Message frames this node sent to its clients.",
-			 rc_daemon_get_messages_delivered(d));
+			 "Message frames this node sent to its clients.", stats.delivered);
 	rc_server_metric(s, "roomcast_redis_up", "gauge",
 			 "1 when connected to Redis, 0 when disconnected or embedded.",
-			 rc_daemon_get_redis_connected(d) ? 1 : 0);
+			 stats.bus_state == RC_BUS_STATE_CONNECTED ? 1 : 0);
 	rc_server_metric(s, "roomcast_invalid_payloads_total", "counter",
 			 "Bus payloads dropped because they were not a valid Message.",
-			 rc_daemon_get_invalid_payloads(d));
+			 stats.invalid_payloads);
 	rc_server_metric(s, "roomcast_slow_consumers_total", "counter",
 			 "Clients closed with 1013 because they did not read fast enough.",
-			 rc_daemon_get_slow_consumers(d));
+			 stats.slow_consumers);
 	len = s->len;
 	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
 	soup_server_message_set_response(msg,
@@ -504,10 +560,113 @@ rc_server_default_handler(SoupServer *soup,
 		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
 					     "Allow",
 					     "GET, HEAD");
-		rc_server_set_text_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, _("method not allowed\n"));
+		rc_http_set_text(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, _("method not allowed\n"));
 		return;
 	}
 	rc_static_serve(msg, path);
+}
+
+/* ---- connections ------------------------------------------------------------ */
+
+static void
+rc_server_finish_waiting(RcServer *self, RcHttpConnection *hc)
+{
+	g_hash_table_remove(self->waiting, hc);
+}
+
+static gboolean
+rc_server_sweep_cb(gpointer user_data)
+{
+	RcServer *self = RC_SERVER(user_data);
+	gint64 now = g_get_monotonic_time();
+	GHashTableIter iter;
+	gpointer key;
+	g_autoptr(GPtrArray) expired = g_ptr_array_new_with_free_func(g_object_unref);
+
+	g_hash_table_iter_init(&iter, self->waiting);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		RcHttpConnection *hc = key;
+		if (!rc_http_connection_is_open(hc) || rc_http_connection_is_expired(hc, now)) {
+			g_ptr_array_add(expired, g_object_ref(hc));
+			g_hash_table_iter_remove(&iter);
+		}
+	}
+	for (guint i = 0; i < expired->len; i++) {
+		RcHttpConnection *hc = g_ptr_array_index(expired, i);
+		if (rc_http_connection_is_open(hc))
+			rc_http_connection_abort(hc);
+	}
+	if (g_hash_table_size(self->waiting) > 0)
+		return G_SOURCE_CONTINUE;
+	self->sweep_id = 0;
+	return G_SOURCE_REMOVE;
+}
+
+/* libsoup hands accepted connections to a SoupServer without listeners of its own,
+ * and that keeps no connection alive after its response: see RcHttpConnection */
+static void
+rc_server_accepted_cb(RcListener *listener, GSocketConnection *connection, gpointer user_data)
+{
+	RcServer *self = RC_SERVER(user_data);
+	RcConfig *config = rc_server_get_config(self);
+	g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address(connection, NULL);
+	g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address(connection, NULL);
+	g_autoptr(RcHttpConnection) hc = NULL;
+	g_autoptr(GError) error = NULL;
+	gint64 deadline;
+
+	/* gone again already, or not a TCP peer: nothing to serve */
+	if (local == NULL || remote == NULL) {
+		g_io_stream_close(G_IO_STREAM(connection), NULL, NULL);
+		return;
+	}
+	deadline = g_get_monotonic_time() +
+		   (gint64)rc_config_get_idle_timeout(config) * G_USEC_PER_SEC;
+	hc = rc_http_connection_new(connection, deadline);
+	rc_http_connection_attach(hc, remote);
+	g_hash_table_add(self->waiting, g_object_ref(hc));
+	if (self->sweep_id == 0)
+		self->sweep_id = g_timeout_add_seconds(1, rc_server_sweep_cb, self);
+	if (!soup_server_accept_iostream(self->soup, G_IO_STREAM(connection), local, remote, &error))
+		g_debug("connection not served: %s", error->message);
+}
+
+static void
+rc_server_request_started_cb(SoupServer *soup, SoupServerMessage *msg, gpointer user_data)
+{
+	RcHttpConnection *hc = rc_http_connection_from_message(msg);
+	if (hc == NULL)
+		return;
+	rc_http_connection_set_message(hc, msg);
+	/* said up front for answers written before the body (Expect: 100-continue) */
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+				     "Connection",
+				     "close");
+}
+
+static void
+rc_server_request_read_cb(SoupServer *soup, SoupServerMessage *msg, gpointer user_data)
+{
+	RcServer *self = RC_SERVER(user_data);
+	RcHttpConnection *hc = rc_http_connection_from_message(msg);
+
+	/* a 100 Continue cleared the response headers: say it again */
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+				     "Connection",
+				     "close");
+	if (hc != NULL)
+		rc_server_finish_waiting(self, hc);
+}
+
+static void
+rc_server_request_done_cb(SoupServer *soup, SoupServerMessage *msg, gpointer user_data)
+{
+	RcServer *self = RC_SERVER(user_data);
+	RcHttpConnection *hc = rc_http_connection_from_message(msg);
+	if (hc == NULL)
+		return;
+	rc_http_connection_set_message(hc, NULL);
+	rc_server_finish_waiting(self, hc);
 }
 
 gboolean
@@ -563,12 +722,13 @@ rc_server_listen(RcServer *self,
 	g_socket_set_listen_backlog(socket, 1024);
 	if (!g_socket_listen(socket, error))
 		return FALSE;
-	if (!soup_server_listen_socket(self->soup, socket, 0, error))
-		return FALSE;
 	local = g_socket_get_local_address(socket, error);
 	if (local == NULL)
 		return FALSE;
 	self->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
+	self->loopback = g_inet_address_get_is_loopback(inet);
+	self->listener = rc_listener_new(socket);
+	g_signal_connect(self->listener, "accepted", G_CALLBACK(rc_server_accepted_cb), self);
 	return TRUE;
 }
 
@@ -581,6 +741,10 @@ rc_server_get_port(RcServer *self)
 void
 rc_server_stop(RcServer *self)
 {
+	if (self->listener != NULL)
+		rc_listener_stop(self->listener);
+	g_clear_handle_id(&self->sweep_id, g_source_remove);
+	g_hash_table_remove_all(self->waiting);
 	soup_server_disconnect(self->soup);
 }
 
@@ -588,8 +752,11 @@ static void
 rc_server_finalize(GObject *object)
 {
 	RcServer *self = RC_SERVER(object);
-	soup_server_disconnect(self->soup);
+	rc_server_stop(self);
+	g_clear_object(&self->listener);
+	g_hash_table_unref(self->waiting);
 	g_object_unref(self->soup);
+	g_object_unref(self->engine);
 	G_OBJECT_CLASS(rc_server_parent_class)->finalize(object);
 }
 
@@ -603,22 +770,38 @@ static void
 rc_server_init(RcServer *self)
 {
 	self->soup = soup_server_new("server-header", "roomcast/" PACKAGE_VERSION " ", NULL);
+	self->waiting = g_hash_table_new_full(g_direct_hash, g_direct_equal, g_object_unref, NULL);
+	g_signal_connect(self->soup, "request-started", G_CALLBACK(rc_server_request_started_cb), self);
+	g_signal_connect(self->soup, "request-read", G_CALLBACK(rc_server_request_read_cb), self);
+	g_signal_connect(self->soup, "request-finished", G_CALLBACK(rc_server_request_done_cb), self);
+	g_signal_connect(self->soup, "request-aborted", G_CALLBACK(rc_server_request_done_cb), self);
 }
 
 RcServer *
-rc_server_new(RcDaemon *daemon)
+rc_server_new(RcEngine *engine)
 {
 	RcServer *self = g_object_new(RC_TYPE_SERVER, NULL);
-	self->daemon = daemon;
-	soup_server_add_handler(self->soup, "/ws", rc_server_ws_cb, self, NULL);
-	soup_server_add_early_handler(self->soup,
-				      "/publish",
-				      rc_server_publish_early_handler,
-				      self,
-				      NULL);
-	soup_server_add_handler(self->soup, "/publish", rc_server_publish_handler, self, NULL);
-	soup_server_add_handler(self->soup, "/healthz", rc_server_healthz_handler, self, NULL);
-	soup_server_add_handler(self->soup, "/metrics", rc_server_metrics_handler, self, NULL);
-	soup_server_add_handler(self->soup, NULL, rc_server_default_handler, self, NULL);
+	const struct {
+		const gchar *path;
+		SoupServerCallback callback;
+	} routes[] = {
+	    {"/ws", rc_server_ws_cb},
+	    {"/publish", rc_server_publish_handler},
+	    {"/healthz", rc_server_healthz_handler},
+	    {"/metrics", rc_server_metrics_handler},
+	    {NULL, rc_server_default_handler},
+	};
+
+	/* libsoup looks up one handler per path, early part included: every route
+	 * gets the early checks */
+	for (guint i = 0; i < G_N_ELEMENTS(routes); i++) {
+		soup_server_add_early_handler(self->soup,
+					      routes[i].path,
+					      rc_server_early_handler,
+					      self,
+					      NULL);
+		soup_server_add_handler(self->soup, routes[i].path, routes[i].callback, self, NULL);
+	}
+	self->engine = g_object_ref(engine);
 	return self;
 }

@@ -6,16 +6,16 @@
 
 #include <libsoup/soup.h>
 
-G_BEGIN_DECLS
+#include "engine/rc-engine.h"
 
-typedef struct _RcDaemon RcDaemon;
+G_BEGIN_DECLS
 
 /* The HTTP side of a node: the WebSocket upgrade at /ws, /publish, /healthz,
  * /metrics and the web client, on one SoupServer. */
 #define RC_TYPE_SERVER (rc_server_get_type())
 G_DECLARE_FINAL_TYPE(RcServer, rc_server, RC, SERVER, GObject)
 
-RcServer *rc_server_new(RcDaemon *daemon);
+RcServer *rc_server_new(RcEngine *engine);
 /* G_IO_ERROR_* when the address cannot be bound */
 gboolean rc_server_listen(RcServer *self,
 			  const gchar *address,

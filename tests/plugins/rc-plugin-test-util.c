@@ -9,7 +9,8 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "rc-daemon.h"
+#include "rc-error.h"
+#include "rc-message.h"
 #include "rc-plugin-test-util.h"
 
 typedef struct {

@@ -11,7 +11,8 @@
 
 #include <string.h>
 
-#include "rc-daemon.h"
+#include "rc-error.h"
+#include "rc-message.h"
 #include "rc-plugin-test-util.h"
 
 typedef struct {

@@ -8,7 +8,8 @@
 
 #include "config.h"
 
-#include "rc-daemon.h"
+#include "rc-error.h"
+#include "rc-message.h"
 #include "rc-plugin-test-util.h"
 
 static const gchar *word_list = "# words\n"

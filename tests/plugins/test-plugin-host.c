@@ -12,7 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rc-daemon.h"
+#include "rc-error.h"
+#include "rc-message.h"
 #include "rc-plugin-test-util.h"
 
 /* the daemon prints the message as its one line on stderr: it must be one line */

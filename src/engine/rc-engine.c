@@ -1,0 +1,846 @@
+/*
+ * Copyright 2026 roomcast developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "RcEngine"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "bus/rc-embedded-bus.h"
+#include "bus/rc-redis-bus.h"
+#include "engine/rc-engine.h"
+#include "plugins/rc-plugin-host.h"
+#include "protocol/rc-protocol.h"
+#include "rooms/rc-room-registry.h"
+
+#define RC_ENGINE_SHUTDOWN_DRAIN_MS 3000
+/* a close reason has to fit in a WebSocket control frame */
+#define RC_ENGINE_MAX_REASON_BYTES 120
+
+struct _RcEngine {
+	GObject parent_instance;
+	RcConfig *config;
+	gchar *node_id;
+	gchar *id_prefix;
+	guint64 id_counter;
+	guint64 client_counter;
+	RcRoomRegistry *registry;
+	RcBus *bus;
+	RcPluginHost *plugins;
+	GHashTable *members; /* id → RcMember (owned) */
+	GHashTable *waiters; /* RcRoom → GPtrArray of RcJoinWaiter, until the bus carries it */
+	guint64 received;
+	guint64 delivered;
+	guint64 slow_consumers;
+	gboolean changed_latched;
+	GTask *shutdown_task;
+	guint shutdown_timeout_id;
+};
+
+typedef struct {
+	RcMember *member;
+	RcEngineJoinFunc func;
+	gpointer user_data;
+	GDestroyNotify destroy;
+} RcJoinWaiter;
+
+enum { SIGNAL_ROOM_ADDED, SIGNAL_ROOM_REMOVED, SIGNAL_CHANGED, SIGNAL_LAST };
+static guint signals[SIGNAL_LAST] = {0};
+
+G_DEFINE_TYPE(RcEngine, rc_engine, G_TYPE_OBJECT)
+
+static void
+rc_join_waiter_free(RcJoinWaiter *w)
+{
+	if (w->destroy != NULL)
+		w->destroy(w->user_data);
+	g_object_unref(w->member);
+	g_free(w);
+}
+
+/* ::changed is latched: one emission until the next rc_engine_get_stats() */
+static void
+rc_engine_changed(RcEngine *self)
+{
+	if (self->changed_latched)
+		return;
+	self->changed_latched = TRUE;
+	g_signal_emit(self, signals[SIGNAL_CHANGED], 0);
+}
+
+static gint64
+rc_engine_now_ms(void)
+{
+	return g_get_real_time() / 1000;
+}
+
+static gchar *
+rc_engine_new_message_id(RcEngine *self)
+{
+	return g_strdup_printf("%s-%" G_GINT64_MODIFIER "x", self->id_prefix, ++self->id_counter);
+}
+
+gchar *
+rc_engine_new_client_id(RcEngine *self)
+{
+	return g_strdup_printf("c%s-%" G_GINT64_MODIFIER "x", self->id_prefix, ++self->client_counter);
+}
+
+RcConfig *
+rc_engine_get_config(RcEngine *self)
+{
+	return self->config;
+}
+
+const gchar *
+rc_engine_get_node_id(RcEngine *self)
+{
+	return self->node_id;
+}
+
+RcBusState
+rc_engine_get_bus_state(RcEngine *self)
+{
+	return self->bus != NULL ? rc_bus_get_state(self->bus) : RC_BUS_STATE_DISCONNECTED;
+}
+
+const gchar *
+rc_engine_get_bus_state_name(RcEngine *self)
+{
+	return self->bus != NULL ? rc_bus_get_state_name(self->bus) : "disconnected";
+}
+
+void
+rc_engine_get_stats(RcEngine *self, RcEngineStats *stats)
+{
+	self->changed_latched = FALSE;
+	stats->connections = g_hash_table_size(self->members);
+	stats->rooms = rc_room_registry_get_size(self->registry);
+	stats->received = self->received;
+	stats->delivered = self->delivered;
+	stats->invalid_payloads = self->bus != NULL ? rc_bus_get_invalid_payloads(self->bus) : 0;
+	stats->slow_consumers = self->slow_consumers;
+	stats->bus_state = rc_engine_get_bus_state(self);
+}
+
+GStrv
+rc_engine_get_plugin_names(RcEngine *self)
+{
+	return rc_plugin_host_get_names(self->plugins);
+}
+
+gboolean
+rc_engine_has_auth(RcEngine *self)
+{
+	return rc_plugin_host_has_auth(self->plugins);
+}
+
+GPtrArray *
+rc_engine_list_rooms(RcEngine *self)
+{
+	return rc_room_registry_list(self->registry);
+}
+
+RcRoom *
+rc_engine_lookup_room(RcEngine *self, const gchar *ns, const gchar *room_code)
+{
+	return rc_room_registry_lookup(self->registry, ns, room_code);
+}
+
+RcRoom *
+rc_engine_get_room(RcEngine *self, const gchar *ns, const gchar *room_code, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	RcRoom *room;
+
+	if (!rc_protocol_validate_namespace(ns, &error_local) ||
+	    !rc_protocol_validate_room_code(room_code, &error_local)) {
+		g_set_error_literal(error, RC_ERROR, RC_ERROR_INVALID_ARGS, error_local->message);
+		return NULL;
+	}
+	room = rc_room_registry_lookup(self->registry, ns, room_code);
+	if (room == NULL)
+		g_set_error(error,
+			    RC_ERROR,
+			    RC_ERROR_NOT_FOUND,
+			    _("no room “%s” in namespace “%s” on this node"),
+			    room_code,
+			    ns);
+	return room;
+}
+
+RcMember *
+rc_engine_lookup_member(RcEngine *self, const gchar *id)
+{
+	return g_hash_table_lookup(self->members, id);
+}
+
+gboolean
+rc_engine_authenticate(RcEngine *self,
+		       RcAuthRequest *request,
+		       gchar **sender,
+		       GStrv *room_globs,
+		       GError **error)
+{
+	return rc_plugin_host_authenticate_request(self->plugins, request, sender, room_globs, error);
+}
+
+void
+rc_engine_count_slow_consumer(RcEngine *self)
+{
+	self->slow_consumers++;
+	rc_engine_changed(self);
+}
+
+gboolean
+rc_engine_is_shutting_down(RcEngine *self)
+{
+	return self->shutdown_task != NULL;
+}
+
+void
+rc_engine_add_member(RcEngine *self, RcMember *member)
+{
+	g_hash_table_insert(self->members, (gpointer)rc_member_get_id(member), g_object_ref(member));
+	rc_engine_changed(self);
+}
+
+static void
+rc_engine_finish_shutdown(RcEngine *self)
+{
+	g_autoptr(GTask) task = g_steal_pointer(&self->shutdown_task);
+	g_clear_handle_id(&self->shutdown_timeout_id, g_source_remove);
+	if (task == NULL)
+		return;
+	if (self->bus != NULL)
+		rc_bus_stop(self->bus);
+	g_task_return_boolean(task, TRUE);
+}
+
+/* the member's room list is the registry's: leave them all */
+static void
+rc_engine_leave_all(RcEngine *self, RcMember *member)
+{
+	g_autoptr(GPtrArray) rooms = rc_room_registry_get_rooms_of(self->registry, member);
+	for (guint i = 0; i < rooms->len; i++)
+		rc_room_registry_leave(self->registry, member, g_ptr_array_index(rooms, i));
+}
+
+void
+rc_engine_remove_member(RcEngine *self, RcMember *member)
+{
+	g_autoptr(RcMember) keep G_GNUC_UNUSED = g_object_ref(member);
+
+	if (g_hash_table_lookup(self->members, rc_member_get_id(member)) != member)
+		return;
+	rc_engine_leave_all(self, member);
+	rc_plugin_host_connection_closed(self->plugins, rc_member_get_id(member));
+	g_hash_table_remove(self->members, rc_member_get_id(member));
+	rc_engine_changed(self);
+	if (self->shutdown_task != NULL && g_hash_table_size(self->members) == 0)
+		rc_engine_finish_shutdown(self);
+}
+
+static void
+rc_engine_activate(RcEngine *self, RcMembership *membership, RcJoinWaiter *w)
+{
+	RcRoom *room = rc_membership_get_room(membership);
+	RcJoinResult result = {rc_room_get_namespace(room), rc_room_get_code(room)};
+	guint delivered;
+
+	/* the reply first, then whatever reached the room meanwhile */
+	w->func(self, w->member, &result, NULL, w->user_data);
+	delivered = rc_room_activate(room, membership, NULL, 0, NULL);
+	if (delivered > 0) {
+		self->delivered += delivered;
+		rc_engine_changed(self);
+	}
+}
+
+static void
+rc_engine_join_fail(RcEngine *self, RcJoinWaiter *w, GError *error)
+{
+	g_autoptr(GError) owned = error;
+	w->func(self, w->member, NULL, owned, w->user_data);
+	rc_join_waiter_free(w);
+}
+
+void
+rc_engine_join(RcEngine *self,
+	       RcMember *member,
+	       const gchar *ns,
+	       const gchar *room_code,
+	       RcEngineJoinFunc func,
+	       gpointer user_data,
+	       GDestroyNotify destroy)
+{
+	RcJoinWaiter *w = g_new0(RcJoinWaiter, 1);
+	RcMembership *membership;
+	RcRoom *room;
+	GPtrArray *waiters;
+	gsize max_rooms = rc_config_get_max_rooms_per_client(self->config);
+
+	w->member = g_object_ref(member);
+	w->func = func;
+	w->user_data = user_data;
+	w->destroy = destroy;
+	if (!rc_member_may_use_room(member, room_code)) {
+		rc_engine_join_fail(self,
+				    w,
+				    g_error_new_literal(RC_ERROR,
+							RC_ERROR_FORBIDDEN,
+							_("this identity may not join that room")));
+		return;
+	}
+	membership = rc_room_registry_lookup_membership(self->registry, member, ns, room_code);
+	if (membership == NULL &&
+	    rc_room_registry_count_rooms_of(self->registry, member) >= max_rooms) {
+		rc_engine_join_fail(self,
+				    w,
+				    g_error_new(RC_ERROR,
+						RC_ERROR_TOO_MANY_ROOMS,
+						_("a connection may be in at most %u rooms"),
+						(guint)max_rooms));
+		return;
+	}
+	if (membership == NULL) {
+		membership = rc_room_registry_join(self->registry, member, ns, room_code, NULL);
+		rc_engine_changed(self);
+	}
+	room = rc_membership_get_room(membership);
+	if (rc_room_get_subscribed(room)) {
+		rc_engine_activate(self, membership, w);
+		rc_join_waiter_free(w);
+		return;
+	}
+	/* the reply waits until messages of the room reach this node */
+	waiters = g_hash_table_lookup(self->waiters, room);
+	if (waiters == NULL) {
+		waiters = g_ptr_array_new_with_free_func((GDestroyNotify)rc_join_waiter_free);
+		g_hash_table_insert(self->waiters, room, waiters);
+	}
+	g_ptr_array_add(waiters, w);
+}
+
+gboolean
+rc_engine_leave(RcEngine *self,
+		RcMember *member,
+		const gchar *ns,
+		const gchar *room_code,
+		GError **error)
+{
+	RcRoom *room = rc_room_registry_lookup(self->registry, ns, room_code);
+	if (room == NULL || !rc_room_registry_leave(self->registry, member, room)) {
+		g_set_error_literal(error, RC_ERROR, RC_ERROR_NOT_JOINED, _("not a member of that room"));
+		return FALSE;
+	}
+	rc_engine_changed(self);
+	return TRUE;
+}
+
+typedef struct {
+	RcEngine *engine;
+	RcRoom *room;
+} RcRoomSubscribe;
+
+static void
+rc_engine_room_subscribed_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	RcRoomSubscribe *rs = user_data;
+	g_autoptr(RcEngine) self = rs->engine;
+	g_autoptr(RcRoom) room = rs->room;
+	g_autoptr(GPtrArray) waiters = NULL;
+
+	g_free(rs);
+	rc_bus_subscribe_room_finish(RC_BUS(source), res, NULL);
+	/* the room may have gone (and come back as another object) meanwhile */
+	if (rc_room_registry_lookup(self->registry,
+				    rc_room_get_namespace(room),
+				    rc_room_get_code(room)) != room)
+		return;
+	rc_room_set_subscribed(room, TRUE);
+	if (!g_hash_table_steal_extended(self->waiters, room, NULL, (gpointer *)&waiters))
+		return;
+	for (guint i = 0; i < waiters->len; i++) {
+		RcJoinWaiter *w = g_ptr_array_index(waiters, i);
+		RcMembership *membership = rc_room_lookup(room, w->member);
+		if (membership != NULL)
+			rc_engine_activate(self, membership, w);
+	}
+}
+
+static void
+rc_engine_room_added_cb(RcRoomRegistry *registry, RcRoom *room, RcEngine *self)
+{
+	RcRoomSubscribe *rs = g_new0(RcRoomSubscribe, 1);
+
+	rs->engine = g_object_ref(self);
+	rs->room = g_object_ref(room);
+	rc_bus_subscribe_room_async(self->bus,
+				    rc_room_get_namespace(room),
+				    rc_room_get_code(room),
+				    rc_engine_room_subscribed_cb,
+				    rs);
+	g_signal_emit(self,
+		      signals[SIGNAL_ROOM_ADDED],
+		      0,
+		      rc_room_get_namespace(room),
+		      rc_room_get_code(room));
+}
+
+static void
+rc_engine_room_removed_cb(RcRoomRegistry *registry, RcRoom *room, RcEngine *self)
+{
+	g_hash_table_remove(self->waiters, room);
+	rc_bus_unsubscribe_room(self->bus, rc_room_get_namespace(room), rc_room_get_code(room));
+	g_signal_emit(self,
+		      signals[SIGNAL_ROOM_REMOVED],
+		      0,
+		      rc_room_get_namespace(room),
+		      rc_room_get_code(room));
+}
+
+static void
+rc_engine_bus_message_cb(RcBus *bus, RcMessage *msg, RcEngine *self)
+{
+	RcRoom *room;
+	guint delivered;
+
+	if (rc_message_get_id(msg) == NULL) {
+		g_autofree gchar *id = rc_engine_new_message_id(self);
+		rc_message_set_id(msg, id);
+	}
+	if (rc_message_get_ts(msg) == 0)
+		rc_message_set_ts(msg, rc_engine_now_ms());
+	room = rc_room_registry_lookup(self->registry,
+				       rc_message_get_namespace(msg),
+				       rc_message_get_room_code(msg));
+	if (room == NULL)
+		return;
+	delivered = rc_room_broadcast(room, msg);
+	if (delivered > 0) {
+		self->delivered += delivered;
+		rc_engine_changed(self);
+	}
+}
+
+static void
+rc_engine_bus_state_changed_cb(RcBus *bus, RcEngine *self)
+{
+	rc_engine_changed(self);
+}
+
+static void
+rc_engine_publish_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = user_data;
+	RcEngine *self = g_task_get_source_object(task);
+	g_autoptr(GError) error = NULL;
+
+	if (!rc_bus_publish_finish(RC_BUS(source), res, &error)) {
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	self->received++;
+	rc_engine_changed(self);
+	g_task_return_pointer(task, g_strdup(g_task_get_task_data(task)), g_free);
+}
+
+static gboolean
+rc_engine_validate(RcEngine *self,
+		   const gchar *ns,
+		   const gchar *room_code,
+		   const gchar *sender,
+		   const gchar *text,
+		   GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	if (!rc_protocol_validate_namespace(ns, &error_local) ||
+	    !rc_protocol_validate_room_code(room_code, &error_local) ||
+	    !rc_protocol_validate_sender(sender, &error_local) ||
+	    !rc_protocol_validate_text(text, rc_config_get_max_text_bytes(self->config), &error_local)) {
+		g_set_error_literal(error,
+				    RC_ERROR,
+				    error_local->code == RC_PROTOCOL_ERROR_TOO_LARGE
+					? RC_ERROR_TOO_LARGE
+					: RC_ERROR_INVALID_ARGS,
+				    error_local->message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+void
+rc_engine_publish_async(RcEngine *self,
+			const gchar *ns,
+			const gchar *room_code,
+			const gchar *sender,
+			const gchar *text,
+			RcSource source,
+			const gchar *connection_id,
+			GCancellable *cancellable,
+			GAsyncReadyCallback callback,
+			gpointer user_data)
+{
+	g_autoptr(GTask) task = g_task_new(self, cancellable, callback, user_data);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(RcMessage) msg = NULL;
+	g_autofree gchar *filtered = NULL;
+	g_autofree gchar *id = NULL;
+
+	g_task_set_source_tag(task, rc_engine_publish_async);
+	if (self->shutdown_task != NULL) {
+		g_task_return_new_error(task,
+					RC_ERROR,
+					RC_ERROR_UNAVAILABLE,
+					_("the server is shutting down"));
+		return;
+	}
+	if (!rc_engine_validate(self, ns, room_code, sender, text, &error)) {
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	filtered = g_strdup(text);
+	if (!rc_plugin_host_filter(self->plugins,
+				   source,
+				   connection_id,
+				   ns,
+				   room_code,
+				   sender,
+				   &filtered,
+				   &error)) {
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	/* a filter may have made the text longer */
+	if (!rc_engine_validate(self, ns, room_code, sender, filtered, &error)) {
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	id = rc_engine_new_message_id(self);
+	msg = rc_message_new(ns, room_code, sender, filtered, id, rc_engine_now_ms(), self->node_id);
+	g_task_set_task_data(task, g_steal_pointer(&id), g_free);
+	rc_bus_publish_async(self->bus, msg, NULL, rc_engine_publish_cb, g_steal_pointer(&task));
+}
+
+gchar *
+rc_engine_publish_finish(RcEngine *self, GAsyncResult *res, GError **error)
+{
+	return g_task_propagate_pointer(G_TASK(res), error);
+}
+
+void
+rc_engine_send_async(RcEngine *self,
+		     RcMember *member,
+		     const gchar *ns,
+		     const gchar *room_code,
+		     const gchar *text,
+		     GCancellable *cancellable,
+		     GAsyncReadyCallback callback,
+		     gpointer user_data)
+{
+	/* refused rooms say so, whether or not a join was tried */
+	if (!rc_member_may_use_room(member, room_code)) {
+		g_task_report_new_error(self,
+					callback,
+					user_data,
+					rc_engine_publish_async,
+					RC_ERROR,
+					RC_ERROR_FORBIDDEN,
+					_("this identity may not send to that room"));
+		return;
+	}
+	if (rc_room_registry_lookup_membership(self->registry, member, ns, room_code) == NULL) {
+		g_task_report_new_error(self,
+					callback,
+					user_data,
+					rc_engine_publish_async,
+					RC_ERROR,
+					RC_ERROR_NOT_JOINED,
+					_("join the room before sending to it"));
+		return;
+	}
+	rc_engine_publish_async(self,
+				ns,
+				room_code,
+				rc_member_get_sender(member),
+				text,
+				RC_SOURCE_WEBSOCKET,
+				rc_member_get_id(member),
+				cancellable,
+				callback,
+				user_data);
+}
+
+gboolean
+rc_engine_kick(RcEngine *self, const gchar *client_id, const gchar *reason, GError **error)
+{
+	RcMember *member = rc_engine_lookup_member(self, client_id);
+	g_autoptr(RcMember) keep = NULL;
+
+	if (member == NULL) {
+		g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, _("no client “%s” on this node"), client_id);
+		return FALSE;
+	}
+	if (reason != NULL && strlen(reason) > RC_ENGINE_MAX_REASON_BYTES) {
+		g_set_error(error,
+			    RC_ERROR,
+			    RC_ERROR_INVALID_ARGS,
+			    _("the reason is longer than 120 bytes"));
+		return FALSE;
+	}
+	g_message("kicking client %s (%s): %s", client_id, rc_member_get_sender(member), reason);
+	keep = g_object_ref(member);
+	/* gone from rooms and lists at once; only the socket lingers until it closes */
+	rc_engine_remove_member(self, keep);
+	rc_member_close(keep, 1008, reason);
+	return TRUE;
+}
+
+gboolean
+rc_engine_close_room(RcEngine *self,
+		     const gchar *ns,
+		     const gchar *room_code,
+		     const gchar *reason,
+		     guint *removed,
+		     GError **error)
+{
+	g_autoptr(GPtrArray) members = NULL;
+	g_autoptr(RcRoom) room = NULL;
+	RcRoom *found = rc_engine_get_room(self, ns, room_code, error);
+
+	if (found == NULL)
+		return FALSE;
+	room = g_object_ref(found);
+	members = rc_room_get_members(room);
+	g_ptr_array_set_free_func(members, g_object_unref);
+	for (guint i = 0; i < members->len; i++)
+		g_object_ref(g_ptr_array_index(members, i));
+	for (guint i = 0; i < members->len; i++) {
+		RcMember *member = g_ptr_array_index(members, i);
+		rc_room_registry_leave(self->registry, member, room);
+		rc_member_removed(member, ns, room_code, reason);
+	}
+	if (removed != NULL)
+		*removed = members->len;
+	rc_engine_changed(self);
+	g_message("closed room %s %s: %u clients removed", ns, room_code, members->len);
+	return TRUE;
+}
+
+gboolean
+rc_engine_reload_config(RcEngine *self, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	g_autoptr(GKeyFile) kf = NULL;
+	gboolean restart_needed = FALSE;
+
+	/* plugins first: if one refuses its new settings, nothing changes at all */
+	kf = rc_config_check_file(self->config, &error_local);
+	if (kf == NULL || !rc_plugin_host_reload(self->plugins, kf, &error_local) ||
+	    !rc_config_apply(self->config, kf, &restart_needed, &error_local)) {
+		g_set_error(error,
+			    RC_ERROR,
+			    RC_ERROR_FAILED,
+			    _("configuration not reloaded, the old settings stay: %s"),
+			    error_local->message);
+		return FALSE;
+	}
+	if (restart_needed)
+		g_message("configuration reloaded; changes to server, redis, dbus and plugin list "
+			  "keys apply at the next start");
+	else
+		g_message("configuration reloaded");
+	return TRUE;
+}
+
+gboolean
+rc_engine_load(RcEngine *self, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+
+	if (!rc_plugin_host_load(self->plugins,
+				 rc_config_get_plugin_dir(self->config),
+				 rc_config_get_plugins_enabled(self->config),
+				 rc_config_get_keyfile(self->config),
+				 &error_local)) {
+		g_set_error_literal(error, RC_ERROR, RC_ERROR_FAILED, error_local->message);
+		return FALSE;
+	}
+	if (rc_config_get_redis_url(self->config) != NULL) {
+		self->bus = rc_redis_bus_new(self->config, &error_local);
+		if (self->bus == NULL) {
+			g_set_error_literal(error, RC_ERROR, RC_ERROR_FAILED, error_local->message);
+			return FALSE;
+		}
+	} else {
+		self->bus = rc_embedded_bus_new(self->config);
+	}
+	g_signal_connect(self->bus, "message", G_CALLBACK(rc_engine_bus_message_cb), self);
+	g_signal_connect(self->bus,
+			 "state-changed",
+			 G_CALLBACK(rc_engine_bus_state_changed_cb),
+			 self);
+	return TRUE;
+}
+
+gboolean
+rc_engine_start(RcEngine *self, const gchar *node_id, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	g_auto(GStrv) names = NULL;
+	g_autofree gchar *names_str = NULL;
+	const gchar *redis_url = rc_config_get_redis_url(self->config);
+
+	g_return_val_if_fail(self->bus != NULL, FALSE);
+	g_free(self->node_id);
+	self->node_id = g_strdup(node_id);
+	if (!rc_bus_start(self->bus, &error_local)) {
+		g_set_error_literal(error, RC_ERROR, RC_ERROR_FAILED, error_local->message);
+		return FALSE;
+	}
+	names = rc_plugin_host_get_names(self->plugins);
+	names_str = g_strjoinv(", ", names);
+	g_message("node %s started: bus %s, fanout %s, plugins: %s",
+		  self->node_id,
+		  redis_url != NULL ? redis_url : "embedded",
+		  rc_config_get_fanout(self->config) == RC_FANOUT_PER_ROOM ? "per-room" : "single",
+		  names_str[0] != '\0' ? names_str : "none");
+	return TRUE;
+}
+
+static gboolean
+rc_engine_shutdown_timeout_cb(gpointer user_data)
+{
+	RcEngine *self = RC_ENGINE(user_data);
+	self->shutdown_timeout_id = 0;
+	g_message("%u clients did not close in time", g_hash_table_size(self->members));
+	rc_engine_finish_shutdown(self);
+	return G_SOURCE_REMOVE;
+}
+
+void
+rc_engine_shutdown_async(RcEngine *self, GAsyncReadyCallback callback, gpointer user_data)
+{
+	g_autoptr(GPtrArray) members = NULL;
+	GHashTableIter iter;
+	gpointer value;
+
+	if (self->shutdown_task != NULL)
+		return;
+	self->shutdown_task = g_task_new(self, NULL, callback, user_data);
+	g_message("shutting down: closing %u clients", g_hash_table_size(self->members));
+	members = g_ptr_array_new_with_free_func(g_object_unref);
+	g_hash_table_iter_init(&iter, self->members);
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		g_ptr_array_add(members, g_object_ref(value));
+	for (guint i = 0; i < members->len; i++)
+		rc_member_close(g_ptr_array_index(members, i), 1001, "server shutting down");
+	if (g_hash_table_size(self->members) == 0) {
+		rc_engine_finish_shutdown(self);
+		return;
+	}
+	self->shutdown_timeout_id =
+	    g_timeout_add(RC_ENGINE_SHUTDOWN_DRAIN_MS, rc_engine_shutdown_timeout_cb, self);
+}
+
+gboolean
+rc_engine_shutdown_finish(RcEngine *self, GAsyncResult *res, GError **error)
+{
+	return g_task_propagate_boolean(G_TASK(res), error);
+}
+
+static void
+rc_engine_dispose(GObject *object)
+{
+	RcEngine *self = RC_ENGINE(object);
+	g_clear_handle_id(&self->shutdown_timeout_id, g_source_remove);
+	if (self->waiters != NULL)
+		g_hash_table_remove_all(self->waiters);
+	if (self->members != NULL)
+		g_hash_table_remove_all(self->members);
+	if (self->bus != NULL) {
+		g_signal_handlers_disconnect_by_data(self->bus, self);
+		rc_bus_stop(self->bus);
+	}
+	g_clear_object(&self->bus);
+	G_OBJECT_CLASS(rc_engine_parent_class)->dispose(object);
+}
+
+static void
+rc_engine_finalize(GObject *object)
+{
+	RcEngine *self = RC_ENGINE(object);
+	g_hash_table_unref(self->waiters);
+	g_hash_table_unref(self->members);
+	g_object_unref(self->registry);
+	g_object_unref(self->plugins);
+	g_object_unref(self->config);
+	g_free(self->node_id);
+	g_free(self->id_prefix);
+	G_OBJECT_CLASS(rc_engine_parent_class)->finalize(object);
+}
+
+static void
+rc_engine_class_init(RcEngineClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+	object_class->dispose = rc_engine_dispose;
+	object_class->finalize = rc_engine_finalize;
+	signals[SIGNAL_ROOM_ADDED] = g_signal_new("room-added",
+						  G_TYPE_FROM_CLASS(klass),
+						  G_SIGNAL_RUN_LAST,
+						  0,
+						  NULL,
+						  NULL,
+						  NULL,
+						  G_TYPE_NONE,
+						  2,
+						  G_TYPE_STRING,
+						  G_TYPE_STRING);
+	signals[SIGNAL_ROOM_REMOVED] = g_signal_new("room-removed",
+						    G_TYPE_FROM_CLASS(klass),
+						    G_SIGNAL_RUN_LAST,
+						    0,
+						    NULL,
+						    NULL,
+						    NULL,
+						    G_TYPE_NONE,
+						    2,
+						    G_TYPE_STRING,
+						    G_TYPE_STRING);
+	signals[SIGNAL_CHANGED] = g_signal_new("changed",
+					       G_TYPE_FROM_CLASS(klass),
+					       G_SIGNAL_RUN_LAST,
+					       0,
+					       NULL,
+					       NULL,
+					       NULL,
+					       G_TYPE_NONE,
+					       0);
+}
+
+static void
+rc_engine_init(RcEngine *self)
+{
+	self->id_prefix = g_strdup_printf("%08x", g_random_int());
+	self->registry = rc_room_registry_new();
+	self->plugins = rc_plugin_host_new();
+	self->members = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_object_unref);
+	self->waiters = g_hash_table_new_full(g_direct_hash,
+					      g_direct_equal,
+					      NULL,
+					      (GDestroyNotify)g_ptr_array_unref);
+	g_signal_connect(self->registry, "room-added", G_CALLBACK(rc_engine_room_added_cb), self);
+	g_signal_connect(self->registry, "room-removed", G_CALLBACK(rc_engine_room_removed_cb), self);
+}
+
+RcEngine *
+rc_engine_new(RcConfig *config)
+{
+	RcEngine *self = g_object_new(RC_TYPE_ENGINE, NULL);
+	self->config = g_object_ref(config);
+	return self;
+}

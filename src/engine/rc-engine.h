@@ -1,0 +1,148 @@
+/*
+ * Copyright 2026 roomcast developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <roomcast-plugin.h>
+
+#include "bus/rc-bus.h"
+#include "rc-config.h"
+#include "rc-error.h"
+#include "rc-message.h"
+#include "rooms/rc-member.h"
+#include "rooms/rc-room.h"
+
+G_BEGIN_DECLS
+
+/* The node's core: rooms, the bus, the plugins, publishing and the admin actions.
+ * It knows nothing of HTTP, WebSocket or D-Bus. Front ends (the HTTP server and its
+ * /ws clients, the D-Bus admin API) are built on top of it by RcDaemon: they call
+ * down into this API and learn about changes from its signals; it never calls up,
+ * except into members through the RcMember interface.
+ *
+ * Signals: ::room-added and ::room-removed (namespace, roomCode) when a room gets
+ * its first or loses its last local member; ::changed once after any figure of
+ * rc_engine_get_stats() changed since the last call to it (so a listener can
+ * coalesce without a cost per message). */
+#define RC_TYPE_ENGINE (rc_engine_get_type())
+G_DECLARE_FINAL_TYPE(RcEngine, rc_engine, RC, ENGINE, GObject)
+
+typedef struct {
+	guint connections;
+	guint rooms;
+	guint64 received;  /* messages this node accepted (WebSocket, HTTP, D-Bus) */
+	guint64 delivered; /* message frames sent to local members */
+	guint64 invalid_payloads;
+	guint64 slow_consumers;
+	RcBusState bus_state;
+} RcEngineStats;
+
+/* what a join answers with */
+typedef struct {
+	const gchar *ns;
+	const gchar *room_code;
+} RcJoinResult;
+
+/* Called once when the join took effect (@error NULL) or was refused; never after
+ * the member left the engine. Room events for the member follow the call. */
+typedef void (*RcEngineJoinFunc)(RcEngine *engine,
+				 RcMember *member,
+				 const RcJoinResult *result,
+				 const GError *error,
+				 gpointer user_data);
+
+RcEngine *rc_engine_new(RcConfig *config);
+/* loads the plugins and builds the bus; errors mean a bad configuration (exit 1) */
+gboolean rc_engine_load(RcEngine *self, GError **error);
+/* connects the bus; @node_id names this node from now on */
+gboolean rc_engine_start(RcEngine *self, const gchar *node_id, GError **error);
+/* closes every member with 1001 and finishes once all left (or after 3 s), with the
+ * bus stopped */
+void rc_engine_shutdown_async(RcEngine *self, GAsyncReadyCallback callback, gpointer user_data);
+gboolean rc_engine_shutdown_finish(RcEngine *self, GAsyncResult *res, GError **error);
+gboolean rc_engine_is_shutting_down(RcEngine *self);
+/* re-reads the configuration file; on error nothing changed */
+gboolean rc_engine_reload_config(RcEngine *self, GError **error);
+
+RcConfig *rc_engine_get_config(RcEngine *self);
+const gchar *rc_engine_get_node_id(RcEngine *self);
+void rc_engine_get_stats(RcEngine *self, RcEngineStats *stats);
+RcBusState rc_engine_get_bus_state(RcEngine *self);
+const gchar *rc_engine_get_bus_state_name(RcEngine *self);
+/* names of the loaded plugins, in load order (transfer full), never NULL */
+GStrv rc_engine_get_plugin_names(RcEngine *self);
+gboolean rc_engine_has_auth(RcEngine *self);
+
+/* (element-type RcRoom) (transfer container) */
+GPtrArray *rc_engine_list_rooms(RcEngine *self);
+RcRoom *rc_engine_lookup_room(RcEngine *self, const gchar *ns, const gchar *room_code);
+/* the local room, or RC_ERROR_INVALID_ARGS for a bad name, RC_ERROR_NOT_FOUND */
+RcRoom *rc_engine_get_room(RcEngine *self, const gchar *ns, const gchar *room_code, GError **error);
+
+/* connections */
+gchar *rc_engine_new_client_id(RcEngine *self);
+/* Runs the auth plugins on an upgrade request; see rc_plugin_host_authenticate_request() */
+gboolean rc_engine_authenticate(RcEngine *self,
+				RcAuthRequest *request,
+				gchar **sender,
+				GStrv *room_globs,
+				GError **error);
+void rc_engine_add_member(RcEngine *self, RcMember *member);
+/* leaves every room; a no-op for a member the engine no longer has */
+void rc_engine_remove_member(RcEngine *self, RcMember *member);
+RcMember *rc_engine_lookup_member(RcEngine *self, const gchar *id);
+/* a member closed itself for not reading */
+void rc_engine_count_slow_consumer(RcEngine *self);
+
+/* a member's own actions */
+void rc_engine_join(RcEngine *self,
+		    RcMember *member,
+		    const gchar *ns,
+		    const gchar *room_code,
+		    RcEngineJoinFunc func,
+		    gpointer user_data,
+		    GDestroyNotify destroy);
+gboolean rc_engine_leave(RcEngine *self,
+			 RcMember *member,
+			 const gchar *ns,
+			 const gchar *room_code,
+			 GError **error);
+/* publishes as @member, which must have joined the room */
+void rc_engine_send_async(RcEngine *self,
+			  RcMember *member,
+			  const gchar *ns,
+			  const gchar *room_code,
+			  const gchar *text,
+			  GCancellable *cancellable,
+			  GAsyncReadyCallback callback,
+			  gpointer user_data);
+
+/* Validates, runs the filter plugins and publishes on the bus; finishes with the
+ * message id once the bus accepted it. @connection_id names the sending connection
+ * for filters (NULL for HTTP and D-Bus). */
+void rc_engine_publish_async(RcEngine *self,
+			     const gchar *ns,
+			     const gchar *room_code,
+			     const gchar *sender,
+			     const gchar *text,
+			     RcSource source,
+			     const gchar *connection_id,
+			     GCancellable *cancellable,
+			     GAsyncReadyCallback callback,
+			     gpointer user_data);
+/* the id of the published message (transfer full) */
+gchar *rc_engine_publish_finish(RcEngine *self, GAsyncResult *res, GError **error);
+
+/* admin actions */
+gboolean rc_engine_kick(RcEngine *self, const gchar *client_id, const gchar *reason, GError **error);
+/* every local member gets removed() and stays connected */
+gboolean rc_engine_close_room(RcEngine *self,
+			      const gchar *ns,
+			      const gchar *room_code,
+			      const gchar *reason,
+			      guint *removed,
+			      GError **error);
+
+G_END_DECLS

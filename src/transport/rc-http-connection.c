@@ -1,0 +1,223 @@
+/*
+ * Copyright 2026 roomcast developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "RcHttpConnection"
+
+#include "config.h"
+
+#include "transport/rc-http-connection.h"
+
+/* what a refused client may still send before the connection closes */
+#define RC_HTTP_DISCARD_MAX_BYTES (16 * 1024 * 1024)
+#define RC_HTTP_DISCARD_MAX_US (2 * G_USEC_PER_SEC)
+
+struct _RcHttpConnection {
+	GObject parent_instance;
+	GSocketConnection *connection;
+	GSocket *socket;
+	SoupServerMessage *msg;
+	gint64 deadline_us;
+	gboolean done; /* refused, aborted or closed: no longer libsoup's */
+	/* after a refusal: the stolen stream, drained until the client stops */
+	GIOStream *stolen;
+	GSource *discard_source;
+	gint64 discard_until_us;
+	gsize discarded;
+};
+
+G_DEFINE_TYPE(RcHttpConnection, rc_http_connection, G_TYPE_OBJECT)
+
+#define RC_HTTP_CONNECTION_KEY "rc-http-connection"
+
+RcHttpConnection *
+rc_http_connection_new(GSocketConnection *connection, gint64 deadline_us)
+{
+	RcHttpConnection *self = g_object_new(RC_TYPE_HTTP_CONNECTION, NULL);
+	self->connection = g_object_ref(connection);
+	self->socket = g_object_ref(g_socket_connection_get_socket(connection));
+	self->deadline_us = deadline_us;
+	return self;
+}
+
+void
+rc_http_connection_attach(RcHttpConnection *self, GSocketAddress *remote)
+{
+	/* libsoup hands this very object back from soup_server_message_get_remote_address() */
+	g_object_set_data_full(G_OBJECT(remote),
+			       RC_HTTP_CONNECTION_KEY,
+			       g_object_ref(self),
+			       g_object_unref);
+}
+
+RcHttpConnection *
+rc_http_connection_from_message(SoupServerMessage *msg)
+{
+	GSocketAddress *remote = soup_server_message_get_remote_address(msg);
+	return remote != NULL ? g_object_get_data(G_OBJECT(remote), RC_HTTP_CONNECTION_KEY) : NULL;
+}
+
+GSocket *
+rc_http_connection_get_socket(RcHttpConnection *self)
+{
+	return self->socket;
+}
+
+void
+rc_http_connection_set_message(RcHttpConnection *self, SoupServerMessage *msg)
+{
+	g_set_object(&self->msg, msg);
+}
+
+gboolean
+rc_http_connection_is_expired(RcHttpConnection *self, gint64 now_us)
+{
+	return now_us >= self->deadline_us;
+}
+
+gboolean
+rc_http_connection_is_open(RcHttpConnection *self)
+{
+	return !self->done && !g_socket_is_closed(self->socket);
+}
+
+static void
+rc_http_connection_finish_discard(RcHttpConnection *self)
+{
+	if (self->discard_source != NULL) {
+		g_source_destroy(self->discard_source);
+		g_clear_pointer(&self->discard_source, g_source_unref);
+	}
+	if (self->stolen != NULL) {
+		g_io_stream_close(self->stolen, NULL, NULL);
+		g_clear_object(&self->stolen);
+	}
+}
+
+static gboolean
+rc_http_connection_discard_cb(GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+	RcHttpConnection *self = RC_HTTP_CONNECTION(user_data);
+	guint8 buf[16384];
+
+	for (guint i = 0; i < 8; i++) {
+		g_autoptr(GError) error = NULL;
+		gssize n = g_socket_receive(socket, (gchar *)buf, sizeof(buf), NULL, &error);
+		if (n < 0 && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+			break;
+		if (n <= 0) {
+			rc_http_connection_finish_discard(self);
+			return G_SOURCE_REMOVE;
+		}
+		self->discarded += (gsize)n;
+	}
+	if (self->discarded > RC_HTTP_DISCARD_MAX_BYTES ||
+	    g_get_monotonic_time() > self->discard_until_us) {
+		rc_http_connection_finish_discard(self);
+		return G_SOURCE_REMOVE;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+rc_http_connection_discard_timeout_cb(gpointer user_data)
+{
+	rc_http_connection_finish_discard(RC_HTTP_CONNECTION(user_data));
+	return G_SOURCE_REMOVE;
+}
+
+/* takes the connection from libsoup; FALSE when it is no longer there to take */
+static gboolean
+rc_http_connection_steal(RcHttpConnection *self)
+{
+	if (self->done || self->msg == NULL)
+		return FALSE;
+	self->done = TRUE;
+	self->stolen = soup_server_message_steal_connection(self->msg);
+	g_clear_object(&self->msg);
+	return self->stolen != NULL;
+}
+
+void
+rc_http_connection_refuse(RcHttpConnection *self,
+			  guint status,
+			  const gchar *content_type,
+			  const gchar *body)
+{
+	g_autoptr(GString) response = g_string_new(NULL);
+	g_autoptr(GSource) timeout = NULL;
+
+	if (!rc_http_connection_steal(self))
+		return;
+	g_string_append_printf(response,
+			       "HTTP/1.1 %u %s\r\n"
+			       "Connection: close\r\n"
+			       "Content-Type: %s\r\n"
+			       "Content-Length: %zu\r\n"
+			       "\r\n%s",
+			       status,
+			       soup_status_get_phrase(status),
+			       content_type,
+			       strlen(body),
+			       body);
+	/* a connection that sent only headers has room for a small answer */
+	g_socket_send(self->socket, response->str, response->len, NULL, NULL);
+	g_socket_shutdown(self->socket, FALSE, TRUE, NULL);
+	self->discard_until_us = g_get_monotonic_time() + RC_HTTP_DISCARD_MAX_US;
+	self->discard_source = g_socket_create_source(self->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+	g_source_set_callback(self->discard_source,
+			      G_SOURCE_FUNC(rc_http_connection_discard_cb),
+			      g_object_ref(self),
+			      g_object_unref);
+	g_source_attach(self->discard_source, NULL);
+	/* a client that keeps the connection open without sending is not waited for */
+	timeout = g_timeout_source_new(RC_HTTP_DISCARD_MAX_US / 1000);
+	g_source_set_callback(timeout,
+			      rc_http_connection_discard_timeout_cb,
+			      g_object_ref(self),
+			      g_object_unref);
+	g_source_attach(timeout, NULL);
+}
+
+void
+rc_http_connection_abort(RcHttpConnection *self)
+{
+	if (!rc_http_connection_steal(self)) {
+		self->done = TRUE;
+		return;
+	}
+	g_debug("closing an HTTP connection that sent no complete request in time");
+	g_io_stream_close(self->stolen, NULL, NULL);
+	g_clear_object(&self->stolen);
+}
+
+static void
+rc_http_connection_dispose(GObject *object)
+{
+	RcHttpConnection *self = RC_HTTP_CONNECTION(object);
+	rc_http_connection_finish_discard(self);
+	g_clear_object(&self->msg);
+	G_OBJECT_CLASS(rc_http_connection_parent_class)->dispose(object);
+}
+
+static void
+rc_http_connection_finalize(GObject *object)
+{
+	RcHttpConnection *self = RC_HTTP_CONNECTION(object);
+	g_object_unref(self->socket);
+	g_object_unref(self->connection);
+	G_OBJECT_CLASS(rc_http_connection_parent_class)->finalize(object);
+}
+
+static void
+rc_http_connection_class_init(RcHttpConnectionClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+	object_class->dispose = rc_http_connection_dispose;
+	object_class->finalize = rc_http_connection_finalize;
+}
+
+static void
+rc_http_connection_init(RcHttpConnection *self)
+{
+}

@@ -1,0 +1,134 @@
+/*
+ * Copyright 2026 roomcast developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "RcHttp"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "transport/rc-http.h"
+
+GHashTable *
+rc_http_get_query(SoupServerMessage *msg, GError **error)
+{
+	GUri *uri = soup_server_message_get_uri(msg);
+	const gchar *query = uri != NULL ? g_uri_get_query(uri) : NULL;
+
+	if (query == NULL || query[0] == '\0')
+		return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	/* GLib refuses an escaped NUL as it refuses invalid UTF-8: nothing is cut short */
+	return g_uri_parse_params(query, -1, "&", G_URI_PARAMS_WWW_FORM, error);
+}
+
+gchar *
+rc_http_get_peer(SoupServerMessage *msg)
+{
+	GSocketAddress *addr = soup_server_message_get_remote_address(msg);
+	if (addr == NULL || !G_IS_INET_SOCKET_ADDRESS(addr))
+		return g_strdup("unknown");
+	return g_socket_connectable_to_string(G_SOCKET_CONNECTABLE(addr));
+}
+
+static void
+rc_http_add_header_cb(const char *name, const char *value, gpointer user_data)
+{
+	rc_auth_request_add_header(RC_AUTH_REQUEST(user_data), name, value);
+}
+
+RcAuthRequest *
+rc_http_auth_request_new(SoupServerMessage *msg, GHashTable *query)
+{
+	g_autofree gchar *peer = rc_http_get_peer(msg);
+	RcAuthRequest *request = rc_auth_request_new(peer);
+	GHashTableIter iter;
+	gpointer key, value;
+
+	soup_message_headers_foreach(soup_server_message_get_request_headers(msg),
+				     rc_http_add_header_cb,
+				     request);
+	g_hash_table_iter_init(&iter, query);
+	while (g_hash_table_iter_next(&iter, &key, &value))
+		rc_auth_request_add_query_param(request, key, value);
+	return request;
+}
+
+gboolean
+rc_http_origin_allowed(RcConfig *config, SoupServerMessage *msg)
+{
+	SoupMessageHeaders *headers = soup_server_message_get_request_headers(msg);
+	const gchar *origin = soup_message_headers_get_one(headers, "Origin");
+	const gchar *host = soup_message_headers_get_one(headers, "Host");
+	const gchar *const *allowed = rc_config_get_allowed_origins(config);
+
+	if (origin == NULL)
+		return TRUE;
+	if (host != NULL) {
+		g_autofree gchar *own_http = g_strconcat("http://", host, NULL);
+		g_autofree gchar *own_https = g_strconcat("https://", host, NULL);
+		if (g_ascii_strcasecmp(origin, own_http) == 0 ||
+		    g_ascii_strcasecmp(origin, own_https) == 0)
+			return TRUE;
+	}
+	for (guint i = 0; allowed != NULL && allowed[i] != NULL; i++) {
+		if (g_strcmp0(allowed[i], "*") == 0 || g_ascii_strcasecmp(allowed[i], origin) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+gboolean
+rc_http_check_api_token(RcConfig *config, SoupServerMessage *msg)
+{
+	const gchar *token = rc_config_get_api_token(config);
+	const gchar *auth;
+
+	if (token == NULL)
+		return TRUE;
+	auth = soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
+					    "Authorization");
+	/* the scheme is case-insensitive (RFC 9110), the token is not */
+	if (auth == NULL || g_ascii_strncasecmp(auth, "Bearer ", 7) != 0)
+		return FALSE;
+	return rc_plugin_secret_equal(auth + 7, token);
+}
+
+void
+rc_http_set_json(SoupServerMessage *msg, guint status, JsonBuilder *builder)
+{
+	g_autoptr(JsonGenerator) generator = json_generator_new();
+	g_autoptr(JsonNode) root = json_builder_get_root(builder);
+	gsize len = 0;
+	gchar *body;
+
+	json_generator_set_root(generator, root);
+	body = json_generator_to_data(generator, &len);
+	soup_server_message_set_status(msg, status, NULL);
+	soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_TAKE, body, len);
+}
+
+void
+rc_http_set_json_error(SoupServerMessage *msg, guint status, const gchar *error)
+{
+	g_autoptr(JsonBuilder) builder = json_builder_new();
+
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "success");
+	json_builder_add_boolean_value(builder, FALSE);
+	json_builder_set_member_name(builder, "error");
+	json_builder_add_string_value(builder, error);
+	json_builder_end_object(builder);
+	rc_http_set_json(msg, status, builder);
+}
+
+void
+rc_http_set_text(SoupServerMessage *msg, guint status, const gchar *text)
+{
+	soup_server_message_set_status(msg, status, NULL);
+	soup_server_message_set_response(msg,
+					 "text/plain; charset=utf-8",
+					 SOUP_MEMORY_COPY,
+					 text,
+					 strlen(text));
+}

@@ -1,0 +1,23 @@
+/*
+ * Copyright 2026 roomcast developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Server-to-client WebSocket frames built by roomcast itself rather than libsoup, so
+ * that one message's frame is built once and the same bytes go to every member.
+ * Server frames are never masked; no extension is ever negotiated on our
+ * connections (the upgrade offers none), so the bytes are valid for every peer. */
+
+/* a complete, unfragmented text frame around @payload */
+GBytes *rc_ws_frame_text(const gchar *payload, gsize len);
+/* a close frame with @code and @reason (at most 123 bytes) */
+GBytes *rc_ws_frame_close(gushort code, const gchar *reason);
+/* the opcode of the frame starting at @data, -1 when @len is 0 */
+gint rc_ws_frame_opcode(const guint8 *data, gsize len);
+
+G_END_DECLS

@@ -1,0 +1,273 @@
+/*
+ * Copyright 2026 roomcast developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Rooms, memberships and the registry as plain objects: who gets which message,
+ * in which order, and when rooms come and go.
+ */
+#include "config.h"
+
+#include <gio/gio.h>
+
+#include "protocol/rc-protocol.h"
+#include "rc-error.h"
+#include "rc-test-member.h"
+#include "rooms/rc-room-registry.h"
+
+static RcMessage *
+msg_new(const gchar *text, const gchar *epoch, guint64 offset)
+{
+	g_autofree gchar *id = g_strdup_printf("id-%s", text);
+	RcMessage *msg = rc_message_new("/", "r1", "alice", text, id, 1000, "n1");
+	if (offset > 0)
+		rc_message_set_offset(msg, epoch, offset);
+	return msg;
+}
+
+static void
+assert_texts(RcTestMember *member, const gchar *const *expected)
+{
+	GPtrArray *got = rc_test_member_get_messages(member);
+	g_assert_cmpuint(got->len, ==, g_strv_length((GStrv)expected));
+	for (guint i = 0; i < got->len; i++)
+		g_assert_cmpstr(rc_message_get_text(g_ptr_array_index(got, i)), ==, expected[i]);
+}
+
+static void
+test_member_globs(void)
+{
+	const gchar *globs[] = {"team-*", "lobby", NULL};
+	g_autoptr(RcTestMember) any = rc_test_member_new("c1", "alice", NULL);
+	g_autoptr(RcTestMember) some = rc_test_member_new("c2", "bob", globs);
+
+	g_assert_true(rc_member_may_use_room(RC_MEMBER(any), "whatever"));
+	g_assert_true(rc_member_may_use_room(RC_MEMBER(some), "team-red"));
+	g_assert_true(rc_member_may_use_room(RC_MEMBER(some), "lobby"));
+	g_assert_false(rc_member_may_use_room(RC_MEMBER(some), "lobby2"));
+	g_assert_false(rc_member_may_use_room(RC_MEMBER(some), "red-team"));
+}
+
+static void
+test_room_broadcast_live(void)
+{
+	g_autoptr(RcRoom) room = rc_room_new("/", "r1");
+	g_autoptr(RcTestMember) a = rc_test_member_new("c1", "alice", NULL);
+	g_autoptr(RcTestMember) b = rc_test_member_new("c2", "bob", NULL);
+	g_autoptr(RcMessage) m1 = msg_new("one", NULL, 0);
+	g_autoptr(RcMessage) m2 = msg_new("two", NULL, 0);
+	gboolean created = FALSE;
+	RcMembership *ma = rc_room_add(room, RC_MEMBER(a), &created);
+	RcMembership *mb;
+	const gchar *both[] = {"one", "two", NULL};
+
+	g_assert_true(created);
+	g_assert_true(rc_room_add(room, RC_MEMBER(a), &created) == ma);
+	g_assert_false(created);
+	mb = rc_room_add(room, RC_MEMBER(b), NULL);
+	g_assert_cmpuint(rc_room_activate(room, ma, NULL, 0, NULL), ==, 0);
+	g_assert_cmpuint(rc_room_activate(room, mb, NULL, 0, NULL), ==, 0);
+	g_assert_true(rc_membership_is_live(ma));
+	g_assert_cmpuint(rc_room_broadcast(room, m1), ==, 2);
+	g_assert_cmpuint(rc_room_broadcast(room, m2), ==, 2);
+	assert_texts(a, both);
+	assert_texts(b, both);
+	/* every member gets the very same message object: one frame cache for all */
+	g_assert_true(g_ptr_array_index(rc_test_member_get_messages(a), 0) == m1);
+	g_assert_true(g_ptr_array_index(rc_test_member_get_messages(b), 0) == m1);
+	g_assert_cmpuint(rc_room_get_n_messages(room), ==, 2);
+	g_assert_cmpuint(rc_room_get_n_members(room), ==, 2);
+
+	g_assert_true(rc_room_remove(room, RC_MEMBER(b)));
+	g_assert_false(rc_room_remove(room, RC_MEMBER(b)));
+	g_assert_null(rc_room_lookup(room, RC_MEMBER(b)));
+	g_assert_cmpuint(rc_room_broadcast(room, m1), ==, 1);
+}
+
+static void
+test_room_pending_keeps_then_replays(void)
+{
+	g_autoptr(RcRoom) room = rc_room_new("/", "r1");
+	g_autoptr(RcTestMember) a = rc_test_member_new("c1", "alice", NULL);
+	g_autoptr(GPtrArray) replay = g_ptr_array_new_with_free_func((GDestroyNotify)rc_message_unref);
+	RcMembership *ma = rc_room_add(room, RC_MEMBER(a), NULL);
+	g_autoptr(RcMessage) m4 = msg_new("four", "E1", 4);
+	g_autoptr(RcMessage) m5 = msg_new("five", "E1", 5);
+	g_autoptr(RcMessage) m6 = msg_new("six", "E1", 6);
+	g_autoptr(RcMessage) loose = msg_new("loose", NULL, 0);
+	g_autoptr(RcMessage) m7 = msg_new("seven", "E1", 7);
+	const gchar *expected[] = {"three", "four", "five", "six", "loose", "seven", NULL};
+
+	/* pending: nothing reaches it yet, everything is kept in order */
+	g_assert_false(rc_membership_is_live(ma));
+	g_assert_cmpuint(rc_room_broadcast(room, m4), ==, 0);
+	g_assert_cmpuint(rc_room_broadcast(room, m5), ==, 0);
+	g_assert_cmpuint(rc_room_broadcast(room, m6), ==, 0);
+	g_assert_cmpuint(rc_room_broadcast(room, loose), ==, 0);
+	g_assert_cmpuint(rc_test_member_get_messages(a)->len, ==, 0);
+	/* the catch-up went up to offset 5: 4 and 5 come from the replay, not twice */
+	g_ptr_array_add(replay, msg_new("three", "E1", 3));
+	g_ptr_array_add(replay, rc_message_ref(m4));
+	g_ptr_array_add(replay, rc_message_ref(m5));
+	g_assert_cmpuint(rc_room_activate(room, ma, "E1", 5, replay), ==, 5);
+	g_assert_true(rc_membership_is_live(ma));
+	/* once live, events go straight through; a second activation changes nothing */
+	g_assert_cmpuint(rc_room_broadcast(room, m7), ==, 1);
+	g_assert_cmpuint(rc_room_activate(room, ma, "E1", 0, replay), ==, 0);
+	assert_texts(a, expected);
+}
+
+static void
+test_room_pending_other_epoch_is_kept(void)
+{
+	g_autoptr(RcRoom) room = rc_room_new("/", "r1");
+	g_autoptr(RcTestMember) a = rc_test_member_new("c1", "alice", NULL);
+	RcMembership *ma = rc_room_add(room, RC_MEMBER(a), NULL);
+	g_autoptr(RcMessage) old = msg_new("old", "E1", 3);
+	g_autoptr(RcMessage) fresh = msg_new("fresh", "E2", 1);
+	const gchar *expected[] = {"old", "fresh", NULL};
+
+	rc_room_broadcast(room, old);
+	rc_room_broadcast(room, fresh);
+	/* only what the catch-up covers is skipped: same epoch, offset up to the top */
+	g_assert_cmpuint(rc_room_activate(room, ma, "E0", 10, NULL), ==, 2);
+	assert_texts(a, expected);
+}
+
+typedef struct {
+	GPtrArray *added;
+	GPtrArray *removed;
+} RoomLog;
+
+static void
+room_added_cb(RcRoomRegistry *registry, RcRoom *room, RoomLog *log)
+{
+	g_ptr_array_add(log->added, g_strdup(rc_room_get_code(room)));
+}
+
+static void
+room_removed_cb(RcRoomRegistry *registry, RcRoom *room, RoomLog *log)
+{
+	g_ptr_array_add(log->removed, g_strdup(rc_room_get_code(room)));
+}
+
+static void
+test_registry_rooms_come_and_go(void)
+{
+	g_autoptr(RcRoomRegistry) registry = rc_room_registry_new();
+	g_autoptr(RcTestMember) a = rc_test_member_new("c1", "alice", NULL);
+	g_autoptr(RcTestMember) b = rc_test_member_new("c2", "bob", NULL);
+	g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) removed = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) rooms_of_a = NULL;
+	RoomLog log = {added, removed};
+	gboolean created = FALSE;
+	RcMembership *m;
+	RcRoom *r1;
+
+	g_signal_connect(registry, "room-added", G_CALLBACK(room_added_cb), &log);
+	g_signal_connect(registry, "room-removed", G_CALLBACK(room_removed_cb), &log);
+	m = rc_room_registry_join(registry, RC_MEMBER(a), "/", "r1", &created);
+	g_assert_true(created);
+	r1 = rc_membership_get_room(m);
+	g_assert_true(rc_membership_get_member(m) == RC_MEMBER(a));
+	g_assert_true(rc_room_registry_join(registry, RC_MEMBER(a), "/", "r1", &created) == m);
+	g_assert_false(created);
+	rc_room_registry_join(registry, RC_MEMBER(b), "/", "r1", NULL);
+	rc_room_registry_join(registry, RC_MEMBER(a), "/team", "r1", NULL);
+	g_assert_cmpuint(added->len, ==, 2);
+	g_assert_cmpuint(rc_room_registry_get_size(registry), ==, 2);
+	g_assert_true(rc_room_registry_lookup(registry, "/", "r1") == r1);
+	g_assert_null(rc_room_registry_lookup(registry, "/", "r2"));
+	g_assert_cmpuint(rc_room_registry_count_rooms_of(registry, RC_MEMBER(a)), ==, 2);
+	g_assert_cmpuint(rc_room_registry_count_rooms_of(registry, RC_MEMBER(b)), ==, 1);
+	rooms_of_a = rc_room_registry_get_rooms_of(registry, RC_MEMBER(a));
+	g_assert_cmpuint(rooms_of_a->len, ==, 2);
+	g_assert_nonnull(rc_room_registry_lookup_membership(registry, RC_MEMBER(b), "/", "r1"));
+	g_assert_null(rc_room_registry_lookup_membership(registry, RC_MEMBER(b), "/team", "r1"));
+
+	/* the room lives while anyone is in it */
+	g_assert_true(rc_room_registry_leave(registry, RC_MEMBER(a), r1));
+	g_assert_false(rc_room_registry_leave(registry, RC_MEMBER(a), r1));
+	g_assert_cmpuint(removed->len, ==, 0);
+	g_assert_cmpuint(rc_room_get_n_members(r1), ==, 1);
+	g_assert_true(rc_room_registry_leave(registry, RC_MEMBER(b), r1));
+	g_assert_cmpuint(removed->len, ==, 1);
+	g_assert_cmpstr(g_ptr_array_index(removed, 0), ==, "r1");
+	g_assert_null(rc_room_registry_lookup(registry, "/", "r1"));
+	g_assert_cmpuint(rc_room_registry_count_rooms_of(registry, RC_MEMBER(b)), ==, 0);
+	g_assert_cmpuint(rc_room_registry_count_rooms_of(registry, RC_MEMBER(a)), ==, 1);
+
+	/* a room that comes back is a new room */
+	m = rc_room_registry_join(registry, RC_MEMBER(b), "/", "r1", &created);
+	g_assert_true(created);
+	g_assert_cmpuint(added->len, ==, 3);
+}
+
+static void
+test_message_frames_are_cached(void)
+{
+	g_autoptr(RcMessage) msg = msg_new("hi", "E1", 7);
+	g_autoptr(GBytes) frame = g_bytes_new_static("x", 1);
+	g_autoptr(GBytes) json = rc_protocol_build_message(msg);
+
+	g_assert_null(rc_message_peek_frame(msg, RC_WIRE_WS));
+	g_assert_true(rc_message_set_frame(msg, RC_WIRE_WS, frame) == frame);
+	g_assert_true(rc_message_peek_frame(msg, RC_WIRE_WS) == frame);
+	g_assert_null(rc_message_peek_frame(msg, RC_WIRE_SIO_WS));
+	g_assert_nonnull(strstr(g_bytes_get_data(json, NULL), "\"offset\":7"));
+	/* a changed message must not reuse a frame of its old content */
+	rc_message_set_id(msg, "other");
+	g_assert_null(rc_message_peek_frame(msg, RC_WIRE_WS));
+}
+
+static void
+test_error_table(void)
+{
+	static const struct {
+		gint code;
+		const gchar *wire;
+		guint http;
+		const gchar *dbus;
+	} rows[] = {
+	    {RC_ERROR_FAILED, "unavailable", 500, "org.roomcast.Error.Failed"},
+	    {RC_ERROR_NOT_FOUND, "bad_request", 404, "org.roomcast.Error.NotFound"},
+	    {RC_ERROR_INVALID_ARGS, "bad_request", 400, "org.roomcast.Error.InvalidArgs"},
+	    {RC_ERROR_UNAVAILABLE, "unavailable", 503, "org.roomcast.Error.Unavailable"},
+	    {RC_ERROR_TOO_LARGE, "too_large", 413, "org.roomcast.Error.InvalidArgs"},
+	    {RC_ERROR_FORBIDDEN, "forbidden", 403, "org.roomcast.Error.Failed"},
+	    {RC_ERROR_REJECTED, "rejected", 422, "org.roomcast.Error.Failed"},
+	    {RC_ERROR_RATE_LIMITED, "rate_limited", 429, "org.roomcast.Error.Failed"},
+	    {RC_ERROR_NOT_JOINED, "not_joined", 409, "org.roomcast.Error.NotFound"},
+	    {RC_ERROR_UNAUTHORIZED, "forbidden", 401, "org.roomcast.Error.Failed"},
+	    {RC_ERROR_TOO_MANY_ROOMS, "too_many_rooms", 429, "org.roomcast.Error.Failed"},
+	};
+	g_autoptr(GError) protocol = g_error_new_literal(RC_PROTOCOL_ERROR,
+							 RC_PROTOCOL_ERROR_TOO_LARGE,
+							 "big");
+	g_autoptr(GError) foreign = g_error_new_literal(G_IO_ERROR, G_IO_ERROR_FAILED, "x");
+
+	for (guint i = 0; i < G_N_ELEMENTS(rows); i++) {
+		g_autoptr(GError) error = g_error_new_literal(RC_ERROR, rows[i].code, "m");
+		g_assert_cmpstr(rc_error_get_wire_code(error), ==, rows[i].wire);
+		g_assert_cmpuint(rc_error_get_http_status(error), ==, rows[i].http);
+		g_assert_cmpstr(rc_error_get_dbus_name(error), ==, rows[i].dbus);
+	}
+	g_assert_cmpstr(rc_error_get_wire_code(protocol), ==, "too_large");
+	g_assert_cmpuint(rc_error_get_http_status(protocol), ==, 413);
+	g_assert_cmpstr(rc_error_get_wire_code(foreign), ==, "unavailable");
+	g_assert_cmpstr(rc_error_get_dbus_name(foreign), ==, "org.roomcast.Error.Failed");
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/rooms/member/globs", test_member_globs);
+	g_test_add_func("/rooms/room/broadcast-live", test_room_broadcast_live);
+	g_test_add_func("/rooms/room/pending-keeps-then-replays", test_room_pending_keeps_then_replays);
+	g_test_add_func("/rooms/room/pending-other-epoch-is-kept", test_room_pending_other_epoch_is_kept);
+	g_test_add_func("/rooms/registry/rooms-come-and-go", test_registry_rooms_come_and_go);
+	g_test_add_func("/rooms/message/frames-are-cached", test_message_frames_are_cached);
+	g_test_add_func("/errors/one-table", test_error_table);
+	return g_test_run();
+}
