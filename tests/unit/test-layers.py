@@ -34,7 +34,7 @@ def module_of(path):
         return 'base'
     if name.startswith(('rc-daemon', 'main')):
         return 'daemon'
-    if name in ('config.h',):
+    if name in ('config.h', 'rc-www-resources.h'):
         return 'generated'
     return 'unknown:' + name
 
@@ -76,6 +76,9 @@ def main():
             for target in INCLUDE.findall(text):
                 to = module_of(target) if '/' in target or target.startswith('rc-') \
                     or target == 'config.h' else 'generated'
+                # headers the build writes (resources) belong to whoever includes them
+                if to == 'generated' and target != 'config.h' and '/' not in target:
+                    to = 'generated'
                 # a bare name in a subfolder is that folder's own header
                 if '/' not in target and target.startswith('rc-') and '/' in rel \
                         and os.path.exists(os.path.join(os.path.dirname(path), target)):
