@@ -33,6 +33,8 @@ typedef struct {
 	GStrv allowed_hosts;
 	guint idle_timeout;
 	guint redis_timeout;
+	guint history_size;
+	guint history_ttl;
 } RcSettings;
 
 /* the flags, which win over the file; NULL / -1 when not given */
@@ -392,6 +394,12 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 	s->max_rooms_per_client = v;
 	if (!rc_config_get_string(kf, "http", "api_token", NULL, &s->api_token, error))
 		return NULL;
+	if (!rc_config_get_uint(kf, "history", "size", 100, 0, 100000, &v, error))
+		return NULL;
+	s->history_size = (guint)v;
+	if (!rc_config_get_uint(kf, "history", "ttl", 86400, 1, 100 * 365 * 86400ULL, &v, error))
+		return NULL;
+	s->history_ttl = (guint)v;
 	return g_steal_pointer(&s);
 }
 
@@ -693,6 +701,18 @@ guint
 rc_config_get_redis_timeout(RcConfig *self)
 {
 	return self->settings->redis_timeout;
+}
+
+guint
+rc_config_get_history_size(RcConfig *self)
+{
+	return self->settings->history_size;
+}
+
+guint
+rc_config_get_history_ttl(RcConfig *self)
+{
+	return self->settings->history_ttl;
 }
 
 static void

@@ -64,6 +64,10 @@ const gchar *const *rc_config_get_allowed_hosts(RcConfig *self);
 guint rc_config_get_idle_timeout(RcConfig *self);
 /* seconds Redis may take to answer a command before it counts as down */
 guint rc_config_get_redis_timeout(RcConfig *self);
+/* messages kept per room, 0 for none (offsets are still given) */
+guint rc_config_get_history_size(RcConfig *self);
+/* seconds a room's history lives after its last message */
+guint rc_config_get_history_ttl(RcConfig *self);
 
 /* Redis URL split into its parts: host+port, or a unix socket path */
 gboolean rc_config_parse_redis_url(const gchar *url,

@@ -11,11 +11,12 @@
 typedef struct {
 	RcBusState state;
 	RcConfig *config;
+	gchar *node_id;
 	guint64 invalid_payloads;
 } RcBusPrivate;
 
-enum { PROP_0, PROP_CONFIG, PROP_LAST };
-enum { SIGNAL_MESSAGE, SIGNAL_STATE_CHANGED, SIGNAL_LAST };
+enum { PROP_0, PROP_CONFIG, PROP_NODE_ID, PROP_LAST };
+enum { SIGNAL_MESSAGE, SIGNAL_STATE_CHANGED, SIGNAL_RESUBSCRIBED, SIGNAL_INGRESS, SIGNAL_LAST };
 static GParamSpec *props[PROP_LAST] = {NULL};
 static guint signals[SIGNAL_LAST] = {0};
 
@@ -37,19 +38,40 @@ rc_bus_stop(RcBus *self)
 void
 rc_bus_publish_async(RcBus *self,
 		     RcMessage *msg,
+		     const gchar *ingress_id,
 		     GCancellable *cancellable,
 		     GAsyncReadyCallback callback,
 		     gpointer user_data)
 {
 	GTask *task = g_task_new(self, cancellable, callback, user_data);
 	g_task_set_source_tag(task, rc_bus_publish_async);
-	RC_BUS_GET_CLASS(self)->publish(self, msg, task);
+	g_task_set_task_data(task, rc_message_ref(msg), (GDestroyNotify)rc_message_unref);
+	RC_BUS_GET_CLASS(self)->publish(self, msg, ingress_id, task);
 }
 
 gboolean
 rc_bus_publish_finish(RcBus *self, GAsyncResult *res, GError **error)
 {
 	return g_task_propagate_boolean(G_TASK(res), error);
+}
+
+void
+rc_bus_read_room_async(RcBus *self,
+		       const gchar *ns,
+		       const gchar *room_code,
+		       const RcHistoryRange *range,
+		       GAsyncReadyCallback callback,
+		       gpointer user_data)
+{
+	GTask *task = g_task_new(self, NULL, callback, user_data);
+	g_task_set_source_tag(task, rc_bus_read_room_async);
+	RC_BUS_GET_CLASS(self)->read_room(self, ns, room_code, range, task);
+}
+
+RcHistory *
+rc_bus_read_room_finish(RcBus *self, GAsyncResult *res, GError **error)
+{
+	return g_task_propagate_pointer(G_TASK(res), error);
 }
 
 void
@@ -76,6 +98,13 @@ rc_bus_unsubscribe_room(RcBus *self, const gchar *ns, const gchar *room_code)
 	RC_BUS_GET_CLASS(self)->unsubscribe_room(self, ns, room_code);
 }
 
+void
+rc_bus_ack_ingress(RcBus *self, const gchar *id)
+{
+	if (RC_BUS_GET_CLASS(self)->ack_ingress != NULL)
+		RC_BUS_GET_CLASS(self)->ack_ingress(self, id);
+}
+
 RcBusState
 rc_bus_get_state(RcBus *self)
 {
@@ -96,6 +125,13 @@ rc_bus_get_state_name(RcBus *self)
 	default:
 		return "disconnected";
 	}
+}
+
+const gchar *
+rc_bus_get_node_id(RcBus *self)
+{
+	RcBusPrivate *priv = GET_PRIVATE(self);
+	return priv->node_id != NULL ? priv->node_id : "roomcastd";
 }
 
 RcConfig *
@@ -129,6 +165,30 @@ rc_bus_emit_message(RcBus *self, RcMessage *msg)
 }
 
 void
+rc_bus_emit_resubscribed(RcBus *self)
+{
+	g_signal_emit(self, signals[SIGNAL_RESUBSCRIBED], 0);
+}
+
+void
+rc_bus_emit_ingress(RcBus *self, const gchar *id, GBytes *payload)
+{
+	g_signal_emit(self, signals[SIGNAL_INGRESS], 0, id, payload);
+}
+
+gchar *
+rc_bus_new_epoch(void)
+{
+	static const gchar alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	gchar epoch[13];
+
+	for (guint i = 0; i < sizeof(epoch) - 1; i++)
+		epoch[i] = alphabet[g_random_int_range(0, sizeof(alphabet) - 1)];
+	epoch[sizeof(epoch) - 1] = '\0';
+	return g_strdup(epoch);
+}
+
+void
 rc_bus_count_invalid_payload(RcBus *self)
 {
 	RcBusPrivate *priv = GET_PRIVATE(self);
@@ -143,6 +203,10 @@ rc_bus_set_property(GObject *object, guint prop_id, const GValue *value, GParamS
 	case PROP_CONFIG:
 		priv->config = g_value_dup_object(value);
 		break;
+	case PROP_NODE_ID:
+		g_free(priv->node_id);
+		priv->node_id = g_value_dup_string(value);
+		break;
 	default:
 		G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
 		break;
@@ -154,6 +218,7 @@ rc_bus_finalize(GObject *object)
 {
 	RcBusPrivate *priv = GET_PRIVATE(RC_BUS(object));
 	g_clear_object(&priv->config);
+	g_free(priv->node_id);
 	G_OBJECT_CLASS(rc_bus_parent_class)->finalize(object);
 }
 
@@ -170,6 +235,12 @@ rc_bus_class_init(RcBusClass *klass)
 						 RC_TYPE_CONFIG,
 						 G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY |
 						     G_PARAM_STATIC_STRINGS);
+	/* the node's name where the bus needs one (its reads of the ingress stream) */
+	props[PROP_NODE_ID] = g_param_spec_string("node-id",
+						  NULL,
+						  NULL,
+						  NULL,
+						  G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS);
 	g_object_class_install_properties(object_class, PROP_LAST, props);
 	signals[SIGNAL_MESSAGE] = g_signal_new("message",
 					       G_TYPE_FROM_CLASS(klass),
@@ -190,6 +261,26 @@ rc_bus_class_init(RcBusClass *klass)
 						     NULL,
 						     G_TYPE_NONE,
 						     0);
+	signals[SIGNAL_RESUBSCRIBED] = g_signal_new("resubscribed",
+						    G_TYPE_FROM_CLASS(klass),
+						    G_SIGNAL_RUN_LAST,
+						    0,
+						    NULL,
+						    NULL,
+						    NULL,
+						    G_TYPE_NONE,
+						    0);
+	signals[SIGNAL_INGRESS] = g_signal_new("ingress",
+					       G_TYPE_FROM_CLASS(klass),
+					       G_SIGNAL_RUN_LAST,
+					       0,
+					       NULL,
+					       NULL,
+					       NULL,
+					       G_TYPE_NONE,
+					       2,
+					       G_TYPE_STRING,
+					       G_TYPE_BYTES);
 }
 
 static void

@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "rc-config.h"
+#include "rc-history.h"
 #include "rc-message.h"
 
 G_BEGIN_DECLS
@@ -17,9 +18,19 @@ typedef enum {
 	RC_BUS_STATE_DISCONNECTED,
 } RcBusState;
 
-/* What carries messages between nodes: the embedded in-process bus or Redis.
- * Every accepted message comes back through ::message, on every node; every change
- * of state is told through ::state-changed. */
+/* What carries messages between nodes and keeps rooms' histories: the embedded
+ * in-process bus, or Redis.
+ *
+ * Every published message comes back through ::message, on every node that
+ * subscribed to its room, with its room offset. The bus gives offsets in
+ * publication order, so within a room ::message comes in offset order unless the
+ * bus lost some (then a later offset shows the gap, and the engine reads the
+ * missing ones back with read_room()). ::resubscribed says that the bus lost its
+ * subscriptions and has them again: whatever was published meanwhile did not come
+ * through ::message. ::state-changed follows the connection. ::ingress hands over
+ * an entry of the durable ingress stream (id, payload); the engine publishes it
+ * with that id (so a second delivery of the entry changes nothing) and then
+ * acknowledges it. */
 #define RC_TYPE_BUS (rc_bus_get_type())
 G_DECLARE_DERIVABLE_TYPE(RcBus, rc_bus, RC, BUS, GObject)
 
@@ -27,22 +38,40 @@ struct _RcBusClass {
 	GObjectClass parent_class;
 	gboolean (*start)(RcBus *self, GError **error);
 	void (*stop)(RcBus *self);
-	void (*publish)(RcBus *self, RcMessage *msg, GTask *task);
+	/* completes @task once the message is in its room, with its offset set on @msg */
+	void (*publish)(RcBus *self, RcMessage *msg, const gchar *ingress_id, GTask *task);
+	/* completes @task with an RcHistory */
+	void (*read_room)(RcBus *self,
+			  const gchar *ns,
+			  const gchar *room_code,
+			  const RcHistoryRange *range,
+			  GTask *task);
 	/* completes @task once messages of the room reach this node */
 	void (*subscribe_room)(RcBus *self, const gchar *ns, const gchar *room_code, GTask *task);
 	void (*unsubscribe_room)(RcBus *self, const gchar *ns, const gchar *room_code);
+	void (*ack_ingress)(RcBus *self, const gchar *id);
 	gpointer padding[8];
 };
 
 gboolean rc_bus_start(RcBus *self, GError **error);
 void rc_bus_stop(RcBus *self);
-/* finishes once the bus accepted the message; RC_ERROR_UNAVAILABLE when it is down */
+/* Finishes once the bus accepted the message: its offset and epoch are then set.
+ * RC_ERROR_UNAVAILABLE when the bus is down: nothing was published. @ingress_id is
+ * the ingress stream entry it comes from, or NULL. */
 void rc_bus_publish_async(RcBus *self,
 			  RcMessage *msg,
+			  const gchar *ingress_id,
 			  GCancellable *cancellable,
 			  GAsyncReadyCallback callback,
 			  gpointer user_data);
 gboolean rc_bus_publish_finish(RcBus *self, GAsyncResult *res, GError **error);
+void rc_bus_read_room_async(RcBus *self,
+			    const gchar *ns,
+			    const gchar *room_code,
+			    const RcHistoryRange *range,
+			    GAsyncReadyCallback callback,
+			    gpointer user_data);
+RcHistory *rc_bus_read_room_finish(RcBus *self, GAsyncResult *res, GError **error);
 void rc_bus_subscribe_room_async(RcBus *self,
 				 const gchar *ns,
 				 const gchar *room_code,
@@ -50,16 +79,24 @@ void rc_bus_subscribe_room_async(RcBus *self,
 				 gpointer user_data);
 gboolean rc_bus_subscribe_room_finish(RcBus *self, GAsyncResult *res, GError **error);
 void rc_bus_unsubscribe_room(RcBus *self, const gchar *ns, const gchar *room_code);
+void rc_bus_ack_ingress(RcBus *self, const gchar *id);
 
 RcBusState rc_bus_get_state(RcBus *self);
 /* "embedded", "connected" or "disconnected" */
 const gchar *rc_bus_get_state_name(RcBus *self);
 guint64 rc_bus_get_invalid_payloads(RcBus *self);
 RcConfig *rc_bus_get_config(RcBus *self);
+/* set with the "node-id" property before the bus starts */
+const gchar *rc_bus_get_node_id(RcBus *self);
 
 /* for implementations */
 void rc_bus_set_state(RcBus *self, RcBusState state);
 void rc_bus_emit_message(RcBus *self, RcMessage *msg);
+void rc_bus_emit_resubscribed(RcBus *self);
+void rc_bus_emit_ingress(RcBus *self, const gchar *id, GBytes *payload);
 void rc_bus_count_invalid_payload(RcBus *self);
+/* a fresh epoch for a room that has none: short, random, the same on every node
+ * once written where the room is kept */
+gchar *rc_bus_new_epoch(void);
 
 G_END_DECLS

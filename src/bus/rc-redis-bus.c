@@ -7,155 +7,212 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <hiredis/async.h>
-#include <hiredis/hiredis.h>
+#include <string.h>
 
 #include "bus/rc-redis-bus.h"
+#include "bus/rc-redis-connection.h"
+#include "bus/rc-redis-keys.h"
+#include "bus/rc-redis-script.h"
 #include "protocol/rc-protocol.h"
 #include "rc-error.h"
 
 #define RC_REDIS_BACKOFF_MIN_MS 100
 #define RC_REDIS_BACKOFF_MAX_MS 5000
+/* an idle link is asked this often whether Redis still answers */
+#define RC_REDIS_PING_MS 1000
+/* the ingress stream: entries read per call, and when another node's are taken over */
+#define RC_REDIS_INGRESS_BATCH "64"
+#define RC_REDIS_INGRESS_CLAIM_S 5
+#define RC_REDIS_INGRESS_IDLE_MS "15000"
+#define RC_REDIS_INGRESS_GROUP "roomcast"
 
-/* hiredis' own glib adapter calls redisAsyncHandleRead() on a context that
- * redisAsyncHandleWrite() may just have freed; this source checks in between. */
-typedef struct {
-	GSource source;
-	redisAsyncContext *ac;
-	GPollFD pfd;
-} RcRedisSource;
+typedef struct _RcRedisLink RcRedisLink;
 
-typedef struct {
+/* One of the bus' connections to Redis, with its own reconnect and liveness check. */
+struct _RcRedisLink {
 	RcRedisBus *bus;
-	const gchar *name; /* "publisher" / "subscriber" */
-	redisAsyncContext *ac;
-	gboolean connected;
+	const gchar *name;
+	RcRedisConnection *conn; /* NULL while down */
+	gboolean open;		 /* connected: commands may be sent */
+	gboolean ready;		 /* and set up (for the subscriber: subscriptions confirmed) */
 	guint attempt;
 	guint reconnect_id;
-} RcRedisConn;
+	guint ping_id;
+	GCancellable *cancellable;
+	void (*on_ready)(RcRedisLink *link);
+};
 
-/* a room channel this node wants (or is leaving) in per-room mode */
+/* a room channel this node wants (or is leaving) in per-room fanout */
 typedef struct {
 	gboolean wanted;
 	gboolean subscribed;
-	guint inflight; /* SUBSCRIBEs sent and not answered yet */
 	GPtrArray *pending; /* GTask waiting for the subscription */
 } RcRoomSub;
 
 struct _RcRedisBus {
 	RcBus parent_instance;
-	gchar *host;
-	guint port;
-	gchar *unix_path;
+	RcRedisEndpoint *endpoint;
+	gchar *display;
 	gchar *channel;
+	gchar *ingress_stream;
 	RcFanout fanout;
-	RcRedisConn pub;
-	RcRedisConn sub;
-	gboolean ingress_subscribed;
+	RcRedisScript *publish_script;
+	RcRedisScript *read_script;
+	RcRedisLink cmd;
+	RcRedisLink sub;
+	RcRedisLink ingress;
 	gboolean stopping;
+	guint claim_id;
 	GHashTable *room_subs; /* channel → RcRoomSub */
 };
 
 G_DEFINE_TYPE(RcRedisBus, rc_redis_bus, RC_TYPE_BUS)
 
-static void rc_redis_bus_connect(RcRedisConn *conn);
+static void rc_redis_link_connect(RcRedisLink *link);
+static void rc_redis_bus_read_ingress(RcRedisBus *self, const gchar *from);
 
-/* Commands queued while the last iteration dispatched leave here, all in one
- * write: pipelined, and without an extra poll-and-dispatch round to write them.
- * GLib calls prepare without holding the context lock. */
-static gboolean
-rc_redis_source_prepare(GSource *source, gint *timeout)
+/* ---- links ------------------------------------------------------------------- */
+
+static void
+rc_redis_bus_update_state(RcRedisBus *self)
 {
-	RcRedisSource *rs = (RcRedisSource *)source;
-	*timeout = -1;
-	if (rs->ac != NULL && (rs->pfd.events & G_IO_OUT) != 0 && (rs->ac->c.flags & REDIS_CONNECTED))
-		redisAsyncHandleWrite(rs->ac);
-	return FALSE;
+	gboolean up = self->cmd.ready && self->sub.ready;
+	if (up == (rc_bus_get_state(RC_BUS(self)) == RC_BUS_STATE_CONNECTED))
+		return;
+	if (up)
+		g_message("connected to Redis at %s, subscribed to %s", self->display, self->channel);
+	else
+		g_warning("Redis at %s is unreachable: reconnecting", self->display);
+	rc_bus_set_state(RC_BUS(self), up ? RC_BUS_STATE_CONNECTED : RC_BUS_STATE_DISCONNECTED);
 }
 
 static gboolean
-rc_redis_source_check(GSource *source)
+rc_redis_link_reconnect_cb(gpointer user_data)
 {
-	RcRedisSource *rs = (RcRedisSource *)source;
-	return (rs->pfd.revents & (rs->pfd.events | G_IO_ERR | G_IO_HUP)) != 0;
+	RcRedisLink *link = user_data;
+	link->reconnect_id = 0;
+	rc_redis_link_connect(link);
+	return G_SOURCE_REMOVE;
 }
 
-static gboolean
-rc_redis_source_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
+static void
+rc_redis_link_schedule_reconnect(RcRedisLink *link)
 {
-	RcRedisSource *rs = (RcRedisSource *)source;
-	gushort revents = rs->pfd.revents;
-	rs->pfd.revents = 0;
-	if (rs->ac != NULL && (revents & (G_IO_OUT | G_IO_ERR)) != 0)
-		redisAsyncHandleWrite(rs->ac);
-	if (rs->ac != NULL && (revents & (G_IO_IN | G_IO_HUP | G_IO_ERR)) != 0)
-		redisAsyncHandleRead(rs->ac);
+	guint delay = RC_REDIS_BACKOFF_MIN_MS << MIN(link->attempt, 6);
+
+	if (link->bus->stopping || link->reconnect_id != 0)
+		return;
+	delay = MIN(delay, RC_REDIS_BACKOFF_MAX_MS);
+	/* jitter spreads the reconnects of many nodes after a Redis restart */
+	delay = delay / 2 + g_random_int_range(0, delay / 2 + 1);
+	link->attempt++;
+	g_debug("%s: reconnecting in %u ms", link->name, delay);
+	link->reconnect_id = g_timeout_add(delay, rc_redis_link_reconnect_cb, link);
+}
+
+static void
+rc_redis_link_drop(RcRedisLink *link)
+{
+	g_clear_handle_id(&link->ping_id, g_source_remove);
+	if (link->cancellable != NULL) {
+		g_cancellable_cancel(link->cancellable);
+		g_clear_object(&link->cancellable);
+	}
+	if (link->conn != NULL) {
+		g_autoptr(RcRedisConnection) conn = g_steal_pointer(&link->conn);
+		g_signal_handlers_disconnect_by_data(conn, link);
+		rc_redis_connection_set_push_handler(conn, NULL, NULL, NULL);
+		rc_redis_connection_close(conn);
+	}
+	link->open = FALSE;
+	link->ready = FALSE;
+}
+
+static void rc_redis_bus_lost_subscriber(RcRedisBus *self);
+
+static void
+rc_redis_link_closed_cb(RcRedisConnection *conn, GError *reason, gpointer user_data)
+{
+	RcRedisLink *link = user_data;
+	RcRedisBus *self = link->bus;
+
+	g_debug("%s: %s", link->name, reason != NULL ? reason->message : "closed");
+	rc_redis_link_drop(link);
+	if (link == &self->sub)
+		rc_redis_bus_lost_subscriber(self);
+	rc_redis_bus_update_state(self);
+	rc_redis_link_schedule_reconnect(link);
+}
+
+/* A stalled Redis answers nothing and closes nothing: a PING that the command
+ * timeout catches turns the stall into a lost connection, which is reconnected. */
+static gboolean
+rc_redis_link_ping_cb(gpointer user_data)
+{
+	RcRedisLink *link = user_data;
+	if (link->conn != NULL && rc_redis_connection_get_n_pending(link->conn) == 0)
+		rc_redis_connection_command(link->conn, NULL, NULL, "PING", NULL);
 	return G_SOURCE_CONTINUE;
 }
 
-static GSourceFuncs rc_redis_source_funcs = {
-    .prepare = rc_redis_source_prepare,
-    .check = rc_redis_source_check,
-    .dispatch = rc_redis_source_dispatch,
-};
-
 static void
-rc_redis_source_add_read(void *data)
+rc_redis_link_connected_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
-	((RcRedisSource *)data)->pfd.events |= G_IO_IN;
-}
+	RcRedisLink *link = user_data;
+	RcRedisBus *self = link->bus;
+	g_autoptr(GError) error = NULL;
 
-static void
-rc_redis_source_del_read(void *data)
-{
-	((RcRedisSource *)data)->pfd.events &= ~G_IO_IN;
-}
-
-static void
-rc_redis_source_add_write(void *data)
-{
-	((RcRedisSource *)data)->pfd.events |= G_IO_OUT;
-}
-
-static void
-rc_redis_source_del_write(void *data)
-{
-	((RcRedisSource *)data)->pfd.events &= ~G_IO_OUT;
-}
-
-/* hiredis frees the context right after this: detach, the main context drops the source */
-static void
-rc_redis_source_cleanup(void *data)
-{
-	RcRedisSource *rs = data;
-	rs->ac = NULL;
-	rs->pfd.events = 0;
-	g_source_destroy((GSource *)rs);
+	if (!rc_redis_connection_connect_finish(RC_REDIS_CONNECTION(source), res, &error)) {
+		if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+			return;
+		/* a refused password is said once per outage, with Redis' words */
+		if (link->attempt == 0)
+			g_warning("%s: cannot connect to Redis at %s: %s",
+				  link->name,
+				  self->display,
+				  error->message);
+		else
+			g_debug("%s: connecting failed: %s", link->name, error->message);
+		g_clear_object(&link->conn);
+		g_clear_object(&link->cancellable);
+		rc_redis_link_schedule_reconnect(link);
+		return;
+	}
+	g_clear_object(&link->cancellable);
+	g_debug("%s connected", link->name);
+	link->attempt = 0;
+	g_signal_connect(link->conn, "closed", G_CALLBACK(rc_redis_link_closed_cb), link);
+	link->ping_id = g_timeout_add(RC_REDIS_PING_MS, rc_redis_link_ping_cb, link);
+	link->open = TRUE;
+	link->on_ready(link);
 }
 
 static void
-rc_redis_source_attach(redisAsyncContext *ac)
+rc_redis_link_connect(RcRedisLink *link)
 {
-	RcRedisSource *rs = (RcRedisSource *)g_source_new(&rc_redis_source_funcs, sizeof(RcRedisSource));
-	g_source_set_static_name((GSource *)rs, "RcRedisSource");
-	rs->ac = ac;
-	rs->pfd.fd = ac->c.fd;
-	g_source_add_poll((GSource *)rs, &rs->pfd);
-	ac->ev.addRead = rc_redis_source_add_read;
-	ac->ev.delRead = rc_redis_source_del_read;
-	ac->ev.addWrite = rc_redis_source_add_write;
-	ac->ev.delWrite = rc_redis_source_del_write;
-	ac->ev.cleanup = rc_redis_source_cleanup;
-	ac->ev.data = rs;
-	g_source_attach((GSource *)rs, NULL);
-	g_source_unref((GSource *)rs);
+	if (link->bus->stopping || link->conn != NULL)
+		return;
+	link->conn = rc_redis_connection_new(link->bus->endpoint);
+	link->cancellable = g_cancellable_new();
+	rc_redis_connection_connect_async(link->conn,
+					  link->cancellable,
+					  rc_redis_link_connected_cb,
+					  link);
 }
 
-gchar *
-rc_redis_bus_room_channel(const gchar *channel, const gchar *ns, const gchar *room_code)
+/* ---- the command link -------------------------------------------------------- */
+
+static void
+rc_redis_bus_cmd_ready(RcRedisLink *link)
 {
-	return g_strconcat(channel, ":", ns, ":", room_code, NULL);
+	RcRedisBus *self = link->bus;
+	rc_redis_script_load(self->publish_script, link->conn);
+	rc_redis_script_load(self->read_script, link->conn);
+	link->ready = TRUE;
+	rc_redis_bus_update_state(self);
 }
+
+/* ---- the subscriber ---------------------------------------------------------- */
 
 static void
 rc_room_sub_free(RcRoomSub *rs)
@@ -167,32 +224,17 @@ rc_room_sub_free(RcRoomSub *rs)
 static void
 rc_room_sub_complete(RcRoomSub *rs)
 {
-	for (guint i = 0; i < rs->pending->len; i++) {
-		GTask *task = g_ptr_array_index(rs->pending, i);
-		g_task_return_boolean(task, TRUE);
-	}
-	g_ptr_array_set_size(rs->pending, 0);
-}
-
-static void
-rc_redis_bus_update_state(RcRedisBus *self)
-{
-	gboolean connected = self->pub.connected && self->sub.connected && self->ingress_subscribed;
-	if (connected == (rc_bus_get_state(RC_BUS(self)) == RC_BUS_STATE_CONNECTED))
-		return;
-	if (connected)
-		g_message("connected to Redis, subscribed to %s", self->channel);
-	else
-		g_warning("Redis is unreachable: reconnecting");
-	rc_bus_set_state(RC_BUS(self),
-			 connected ? RC_BUS_STATE_CONNECTED : RC_BUS_STATE_DISCONNECTED);
+	g_autoptr(GPtrArray) pending = g_steal_pointer(&rs->pending);
+	rs->pending = g_ptr_array_new_with_free_func(g_object_unref);
+	for (guint i = 0; i < pending->len; i++)
+		g_task_return_boolean(g_ptr_array_index(pending, i), TRUE);
 }
 
 static void
 rc_redis_bus_handle_payload(RcRedisBus *self, const gchar *channel, const gchar *data, gsize len)
 {
-	g_autoptr(GError) error = NULL;
 	RcConfig *config = rc_bus_get_config(RC_BUS(self));
+	g_autoptr(GError) error = NULL;
 	g_autoptr(RcMessage) msg =
 	    rc_protocol_parse_message(data, len, rc_config_get_max_text_bytes(config), &error);
 	if (msg == NULL) {
@@ -204,192 +246,329 @@ rc_redis_bus_handle_payload(RcRedisBus *self, const gchar *channel, const gchar 
 }
 
 static void
-rc_redis_bus_on_sub_reply(redisAsyncContext *ac, void *r, void *privdata)
+rc_redis_bus_push_cb(RcRedisConnection *conn, redisReply *push, gpointer user_data)
 {
-	RcRedisBus *self = privdata;
-	redisReply *reply = r;
-	const gchar *kind;
-	const gchar *channel;
+	RcRedisBus *self = user_data;
+	redisReply *kind, *channel, *payload;
 
-	if (reply == NULL || self->stopping)
+	if (push->type != REDIS_REPLY_ARRAY || push->elements < 3)
 		return;
-	if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 ||
-	    reply->element[0]->type != REDIS_REPLY_STRING ||
-	    reply->element[1]->type != REDIS_REPLY_STRING)
+	kind = push->element[0];
+	channel = push->element[1];
+	payload = push->element[2];
+	if (kind->type != REDIS_REPLY_STRING || channel->type != REDIS_REPLY_STRING ||
+	    strcmp(kind->str, "message") != 0 || payload->type != REDIS_REPLY_STRING)
 		return;
-	kind = reply->element[0]->str;
-	channel = reply->element[1]->str;
-	if (g_strcmp0(kind, "message") == 0) {
-		redisReply *payload = reply->element[2];
-		if (payload->type == REDIS_REPLY_STRING)
-			rc_redis_bus_handle_payload(self, channel, payload->str, payload->len);
+	rc_redis_bus_handle_payload(self, channel->str, payload->str, payload->len);
+}
+
+static void
+rc_redis_bus_room_subscribed_cb(RcRedisConnection *conn,
+				redisReply *reply,
+				const GError *error,
+				gpointer user_data)
+{
+	RcRedisBus *self = RC_REDIS_BUS(user_data);
+	g_autofree gchar *channel = NULL;
+	RcRoomSub *rs;
+
+	/* the last confirmation names the channel */
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 ||
+	    reply->element[1]->type != REDIS_REPLY_STRING) {
+		g_object_unref(self);
 		return;
 	}
-	if (g_strcmp0(kind, "subscribe") == 0) {
-		RcRoomSub *rs;
-		if (g_strcmp0(channel, self->channel) == 0) {
-			self->ingress_subscribed = TRUE;
-			rc_redis_bus_update_state(self);
-			return;
-		}
-		rs = g_hash_table_lookup(self->room_subs, channel);
-		if (rs == NULL)
-			return;
-		if (rs->inflight > 0)
-			rs->inflight--;
-		if (rs->inflight > 0)
-			return;
+	channel = g_strndup(reply->element[1]->str, reply->element[1]->len);
+	rs = g_hash_table_lookup(self->room_subs, channel);
+	if (rs != NULL && rs->wanted) {
+		rs->subscribed = TRUE;
+		rc_room_sub_complete(rs);
+	}
+	g_object_unref(self);
+}
+
+static void
+rc_redis_bus_send_sub(RcRedisBus *self, const gchar *verb, const gchar *channel)
+{
+	if (g_strcmp0(verb, "SUBSCRIBE") == 0)
+		rc_redis_connection_command(self->sub.conn,
+					    rc_redis_bus_room_subscribed_cb,
+					    g_object_ref(self),
+					    verb,
+					    channel,
+					    NULL);
+	else
+		rc_redis_connection_command(self->sub.conn, NULL, NULL, verb, channel, NULL);
+}
+
+static void
+rc_redis_bus_resubscribed_cb(RcRedisConnection *conn,
+			     redisReply *reply,
+			     const GError *error,
+			     gpointer user_data)
+{
+	RcRedisBus *self = RC_REDIS_BUS(user_data);
+	g_autoptr(RcRedisBus) keep G_GNUC_UNUSED = self;
+	GHashTableIter iter;
+	gpointer value;
+
+	if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
+		return; /* the link is lost or broken: its closing starts over */
+	self->sub.ready = TRUE;
+	g_hash_table_iter_init(&iter, self->room_subs);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		RcRoomSub *rs = value;
 		if (rs->wanted) {
 			rs->subscribed = TRUE;
 			rc_room_sub_complete(rs);
-		} else {
-			g_hash_table_remove(self->room_subs, channel);
 		}
 	}
+	rc_redis_bus_update_state(self);
+	/* what was published while the subscription was down never came (and rooms
+	 * joined before Redis was first reached do not know where they stand) */
+	rc_bus_emit_resubscribed(RC_BUS(self));
 }
 
-/* @verb is SUBSCRIBE or UNSUBSCRIBE; replies and messages all come to one callback */
+/* one SUBSCRIBE for everything: its reply comes once every channel is confirmed */
 static void
-rc_redis_bus_send_sub_command(RcRedisBus *self, const gchar *verb, const gchar *channel)
+rc_redis_bus_sub_ready(RcRedisLink *link)
 {
-	const gchar *argv[] = {verb, channel};
-	const size_t lens[] = {strlen(verb), strlen(channel)};
-	if (redisAsyncCommandArgv(self->sub.ac, rc_redis_bus_on_sub_reply, self, 2, argv, lens) !=
-	    REDIS_OK)
-		g_warning("failed to queue %s %s", verb, channel);
-}
-
-static void
-rc_redis_bus_send_subscribe(RcRedisBus *self, const gchar *channel)
-{
-	rc_redis_bus_send_sub_command(self, "SUBSCRIBE", channel);
-}
-
-static void
-rc_redis_bus_resubscribe(RcRedisBus *self)
-{
+	RcRedisBus *self = link->bus;
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	GHashTableIter iter;
 	gpointer key, value;
 
-	rc_redis_bus_send_subscribe(self, self->channel);
+	rc_redis_connection_set_push_handler(link->conn, rc_redis_bus_push_cb, self, NULL);
+	g_ptr_array_add(argv, (gpointer) "SUBSCRIBE");
+	g_ptr_array_add(argv, self->channel);
 	g_hash_table_iter_init(&iter, self->room_subs);
 	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		if (((RcRoomSub *)value)->wanted)
+			g_ptr_array_add(argv, key);
+	}
+	rc_redis_connection_command_argv(link->conn,
+					 argv->len,
+					 (const gchar *const *)argv->pdata,
+					 NULL,
+					 rc_redis_bus_resubscribed_cb,
+					 g_object_ref(self));
+}
+
+/* joins must not hang while Redis is away: everything is resubscribed later */
+static void
+rc_redis_bus_lost_subscriber(RcRedisBus *self)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, self->room_subs);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		RcRoomSub *rs = value;
-		rc_redis_bus_send_subscribe(self, key);
-		rs->inflight++;
+		rs->subscribed = FALSE;
+		rc_room_sub_complete(rs);
+		if (!rs->wanted)
+			g_hash_table_iter_remove(&iter);
+	}
+}
+
+/* ---- the ingress stream ------------------------------------------------------ */
+
+/* An entry's "message" field, or NULL. Entries are [id, [field, value, ...]]. */
+static redisReply *
+rc_redis_bus_entry_message(redisReply *entry)
+{
+	redisReply *fields;
+	if (entry->type != REDIS_REPLY_ARRAY || entry->elements < 2 ||
+	    entry->element[0]->type != REDIS_REPLY_STRING)
+		return NULL;
+	fields = entry->element[1];
+	if (fields->type != REDIS_REPLY_ARRAY)
+		return NULL;
+	for (gsize i = 0; i + 1 < fields->elements; i += 2) {
+		if (fields->element[i]->type == REDIS_REPLY_STRING &&
+		    strcmp(fields->element[i]->str, "message") == 0 &&
+		    fields->element[i + 1]->type == REDIS_REPLY_STRING)
+			return fields->element[i + 1];
+	}
+	return NULL;
+}
+
+static void
+rc_redis_bus_handle_entries(RcRedisBus *self, redisReply *entries)
+{
+	for (gsize i = 0; entries != NULL && i < entries->elements; i++) {
+		redisReply *entry = entries->element[i];
+		redisReply *message;
+		g_autoptr(GBytes) payload = NULL;
+
+		/* a deleted entry that is still pending comes back as [id, nil] */
+		if (entry->type != REDIS_REPLY_ARRAY || entry->elements < 1 ||
+		    entry->element[0]->type != REDIS_REPLY_STRING)
+			continue;
+		message = rc_redis_bus_entry_message(entry);
+		payload = message != NULL ? g_bytes_new(message->str, message->len) : NULL;
+		/* the engine counts and acknowledges an entry without a message too */
+		rc_bus_emit_ingress(RC_BUS(self),
+				    entry->element[0]->str,
+				    payload != NULL ? payload : g_bytes_new_static("", 0));
 	}
 }
 
 static void
-rc_redis_bus_schedule_reconnect(RcRedisConn *conn);
-
-static void
-rc_redis_bus_lost(RcRedisConn *conn)
+rc_redis_bus_ingress_read_cb(RcRedisConnection *conn,
+			     redisReply *reply,
+			     const GError *error,
+			     gpointer user_data)
 {
-	RcRedisBus *self = conn->bus;
-	conn->ac = NULL;
-	conn->connected = FALSE;
-	if (conn == &self->sub) {
-		GHashTableIter iter;
-		gpointer value;
-		self->ingress_subscribed = FALSE;
-		/* joins must not hang while Redis is away: everything is resubscribed later */
-		g_hash_table_iter_init(&iter, self->room_subs);
-		while (g_hash_table_iter_next(&iter, NULL, &value)) {
-			RcRoomSub *rs = value;
-			rs->inflight = 0;
-			rs->subscribed = FALSE;
-			rc_room_sub_complete(rs);
-			if (!rs->wanted)
-				g_hash_table_iter_remove(&iter);
-		}
-	}
-	rc_redis_bus_update_state(self);
-	if (!self->stopping)
-		rc_redis_bus_schedule_reconnect(conn);
-}
+	RcRedisBus *self = RC_REDIS_BUS(user_data);
+	g_autoptr(RcRedisBus) keep G_GNUC_UNUSED = self;
 
-static void
-rc_redis_bus_on_connect(const redisAsyncContext *ac, int status)
-{
-	RcRedisConn *conn = ac->data;
-	RcRedisBus *self = conn->bus;
-	if (status != REDIS_OK) {
-		g_debug("%s: connecting to Redis failed: %s", conn->name, ac->errstr);
-		rc_redis_bus_lost(conn);
+	if (reply == NULL || self->ingress.conn != conn)
+		return;
+	if (reply->type == REDIS_REPLY_ERROR) {
+		/* NOGROUP after a FLUSHALL: the group is created again on the next connect */
+		g_debug("ingress: %s", reply->str);
+		rc_redis_connection_close(conn);
 		return;
 	}
-	g_debug("%s connected", conn->name);
-	conn->connected = TRUE;
-	conn->attempt = 0;
-	if (conn == &self->sub)
-		rc_redis_bus_resubscribe(self);
-	rc_redis_bus_update_state(self);
+	/* [[stream, [entry, ...]]] or nil when BLOCK timed out */
+	if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+	    reply->element[0]->type == REDIS_REPLY_ARRAY && reply->element[0]->elements == 2) {
+		redisReply *entries = reply->element[0]->element[1];
+		if (entries->type == REDIS_REPLY_ARRAY)
+			rc_redis_bus_handle_entries(self, entries);
+	}
+	rc_redis_bus_read_ingress(self, ">");
 }
 
 static void
-rc_redis_bus_on_disconnect(const redisAsyncContext *ac, int status)
+rc_redis_bus_read_ingress(RcRedisBus *self, const gchar *from)
 {
-	RcRedisConn *conn = ac->data;
-	if (conn->bus->stopping)
+	RcConfig *config = rc_bus_get_config(RC_BUS(self));
+	/* shorter than the command timeout, so a quiet stream is no stall */
+	g_autofree gchar *block =
+	    g_strdup_printf("%u", MIN(1000u, rc_config_get_redis_timeout(config) * 500));
+
+	if (self->ingress.conn == NULL)
 		return;
-	g_debug("%s disconnected: %s", conn->name, status == REDIS_OK ? "closed" : ac->errstr);
-	rc_redis_bus_lost(conn);
+	rc_redis_connection_command(self->ingress.conn,
+				    rc_redis_bus_ingress_read_cb,
+				    g_object_ref(self),
+				    "XREADGROUP",
+				    "GROUP",
+				    RC_REDIS_INGRESS_GROUP,
+				    rc_bus_get_node_id(RC_BUS(self)),
+				    "COUNT",
+				    RC_REDIS_INGRESS_BATCH,
+				    "BLOCK",
+				    block,
+				    "STREAMS",
+				    self->ingress_stream,
+				    from,
+				    NULL);
 }
 
+static void
+rc_redis_bus_claimed_cb(RcRedisConnection *conn,
+			redisReply *reply,
+			const GError *error,
+			gpointer user_data)
+{
+	RcRedisBus *self = RC_REDIS_BUS(user_data);
+
+	/* [next-id, [entry, ...], [deleted ids]] */
+	if (reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2 &&
+	    reply->element[1]->type == REDIS_REPLY_ARRAY && reply->element[1]->elements > 0) {
+		g_message("taking over %zu ingress entries another node left pending",
+			  reply->element[1]->elements);
+		rc_redis_bus_handle_entries(self, reply->element[1]);
+	}
+	g_object_unref(self);
+}
+
+/* entries a dead node read and never acknowledged go to a live one */
 static gboolean
-rc_redis_bus_reconnect_cb(gpointer user_data)
+rc_redis_bus_claim_cb(gpointer user_data)
 {
-	RcRedisConn *conn = user_data;
-	conn->reconnect_id = 0;
-	rc_redis_bus_connect(conn);
-	return G_SOURCE_REMOVE;
+	RcRedisBus *self = RC_REDIS_BUS(user_data);
+	if (self->cmd.ready)
+		rc_redis_connection_command(self->cmd.conn,
+					    rc_redis_bus_claimed_cb,
+					    g_object_ref(self),
+					    "XAUTOCLAIM",
+					    self->ingress_stream,
+					    RC_REDIS_INGRESS_GROUP,
+					    rc_bus_get_node_id(RC_BUS(self)),
+					    RC_REDIS_INGRESS_IDLE_MS,
+					    "0-0",
+					    "COUNT",
+					    RC_REDIS_INGRESS_BATCH,
+					    NULL);
+	return G_SOURCE_CONTINUE;
 }
 
 static void
-rc_redis_bus_schedule_reconnect(RcRedisConn *conn)
+rc_redis_bus_group_created_cb(RcRedisConnection *conn,
+			      redisReply *reply,
+			      const GError *error,
+			      gpointer user_data)
 {
-	guint delay = RC_REDIS_BACKOFF_MIN_MS << MIN(conn->attempt, 6);
-	delay = MIN(delay, RC_REDIS_BACKOFF_MAX_MS);
-	/* jitter spreads the reconnects of many nodes after a Redis restart */
-	delay = delay / 2 + g_random_int_range(0, delay / 2 + 1);
-	conn->attempt++;
-	if (conn->reconnect_id != 0)
+	RcRedisBus *self = RC_REDIS_BUS(user_data);
+	g_autoptr(RcRedisBus) keep G_GNUC_UNUSED = self;
+
+	if (reply == NULL || self->ingress.conn != conn)
 		return;
-	g_debug("%s: reconnecting in %u ms", conn->name, delay);
-	conn->reconnect_id = g_timeout_add(delay, rc_redis_bus_reconnect_cb, conn);
+	/* BUSYGROUP: another node (or an earlier start) created it */
+	if (reply->type == REDIS_REPLY_ERROR && !g_str_has_prefix(reply->str, "BUSYGROUP"))
+		g_warning("cannot create the ingress consumer group: %s", reply->str);
+	/* our own pending entries first (once, from "0"): a restarted node finishes what
+	 * it began; then new ones (">") */
+	rc_redis_bus_read_ingress(self, "0");
+	self->ingress.ready = TRUE;
 }
 
 static void
-rc_redis_bus_connect(RcRedisConn *conn)
+rc_redis_bus_ingress_ready(RcRedisLink *link)
 {
-	RcRedisBus *self = conn->bus;
-	redisAsyncContext *ac;
-
-	if (self->unix_path != NULL)
-		ac = redisAsyncConnectUnix(self->unix_path);
-	else
-		ac = redisAsyncConnect(self->host, (int)self->port);
-	if (ac == NULL || ac->err) {
-		g_debug("%s: cannot connect: %s", conn->name, ac != NULL ? ac->errstr : "out of memory");
-		if (ac != NULL)
-			redisAsyncFree(ac);
-		rc_redis_bus_schedule_reconnect(conn);
-		return;
-	}
-	ac->data = conn;
-	conn->ac = ac;
-	rc_redis_source_attach(ac);
-	redisAsyncSetConnectCallback(ac, rc_redis_bus_on_connect);
-	redisAsyncSetDisconnectCallback(ac, rc_redis_bus_on_disconnect);
+	RcRedisBus *self = link->bus;
+	link->ready = FALSE;
+	rc_redis_connection_command(link->conn,
+				    rc_redis_bus_group_created_cb,
+				    g_object_ref(self),
+				    "XGROUP",
+				    "CREATE",
+				    self->ingress_stream,
+				    RC_REDIS_INGRESS_GROUP,
+				    "$",
+				    "MKSTREAM",
+				    NULL);
 }
+
+static void
+rc_redis_bus_ack_ingress(RcBus *bus, const gchar *id)
+{
+	RcRedisBus *self = RC_REDIS_BUS(bus);
+	if (self->cmd.conn != NULL)
+		rc_redis_connection_command(self->cmd.conn,
+					    NULL,
+					    NULL,
+					    "XACK",
+					    self->ingress_stream,
+					    RC_REDIS_INGRESS_GROUP,
+					    id,
+					    NULL);
+}
+
+/* ---- RcBus ------------------------------------------------------------------- */
 
 static gboolean
 rc_redis_bus_start(RcBus *bus, GError **error)
 {
 	RcRedisBus *self = RC_REDIS_BUS(bus);
-	rc_redis_bus_connect(&self->pub);
-	rc_redis_bus_connect(&self->sub);
+	rc_redis_link_connect(&self->cmd);
+	rc_redis_link_connect(&self->sub);
+	rc_redis_link_connect(&self->ingress);
+	self->claim_id = g_timeout_add_seconds(RC_REDIS_INGRESS_CLAIM_S, rc_redis_bus_claim_cb, self);
 	return TRUE;
 }
 
@@ -397,53 +576,74 @@ static void
 rc_redis_bus_stop(RcBus *bus)
 {
 	RcRedisBus *self = RC_REDIS_BUS(bus);
-	RcRedisConn *conns[] = {&self->pub, &self->sub};
+	RcRedisLink *links[] = {&self->cmd, &self->sub, &self->ingress};
+
 	self->stopping = TRUE;
-	for (guint i = 0; i < G_N_ELEMENTS(conns); i++) {
-		g_clear_handle_id(&conns[i]->reconnect_id, g_source_remove);
-		if (conns[i]->ac != NULL) {
-			redisAsyncContext *ac = conns[i]->ac;
-			conns[i]->ac = NULL;
-			conns[i]->connected = FALSE;
-			redisAsyncFree(ac);
-		}
+	g_clear_handle_id(&self->claim_id, g_source_remove);
+	for (guint i = 0; i < G_N_ELEMENTS(links); i++) {
+		g_clear_handle_id(&links[i]->reconnect_id, g_source_remove);
+		rc_redis_link_drop(links[i]);
 	}
+	rc_redis_bus_lost_subscriber(self);
+}
+
+static GError *
+rc_redis_bus_unavailable(const GError *error, redisReply *reply)
+{
+	if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
+		return g_error_new(RC_ERROR,
+				   RC_ERROR_UNAVAILABLE,
+				   _("Redis refused the message: %s"),
+				   reply->str);
+	return g_error_new_literal(RC_ERROR,
+				   RC_ERROR_UNAVAILABLE,
+				   _("the connection to Redis was lost: the message was not sent"));
 }
 
 static void
-rc_redis_bus_on_publish_reply(redisAsyncContext *ac, void *r, void *privdata)
+rc_redis_bus_published_cb(RcRedisConnection *conn,
+			  redisReply *reply,
+			  const GError *error,
+			  gpointer user_data)
 {
-	g_autoptr(GTask) task = privdata;
-	redisReply *reply = r;
-	if (reply == NULL) {
-		g_task_return_new_error(task,
-					RC_ERROR,
-					RC_ERROR_UNAVAILABLE,
-					_("the connection to Redis was lost: the message was not sent"));
+	g_autoptr(GTask) task = user_data;
+	RcMessage *msg = g_task_get_task_data(task);
+
+	/* {epoch, offset, duplicate} */
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 ||
+	    reply->element[0]->type != REDIS_REPLY_STRING ||
+	    reply->element[1]->type != REDIS_REPLY_INTEGER) {
+		g_task_return_error(task, rc_redis_bus_unavailable(error, reply));
 		return;
 	}
-	if (reply->type == REDIS_REPLY_ERROR) {
-		g_task_return_new_error(task,
-					RC_ERROR,
-					RC_ERROR_UNAVAILABLE,
-					_("Redis refused the message: %s"),
-					reply->str);
-		return;
-	}
+	rc_message_set_offset(msg, reply->element[0]->str, (guint64)reply->element[1]->integer);
 	g_task_return_boolean(task, TRUE);
 }
 
 static void
-rc_redis_bus_publish(RcBus *bus, RcMessage *msg, GTask *task)
+rc_redis_bus_publish(RcBus *bus, RcMessage *msg, const gchar *ingress_id, GTask *task)
 {
 	RcRedisBus *self = RC_REDIS_BUS(bus);
+	RcConfig *config = rc_bus_get_config(bus);
+	const gchar *ns = rc_message_get_namespace(msg);
+	const gchar *room_code = rc_message_get_room_code(msg);
+	g_autofree gchar *meta = rc_redis_room_key(self->channel, RC_REDIS_KEY_META, ns, room_code);
+	g_autofree gchar *history =
+	    rc_redis_room_key(self->channel, RC_REDIS_KEY_HISTORY, ns, room_code);
+	g_autofree gchar *seen =
+	    rc_redis_room_key(self->channel, RC_REDIS_KEY_INGRESS_SEEN, ns, room_code);
 	g_autofree gchar *room_channel = NULL;
-	const gchar *channel = self->channel;
+	g_autofree gchar *size = g_strdup_printf("%u", rc_config_get_history_size(config));
+	g_autofree gchar *ttl =
+	    g_strdup_printf("%" G_GUINT64_FORMAT, (guint64)rc_config_get_history_ttl(config) * 1000);
+	g_autofree gchar *epoch = rc_bus_new_epoch();
 	GBytes *payload;
-	gsize len = 0;
-	const gchar *data;
+	gsize payload_len = 0;
+	const gchar *payload_data;
+	const gchar *argv[10];
+	gsize lens[10];
 
-	if (rc_bus_get_state(bus) != RC_BUS_STATE_CONNECTED) {
+	if (!self->cmd.ready) {
 		g_task_return_new_error(task,
 					RC_ERROR,
 					RC_ERROR_UNAVAILABLE,
@@ -451,28 +651,115 @@ rc_redis_bus_publish(RcBus *bus, RcMessage *msg, GTask *task)
 		g_object_unref(task);
 		return;
 	}
-	if (self->fanout == RC_FANOUT_PER_ROOM) {
-		room_channel = rc_redis_bus_room_channel(self->channel,
-							 rc_message_get_namespace(msg),
-							 rc_message_get_room_code(msg));
-		channel = room_channel;
-	}
+	if (self->fanout == RC_FANOUT_PER_ROOM)
+		room_channel = rc_redis_room_key(self->channel, RC_REDIS_KEY_CHANNEL, ns, room_code);
 	payload = rc_message_get_payload(msg);
-	data = g_bytes_get_data(payload, &len);
-	if (redisAsyncCommand(self->pub.ac,
-			      rc_redis_bus_on_publish_reply,
-			      task,
-			      "PUBLISH %b %b",
-			      channel,
-			      strlen(channel),
-			      data,
-			      len) != REDIS_OK) {
+	payload_data = g_bytes_get_data(payload, &payload_len);
+	argv[0] = meta;
+	argv[1] = history;
+	argv[2] = seen;
+	argv[3] = room_channel != NULL ? room_channel : self->channel;
+	/* the script closes the object after adding offset and epoch */
+	argv[4] = payload_data;
+	argv[5] = size;
+	argv[6] = ttl;
+	argv[7] = epoch;
+	argv[8] = "PUBLISH";
+	argv[9] = ingress_id != NULL ? ingress_id : "";
+	for (guint i = 0; i < G_N_ELEMENTS(argv); i++)
+		lens[i] = strlen(argv[i]);
+	lens[4] = payload_len - 1;
+	rc_redis_script_call(self->publish_script,
+			     self->cmd.conn,
+			     3,
+			     G_N_ELEMENTS(argv),
+			     argv,
+			     lens,
+			     rc_redis_bus_published_cb,
+			     task);
+}
+
+static void
+rc_redis_bus_read_cb(RcRedisConnection *conn,
+		     redisReply *reply,
+		     const GError *error,
+		     gpointer user_data)
+{
+	g_autoptr(GTask) task = user_data;
+	RcRedisBus *self = RC_REDIS_BUS(g_task_get_source_object(task));
+	RcConfig *config = rc_bus_get_config(RC_BUS(self));
+	g_autoptr(RcHistory) history = NULL;
+	redisReply *payloads;
+
+	/* {epoch, top, {payload, ...}} */
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 ||
+	    reply->element[0]->type != REDIS_REPLY_STRING ||
+	    reply->element[1]->type != REDIS_REPLY_INTEGER ||
+	    reply->element[2]->type != REDIS_REPLY_ARRAY) {
+		g_task_return_error(task, rc_redis_bus_unavailable(error, reply));
+		return;
+	}
+	history = rc_history_new(reply->element[0]->str, (guint64)reply->element[1]->integer);
+	payloads = reply->element[2];
+	for (gsize i = 0; i < payloads->elements; i++) {
+		redisReply *p = payloads->element[i];
+		g_autoptr(GError) error_local = NULL;
+		RcMessage *msg;
+
+		if (p->type != REDIS_REPLY_STRING)
+			continue;
+		msg = rc_protocol_parse_message(p->str,
+						p->len,
+						rc_config_get_max_text_bytes(config),
+						&error_local);
+		/* written by the script, so only a changed limit makes one invalid */
+		if (msg == NULL) {
+			g_debug("skipping a stored message: %s", error_local->message);
+			continue;
+		}
+		g_ptr_array_add(history->messages, msg);
+	}
+	g_task_return_pointer(task, g_steal_pointer(&history), (GDestroyNotify)rc_history_free);
+}
+
+static void
+rc_redis_bus_read_room(RcBus *bus,
+		       const gchar *ns,
+		       const gchar *room_code,
+		       const RcHistoryRange *range,
+		       GTask *task)
+{
+	RcRedisBus *self = RC_REDIS_BUS(bus);
+	RcConfig *config = rc_bus_get_config(bus);
+	g_autofree gchar *meta = rc_redis_room_key(self->channel, RC_REDIS_KEY_META, ns, room_code);
+	g_autofree gchar *history =
+	    rc_redis_room_key(self->channel, RC_REDIS_KEY_HISTORY, ns, room_code);
+	g_autofree gchar *epoch = range->ensure_epoch ? rc_bus_new_epoch() : g_strdup("");
+	g_autofree gchar *ttl =
+	    g_strdup_printf("%" G_GUINT64_FORMAT, (guint64)rc_config_get_history_ttl(config) * 1000);
+	g_autofree gchar *lo = g_strdup_printf("%" G_GUINT64_FORMAT, range->after + 1);
+	g_autofree gchar *hi = range->before > 1
+				   ? g_strdup_printf("%" G_GUINT64_FORMAT, range->before - 1)
+				   : g_strdup(range->before == 1 ? "0" : "+");
+	g_autofree gchar *limit = g_strdup_printf("%u", range->limit);
+	const gchar *argv[] = {meta, history, epoch, ttl, lo, hi, limit, range->newest ? "1" : "0"};
+
+	if (!self->cmd.ready) {
 		g_task_return_new_error(task,
 					RC_ERROR,
 					RC_ERROR_UNAVAILABLE,
-					_("Redis is unreachable: the message was not sent"));
+					_("Redis is unreachable: try again later"));
 		g_object_unref(task);
+		return;
 	}
+	rc_redis_script_call(self->read_script,
+			     self->cmd.conn,
+			     2,
+			     G_N_ELEMENTS(argv),
+			     argv,
+			     NULL,
+			     rc_redis_bus_read_cb,
+			     task);
 }
 
 static void
@@ -487,7 +774,7 @@ rc_redis_bus_subscribe_room(RcBus *bus, const gchar *ns, const gchar *room_code,
 		g_object_unref(task);
 		return;
 	}
-	channel = rc_redis_bus_room_channel(self->channel, ns, room_code);
+	channel = rc_redis_room_key(self->channel, RC_REDIS_KEY_CHANNEL, ns, room_code);
 	rs = g_hash_table_lookup(self->room_subs, channel);
 	if (rs == NULL) {
 		rs = g_new0(RcRoomSub, 1);
@@ -495,14 +782,14 @@ rc_redis_bus_subscribe_room(RcBus *bus, const gchar *ns, const gchar *room_code,
 		g_hash_table_insert(self->room_subs, g_strdup(channel), rs);
 	}
 	rs->wanted = TRUE;
-	if (rs->subscribed || !self->sub.connected) {
+	if (rs->subscribed || !self->sub.open) {
+		/* while the subscriber is down the room is subscribed with everything else */
 		g_task_return_boolean(task, TRUE);
 		g_object_unref(task);
 		return;
 	}
 	g_ptr_array_add(rs->pending, task);
-	rc_redis_bus_send_subscribe(self, channel);
-	rs->inflight++;
+	rc_redis_bus_send_sub(self, "SUBSCRIBE", channel);
 }
 
 static void
@@ -514,17 +801,16 @@ rc_redis_bus_unsubscribe_room(RcBus *bus, const gchar *ns, const gchar *room_cod
 
 	if (self->fanout != RC_FANOUT_PER_ROOM)
 		return;
-	channel = rc_redis_bus_room_channel(self->channel, ns, room_code);
+	channel = rc_redis_room_key(self->channel, RC_REDIS_KEY_CHANNEL, ns, room_code);
 	rs = g_hash_table_lookup(self->room_subs, channel);
 	if (rs == NULL)
 		return;
 	rs->wanted = FALSE;
 	rs->subscribed = FALSE;
 	rc_room_sub_complete(rs);
-	if (self->sub.connected)
-		rc_redis_bus_send_sub_command(self, "UNSUBSCRIBE", channel);
-	if (rs->inflight == 0)
-		g_hash_table_remove(self->room_subs, channel);
+	if (self->sub.open)
+		rc_redis_bus_send_sub(self, "UNSUBSCRIBE", channel);
+	g_hash_table_remove(self->room_subs, channel);
 }
 
 static void
@@ -533,31 +819,47 @@ rc_redis_bus_finalize(GObject *object)
 	RcRedisBus *self = RC_REDIS_BUS(object);
 	rc_redis_bus_stop(RC_BUS(self));
 	g_hash_table_unref(self->room_subs);
-	g_free(self->host);
-	g_free(self->unix_path);
+	rc_redis_script_free(self->publish_script);
+	rc_redis_script_free(self->read_script);
+	rc_redis_endpoint_free(self->endpoint);
+	g_free(self->display);
 	g_free(self->channel);
+	g_free(self->ingress_stream);
 	G_OBJECT_CLASS(rc_redis_bus_parent_class)->finalize(object);
 }
 
 static void
 rc_redis_bus_class_init(RcRedisBusClass *klass)
 {
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
 	RcBusClass *bus_class = RC_BUS_CLASS(klass);
-	G_OBJECT_CLASS(klass)->finalize = rc_redis_bus_finalize;
+
+	object_class->finalize = rc_redis_bus_finalize;
 	bus_class->start = rc_redis_bus_start;
 	bus_class->stop = rc_redis_bus_stop;
 	bus_class->publish = rc_redis_bus_publish;
+	bus_class->read_room = rc_redis_bus_read_room;
 	bus_class->subscribe_room = rc_redis_bus_subscribe_room;
 	bus_class->unsubscribe_room = rc_redis_bus_unsubscribe_room;
+	bus_class->ack_ingress = rc_redis_bus_ack_ingress;
 }
 
 static void
 rc_redis_bus_init(RcRedisBus *self)
 {
-	self->pub.bus = self;
-	self->pub.name = "publisher";
-	self->sub.bus = self;
-	self->sub.name = "subscriber";
+	RcRedisLink *links[] = {&self->cmd, &self->sub, &self->ingress};
+	const gchar *names[] = {"command", "subscriber", "ingress"};
+	void (*ready[])(RcRedisLink *) = {rc_redis_bus_cmd_ready,
+					   rc_redis_bus_sub_ready,
+					   rc_redis_bus_ingress_ready};
+
+	for (guint i = 0; i < G_N_ELEMENTS(links); i++) {
+		links[i]->bus = self;
+		links[i]->name = names[i];
+		links[i]->on_ready = ready[i];
+	}
+	self->publish_script = rc_redis_script_new_from_resource("/org/roomcast/lua/publish.lua");
+	self->read_script = rc_redis_script_new_from_resource("/org/roomcast/lua/read.lua");
 	self->room_subs =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)rc_room_sub_free);
 }
@@ -566,16 +868,15 @@ RcBus *
 rc_redis_bus_new(RcConfig *config, GError **error)
 {
 	g_autoptr(RcRedisBus) self = g_object_new(RC_TYPE_REDIS_BUS, "config", config, NULL);
-	guint db = 0;
-	if (!rc_config_parse_redis_url(rc_config_get_redis_url(config),
-				       &self->host,
-				       &self->port,
-				       &self->unix_path,
-				       &db,
-				       error))
+
+	self->endpoint = rc_redis_endpoint_parse(rc_config_get_redis_url(config), error);
+	if (self->endpoint == NULL)
 		return NULL;
+	self->endpoint->timeout_ms = rc_config_get_redis_timeout(config) * 1000;
+	self->display = rc_redis_endpoint_to_display_string(self->endpoint);
 	/* pub/sub channels are global to the server, so the database number has no effect */
 	self->channel = g_strdup(rc_config_get_channel(config));
+	self->ingress_stream = rc_redis_ingress_stream(self->channel);
 	self->fanout = rc_config_get_fanout(config);
 	return RC_BUS(g_steal_pointer(&self));
 }

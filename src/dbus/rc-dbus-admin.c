@@ -252,13 +252,14 @@ rc_dbus_admin_publish_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	g_autoptr(GDBusMethodInvocation) invocation = user_data;
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *id = rc_engine_publish_finish(RC_ENGINE(source), res, &error);
+	g_autoptr(RcMessage) msg = rc_engine_publish_finish(RC_ENGINE(source), res, &error);
 
-	if (id == NULL) {
+	if (msg == NULL) {
 		rc_dbus_admin_return_error(invocation, g_steal_pointer(&error));
 		return;
 	}
-	g_dbus_method_invocation_return_value(invocation, g_variant_new("(s)", id));
+	g_dbus_method_invocation_return_value(invocation,
+					      g_variant_new("(s)", rc_message_get_id(msg)));
 }
 
 static gboolean

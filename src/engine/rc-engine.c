@@ -34,13 +34,24 @@ struct _RcEngine {
 	guint64 received;
 	guint64 delivered;
 	guint64 slow_consumers;
+	guint64 recovered;
+	guint64 history_misses;
+	guint64 invalid_ingress;
 	gboolean changed_latched;
+	gboolean stopping;
 	GTask *shutdown_task;
 	guint shutdown_timeout_id;
 };
 
 typedef struct {
+	RcEngine *engine; /* while its read is in flight */
 	RcMember *member;
+	gchar *ns;
+	gchar *room_code;
+	gint history;
+	gboolean since;
+	gchar *since_epoch;
+	guint64 since_offset;
 	RcEngineJoinFunc func;
 	gpointer user_data;
 	GDestroyNotify destroy;
@@ -57,6 +68,10 @@ rc_join_waiter_free(RcJoinWaiter *w)
 	if (w->destroy != NULL)
 		w->destroy(w->user_data);
 	g_object_unref(w->member);
+	g_clear_object(&w->engine);
+	g_free(w->ns);
+	g_free(w->room_code);
+	g_free(w->since_epoch);
 	g_free(w);
 }
 
@@ -120,8 +135,11 @@ rc_engine_get_stats(RcEngine *self, RcEngineStats *stats)
 	stats->rooms = rc_room_registry_get_size(self->registry);
 	stats->received = self->received;
 	stats->delivered = self->delivered;
-	stats->invalid_payloads = self->bus != NULL ? rc_bus_get_invalid_payloads(self->bus) : 0;
+	stats->invalid_payloads =
+	    self->invalid_ingress + (self->bus != NULL ? rc_bus_get_invalid_payloads(self->bus) : 0);
 	stats->slow_consumers = self->slow_consumers;
+	stats->recovered = self->recovered;
+	stats->history_misses = self->history_misses;
 	stats->bus_state = rc_engine_get_bus_state(self);
 }
 
@@ -214,6 +232,7 @@ rc_engine_finish_shutdown(RcEngine *self)
 	g_clear_handle_id(&self->shutdown_timeout_id, g_source_remove);
 	if (task == NULL)
 		return;
+	self->stopping = TRUE;
 	if (self->bus != NULL)
 		rc_bus_stop(self->bus);
 	g_task_return_boolean(task, TRUE);
@@ -243,20 +262,29 @@ rc_engine_remove_member(RcEngine *self, RcMember *member)
 		rc_engine_finish_shutdown(self);
 }
 
-static void
-rc_engine_activate(RcEngine *self, RcMembership *membership, RcJoinWaiter *w)
-{
-	RcRoom *room = rc_membership_get_room(membership);
-	RcJoinResult result = {rc_room_get_namespace(room), rc_room_get_code(room)};
-	guint delivered;
+/* messages read at most to catch a room up, whatever the history size says */
+#define RC_ENGINE_MAX_CATCH_UP 10000
 
-	/* the reply first, then whatever reached the room meanwhile */
-	w->func(self, w->member, &result, NULL, w->user_data);
-	delivered = rc_room_activate(room, membership, NULL, 0, NULL);
-	if (delivered > 0) {
-		self->delivered += delivered;
-		rc_engine_changed(self);
+static RcJoinWaiter *
+rc_join_waiter_new(RcMember *member,
+		   const RcJoinOptions *options,
+		   RcEngineJoinFunc func,
+		   gpointer user_data,
+		   GDestroyNotify destroy)
+{
+	RcJoinWaiter *w = g_new0(RcJoinWaiter, 1);
+	w->member = g_object_ref(member);
+	w->func = func;
+	w->user_data = user_data;
+	w->destroy = destroy;
+	w->history = -1;
+	if (options != NULL) {
+		w->history = options->history;
+		w->since = options->since;
+		w->since_epoch = g_strdup(options->since_epoch);
+		w->since_offset = options->since_offset;
 	}
+	return w;
 }
 
 static void
@@ -267,25 +295,144 @@ rc_engine_join_fail(RcEngine *self, RcJoinWaiter *w, GError *error)
 	rc_join_waiter_free(w);
 }
 
+static void
+rc_engine_count_recovery(RcEngine *self, guint64 recovered, gboolean missed)
+{
+	self->recovered += recovered;
+	if (missed)
+		self->history_misses++;
+	if (recovered > 0 || missed)
+		rc_engine_changed(self);
+}
+
+/* the join took effect: the reply, then the catch-up, then whatever came meanwhile */
+static void
+rc_engine_join_done(RcEngine *self, RcJoinWaiter *w, RcHistory *history)
+{
+	RcMembership *membership = rc_room_registry_lookup_membership(self->registry,
+								      w->member,
+								      w->ns,
+								      w->room_code);
+	RcRoom *room;
+	g_autoptr(GPtrArray) replay = g_ptr_array_new();
+	RcJoinResult result = {0};
+	guint delivered;
+
+	/* the member left (or was removed) meanwhile */
+	if (membership == NULL)
+		return;
+	room = rc_membership_get_room(membership);
+	if (history != NULL) {
+		self->delivered += rc_room_sync(room, history->epoch, history->top);
+		result.epoch = history->epoch;
+		result.offset = history->top;
+	} else {
+		/* Redis is away: the node says what it knows, and catches up later */
+		result.epoch = rc_room_get_epoch(room) != NULL ? rc_room_get_epoch(room) : "";
+		result.offset = rc_room_get_last_offset(room);
+	}
+	result.ns = rc_room_get_namespace(room);
+	result.room_code = rc_room_get_code(room);
+	if (history != NULL && (w->history > 0 || w->since)) {
+		for (guint i = 0; i < history->messages->len; i++) {
+			RcMessage *msg = g_ptr_array_index(history->messages, i);
+			if (rc_message_get_offset(msg) <= history->top)
+				g_ptr_array_add(replay, msg);
+		}
+	}
+	if (w->since) {
+		guint64 first = replay->len > 0 ? rc_message_get_offset(g_ptr_array_index(replay, 0)) : 0;
+		gboolean same_epoch = g_strcmp0(w->since_epoch, result.epoch) == 0;
+		/* still held: the same epoch, and nothing between K and the first one kept */
+		result.since = TRUE;
+		result.recovered = history != NULL &&
+				   rc_config_get_history_size(self->config) > 0 && same_epoch &&
+				   w->since_offset <= result.offset &&
+				   (w->since_offset == result.offset || first == w->since_offset + 1);
+		/* what is still held after K in epoch E; nothing when the epoch changed */
+		if (!same_epoch)
+			g_ptr_array_set_size(replay, 0);
+		rc_engine_count_recovery(self, replay->len, !result.recovered);
+	} else if (w->history > 0) {
+		rc_engine_count_recovery(self, replay->len, FALSE);
+	}
+	w->func(self, w->member, &result, NULL, w->user_data);
+	/* the callback may have closed the member, which removes it from its rooms */
+	membership = rc_room_lookup(room, w->member);
+	if (membership == NULL)
+		return;
+	delivered = rc_room_activate(room, membership, result.epoch, result.offset, replay);
+	if (delivered > 0 || history != NULL) {
+		self->delivered += delivered;
+		rc_engine_changed(self);
+	}
+}
+
+static void
+rc_engine_join_read_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	RcJoinWaiter *w = user_data;
+	RcEngine *self = w->engine;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(RcHistory) history = rc_bus_read_room_finish(RC_BUS(source), res, &error);
+
+	if (history != NULL || (w->history <= 0 && !w->since)) {
+		/* a plain join works without Redis: rooms are local */
+		rc_engine_join_done(self, w, history);
+		rc_join_waiter_free(w);
+		return;
+	}
+	/* a catch-up cannot be given: refuse rather than pretend */
+	if (rc_room_registry_lookup_membership(self->registry, w->member, w->ns, w->room_code) !=
+	    NULL) {
+		RcRoom *room = rc_room_registry_lookup(self->registry, w->ns, w->room_code);
+		rc_room_registry_leave(self->registry, w->member, room);
+		rc_engine_join_fail(self,
+				    w,
+				    g_error_new_literal(RC_ERROR, RC_ERROR_UNAVAILABLE, error->message));
+		return;
+	}
+	rc_join_waiter_free(w);
+}
+
+/* reads where the room stands (and what the member asked to catch up on), after
+ * the subscription is in place: nothing falls between the read and live delivery,
+ * and what comes both ways is sent once (rc_room_activate) */
+static void
+rc_engine_join_read(RcEngine *self, RcJoinWaiter *w)
+{
+	guint size = rc_config_get_history_size(self->config);
+	RcHistoryRange range = {.ensure_epoch = TRUE};
+
+	if (w->since) {
+		range.after = w->since_offset;
+		range.limit = MIN(size, RC_ENGINE_MAX_CATCH_UP);
+	} else if (w->history > 0) {
+		range.limit = MIN((guint)w->history, size);
+		range.newest = TRUE;
+	}
+	w->engine = g_object_ref(self);
+	rc_bus_read_room_async(self->bus, w->ns, w->room_code, &range, rc_engine_join_read_cb, w);
+}
+
 void
 rc_engine_join(RcEngine *self,
 	       RcMember *member,
 	       const gchar *ns,
 	       const gchar *room_code,
+	       const RcJoinOptions *options,
 	       RcEngineJoinFunc func,
 	       gpointer user_data,
 	       GDestroyNotify destroy)
 {
-	RcJoinWaiter *w = g_new0(RcJoinWaiter, 1);
+	RcJoinWaiter *w = rc_join_waiter_new(member, options, func, user_data, destroy);
 	RcMembership *membership;
 	RcRoom *room;
 	GPtrArray *waiters;
 	gsize max_rooms = rc_config_get_max_rooms_per_client(self->config);
 
-	w->member = g_object_ref(member);
-	w->func = func;
-	w->user_data = user_data;
-	w->destroy = destroy;
+	w->ns = g_strdup(ns);
+	w->room_code = g_strdup(room_code);
 	if (!rc_member_may_use_room(member, room_code)) {
 		rc_engine_join_fail(self,
 				    w,
@@ -305,17 +452,29 @@ rc_engine_join(RcEngine *self,
 						(guint)max_rooms));
 		return;
 	}
+	if (membership != NULL && rc_membership_is_live(membership)) {
+		/* joining again changes nothing: it says where the room stands */
+		RcRoom *joined = rc_membership_get_room(membership);
+		RcJoinResult result = {
+		    .ns = rc_room_get_namespace(joined),
+		    .room_code = rc_room_get_code(joined),
+		    .epoch = rc_room_get_epoch(joined) != NULL ? rc_room_get_epoch(joined) : "",
+		    .offset = rc_room_get_last_offset(joined),
+		};
+		func(self, member, &result, NULL, user_data);
+		rc_join_waiter_free(w);
+		return;
+	}
 	if (membership == NULL) {
 		membership = rc_room_registry_join(self->registry, member, ns, room_code, NULL);
 		rc_engine_changed(self);
 	}
 	room = rc_membership_get_room(membership);
 	if (rc_room_get_subscribed(room)) {
-		rc_engine_activate(self, membership, w);
-		rc_join_waiter_free(w);
+		rc_engine_join_read(self, w);
 		return;
 	}
-	/* the reply waits until messages of the room reach this node */
+	/* the read waits until messages of the room reach this node */
 	waiters = g_hash_table_lookup(self->waiters, room);
 	if (waiters == NULL) {
 		waiters = g_ptr_array_new_with_free_func((GDestroyNotify)rc_join_waiter_free);
@@ -343,46 +502,131 @@ rc_engine_leave(RcEngine *self,
 typedef struct {
 	RcEngine *engine;
 	RcRoom *room;
-} RcRoomSubscribe;
+} RcRoomCall;
+
+static RcRoomCall *
+rc_room_call_new(RcEngine *self, RcRoom *room)
+{
+	RcRoomCall *call = g_new0(RcRoomCall, 1);
+	call->engine = g_object_ref(self);
+	call->room = g_object_ref(room);
+	return call;
+}
+
+static void
+rc_room_call_free(RcRoomCall *call)
+{
+	g_object_unref(call->engine);
+	g_object_unref(call->room);
+	g_free(call);
+}
+
+/* the room may have gone (and come back as another object) meanwhile */
+static gboolean
+rc_room_call_current(RcRoomCall *call)
+{
+	return rc_room_registry_lookup(call->engine->registry,
+				       rc_room_get_namespace(call->room),
+				       rc_room_get_code(call->room)) == call->room;
+}
 
 static void
 rc_engine_room_subscribed_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
-	RcRoomSubscribe *rs = user_data;
-	g_autoptr(RcEngine) self = rs->engine;
-	g_autoptr(RcRoom) room = rs->room;
+	RcRoomCall *call = user_data;
+	RcEngine *self = call->engine;
 	g_autoptr(GPtrArray) waiters = NULL;
 
-	g_free(rs);
 	rc_bus_subscribe_room_finish(RC_BUS(source), res, NULL);
-	/* the room may have gone (and come back as another object) meanwhile */
-	if (rc_room_registry_lookup(self->registry,
-				    rc_room_get_namespace(room),
-				    rc_room_get_code(room)) != room)
-		return;
-	rc_room_set_subscribed(room, TRUE);
-	if (!g_hash_table_steal_extended(self->waiters, room, NULL, (gpointer *)&waiters))
-		return;
-	for (guint i = 0; i < waiters->len; i++) {
-		RcJoinWaiter *w = g_ptr_array_index(waiters, i);
-		RcMembership *membership = rc_room_lookup(room, w->member);
-		if (membership != NULL)
-			rc_engine_activate(self, membership, w);
+	if (rc_room_call_current(call)) {
+		rc_room_set_subscribed(call->room, TRUE);
+		if (g_hash_table_steal_extended(self->waiters,
+						call->room,
+						NULL,
+						(gpointer *)&waiters)) {
+			/* the waiters move on to their reads */
+			g_ptr_array_set_free_func(waiters, NULL);
+			for (guint i = 0; i < waiters->len; i++)
+				rc_engine_join_read(self, g_ptr_array_index(waiters, i));
+		}
 	}
+	rc_room_call_free(call);
+}
+
+static void rc_engine_room_fetch(RcRoom *room, guint64 after, gboolean messages, gpointer user_data);
+
+/* how long a room waits before it reads its history again after a failed read */
+#define RC_ENGINE_FETCH_RETRY_MS 500
+
+static gboolean
+rc_engine_room_retry_cb(gpointer user_data)
+{
+	RcRoomCall *call = user_data;
+	if (rc_room_call_current(call) && !call->engine->stopping)
+		rc_room_retry_fetch(call->room);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+rc_engine_room_fetched_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	RcRoomCall *call = user_data;
+	RcEngine *self = call->engine;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(RcHistory) history = rc_bus_read_room_finish(RC_BUS(source), res, &error);
+
+	if (!rc_room_call_current(call)) {
+		rc_room_call_free(call);
+		return;
+	}
+	if (history == NULL) {
+		/* Redis is away: the room holds on and tries again a little later */
+		g_debug("room %s %s: cannot read its history: %s",
+			rc_room_get_namespace(call->room),
+			rc_room_get_code(call->room),
+			error->message);
+		g_timeout_add_full(G_PRIORITY_DEFAULT,
+				   RC_ENGINE_FETCH_RETRY_MS,
+				   rc_engine_room_retry_cb,
+				   call,
+				   (GDestroyNotify)rc_room_call_free);
+		return;
+	}
+	self->delivered += rc_room_recovered(call->room, history);
+	rc_engine_count_recovery(self,
+				 rc_room_take_recovered(call->room),
+				 rc_room_take_misses(call->room) > 0);
+	rc_engine_changed(self);
+	rc_room_call_free(call);
+}
+
+/* the room asks for what it missed */
+static void
+rc_engine_room_fetch(RcRoom *room, guint64 after, gboolean messages, gpointer user_data)
+{
+	RcEngine *self = RC_ENGINE(user_data);
+	RcHistoryRange range = {
+	    .after = after,
+	    .limit = messages ? MIN(rc_config_get_history_size(self->config), RC_ENGINE_MAX_CATCH_UP)
+			      : 0,
+	};
+	rc_bus_read_room_async(self->bus,
+			       rc_room_get_namespace(room),
+			       rc_room_get_code(room),
+			       &range,
+			       rc_engine_room_fetched_cb,
+			       rc_room_call_new(self, room));
 }
 
 static void
 rc_engine_room_added_cb(RcRoomRegistry *registry, RcRoom *room, RcEngine *self)
 {
-	RcRoomSubscribe *rs = g_new0(RcRoomSubscribe, 1);
-
-	rs->engine = g_object_ref(self);
-	rs->room = g_object_ref(room);
+	rc_room_set_fetch_func(room, rc_engine_room_fetch, self);
 	rc_bus_subscribe_room_async(self->bus,
 				    rc_room_get_namespace(room),
 				    rc_room_get_code(room),
 				    rc_engine_room_subscribed_cb,
-				    rs);
+				    rc_room_call_new(self, room));
 	g_signal_emit(self,
 		      signals[SIGNAL_ROOM_ADDED],
 		      0,
@@ -394,6 +638,7 @@ static void
 rc_engine_room_removed_cb(RcRoomRegistry *registry, RcRoom *room, RcEngine *self)
 {
 	g_hash_table_remove(self->waiters, room);
+	rc_room_set_fetch_func(room, NULL, NULL);
 	rc_bus_unsubscribe_room(self->bus, rc_room_get_namespace(room), rc_room_get_code(room));
 	g_signal_emit(self,
 		      signals[SIGNAL_ROOM_REMOVED],
@@ -419,11 +664,20 @@ rc_engine_bus_message_cb(RcBus *bus, RcMessage *msg, RcEngine *self)
 				       rc_message_get_room_code(msg));
 	if (room == NULL)
 		return;
-	delivered = rc_room_broadcast(room, msg);
+	delivered = rc_room_deliver(room, msg);
 	if (delivered > 0) {
 		self->delivered += delivered;
 		rc_engine_changed(self);
 	}
+}
+
+/* what was published while the bus was away is read back for every room */
+static void
+rc_engine_bus_resubscribed_cb(RcBus *bus, RcEngine *self)
+{
+	g_autoptr(GPtrArray) rooms = rc_room_registry_list(self->registry);
+	for (guint i = 0; i < rooms->len; i++)
+		rc_room_resync(g_ptr_array_index(rooms, i));
 }
 
 static void
@@ -445,7 +699,9 @@ rc_engine_publish_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	}
 	self->received++;
 	rc_engine_changed(self);
-	g_task_return_pointer(task, g_strdup(g_task_get_task_data(task)), g_free);
+	g_task_return_pointer(task,
+			      rc_message_ref(g_task_get_task_data(task)),
+			      (GDestroyNotify)rc_message_unref);
 }
 
 static gboolean
@@ -472,17 +728,19 @@ rc_engine_validate(RcEngine *self,
 	return TRUE;
 }
 
-void
-rc_engine_publish_async(RcEngine *self,
-			const gchar *ns,
-			const gchar *room_code,
-			const gchar *sender,
-			const gchar *text,
-			RcSource source,
-			const gchar *connection_id,
-			GCancellable *cancellable,
-			GAsyncReadyCallback callback,
-			gpointer user_data)
+/* @ingress_id: the ingress stream entry published, so a second delivery counts once */
+static void
+rc_engine_publish_full(RcEngine *self,
+		       const gchar *ns,
+		       const gchar *room_code,
+		       const gchar *sender,
+		       const gchar *text,
+		       RcSource source,
+		       const gchar *connection_id,
+		       const gchar *ingress_id,
+		       GCancellable *cancellable,
+		       GAsyncReadyCallback callback,
+		       gpointer user_data)
 {
 	g_autoptr(GTask) task = g_task_new(self, cancellable, callback, user_data);
 	g_autoptr(GError) error = NULL;
@@ -521,11 +779,41 @@ rc_engine_publish_async(RcEngine *self,
 	}
 	id = rc_engine_new_message_id(self);
 	msg = rc_message_new(ns, room_code, sender, filtered, id, rc_engine_now_ms(), self->node_id);
-	g_task_set_task_data(task, g_steal_pointer(&id), g_free);
-	rc_bus_publish_async(self->bus, msg, NULL, rc_engine_publish_cb, g_steal_pointer(&task));
+	g_task_set_task_data(task, rc_message_ref(msg), (GDestroyNotify)rc_message_unref);
+	rc_bus_publish_async(self->bus,
+			     msg,
+			     ingress_id,
+			     NULL,
+			     rc_engine_publish_cb,
+			     g_steal_pointer(&task));
 }
 
-gchar *
+void
+rc_engine_publish_async(RcEngine *self,
+			const gchar *ns,
+			const gchar *room_code,
+			const gchar *sender,
+			const gchar *text,
+			RcSource source,
+			const gchar *connection_id,
+			GCancellable *cancellable,
+			GAsyncReadyCallback callback,
+			gpointer user_data)
+{
+	rc_engine_publish_full(self,
+			       ns,
+			       room_code,
+			       sender,
+			       text,
+			       source,
+			       connection_id,
+			       NULL,
+			       cancellable,
+			       callback,
+			       user_data);
+}
+
+RcMessage *
 rc_engine_publish_finish(RcEngine *self, GAsyncResult *res, GError **error)
 {
 	return g_task_propagate_pointer(G_TASK(res), error);
@@ -572,6 +860,141 @@ rc_engine_send_async(RcEngine *self,
 				cancellable,
 				callback,
 				user_data);
+}
+
+/* ---- history and the ingress stream ------------------------------------------- */
+
+#define RC_ENGINE_DEFAULT_HISTORY_LIMIT 50
+
+static void
+rc_engine_history_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = user_data;
+	GError *error = NULL;
+	RcHistory *history = rc_bus_read_room_finish(RC_BUS(source), res, &error);
+
+	if (history == NULL) {
+		g_task_return_error(task, error);
+		return;
+	}
+	g_task_return_pointer(task, history, (GDestroyNotify)rc_history_free);
+}
+
+void
+rc_engine_history_async(RcEngine *self,
+			RcMember *member,
+			const gchar *ns,
+			const gchar *room_code,
+			guint limit,
+			guint64 before,
+			GAsyncReadyCallback callback,
+			gpointer user_data)
+{
+	g_autoptr(GTask) task = g_task_new(self, NULL, callback, user_data);
+	g_autoptr(GError) error = NULL;
+	guint size = rc_config_get_history_size(self->config);
+	RcHistoryRange range = {.before = before, .newest = TRUE};
+
+	g_task_set_source_tag(task, rc_engine_history_async);
+	if (!rc_protocol_validate_namespace(ns, &error) ||
+	    !rc_protocol_validate_room_code(room_code, &error)) {
+		g_task_return_new_error(task, RC_ERROR, RC_ERROR_INVALID_ARGS, "%s", error->message);
+		return;
+	}
+	/* reading a room is for those who may join it */
+	if (member != NULL && !rc_member_may_use_room(member, room_code)) {
+		g_task_return_new_error(task,
+					RC_ERROR,
+					RC_ERROR_FORBIDDEN,
+					_("this identity may not read that room"));
+		return;
+	}
+	range.limit = MIN(limit > 0 ? limit : RC_ENGINE_DEFAULT_HISTORY_LIMIT, size);
+	rc_bus_read_room_async(self->bus,
+			       ns,
+			       room_code,
+			       &range,
+			       rc_engine_history_cb,
+			       g_steal_pointer(&task));
+}
+
+RcHistory *
+rc_engine_history_finish(RcEngine *self, GAsyncResult *res, GError **error)
+{
+	return g_task_propagate_pointer(G_TASK(res), error);
+}
+
+typedef struct {
+	RcEngine *engine;
+	gchar *id;
+} RcIngressEntry;
+
+static void
+rc_ingress_entry_free(RcIngressEntry *entry)
+{
+	g_object_unref(entry->engine);
+	g_free(entry->id);
+	g_free(entry);
+}
+
+static void
+rc_engine_ingress_published_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	RcIngressEntry *entry = user_data;
+	RcEngine *self = entry->engine;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(RcMessage) msg = rc_engine_publish_finish(self, res, &error);
+
+	if (msg == NULL && g_error_matches(error, RC_ERROR, RC_ERROR_UNAVAILABLE)) {
+		/* not acknowledged: the entry waits in the stream for the bus to come back */
+		g_debug("ingress entry %s not published yet: %s", entry->id, error->message);
+		rc_ingress_entry_free(entry);
+		return;
+	}
+	if (msg == NULL)
+		g_message("ingress entry %s refused: %s", entry->id, error->message);
+	/* published, or refused for good (a filter, a limit): either way it is done */
+	rc_bus_ack_ingress(self->bus, entry->id);
+	rc_ingress_entry_free(entry);
+}
+
+/* an entry of the durable ingress stream: published like a POST /publish, with its
+ * entry id, so that one taken over from a dead node appears in its room once */
+static void
+rc_engine_bus_ingress_cb(RcBus *bus, const gchar *id, GBytes *payload, RcEngine *self)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(RcMessage) msg = NULL;
+	RcIngressEntry *entry;
+
+	msg = rc_protocol_parse_message(g_bytes_get_data(payload, NULL),
+					g_bytes_get_size(payload),
+					rc_config_get_max_text_bytes(self->config),
+					&error);
+	if (msg == NULL) {
+		self->invalid_ingress++;
+		rc_engine_changed(self);
+		g_warning("ignoring invalid ingress entry %s: %s",
+			  id,
+			  g_bytes_get_size(payload) > 0 ? error->message
+							: "no field “message”");
+		rc_bus_ack_ingress(bus, id);
+		return;
+	}
+	entry = g_new0(RcIngressEntry, 1);
+	entry->engine = g_object_ref(self);
+	entry->id = g_strdup(id);
+	rc_engine_publish_full(self,
+			       rc_message_get_namespace(msg),
+			       rc_message_get_room_code(msg),
+			       rc_message_get_sender(msg),
+			       rc_message_get_text(msg),
+			       RC_SOURCE_INGRESS,
+			       NULL,
+			       id,
+			       NULL,
+			       rc_engine_ingress_published_cb,
+			       entry);
 }
 
 gboolean
@@ -683,6 +1106,11 @@ rc_engine_load(RcEngine *self, GError **error)
 			 "state-changed",
 			 G_CALLBACK(rc_engine_bus_state_changed_cb),
 			 self);
+	g_signal_connect(self->bus,
+			 "resubscribed",
+			 G_CALLBACK(rc_engine_bus_resubscribed_cb),
+			 self);
+	g_signal_connect(self->bus, "ingress", G_CALLBACK(rc_engine_bus_ingress_cb), self);
 	return TRUE;
 }
 
@@ -697,6 +1125,7 @@ rc_engine_start(RcEngine *self, const gchar *node_id, GError **error)
 	g_return_val_if_fail(self->bus != NULL, FALSE);
 	g_free(self->node_id);
 	self->node_id = g_strdup(node_id);
+	g_object_set(self->bus, "node-id", node_id, NULL);
 	if (!rc_bus_start(self->bus, &error_local)) {
 		g_set_error_literal(error, RC_ERROR, RC_ERROR_FAILED, error_local->message);
 		return FALSE;

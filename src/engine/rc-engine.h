@@ -32,17 +32,31 @@ G_DECLARE_FINAL_TYPE(RcEngine, rc_engine, RC, ENGINE, GObject)
 typedef struct {
 	guint connections;
 	guint rooms;
-	guint64 received;  /* messages this node accepted (WebSocket, HTTP, D-Bus) */
+	guint64 received;  /* messages this node accepted (WebSocket, HTTP, D-Bus, ingress) */
 	guint64 delivered; /* message frames sent to local members */
 	guint64 invalid_payloads;
 	guint64 slow_consumers;
+	guint64 recovered; /* messages delivered from history: replays and node-level recovery */
+	guint64 history_misses; /* recoveries that could not give everything asked for */
 	RcBusState bus_state;
 } RcEngineStats;
+
+/* what a join asks for besides membership */
+typedef struct {
+	gint history;	/* the room's last N messages, -1 for none */
+	gboolean since; /* resume after since_offset in since_epoch */
+	const gchar *since_epoch;
+	guint64 since_offset;
+} RcJoinOptions;
 
 /* what a join answers with */
 typedef struct {
 	const gchar *ns;
 	const gchar *room_code;
+	const gchar *epoch; /* "" while the node could not learn it (Redis down) */
+	guint64 offset;	    /* the room's latest offset when the join took effect */
+	gboolean since;	    /* a resume: @recovered says whether all was still held */
+	gboolean recovered;
 } RcJoinResult;
 
 /* Called once when the join took effect (@error NULL) or was refused; never after
@@ -96,11 +110,12 @@ RcMember *rc_engine_lookup_member(RcEngine *self, const gchar *id);
 /* a member closed itself for not reading */
 void rc_engine_count_slow_consumer(RcEngine *self);
 
-/* a member's own actions */
+/* a member's own actions; @options may be NULL for a plain join */
 void rc_engine_join(RcEngine *self,
 		    RcMember *member,
 		    const gchar *ns,
 		    const gchar *room_code,
+		    const RcJoinOptions *options,
 		    RcEngineJoinFunc func,
 		    gpointer user_data,
 		    GDestroyNotify destroy);
@@ -132,8 +147,21 @@ void rc_engine_publish_async(RcEngine *self,
 			     GCancellable *cancellable,
 			     GAsyncReadyCallback callback,
 			     gpointer user_data);
-/* the id of the published message (transfer full) */
-gchar *rc_engine_publish_finish(RcEngine *self, GAsyncResult *res, GError **error);
+/* the published message, with its id and offset (transfer full) */
+RcMessage *rc_engine_publish_finish(RcEngine *self, GAsyncResult *res, GError **error);
+
+/* The newest @limit messages (0: 50; more than [history] size: size) with an offset
+ * below @before (0: the newest), oldest first, with where the room stands. When
+ * @member is given, it must be allowed to join the room. */
+void rc_engine_history_async(RcEngine *self,
+			     RcMember *member,
+			     const gchar *ns,
+			     const gchar *room_code,
+			     guint limit,
+			     guint64 before,
+			     GAsyncReadyCallback callback,
+			     gpointer user_data);
+RcHistory *rc_engine_history_finish(RcEngine *self, GAsyncResult *res, GError **error);
 
 /* admin actions */
 gboolean rc_engine_kick(RcEngine *self, const gchar *client_id, const gchar *reason, GError **error);

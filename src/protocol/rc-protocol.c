@@ -21,6 +21,7 @@ rc_client_frame_clear(RcClientFrame *frame)
 	g_clear_pointer(&frame->room_code, g_free);
 	g_clear_pointer(&frame->text, g_free);
 	g_clear_pointer(&frame->ref, g_free);
+	g_clear_pointer(&frame->since_epoch, g_free);
 }
 
 static gboolean
@@ -208,6 +209,103 @@ rc_protocol_check_room(RcField *ns, RcField *room_code, GError **error)
 	return rc_protocol_validate_room_code(room_code->value, error);
 }
 
+/* an integer member; a number that is no integer, or another type, sets @wrong */
+static gboolean
+rc_protocol_read_integer(RcJsonReader *r, gint64 *out, gboolean *wrong, GError **error)
+{
+	RcJsonType t = rc_json_reader_peek(r);
+	*out = 0;
+	*wrong = FALSE;
+	if (t == RC_JSON_NUMBER) {
+		const gchar *at = r->p;
+		if (!rc_json_reader_read_int64(r, out, NULL)) {
+			r->p = at;
+			*wrong = TRUE;
+			return rc_json_reader_skip_value(r, error);
+		}
+		return TRUE;
+	}
+	*wrong = t != RC_JSON_NULL;
+	return rc_json_reader_skip_value(r, error);
+}
+
+/* an integer option: absent (or null), or a number that must be an integer */
+typedef struct {
+	const gchar *name;
+	gboolean present;
+	gboolean wrong_type;
+	gint64 value;
+} RcOption;
+
+static gboolean
+rc_protocol_check_option(RcOption *o, gint64 min, GError **error)
+{
+	if (!o->present)
+		return TRUE;
+	if (o->wrong_type || o->value < min) {
+		g_set_error(error,
+			    RC_PROTOCOL_ERROR,
+			    RC_PROTOCOL_ERROR_BAD_REQUEST,
+			    _("field “%s” must be an integer of at least %d"),
+			    o->name,
+			    (gint)min);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* "since": {"epoch": "E", "offset": K} */
+typedef struct {
+	gboolean present;
+	gboolean valid;
+	gchar *epoch;
+	gint64 offset;
+} RcSince;
+
+static gboolean
+rc_protocol_read_since(RcJsonReader *r, RcSince *since, GString *key, GString *scratch, GError **error)
+{
+	RcField epoch = {"epoch"};
+	gboolean have_offset = FALSE, offset_wrong = FALSE;
+	gboolean ok;
+
+	since->present = TRUE;
+	since->valid = FALSE;
+	g_clear_pointer(&since->epoch, g_free);
+	if (rc_json_reader_peek(r) != RC_JSON_OBJECT)
+		return rc_json_reader_skip_value(r, error);
+	if (!rc_json_reader_begin_object(r, error))
+		return FALSE;
+	for (;;) {
+		gboolean done = FALSE;
+		if (!rc_json_reader_next_member(r, key, &done, error))
+			goto fail;
+		if (done)
+			break;
+		if (strcmp(key->str, "epoch") == 0) {
+			if (!rc_protocol_read_field(r, &epoch, scratch, error))
+				goto fail;
+		} else if (strcmp(key->str, "offset") == 0) {
+			have_offset = TRUE;
+			if (!rc_protocol_read_integer(r, &since->offset, &offset_wrong, error))
+				goto fail;
+		} else if (!rc_json_reader_skip_value(r, error)) {
+			goto fail;
+		}
+	}
+	ok = epoch.value != NULL && !epoch.wrong_type && have_offset && !offset_wrong &&
+	     since->offset >= 0 && (epoch.value[0] == '\0' || rc_protocol_validate_epoch(epoch.value, NULL));
+	if (ok) {
+		since->valid = TRUE;
+		since->epoch = g_steal_pointer(&epoch.value);
+	}
+	rc_field_clear(&epoch);
+	return TRUE;
+fail:
+	rc_field_clear(&epoch);
+	return FALSE;
+}
+
 gboolean
 rc_protocol_parse_client_frame(const gchar *data,
 			       gsize len,
@@ -220,14 +318,20 @@ rc_protocol_parse_client_frame(const gchar *data,
 	RcField type = {"type"}, ns = {"namespace"}, room_code = {"roomCode"}, text = {"text"},
 		ref = {"ref"};
 	RcField *fields[] = {&type, &ns, &room_code, &text, &ref};
+	RcOption history = {"history"}, limit = {"limit"}, before = {"before"};
+	RcOption *options[] = {&history, &limit, &before};
+	RcSince since = {0};
+	RcJsonType presence = RC_JSON_INVALID;
 	RcJsonReader r;
 	gboolean ok = FALSE;
 
+	frame->history = -1;
 	if (!rc_protocol_begin(&r, data, len, error))
 		return FALSE;
 	for (;;) {
 		gboolean done = FALSE;
 		RcField *f = NULL;
+		RcOption *o = NULL;
 		if (!rc_json_reader_next_member(&r, key, &done, error))
 			goto out;
 		if (done)
@@ -235,6 +339,28 @@ rc_protocol_parse_client_frame(const gchar *data,
 		for (guint i = 0; i < G_N_ELEMENTS(fields); i++) {
 			if (strcmp(key->str, fields[i]->name) == 0)
 				f = fields[i];
+		}
+		for (guint i = 0; f == NULL && i < G_N_ELEMENTS(options); i++) {
+			if (strcmp(key->str, options[i]->name) == 0)
+				o = options[i];
+		}
+		if (o != NULL) {
+			/* null counts as absent */
+			o->present = rc_json_reader_peek(&r) != RC_JSON_NULL;
+			if (!rc_protocol_read_integer(&r, &o->value, &o->wrong_type, error))
+				goto out;
+			continue;
+		}
+		if (f == NULL && strcmp(key->str, "since") == 0) {
+			if (!rc_protocol_read_since(&r, &since, key, scratch, error))
+				goto out;
+			continue;
+		}
+		if (f == NULL && strcmp(key->str, "presence") == 0) {
+			presence = rc_json_reader_peek(&r);
+			if (!rc_json_reader_skip_value(&r, error))
+				goto out;
+			continue;
 		}
 		if (f != NULL ? !rc_protocol_read_field(&r, f, scratch, error)
 			      : !rc_json_reader_skip_value(&r, error))
@@ -267,6 +393,8 @@ rc_protocol_parse_client_frame(const gchar *data,
 		frame->type = RC_FRAME_LEAVE;
 	else if (g_strcmp0(type.value, "send") == 0)
 		frame->type = RC_FRAME_SEND;
+	else if (g_strcmp0(type.value, "history") == 0)
+		frame->type = RC_FRAME_HISTORY;
 	else {
 		g_set_error(error,
 			    RC_PROTOCOL_ERROR,
@@ -286,31 +414,45 @@ rc_protocol_parse_client_frame(const gchar *data,
 			goto out;
 		frame->text = g_steal_pointer(&text.value);
 	}
+	if (frame->type == RC_FRAME_JOIN) {
+		if (!rc_protocol_check_option(&history, 0, error))
+			goto out;
+		frame->history = history.present ? history.value : -1;
+		if (since.present) {
+			if (!since.valid) {
+				g_set_error(error,
+					    RC_PROTOCOL_ERROR,
+					    RC_PROTOCOL_ERROR_BAD_REQUEST,
+					    _("field “since” must be {\"epoch\": string, \"offset\": "
+					      "integer ≥ 0}"));
+				goto out;
+			}
+			frame->since = TRUE;
+			frame->since_epoch = g_steal_pointer(&since.epoch);
+			frame->since_offset = (guint64)since.offset;
+		}
+		if (presence != RC_JSON_INVALID && presence != RC_JSON_TRUE &&
+		    presence != RC_JSON_FALSE && presence != RC_JSON_NULL) {
+			g_set_error(error,
+				    RC_PROTOCOL_ERROR,
+				    RC_PROTOCOL_ERROR_BAD_REQUEST,
+				    _("field “presence” must be true or false"));
+			goto out;
+		}
+		frame->presence = presence == RC_JSON_TRUE;
+	}
+	if (frame->type == RC_FRAME_HISTORY) {
+		if (!rc_protocol_check_option(&limit, 1, error) ||
+		    !rc_protocol_check_option(&before, 1, error))
+			goto out;
+		frame->limit = limit.present ? (guint64)limit.value : 0;
+		frame->before = before.present ? (guint64)before.value : 0;
+	}
 	ok = TRUE;
 out:
 	for (guint i = 0; i < G_N_ELEMENTS(fields); i++)
 		rc_field_clear(fields[i]);
 	return ok;
-}
-
-/* an integer member; a number that is no integer, or another type, sets @wrong */
-static gboolean
-rc_protocol_read_integer(RcJsonReader *r, gint64 *out, gboolean *wrong, GError **error)
-{
-	RcJsonType t = rc_json_reader_peek(r);
-	*out = 0;
-	*wrong = FALSE;
-	if (t == RC_JSON_NUMBER) {
-		const gchar *at = r->p;
-		if (!rc_json_reader_read_int64(r, out, NULL)) {
-			r->p = at;
-			*wrong = TRUE;
-			return rc_json_reader_skip_value(r, error);
-		}
-		return TRUE;
-	}
-	*wrong = t != RC_JSON_NULL;
-	return rc_json_reader_skip_value(r, error);
 }
 
 gboolean
@@ -610,6 +752,49 @@ rc_protocol_build_room_reply(const gchar *type,
 	rc_protocol_append_member(s, "ref", ref);
 	rc_protocol_append_member(s, "reason", reason);
 	g_string_append_c(s, '}');
+	return g_string_free_to_bytes(s);
+}
+
+GBytes *
+rc_protocol_build_joined(const gchar *ns,
+			 const gchar *room_code,
+			 const gchar *ref,
+			 const gchar *epoch,
+			 guint64 offset,
+			 gboolean with_recovered,
+			 gboolean recovered)
+{
+	GString *s = g_string_new("{\"type\":\"joined\"");
+	rc_protocol_append_member(s, "namespace", ns);
+	rc_protocol_append_member(s, "roomCode", room_code);
+	rc_protocol_append_member(s, "ref", ref);
+	rc_protocol_append_member(s, "epoch", epoch);
+	g_string_append_printf(s, ",\"offset\":%" G_GUINT64_FORMAT, offset);
+	if (with_recovered)
+		g_string_append_printf(s, ",\"recovered\":%s", recovered ? "true" : "false");
+	g_string_append_c(s, '}');
+	return g_string_free_to_bytes(s);
+}
+
+GBytes *
+rc_protocol_build_history(const gchar *ns,
+			  const gchar *room_code,
+			  const gchar *ref,
+			  const gchar *epoch,
+			  GPtrArray *messages)
+{
+	GString *s = g_string_new("{\"type\":\"history\"");
+	rc_protocol_append_member(s, "namespace", ns);
+	rc_protocol_append_member(s, "roomCode", room_code);
+	rc_protocol_append_member(s, "epoch", epoch);
+	rc_protocol_append_member(s, "ref", ref);
+	g_string_append(s, ",\"messages\":[");
+	for (guint i = 0; i < messages->len; i++) {
+		if (i > 0)
+			g_string_append_c(s, ',');
+		rc_protocol_append_message(s, g_ptr_array_index(messages, i), FALSE);
+	}
+	g_string_append(s, "]}");
 	return g_string_free_to_bytes(s);
 }
 

@@ -11,7 +11,7 @@
 G_BEGIN_DECLS
 
 /* The wire codec: client frames in, server frames and Redis payloads both ways,
- * and the name rules of the contract. Errors are RC_PROTOCOL_ERROR. */
+ * and the rules for names. Errors are RC_PROTOCOL_ERROR. */
 #define RC_PROTOCOL_ERROR (rc_protocol_error_quark())
 GQuark rc_protocol_error_quark(void);
 typedef enum {
@@ -24,6 +24,7 @@ typedef enum {
 	RC_FRAME_LEAVE,
 	RC_FRAME_SEND,
 	RC_FRAME_PING,
+	RC_FRAME_HISTORY,
 } RcFrameType;
 
 typedef struct {
@@ -32,6 +33,15 @@ typedef struct {
 	gchar *room_code;
 	gchar *text;
 	gchar *ref; /* NULL when the client gave none */
+	/* join */
+	gint64 history; /* -1: not asked */
+	gboolean since;
+	gchar *since_epoch;
+	guint64 since_offset;
+	gboolean presence;
+	/* history */
+	guint64 limit;	/* 0: not given */
+	guint64 before; /* 0: not given */
 } RcClientFrame;
 
 void rc_client_frame_clear(RcClientFrame *frame);
@@ -51,7 +61,7 @@ gboolean rc_protocol_parse_client_frame(const gchar *data,
 					RcClientFrame *frame,
 					GError **error);
 
-/* Parses a Redis payload or a POST /publish body: the seed's Message, optionally
+/* Parses a Redis payload or a POST /publish body: the shared Message, optionally
  * with id, ts and origin. A missing ts is left 0 for the caller to fill. */
 RcMessage *rc_protocol_parse_message(const gchar *data,
 				     gsize len,
@@ -74,6 +84,20 @@ GBytes *rc_protocol_build_room_reply(const gchar *type,
 				     const gchar *room_code,
 				     const gchar *ref,
 				     const gchar *reason);
+/* {"type":"joined",...,"epoch","offset"[,"recovered"]} */
+GBytes *rc_protocol_build_joined(const gchar *ns,
+				 const gchar *room_code,
+				 const gchar *ref,
+				 const gchar *epoch,
+				 guint64 offset,
+				 gboolean with_recovered,
+				 gboolean recovered);
+/* {"type":"history",...,"epoch","messages":[MSG_TO_CLIENTS without type, ...]} */
+GBytes *rc_protocol_build_history(const gchar *ns,
+				  const gchar *room_code,
+				  const gchar *ref,
+				  const gchar *epoch,
+				  GPtrArray *messages);
 GBytes *rc_protocol_build_ack(const gchar *ref, const gchar *id);
 GBytes *rc_protocol_build_pong(const gchar *ref);
 GBytes *rc_protocol_build_error(const gchar *code, const gchar *message, const gchar *ref);

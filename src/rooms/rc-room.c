@@ -8,6 +8,9 @@
 
 #include "rooms/rc-room.h"
 
+/* messages held while a room waits for its history before it may deliver more */
+#define RC_ROOM_MAX_HELD 4096
+
 struct _RcMembership {
 	RcMember *member; /* not owned: a member leaves its rooms before it goes away */
 	RcRoom *room;     /* not owned: the room owns its memberships */
@@ -15,7 +18,16 @@ struct _RcMembership {
 	void (*send_message)(RcMember *self, RcMessage *msg);
 	gboolean live;
 	GQueue kept; /* RcMessage, while pending */
+	/* what the join already gave it: offsets up to floor in floor_epoch are skipped */
+	gchar *floor_epoch;
+	guint64 floor;
 };
+
+typedef enum {
+	RC_ROOM_UNSYNCED,   /* where the room stands is not known yet */
+	RC_ROOM_LIVE,       /* messages go out as they come, in offset order */
+	RC_ROOM_RECOVERING, /* reading what was missed; newer messages wait */
+} RcRoomSequence;
 
 struct _RcRoom {
 	GObject parent_instance;
@@ -25,6 +37,16 @@ struct _RcRoom {
 	GHashTable *members; /* RcMember → RcMembership (owned) */
 	guint64 n_messages;
 	gboolean subscribed;
+	/* the room's sequence: its epoch and the last offset delivered here */
+	RcRoomSequence sequence;
+	gchar *epoch;
+	guint64 last;
+	GQueue held;		/* RcMessage, while not LIVE */
+	gboolean fetch_again;	/* more may be missing than the fetch in flight covers */
+	RcRoomFetchFunc fetch;
+	gpointer fetch_data;
+	guint64 recovered;	/* messages delivered from history */
+	guint64 misses;		/* recoveries that could not fill their gap */
 };
 
 G_DEFINE_TYPE(RcRoom, rc_room, G_TYPE_OBJECT)
@@ -33,6 +55,7 @@ static void
 rc_membership_free(RcMembership *m)
 {
 	g_queue_clear_full(&m->kept, (GDestroyNotify)rc_message_unref);
+	g_free(m->floor_epoch);
 	g_free(m);
 }
 
@@ -144,6 +167,9 @@ rc_room_activate(RcRoom *self,
 	if (m->live)
 		return 0;
 	m->live = TRUE;
+	g_free(m->floor_epoch);
+	m->floor_epoch = g_strdup(epoch);
+	m->floor = top;
 	for (guint i = 0; replay != NULL && i < replay->len; i++, n++)
 		m->send_message(m->member, g_ptr_array_index(replay, i));
 	while ((msg = g_queue_pop_head(&m->kept)) != NULL) {
@@ -156,7 +182,8 @@ rc_room_activate(RcRoom *self,
 	return n;
 }
 
-guint
+/* sends @msg to every live member and keeps it for pending ones */
+static guint
 rc_room_broadcast(RcRoom *self, RcMessage *msg)
 {
 	GHashTableIter iter;
@@ -167,14 +194,216 @@ rc_room_broadcast(RcRoom *self, RcMessage *msg)
 	g_hash_table_iter_init(&iter, self->members);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		RcMembership *m = value;
-		if (G_LIKELY(m->live)) {
-			m->send_message(m->member, msg);
-			n++;
-		} else {
+		if (G_UNLIKELY(!m->live)) {
 			g_queue_push_tail(&m->kept, rc_message_ref(msg));
+			continue;
 		}
+		/* a message its join already gave it (history, or taken before it joined) */
+		if (G_UNLIKELY(m->floor > 0)) {
+			if (rc_room_covered(msg, m->floor_epoch, m->floor))
+				continue;
+			if (rc_message_get_offset(msg) > 0)
+				m->floor = 0;
+		}
+		m->send_message(m->member, msg);
+		n++;
 	}
 	self->n_messages++;
+	return n;
+}
+
+static void
+rc_room_hold(RcRoom *self, RcMessage *msg)
+{
+	/* what is dropped here is in the history: fetch again once this fetch is done */
+	if (g_queue_get_length(&self->held) >= RC_ROOM_MAX_HELD) {
+		g_queue_clear_full(&self->held, (GDestroyNotify)rc_message_unref);
+		self->fetch_again = TRUE;
+	}
+	g_queue_push_tail(&self->held, rc_message_ref(msg));
+}
+
+static void
+rc_room_start_fetch(RcRoom *self, gboolean messages)
+{
+	self->sequence = RC_ROOM_RECOVERING;
+	self->fetch_again = FALSE;
+	if (self->fetch != NULL)
+		self->fetch(self, self->last, messages, self->fetch_data);
+}
+
+guint
+rc_room_deliver(RcRoom *self, RcMessage *msg)
+{
+	guint64 offset = rc_message_get_offset(msg);
+
+	/* an outside publisher's payload has no offset and no order to keep */
+	if (offset == 0)
+		return rc_room_broadcast(self, msg);
+	if (self->sequence != RC_ROOM_LIVE) {
+		rc_room_hold(self, msg);
+		return 0;
+	}
+	if (g_strcmp0(rc_message_get_epoch(msg), self->epoch) != 0) {
+		/* the room's offsets started over (its history was lost): follow them */
+		g_free(self->epoch);
+		self->epoch = g_strdup(rc_message_get_epoch(msg));
+		self->last = 0;
+	}
+	if (offset <= self->last)
+		return 0; /* seen already */
+	if (offset == self->last + 1) {
+		self->last = offset;
+		return rc_room_broadcast(self, msg);
+	}
+	/* a gap: what fills it comes from the history, then this and what follows */
+	g_debug("room %s %s: offsets %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " missed",
+		self->ns,
+		self->room_code,
+		self->last + 1,
+		offset - 1);
+	rc_room_hold(self, msg);
+	rc_room_start_fetch(self, TRUE);
+	return 0;
+}
+
+/* delivers what waited, each in turn; a new gap makes the rest wait again */
+static guint
+rc_room_flush_held(RcRoom *self)
+{
+	GQueue held = self->held;
+	RcMessage *msg;
+	guint n = 0;
+
+	g_queue_init(&self->held);
+	while ((msg = g_queue_pop_head(&held)) != NULL) {
+		n += rc_room_deliver(self, msg);
+		rc_message_unref(msg);
+	}
+	return n;
+}
+
+guint
+rc_room_sync(RcRoom *self, const gchar *epoch, guint64 top)
+{
+	if (self->sequence != RC_ROOM_UNSYNCED)
+		return 0;
+	g_free(self->epoch);
+	self->epoch = g_strdup(epoch);
+	self->last = top;
+	self->sequence = RC_ROOM_LIVE;
+	return rc_room_flush_held(self);
+}
+
+void
+rc_room_resync(RcRoom *self)
+{
+	switch (self->sequence) {
+	case RC_ROOM_RECOVERING:
+		/* the fetch in flight may have been read before the loss */
+		self->fetch_again = TRUE;
+		return;
+	case RC_ROOM_UNSYNCED:
+		/* only where it stands: nobody here was promised older messages */
+		if (self->fetch != NULL)
+			self->fetch(self, 0, FALSE, self->fetch_data);
+		return;
+	case RC_ROOM_LIVE:
+	default:
+		rc_room_start_fetch(self, TRUE);
+		return;
+	}
+}
+
+void
+rc_room_retry_fetch(RcRoom *self)
+{
+	if (self->sequence == RC_ROOM_RECOVERING)
+		rc_room_start_fetch(self, TRUE);
+	else if (self->sequence == RC_ROOM_UNSYNCED && self->fetch != NULL)
+		self->fetch(self, 0, FALSE, self->fetch_data);
+}
+
+guint
+rc_room_recovered(RcRoom *self, RcHistory *history)
+{
+	guint n = 0;
+	gboolean missed = FALSE;
+
+	if (self->sequence == RC_ROOM_UNSYNCED)
+		return rc_room_sync(self, history->epoch, history->top);
+	if (self->sequence != RC_ROOM_RECOVERING)
+		return 0;
+	if (g_strcmp0(history->epoch, self->epoch) != 0) {
+		/* the room lost its history meanwhile: what was missed is gone */
+		g_free(self->epoch);
+		self->epoch = g_strdup(history->epoch);
+		self->last = 0;
+		missed = TRUE;
+	}
+	for (guint i = 0; i < history->messages->len; i++) {
+		RcMessage *msg = g_ptr_array_index(history->messages, i);
+		guint64 offset = rc_message_get_offset(msg);
+		if (offset <= self->last)
+			continue;
+		if (offset != self->last + 1)
+			missed = TRUE; /* trimmed or expired before it could be read */
+		self->last = offset;
+		n += rc_room_broadcast(self, msg);
+		self->recovered++;
+	}
+	if (history->top > self->last) {
+		/* held no more (history off, or trimmed): the rest is lost */
+		missed = TRUE;
+		self->last = history->top;
+	}
+	if (missed)
+		self->misses++;
+	self->sequence = RC_ROOM_LIVE;
+	n += rc_room_flush_held(self);
+	if (self->fetch_again && self->sequence == RC_ROOM_LIVE)
+		rc_room_start_fetch(self, TRUE);
+	return n;
+}
+
+void
+rc_room_set_fetch_func(RcRoom *self, RcRoomFetchFunc func, gpointer user_data)
+{
+	self->fetch = func;
+	self->fetch_data = user_data;
+}
+
+const gchar *
+rc_room_get_epoch(RcRoom *self)
+{
+	return self->epoch;
+}
+
+guint64
+rc_room_get_last_offset(RcRoom *self)
+{
+	return self->last;
+}
+
+gboolean
+rc_room_is_synced(RcRoom *self)
+{
+	return self->sequence != RC_ROOM_UNSYNCED;
+}
+
+guint64
+rc_room_take_recovered(RcRoom *self)
+{
+	guint64 n = self->recovered;
+	self->recovered = 0;
+	return n;
+}
+
+guint64
+rc_room_take_misses(RcRoom *self)
+{
+	guint64 n = self->misses;
+	self->misses = 0;
 	return n;
 }
 
@@ -213,6 +442,8 @@ rc_room_finalize(GObject *object)
 {
 	RcRoom *self = RC_ROOM(object);
 	g_hash_table_unref(self->members);
+	g_queue_clear_full(&self->held, (GDestroyNotify)rc_message_unref);
+	g_free(self->epoch);
 	g_free(self->ns);
 	g_free(self->room_code);
 	g_free(self->key);
@@ -232,4 +463,5 @@ rc_room_init(RcRoom *self)
 					      g_direct_equal,
 					      NULL,
 					      (GDestroyNotify)rc_membership_free);
+	g_queue_init(&self->held);
 }

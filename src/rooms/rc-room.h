@@ -6,12 +6,20 @@
 
 #include <glib-object.h>
 
+#include "rc-history.h"
 #include "rc-message.h"
 #include "rooms/rc-member.h"
 
 G_BEGIN_DECLS
 
 /* One room as this node knows it: its local members and what reaches them.
+ *
+ * Messages reach the room in offset order (rc_room_deliver()): the room knows the
+ * last offset it delivered, drops what it saw already, and on a gap holds newer
+ * messages back while its owner reads the missing ones from the history
+ * (the fetch function, answered with rc_room_recovered()); the same after the bus
+ * lost messages (rc_room_resync()). Until the room knows where it stands
+ * (rc_room_sync(), from the first join), it holds messages back too.
  *
  * A member joins in two steps. rc_room_add() makes it pending: room events are
  * kept for it while the engine learns where the room stands (its epoch and latest
@@ -22,6 +30,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(RcRoom, rc_room, RC, ROOM, GObject)
 
 typedef struct _RcMembership RcMembership;
+
+/* reads the room's history after offset @after (only where it stands when not
+ * @messages) and answers with rc_room_recovered() */
+typedef void (*RcRoomFetchFunc)(RcRoom *room, guint64 after, gboolean messages, gpointer user_data);
 
 RcRoom *rc_room_new(const gchar *ns, const gchar *room_code);
 const gchar *rc_room_get_namespace(RcRoom *self);
@@ -43,17 +55,34 @@ gboolean rc_room_remove(RcRoom *self, RcMember *member);
 
 /* Makes a pending membership live: sends @replay (element-type RcMessage, may be
  * NULL) and then the events kept while pending, skipping those of @epoch with an
- * offset up to @top (the replay or the join already covers them). Returns the
- * number of message frames sent. */
+ * offset up to @top (the replay or the join already covers them, as it does for
+ * any such message that comes later). Returns the number of message frames sent. */
 guint rc_room_activate(RcRoom *self,
 		       RcMembership *membership,
 		       const gchar *epoch,
 		       guint64 top,
 		       GPtrArray *replay);
 
-/* sends @msg to every live member and keeps it for pending ones; returns the
- * number of message frames sent */
-guint rc_room_broadcast(RcRoom *self, RcMessage *msg);
+/* A message from the bus: delivered to every live member (and kept for pending
+ * ones) in its turn. Returns the number of message frames sent now. */
+guint rc_room_deliver(RcRoom *self, RcMessage *msg);
+/* the room's epoch and latest offset as a join read them; the first one counts */
+guint rc_room_sync(RcRoom *self, const gchar *epoch, guint64 top);
+/* the bus lost messages: read what came after the last one delivered */
+void rc_room_resync(RcRoom *self);
+/* the last fetch failed: try it again */
+void rc_room_retry_fetch(RcRoom *self);
+/* the answer to the fetch function */
+guint rc_room_recovered(RcRoom *self, RcHistory *history);
+void rc_room_set_fetch_func(RcRoom *self, RcRoomFetchFunc func, gpointer user_data);
+/* NULL until synced */
+const gchar *rc_room_get_epoch(RcRoom *self);
+guint64 rc_room_get_last_offset(RcRoom *self);
+gboolean rc_room_is_synced(RcRoom *self);
+/* messages delivered from the history, and recoveries that left a gap, since the
+ * last call */
+guint64 rc_room_take_recovered(RcRoom *self);
+guint64 rc_room_take_misses(RcRoom *self);
 
 /* whether room events reach this node yet (its bus subscription is confirmed) */
 gboolean rc_room_get_subscribed(RcRoom *self);

@@ -209,9 +209,9 @@ rc_server_publish_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	g_autoptr(SoupServerMessage) msg = user_data;
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *id = rc_engine_publish_finish(RC_ENGINE(source), res, &error);
+	g_autoptr(RcMessage) published = rc_engine_publish_finish(RC_ENGINE(source), res, &error);
 
-	if (id == NULL) {
+	if (published == NULL) {
 		rc_http_set_json_error(msg, rc_error_get_http_status(error), error->message);
 	} else {
 		g_autoptr(JsonBuilder) builder = json_builder_new();
@@ -219,7 +219,7 @@ rc_server_publish_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 		json_builder_set_member_name(builder, "success");
 		json_builder_add_boolean_value(builder, TRUE);
 		json_builder_set_member_name(builder, "id");
-		json_builder_add_string_value(builder, id);
+		json_builder_add_string_value(builder, rc_message_get_id(published));
 		json_builder_end_object(builder);
 		rc_http_set_json(msg, SOUP_STATUS_OK, builder);
 	}

@@ -135,9 +135,44 @@ rc_ws_client_join_cb(RcEngine *engine,
 		rc_ws_client_send_error(self, error, ref);
 		return;
 	}
-	rc_ws_client_send_json(
-	    self,
-	    rc_protocol_build_room_reply("joined", result->ns, result->room_code, ref, NULL));
+	rc_ws_client_send_json(self,
+			       rc_protocol_build_joined(result->ns,
+							result->room_code,
+							ref,
+							result->epoch,
+							result->offset,
+							result->since,
+							result->recovered));
+}
+
+typedef struct {
+	RcWsClient *client;
+	gchar *ns;
+	gchar *room_code;
+	gchar *ref;
+} RcWsClientHistory;
+
+static void
+rc_ws_client_history_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	RcWsClientHistory *h = user_data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(RcHistory) history = rc_engine_history_finish(RC_ENGINE(source), res, &error);
+
+	if (history == NULL)
+		rc_ws_client_send_error(h->client, error, h->ref);
+	else
+		rc_ws_client_send_json(h->client,
+				       rc_protocol_build_history(h->ns,
+								 h->room_code,
+								 h->ref,
+								 history->epoch,
+								 history->messages));
+	g_object_unref(h->client);
+	g_free(h->ns);
+	g_free(h->room_code);
+	g_free(h->ref);
+	g_free(h);
 }
 
 typedef struct {
@@ -150,12 +185,13 @@ rc_ws_client_sent_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	RcWsClientSend *cs = user_data;
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *id = rc_engine_publish_finish(RC_ENGINE(source), res, &error);
+	g_autoptr(RcMessage) msg = rc_engine_publish_finish(RC_ENGINE(source), res, &error);
 
-	if (id == NULL)
+	if (msg == NULL)
 		rc_ws_client_send_error(cs->client, error, cs->ref);
 	else
-		rc_ws_client_send_json(cs->client, rc_protocol_build_ack(cs->ref, id));
+		rc_ws_client_send_json(cs->client,
+				       rc_protocol_build_ack(cs->ref, rc_message_get_id(msg)));
 	g_object_unref(cs->client);
 	g_free(cs->ref);
 	g_free(cs);
@@ -181,15 +217,39 @@ rc_ws_client_handle_frame(RcWsClient *self, const gchar *data, gsize len)
 	case RC_FRAME_PING:
 		rc_ws_client_send_json(self, rc_protocol_build_pong(frame.ref));
 		return;
-	case RC_FRAME_JOIN:
+	case RC_FRAME_JOIN: {
+		RcJoinOptions options = {
+		    .history = frame.history > G_MAXINT ? G_MAXINT : (gint)frame.history,
+		    .since = frame.since,
+		    .since_epoch = frame.since_epoch,
+		    .since_offset = frame.since_offset,
+		};
 		rc_engine_join(self->engine,
 			       RC_MEMBER(self),
 			       frame.ns,
 			       frame.room_code,
+			       &options,
 			       rc_ws_client_join_cb,
 			       g_steal_pointer(&frame.ref),
 			       g_free);
 		return;
+	}
+	case RC_FRAME_HISTORY: {
+		RcWsClientHistory *h = g_new0(RcWsClientHistory, 1);
+		h->client = g_object_ref(self);
+		h->ns = g_strdup(frame.ns);
+		h->room_code = g_strdup(frame.room_code);
+		h->ref = g_steal_pointer(&frame.ref);
+		rc_engine_history_async(self->engine,
+					RC_MEMBER(self),
+					frame.ns,
+					frame.room_code,
+					(guint)MIN(frame.limit, G_MAXUINT),
+					frame.before,
+					rc_ws_client_history_cb,
+					h);
+		return;
+	}
 	case RC_FRAME_LEAVE:
 		if (!rc_engine_leave(self->engine, RC_MEMBER(self), frame.ns, frame.room_code, &error)) {
 			rc_ws_client_send_error(self, error, frame.ref);

@@ -508,8 +508,8 @@ test_per_room_subscriptions(void)
 	channels = rc_test_redis_pubsub_channels(redis, "*pr-room*");
 	room_channel = channels[0];
 	g_test_message("room channel: %s", room_channel);
-	/* the documented name: CHANNEL:NAMESPACE:ROOMCODE */
-	g_assert_cmpstr(room_channel, ==, "prchat:/:pr-room");
+	/* the documented name: CHANNEL:{NAMESPACE:ROOMCODE}, the room's hash tag */
+	g_assert_cmpstr(room_channel, ==, "prchat:{/:pr-room}");
 	assert_pubsub("*pr-room*", 1, room_channel, 1);
 
 	/* a member on the second node: two subscribers */
@@ -559,7 +559,7 @@ test_per_room_delivery_and_order(void)
 	rc_test_ws_join(b, "/", "pr-order");
 	rc_test_ws_join(c, "/", "pr-order");
 	rc_test_ws_join(c, "/", "pr-other");
-	assert_pubsub("*pr-order*", 1, "prchat:/:pr-order", 2);
+	assert_pubsub("*pr-order*", 1, "prchat:{/:pr-order}", 2);
 
 	for (guint k = 0; k < 30; k++) {
 		rc_test_ws_send_printf(a,

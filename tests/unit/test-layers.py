@@ -30,11 +30,11 @@ def module_of(path):
     if len(parts) > 1:
         return parts[0]
     name = parts[0]
-    if name.startswith(('rc-error', 'rc-config', 'rc-message')):
+    if name.startswith(('rc-error', 'rc-config', 'rc-message', 'rc-history')):
         return 'base'
     if name.startswith(('rc-daemon', 'main')):
         return 'daemon'
-    if name in ('config.h', 'rc-www-resources.h'):
+    if name in ('config.h', 'rc-www-resources.h', 'rc-lua-resources.h'):
         return 'generated'
     return 'unknown:' + name
 

@@ -67,8 +67,8 @@ test_room_broadcast_live(void)
 	g_assert_cmpuint(rc_room_activate(room, ma, NULL, 0, NULL), ==, 0);
 	g_assert_cmpuint(rc_room_activate(room, mb, NULL, 0, NULL), ==, 0);
 	g_assert_true(rc_membership_is_live(ma));
-	g_assert_cmpuint(rc_room_broadcast(room, m1), ==, 2);
-	g_assert_cmpuint(rc_room_broadcast(room, m2), ==, 2);
+	g_assert_cmpuint(rc_room_deliver(room, m1), ==, 2);
+	g_assert_cmpuint(rc_room_deliver(room, m2), ==, 2);
 	assert_texts(a, both);
 	assert_texts(b, both);
 	/* every member gets the very same message object: one frame cache for all */
@@ -80,7 +80,7 @@ test_room_broadcast_live(void)
 	g_assert_true(rc_room_remove(room, RC_MEMBER(b)));
 	g_assert_false(rc_room_remove(room, RC_MEMBER(b)));
 	g_assert_null(rc_room_lookup(room, RC_MEMBER(b)));
-	g_assert_cmpuint(rc_room_broadcast(room, m1), ==, 1);
+	g_assert_cmpuint(rc_room_deliver(room, m1), ==, 1);
 }
 
 static void
@@ -97,12 +97,13 @@ test_room_pending_keeps_then_replays(void)
 	g_autoptr(RcMessage) m7 = msg_new("seven", "E1", 7);
 	const gchar *expected[] = {"three", "four", "five", "six", "loose", "seven", NULL};
 
+	g_assert_cmpuint(rc_room_sync(room, "E1", 3), ==, 0);
 	/* pending: nothing reaches it yet, everything is kept in order */
 	g_assert_false(rc_membership_is_live(ma));
-	g_assert_cmpuint(rc_room_broadcast(room, m4), ==, 0);
-	g_assert_cmpuint(rc_room_broadcast(room, m5), ==, 0);
-	g_assert_cmpuint(rc_room_broadcast(room, m6), ==, 0);
-	g_assert_cmpuint(rc_room_broadcast(room, loose), ==, 0);
+	g_assert_cmpuint(rc_room_deliver(room, m4), ==, 0);
+	g_assert_cmpuint(rc_room_deliver(room, m5), ==, 0);
+	g_assert_cmpuint(rc_room_deliver(room, m6), ==, 0);
+	g_assert_cmpuint(rc_room_deliver(room, loose), ==, 0);
 	g_assert_cmpuint(rc_test_member_get_messages(a)->len, ==, 0);
 	/* the catch-up went up to offset 5: 4 and 5 come from the replay, not twice */
 	g_ptr_array_add(replay, msg_new("three", "E1", 3));
@@ -111,7 +112,7 @@ test_room_pending_keeps_then_replays(void)
 	g_assert_cmpuint(rc_room_activate(room, ma, "E1", 5, replay), ==, 5);
 	g_assert_true(rc_membership_is_live(ma));
 	/* once live, events go straight through; a second activation changes nothing */
-	g_assert_cmpuint(rc_room_broadcast(room, m7), ==, 1);
+	g_assert_cmpuint(rc_room_deliver(room, m7), ==, 1);
 	g_assert_cmpuint(rc_room_activate(room, ma, "E1", 0, replay), ==, 0);
 	assert_texts(a, expected);
 }
@@ -126,8 +127,9 @@ test_room_pending_other_epoch_is_kept(void)
 	g_autoptr(RcMessage) fresh = msg_new("fresh", "E2", 1);
 	const gchar *expected[] = {"old", "fresh", NULL};
 
-	rc_room_broadcast(room, old);
-	rc_room_broadcast(room, fresh);
+	rc_room_sync(room, "E1", 2);
+	rc_room_deliver(room, old);
+	rc_room_deliver(room, fresh);
 	/* only what the catch-up covers is skipped: same epoch, offset up to the top */
 	g_assert_cmpuint(rc_room_activate(room, ma, "E0", 10, NULL), ==, 2);
 	assert_texts(a, expected);

@@ -1,0 +1,49 @@
+-- Appends a message to its room's history, gives it the room's next offset and
+-- publishes it, all in one step: no other order than offset order can reach
+-- anyone, and an ingress entry published twice counts once.
+--
+-- KEYS[1] the room's meta hash (epoch, offset)
+-- KEYS[2] the room's history stream (entry ids are OFFSET-1)
+-- KEYS[3] the ingress entry ids already published into the room (sorted set)
+-- ARGV[1] channel to publish on
+-- ARGV[2] the payload without its closing brace
+-- ARGV[3] messages kept (0: none)
+-- ARGV[4] milliseconds the room's keys live after this message
+-- ARGV[5] the epoch for a room that has none
+-- ARGV[6] PUBLISH or SPUBLISH
+-- ARGV[7] the ingress stream entry id, or ''
+-- Returns {epoch, offset, 1 when the entry was published before (nothing done) or 0}.
+local meta, history, seen = KEYS[1], KEYS[2], KEYS[3]
+local ttl = tonumber(ARGV[4])
+local entry = ARGV[7]
+
+if entry ~= '' then
+  local done = redis.call('ZSCORE', seen, entry)
+  if done then
+    return {redis.call('HGET', meta, 'epoch') or '', tonumber(done), 1}
+  end
+end
+
+local epoch = redis.call('HGET', meta, 'epoch')
+if not epoch then
+  -- offsets restart: whatever history is left belongs to a lost epoch
+  epoch = ARGV[5]
+  redis.call('DEL', history)
+  redis.call('HSET', meta, 'epoch', epoch, 'offset', 0)
+end
+local offset = redis.call('HINCRBY', meta, 'offset', 1)
+redis.call('PEXPIRE', meta, ttl)
+
+local payload = ARGV[2] .. ',"offset":' .. offset .. ',"epoch":"' .. epoch .. '"}'
+local size = tonumber(ARGV[3])
+if size > 0 then
+  redis.call('XADD', history, 'MAXLEN', size, offset .. '-1', 'm', payload)
+  redis.call('PEXPIRE', history, ttl)
+end
+if entry ~= '' then
+  redis.call('ZADD', seen, offset, entry)
+  redis.call('ZREMRANGEBYRANK', seen, 0, -1025)
+  redis.call('PEXPIRE', seen, ttl)
+end
+redis.call(ARGV[6], ARGV[1], payload)
+return {epoch, offset, 0}

@@ -1,0 +1,144 @@
+/*
+ * Copyright 2026 roomcast developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "RcRedisBus"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "bus/rc-redis-script.h"
+#include "rc-lua-resources.h"
+
+struct _RcRedisScript {
+	GBytes *source;
+	gchar *sha;
+};
+
+RcRedisScript *
+rc_redis_script_new_from_resource(const gchar *path)
+{
+	RcRedisScript *self = g_new0(RcRedisScript, 1);
+	g_autoptr(GError) error = NULL;
+
+	/* also links the scripts' resource into the binary, whose constructor registers it */
+	g_assert(rc_lua_get_resource() != NULL);
+	self->source = g_resources_lookup_data(path, G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
+	/* built into the binary: missing means a broken build */
+	if (self->source == NULL)
+		g_error("script %s: %s", path, error->message);
+	self->sha = g_compute_checksum_for_bytes(G_CHECKSUM_SHA1, self->source);
+	return self;
+}
+
+void
+rc_redis_script_free(RcRedisScript *self)
+{
+	if (self == NULL)
+		return;
+	g_bytes_unref(self->source);
+	g_free(self->sha);
+	g_free(self);
+}
+
+const gchar *
+rc_redis_script_get_sha(RcRedisScript *self)
+{
+	return self->sha;
+}
+
+void
+rc_redis_script_load(RcRedisScript *self, RcRedisConnection *conn)
+{
+	const gchar *argv[] = {"SCRIPT", "LOAD", g_bytes_get_data(self->source, NULL)};
+	const gsize lens[] = {6, 4, g_bytes_get_size(self->source)};
+	rc_redis_connection_command_argv(conn, G_N_ELEMENTS(argv), argv, lens, NULL, NULL);
+}
+
+/* what a retry after NOSCRIPT needs: the call, kept until the first answer */
+typedef struct {
+	RcRedisScript *script;
+	GPtrArray *args; /* GBytes: numkeys, keys, args */
+	RcRedisReplyFunc func;
+	gpointer user_data;
+} RcScriptCall;
+
+static void
+rc_script_call_free(RcScriptCall *call)
+{
+	g_ptr_array_unref(call->args);
+	g_free(call);
+}
+
+static void
+rc_redis_script_send(RcRedisConnection *conn,
+		     const gchar *verb,
+		     GBytes *first,
+		     GPtrArray *args,
+		     RcRedisReplyFunc func,
+		     gpointer user_data)
+{
+	guint argc = 2 + args->len;
+	g_autofree const gchar **argv = g_new(const gchar *, argc);
+	g_autofree gsize *lens = g_new(gsize, argc);
+
+	argv[0] = verb;
+	lens[0] = strlen(verb);
+	argv[1] = g_bytes_get_data(first, &lens[1]);
+	for (guint i = 0; i < args->len; i++)
+		argv[2 + i] = g_bytes_get_data(g_ptr_array_index(args, i), &lens[2 + i]);
+	rc_redis_connection_command_argv(conn, argc, argv, lens, func, user_data);
+}
+
+static void
+rc_redis_script_reply_cb(RcRedisConnection *conn,
+			 redisReply *reply,
+			 const GError *error,
+			 gpointer user_data)
+{
+	RcScriptCall *call = user_data;
+
+	if (reply != NULL && reply->type == REDIS_REPLY_ERROR &&
+	    g_str_has_prefix(reply->str, "NOSCRIPT")) {
+		/* the server lost it (restart, SCRIPT FLUSH): send it along this once */
+		g_debug("Redis has no script %s: sending it", call->script->sha);
+		rc_redis_script_send(conn,
+				     "EVAL",
+				     call->script->source,
+				     call->args,
+				     call->func,
+				     call->user_data);
+		rc_script_call_free(call);
+		return;
+	}
+	if (call->func != NULL)
+		call->func(conn, reply, error, call->user_data);
+	rc_script_call_free(call);
+}
+
+void
+rc_redis_script_call(RcRedisScript *self,
+		     RcRedisConnection *conn,
+		     guint n_keys,
+		     guint argc,
+		     const gchar *const *argv,
+		     const gsize *lens,
+		     RcRedisReplyFunc func,
+		     gpointer user_data)
+{
+	RcScriptCall *call = g_new0(RcScriptCall, 1);
+	g_autoptr(GBytes) sha = g_bytes_new_static(self->sha, strlen(self->sha));
+	gchar numkeys[16];
+
+	g_snprintf(numkeys, sizeof(numkeys), "%u", n_keys);
+	call->script = self;
+	call->func = func;
+	call->user_data = user_data;
+	call->args = g_ptr_array_new_full(argc + 1, (GDestroyNotify)g_bytes_unref);
+	g_ptr_array_add(call->args, g_bytes_new(numkeys, strlen(numkeys)));
+	for (guint i = 0; i < argc; i++)
+		g_ptr_array_add(call->args,
+				g_bytes_new(argv[i], lens != NULL ? lens[i] : strlen(argv[i])));
+	rc_redis_script_send(conn, "EVALSHA", sha, call->args, rc_redis_script_reply_cb, call);
+}
