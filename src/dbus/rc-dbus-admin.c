@@ -176,8 +176,65 @@ rc_dbus_admin_handle_get_room_stats(RcDbusDaemon *skeleton,
 	    &builder, "{sv}", "messages", g_variant_new_uint64(rc_room_get_n_messages(room)));
 	g_variant_builder_add(
 	    &builder, "{sv}", "node", g_variant_new_string(rc_engine_get_node_id(self->engine)));
+	/* what this node has delivered of the room */
+	g_variant_builder_add(&builder,
+			      "{sv}",
+			      "epoch",
+			      g_variant_new_string(rc_room_get_epoch(room) != NULL ? rc_room_get_epoch(room)
+										 : ""));
+	g_variant_builder_add(&builder,
+			      "{sv}",
+			      "offset",
+			      g_variant_new_uint64(rc_room_get_last_offset(room)));
 	rc_dbus_daemon_complete_get_room_stats(
 	    skeleton, invocation, g_variant_builder_end(&builder));
+	return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+rc_dbus_admin_history_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GDBusMethodInvocation) invocation = user_data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(RcHistory) history = rc_engine_history_finish(RC_ENGINE(source), res, &error);
+	GVariantBuilder builder;
+
+	if (history == NULL) {
+		rc_dbus_admin_return_error(invocation, g_steal_pointer(&error));
+		return;
+	}
+	g_variant_builder_init(&builder, G_VARIANT_TYPE("a(tsxss)"));
+	for (guint i = 0; i < history->messages->len; i++) {
+		RcMessage *msg = g_ptr_array_index(history->messages, i);
+		g_variant_builder_add(&builder,
+				      "(tsxss)",
+				      rc_message_get_offset(msg),
+				      rc_message_get_id(msg),
+				      rc_message_get_ts(msg),
+				      rc_message_get_sender(msg),
+				      rc_message_get_text(msg));
+	}
+	g_dbus_method_invocation_return_value(
+	    invocation,
+	    g_variant_new("(st@a(tsxss))", history->epoch, history->top, g_variant_builder_end(&builder)));
+}
+
+static gboolean
+rc_dbus_admin_handle_get_history(RcDbusDaemon *skeleton,
+				 GDBusMethodInvocation *invocation,
+				 const gchar *ns,
+				 const gchar *room_code,
+				 guint limit,
+				 RcDbusAdmin *self)
+{
+	rc_engine_history_async(self->engine,
+				NULL,
+				ns,
+				room_code,
+				limit,
+				0,
+				rc_dbus_admin_history_cb,
+				g_object_ref(invocation));
 	return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -478,6 +535,10 @@ rc_dbus_admin_init(RcDbusAdmin *self)
 	g_signal_connect(self->skeleton,
 			 "handle-get-room-stats",
 			 G_CALLBACK(rc_dbus_admin_handle_get_room_stats),
+			 self);
+	g_signal_connect(self->skeleton,
+			 "handle-get-history",
+			 G_CALLBACK(rc_dbus_admin_handle_get_history),
 			 self);
 	g_signal_connect(self->skeleton,
 			 "handle-list-clients",

@@ -273,6 +273,111 @@ rc_server_publish_handler(SoupServer *soup,
 				g_object_ref(msg));
 }
 
+/* a positive integer query parameter; absent is @fallback */
+static gboolean
+rc_server_query_uint(GHashTable *query, const gchar *name, guint64 fallback, guint64 *out, GError **error)
+{
+	const gchar *value = g_hash_table_lookup(query, name);
+	*out = fallback;
+	if (value == NULL)
+		return TRUE;
+	if (!g_ascii_string_to_unsigned(value, 10, 1, G_MAXINT64, out, NULL)) {
+		g_set_error(error,
+			    RC_ERROR,
+			    RC_ERROR_INVALID_ARGS,
+			    _("%s must be an integer of at least 1"),
+			    name);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+rc_server_history_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(SoupServerMessage) msg = user_data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(RcHistory) history = rc_engine_history_finish(RC_ENGINE(source), res, &error);
+	GString *body;
+	gsize len;
+
+	if (history == NULL) {
+		rc_http_set_json_error(msg, rc_error_get_http_status(error), error->message);
+		soup_server_message_unpause(msg);
+		return;
+	}
+	body = g_string_new("{\"epoch\":");
+	rc_protocol_append_json_string(body, history->epoch);
+	g_string_append_printf(body, ",\"offset\":%" G_GUINT64_FORMAT ",\"messages\":[", history->top);
+	for (guint i = 0; i < history->messages->len; i++) {
+		if (i > 0)
+			g_string_append_c(body, ',');
+		rc_protocol_append_message(body, g_ptr_array_index(history->messages, i), FALSE);
+	}
+	g_string_append(body, "]}");
+	len = body->len;
+	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+	soup_server_message_set_response(msg,
+					 "application/json",
+					 SOUP_MEMORY_TAKE,
+					 g_string_free(body, FALSE),
+					 len);
+	soup_server_message_unpause(msg);
+}
+
+/* GET /history?namespace=NS&roomCode=R[&limit=N][&before=K] */
+static void
+rc_server_history_handler(SoupServer *soup,
+			  SoupServerMessage *msg,
+			  const gchar *path,
+			  GHashTable *unused,
+			  gpointer user_data)
+{
+	RcServer *self = RC_SERVER(user_data);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GHashTable) query = NULL;
+	const gchar *ns;
+	const gchar *room_code;
+	guint64 limit = 0, before = 0;
+
+	if (g_strcmp0(path, "/history") != 0) {
+		rc_http_set_json_error(msg, SOUP_STATUS_NOT_FOUND, _("not found"));
+		return;
+	}
+	query = rc_http_get_query(msg, &error);
+	if (query == NULL) {
+		rc_http_set_json_error(msg, SOUP_STATUS_BAD_REQUEST, error->message);
+		return;
+	}
+	ns = g_hash_table_lookup(query, "namespace");
+	room_code = g_hash_table_lookup(query, "roomCode");
+	if (room_code == NULL) {
+		rc_http_set_json_error(msg, SOUP_STATUS_BAD_REQUEST, _("missing parameter roomCode"));
+		return;
+	}
+	if (!rc_server_query_uint(query, "limit", 0, &limit, &error) ||
+	    !rc_server_query_uint(query, "before", 0, &before, &error)) {
+		rc_http_set_json_error(msg, SOUP_STATUS_BAD_REQUEST, error->message);
+		return;
+	}
+	soup_server_message_pause(msg);
+	rc_engine_history_async(self->engine,
+				NULL,
+				ns != NULL ? ns : "/",
+				room_code,
+				(guint)MIN(limit, G_MAXUINT),
+				before,
+				rc_server_history_cb,
+				g_object_ref(msg));
+}
+
+static gboolean
+rc_server_route_speaks_json(const gchar *path)
+{
+	return g_strcmp0(path, "/publish") == 0 || g_strcmp0(path, "/history") == 0 ||
+	       g_strcmp0(path, "/presence") == 0;
+}
+
 /* a JSON body for the routes that speak JSON, text for the others */
 static void
 rc_server_refuse(SoupServerMessage *msg, const gchar *path, guint status, const gchar *error)
@@ -282,7 +387,7 @@ rc_server_refuse(SoupServerMessage *msg, const gchar *path, guint status, const 
 	g_debug("refusing %s %s: %u %s", soup_server_message_get_method(msg), path, status, error);
 	if (hc == NULL)
 		return;
-	if (g_strcmp0(path, "/publish") == 0) {
+	if (rc_server_route_speaks_json(path)) {
 		g_autoptr(JsonBuilder) builder = json_builder_new();
 		g_autoptr(JsonGenerator) generator = json_generator_new();
 		g_autoptr(JsonNode) root = NULL;
@@ -407,11 +512,20 @@ rc_server_early_handler(SoupServer *soup,
 		return;
 	}
 	if (!is_publish) {
-		if (has_body)
+		if (has_body) {
 			rc_server_refuse(msg,
 					 path,
 					 SOUP_STATUS_METHOD_NOT_ALLOWED,
 					 _("this route takes no request body"));
+			return;
+		}
+		/* what rooms said is guarded like what is said to them */
+		if ((g_strcmp0(path, "/history") == 0 || g_strcmp0(path, "/presence") == 0) &&
+		    !rc_http_check_api_token(config, msg))
+			rc_server_refuse(msg,
+					 path,
+					 SOUP_STATUS_UNAUTHORIZED,
+					 _("missing or wrong Authorization: Bearer token"));
 		return;
 	}
 	if (method != SOUP_METHOD_POST) {
@@ -539,6 +653,12 @@ rc_server_metrics_handler(SoupServer *soup,
 	rc_server_metric(s, "roomcast_slow_consumers_total", "counter",
 			 "Clients closed with 1013 because they did not read fast enough.",
 			 stats.slow_consumers);
+	rc_server_metric(s, "roomcast_recovered_messages_total", "counter",
+			 "Messages this node delivered from history (history, since, recovery).",
+			 stats.recovered);
+	rc_server_metric(s, "roomcast_history_misses_total", "counter",
+			 "Recoveries that could not give every message asked for.",
+			 stats.history_misses);
 	len = s->len;
 	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
 	soup_server_message_set_response(msg,
@@ -787,6 +907,7 @@ rc_server_new(RcEngine *engine)
 	} routes[] = {
 	    {"/ws", rc_server_ws_cb},
 	    {"/publish", rc_server_publish_handler},
+	    {"/history", rc_server_history_handler},
 	    {"/healthz", rc_server_healthz_handler},
 	    {"/metrics", rc_server_metrics_handler},
 	    {NULL, rc_server_default_handler},
