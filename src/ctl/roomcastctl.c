@@ -30,6 +30,7 @@ enum {
 typedef struct {
 	RcDbusDaemon *proxy;
 	gboolean json;
+	guint limit;
 } RcCtl;
 
 typedef gboolean (*RcCtlFunc)(RcCtl *ctl, gchar **args, GError **error);
@@ -250,6 +251,10 @@ rc_ctl_stat_label(const gchar *key)
 		return _("Messages");
 	if (g_strcmp0(key, "node") == 0)
 		return _("Node");
+	if (g_strcmp0(key, "epoch") == 0)
+		return _("Epoch");
+	if (g_strcmp0(key, "offset") == 0)
+		return _("Offset");
 	return key;
 }
 
@@ -258,7 +263,8 @@ rc_ctl_room(RcCtl *ctl, gchar **args, GError **error)
 {
 	g_autoptr(GVariant) stats = NULL;
 	/* a stable order for people; the daemon may add keys, they show up too */
-	const gchar *order[] = {"namespace", "roomCode", "members", "messages", "node"};
+	const gchar *order[] = {
+	    "namespace", "roomCode", "members", "messages", "node", "epoch", "offset", NULL};
 	g_autoptr(GPtrArray) fields = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
 	GVariantIter iter;
 	const gchar *key;
@@ -271,7 +277,7 @@ rc_ctl_room(RcCtl *ctl, gchar **args, GError **error)
 		rc_ctl_print_json(json_gvariant_serialize(stats));
 		return TRUE;
 	}
-	for (guint i = 0; i < G_N_ELEMENTS(order); i++) {
+	for (guint i = 0; order[i] != NULL; i++) {
 		g_autoptr(GVariant) v = g_variant_lookup_value(stats, order[i], NULL);
 		g_autofree gchar *s = NULL;
 		if (v == NULL)
@@ -386,6 +392,72 @@ rc_ctl_publish(RcCtl *ctl, gchar **args, GError **error)
 }
 
 static gboolean
+rc_ctl_history(RcCtl *ctl, gchar **args, GError **error)
+{
+	g_autofree gchar *epoch = NULL;
+	g_autoptr(GVariant) messages = NULL;
+	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	g_autoptr(JsonBuilder) builder = json_builder_new();
+	const gchar *headers[] = {_("OFFSET"), _("TIME"), _("SENDER"), _("TEXT")};
+	guint64 top = 0, offset = 0;
+	gint64 ts = 0;
+	const gchar *id, *sender, *text;
+	GVariantIter iter;
+
+	if (!rc_dbus_daemon_call_get_history_sync(ctl->proxy,
+						  args[0],
+						  args[1],
+						  ctl->limit,
+						  &epoch,
+						  &top,
+						  &messages,
+						  NULL,
+						  error))
+		return FALSE;
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "epoch");
+	json_builder_add_string_value(builder, epoch);
+	json_builder_set_member_name(builder, "offset");
+	json_builder_add_int_value(builder, (gint64)top);
+	json_builder_set_member_name(builder, "messages");
+	json_builder_begin_array(builder);
+	g_variant_iter_init(&iter, messages);
+	while (g_variant_iter_next(&iter, "(t&sx&s&s)", &offset, &id, &ts, &sender, &text)) {
+		g_autoptr(GDateTime) when = g_date_time_new_from_unix_local(ts / 1000);
+		g_autofree gchar *offset_s = g_strdup_printf("%" G_GUINT64_FORMAT, offset);
+		g_autofree gchar *when_s =
+		    when != NULL ? g_date_time_format(when, "%F %T") : g_strdup("?");
+		const gchar *cells[] = {offset_s, when_s, sender, text, NULL};
+		g_ptr_array_add(rows, g_strdupv((gchar **)cells));
+
+		json_builder_begin_object(builder);
+		json_builder_set_member_name(builder, "offset");
+		json_builder_add_int_value(builder, (gint64)offset);
+		json_builder_set_member_name(builder, "id");
+		json_builder_add_string_value(builder, id);
+		json_builder_set_member_name(builder, "ts");
+		json_builder_add_int_value(builder, ts);
+		json_builder_set_member_name(builder, "sender");
+		json_builder_add_string_value(builder, sender);
+		json_builder_set_member_name(builder, "text");
+		json_builder_add_string_value(builder, text);
+		json_builder_end_object(builder);
+	}
+	json_builder_end_array(builder);
+	json_builder_end_object(builder);
+	if (ctl->json) {
+		rc_ctl_print_json(json_builder_get_root(builder));
+		return TRUE;
+	}
+	if (rows->len == 0) {
+		g_print(_("No messages in that room’s history.\n"));
+		return TRUE;
+	}
+	rc_ctl_print_table(headers, G_N_ELEMENTS(headers), rows);
+	return TRUE;
+}
+
+static gboolean
 rc_ctl_reload(RcCtl *ctl, gchar **args, GError **error)
 {
 	if (!rc_dbus_daemon_call_reload_config_sync(ctl->proxy, NULL, error))
@@ -416,6 +488,12 @@ static const RcCtlCommand rc_ctl_commands[] = {
      2,
      3,
      rc_ctl_close_room},
+    {"history",
+     "NS ROOM",
+     N_("Show a room’s latest messages (--limit N, default 50)"),
+     2,
+     2,
+     rc_ctl_history},
     {"publish",
      "NS ROOM SENDER TEXT",
      N_("Send a message to a room; prints its id"),
@@ -496,6 +574,7 @@ main(int argc, char **argv)
 	gboolean opt_session = FALSE;
 	gboolean opt_json = FALSE;
 	gboolean opt_version = FALSE;
+	gint opt_limit = 0;
 	g_autofree gchar *opt_dest = NULL;
 	const GOptionEntry entries[] = {
 	    {"system",
@@ -526,6 +605,13 @@ main(int argc, char **argv)
 	     &opt_json,
 	     N_("Print machine-readable JSON instead of tables"),
 	     NULL},
+	    {"limit",
+	     'n',
+	     0,
+	     G_OPTION_ARG_INT,
+	     &opt_limit,
+	     N_("For history: how many messages (default 50)"),
+	     N_("N")},
 	    {"version",
 	     'V',
 	     0,
@@ -600,6 +686,8 @@ main(int argc, char **argv)
 		    g_strdup_printf(_("usage: roomcastctl %s %s"), cmd->name, cmd->args);
 		return rc_ctl_usage_error(msg);
 	}
+	if (opt_limit < 0)
+		return rc_ctl_usage_error(_("--limit must be a positive number"));
 
 	/* no property loading: each command asks for exactly what it prints */
 	proxy = rc_dbus_daemon_proxy_new_for_bus_sync(
@@ -618,6 +706,7 @@ main(int argc, char **argv)
 	g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(proxy), RC_CTL_TIMEOUT_MS);
 	ctl.proxy = proxy;
 	ctl.json = opt_json;
+	ctl.limit = (guint)opt_limit;
 	if (!cmd->func(&ctl, args, &error))
 		return rc_ctl_dbus_error(error, dest, opt_system);
 	return RC_CTL_EXIT_OK;

@@ -286,11 +286,19 @@ rc_room_flush_held(RcRoom *self)
 guint
 rc_room_sync(RcRoom *self, const gchar *epoch, guint64 top)
 {
+	RcMessage *first = g_queue_peek_head(&self->held);
+
 	if (self->sequence != RC_ROOM_UNSYNCED)
 		return 0;
 	g_free(self->epoch);
 	self->epoch = g_strdup(epoch);
 	self->last = top;
+	/* Messages held meanwhile go out even when the read already counted them: each
+	 * member's own floor (what its join covered) decides, and a member that joined
+	 * while Redis was away has none. */
+	if (first != NULL && rc_message_get_offset(first) > 0 &&
+	    g_strcmp0(rc_message_get_epoch(first), epoch) == 0)
+		self->last = MIN(top, rc_message_get_offset(first) - 1);
 	self->sequence = RC_ROOM_LIVE;
 	return rc_room_flush_held(self);
 }
