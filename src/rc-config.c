@@ -35,6 +35,7 @@ typedef struct {
 	guint redis_timeout;
 	guint history_size;
 	guint history_ttl;
+	guint presence_ttl;
 } RcSettings;
 
 /* the flags, which win over the file; NULL / -1 when not given */
@@ -400,6 +401,9 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 	if (!rc_config_get_uint(kf, "history", "ttl", 86400, 1, 100 * 365 * 86400ULL, &v, error))
 		return NULL;
 	s->history_ttl = (guint)v;
+	if (!rc_config_get_uint(kf, "presence", "ttl", 30, 1, 86400, &v, error))
+		return NULL;
+	s->presence_ttl = (guint)v;
 	return g_steal_pointer(&s);
 }
 
@@ -713,6 +717,12 @@ guint
 rc_config_get_history_ttl(RcConfig *self)
 {
 	return self->settings->history_ttl;
+}
+
+guint
+rc_config_get_presence_ttl(RcConfig *self)
+{
+	return self->settings->presence_ttl;
 }
 
 static void

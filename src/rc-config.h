@@ -68,6 +68,8 @@ guint rc_config_get_redis_timeout(RcConfig *self);
 guint rc_config_get_history_size(RcConfig *self);
 /* seconds a room's history lives after its last message */
 guint rc_config_get_history_ttl(RcConfig *self);
+/* seconds a dead node's members stay listed */
+guint rc_config_get_presence_ttl(RcConfig *self);
 
 /* Redis URL split into its parts: host+port, or a unix socket path */
 gboolean rc_config_parse_redis_url(const gchar *url,

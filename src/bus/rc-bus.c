@@ -16,7 +16,14 @@ typedef struct {
 } RcBusPrivate;
 
 enum { PROP_0, PROP_CONFIG, PROP_NODE_ID, PROP_LAST };
-enum { SIGNAL_MESSAGE, SIGNAL_STATE_CHANGED, SIGNAL_RESUBSCRIBED, SIGNAL_INGRESS, SIGNAL_LAST };
+enum {
+	SIGNAL_MESSAGE,
+	SIGNAL_STATE_CHANGED,
+	SIGNAL_RESUBSCRIBED,
+	SIGNAL_INGRESS,
+	SIGNAL_PRESENCE,
+	SIGNAL_LAST
+};
 static GParamSpec *props[PROP_LAST] = {NULL};
 static guint signals[SIGNAL_LAST] = {0};
 
@@ -165,6 +172,42 @@ rc_bus_emit_message(RcBus *self, RcMessage *msg)
 }
 
 void
+rc_bus_presence_join(RcBus *self, RcPresence *entry)
+{
+	RC_BUS_GET_CLASS(self)->presence_join(self, entry);
+}
+
+void
+rc_bus_presence_leave(RcBus *self, RcPresence *entry)
+{
+	RC_BUS_GET_CLASS(self)->presence_leave(self, entry);
+}
+
+void
+rc_bus_presence_list_async(RcBus *self,
+			   const gchar *ns,
+			   const gchar *room_code,
+			   GAsyncReadyCallback callback,
+			   gpointer user_data)
+{
+	GTask *task = g_task_new(self, NULL, callback, user_data);
+	g_task_set_source_tag(task, rc_bus_presence_list_async);
+	RC_BUS_GET_CLASS(self)->presence_list(self, ns, room_code, task);
+}
+
+GPtrArray *
+rc_bus_presence_list_finish(RcBus *self, GAsyncResult *res, GError **error)
+{
+	return g_task_propagate_pointer(G_TASK(res), error);
+}
+
+void
+rc_bus_emit_presence(RcBus *self, RcPresence *event)
+{
+	g_signal_emit(self, signals[SIGNAL_PRESENCE], 0, event);
+}
+
+void
 rc_bus_emit_resubscribed(RcBus *self)
 {
 	g_signal_emit(self, signals[SIGNAL_RESUBSCRIBED], 0);
@@ -281,6 +324,16 @@ rc_bus_class_init(RcBusClass *klass)
 					       2,
 					       G_TYPE_STRING,
 					       G_TYPE_BYTES);
+	signals[SIGNAL_PRESENCE] = g_signal_new("presence",
+						G_TYPE_FROM_CLASS(klass),
+						G_SIGNAL_RUN_LAST,
+						0,
+						NULL,
+						NULL,
+						NULL,
+						G_TYPE_NONE,
+						1,
+						RC_TYPE_PRESENCE | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void

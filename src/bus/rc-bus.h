@@ -9,6 +9,7 @@
 #include "rc-config.h"
 #include "rc-history.h"
 #include "rc-message.h"
+#include "rc-presence.h"
 
 G_BEGIN_DECLS
 
@@ -30,7 +31,12 @@ typedef enum {
  * through ::message. ::state-changed follows the connection. ::ingress hands over
  * an entry of the durable ingress stream (id, payload); the engine publishes it
  * with that id (so a second delivery of the entry changes nothing) and then
- * acknowledges it. */
+ * acknowledges it. ::presence brings a presence event of a subscribed room, from
+ * any node, in the order the changes happened in the room.
+ *
+ * Presence: the engine says who joins and leaves on this node; the bus keeps
+ * their entries where every node sees them, alive for as long as this node runs,
+ * and writes them again should the bus lose them. */
 #define RC_TYPE_BUS (rc_bus_get_type())
 G_DECLARE_DERIVABLE_TYPE(RcBus, rc_bus, RC, BUS, GObject)
 
@@ -50,6 +56,10 @@ struct _RcBusClass {
 	void (*subscribe_room)(RcBus *self, const gchar *ns, const gchar *room_code, GTask *task);
 	void (*unsubscribe_room)(RcBus *self, const gchar *ns, const gchar *room_code);
 	void (*ack_ingress)(RcBus *self, const gchar *id);
+	void (*presence_join)(RcBus *self, RcPresence *entry);
+	void (*presence_leave)(RcBus *self, RcPresence *entry);
+	/* completes @task with a GPtrArray of RcPresence entries */
+	void (*presence_list)(RcBus *self, const gchar *ns, const gchar *room_code, GTask *task);
 	gpointer padding[8];
 };
 
@@ -80,6 +90,16 @@ void rc_bus_subscribe_room_async(RcBus *self,
 gboolean rc_bus_subscribe_room_finish(RcBus *self, GAsyncResult *res, GError **error);
 void rc_bus_unsubscribe_room(RcBus *self, const gchar *ns, const gchar *room_code);
 void rc_bus_ack_ingress(RcBus *self, const gchar *id);
+/* @entry is a member of its room on this node (no event); the bus announces it */
+void rc_bus_presence_join(RcBus *self, RcPresence *entry);
+void rc_bus_presence_leave(RcBus *self, RcPresence *entry);
+/* everyone in the room, on every node (element-type RcPresence) */
+void rc_bus_presence_list_async(RcBus *self,
+				const gchar *ns,
+				const gchar *room_code,
+				GAsyncReadyCallback callback,
+				gpointer user_data);
+GPtrArray *rc_bus_presence_list_finish(RcBus *self, GAsyncResult *res, GError **error);
 
 RcBusState rc_bus_get_state(RcBus *self);
 /* "embedded", "connected" or "disconnected" */
@@ -94,6 +114,7 @@ void rc_bus_set_state(RcBus *self, RcBusState state);
 void rc_bus_emit_message(RcBus *self, RcMessage *msg);
 void rc_bus_emit_resubscribed(RcBus *self);
 void rc_bus_emit_ingress(RcBus *self, const gchar *id, GBytes *payload);
+void rc_bus_emit_presence(RcBus *self, RcPresence *event);
 void rc_bus_count_invalid_payload(RcBus *self);
 /* a fresh epoch for a room that has none: short, random, the same on every node
  * once written where the room is kept */

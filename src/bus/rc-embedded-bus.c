@@ -21,7 +21,8 @@ typedef struct {
 
 struct _RcEmbeddedBus {
 	RcBus parent_instance;
-	GHashTable *rooms; /* "NS\nROOM" → RcEmbeddedRoom */
+	GHashTable *rooms;    /* "NS\nROOM" → RcEmbeddedRoom */
+	GHashTable *presence; /* "NS\nROOM" → GHashTable client → RcPresence entry */
 	guint sweep_id;
 };
 
@@ -175,11 +176,81 @@ rc_embedded_bus_unsubscribe_room(RcBus *bus, const gchar *ns, const gchar *room_
 {
 }
 
+static gchar *
+rc_embedded_bus_key(RcPresence *p)
+{
+	return g_strconcat(rc_presence_get_namespace(p), "\n", rc_presence_get_room_code(p), NULL);
+}
+
+static void
+rc_embedded_bus_announce(RcBus *bus, RcPresence *entry, const gchar *event)
+{
+	g_autoptr(RcPresence) p = rc_presence_new(rc_presence_get_namespace(entry),
+						  rc_presence_get_room_code(entry),
+						  event,
+						  rc_presence_get_client(entry),
+						  rc_presence_get_sender(entry),
+						  rc_presence_get_node(entry));
+	rc_bus_emit_presence(bus, p);
+}
+
+static void
+rc_embedded_bus_presence_join(RcBus *bus, RcPresence *entry)
+{
+	RcEmbeddedBus *self = RC_EMBEDDED_BUS(bus);
+	g_autofree gchar *key = rc_embedded_bus_key(entry);
+	GHashTable *room = g_hash_table_lookup(self->presence, key);
+
+	if (room == NULL) {
+		room = g_hash_table_new_full(g_str_hash,
+					     g_str_equal,
+					     g_free,
+					     (GDestroyNotify)rc_presence_unref);
+		g_hash_table_insert(self->presence, g_strdup(key), room);
+	}
+	g_hash_table_replace(room, g_strdup(rc_presence_get_client(entry)), rc_presence_ref(entry));
+	rc_embedded_bus_announce(bus, entry, "join");
+}
+
+static void
+rc_embedded_bus_presence_leave(RcBus *bus, RcPresence *entry)
+{
+	RcEmbeddedBus *self = RC_EMBEDDED_BUS(bus);
+	g_autofree gchar *key = rc_embedded_bus_key(entry);
+	GHashTable *room = g_hash_table_lookup(self->presence, key);
+
+	if (room == NULL || !g_hash_table_remove(room, rc_presence_get_client(entry)))
+		return;
+	if (g_hash_table_size(room) == 0)
+		g_hash_table_remove(self->presence, key);
+	rc_embedded_bus_announce(bus, entry, "leave");
+}
+
+static void
+rc_embedded_bus_presence_list(RcBus *bus, const gchar *ns, const gchar *room_code, GTask *task)
+{
+	RcEmbeddedBus *self = RC_EMBEDDED_BUS(bus);
+	g_autofree gchar *key = g_strconcat(ns, "\n", room_code, NULL);
+	GHashTable *room = g_hash_table_lookup(self->presence, key);
+	GPtrArray *members = g_ptr_array_new_with_free_func((GDestroyNotify)rc_presence_unref);
+	GHashTableIter iter;
+	gpointer value;
+
+	if (room != NULL) {
+		g_hash_table_iter_init(&iter, room);
+		while (g_hash_table_iter_next(&iter, NULL, &value))
+			g_ptr_array_add(members, rc_presence_ref(value));
+	}
+	g_task_return_pointer(task, members, (GDestroyNotify)g_ptr_array_unref);
+	g_object_unref(task);
+}
+
 static void
 rc_embedded_bus_finalize(GObject *object)
 {
 	RcEmbeddedBus *self = RC_EMBEDDED_BUS(object);
 	g_clear_handle_id(&self->sweep_id, g_source_remove);
+	g_hash_table_unref(self->presence);
 	g_hash_table_unref(self->rooms);
 	G_OBJECT_CLASS(rc_embedded_bus_parent_class)->finalize(object);
 }
@@ -195,6 +266,9 @@ rc_embedded_bus_class_init(RcEmbeddedBusClass *klass)
 	bus_class->read_room = rc_embedded_bus_read_room;
 	bus_class->subscribe_room = rc_embedded_bus_subscribe_room;
 	bus_class->unsubscribe_room = rc_embedded_bus_unsubscribe_room;
+	bus_class->presence_join = rc_embedded_bus_presence_join;
+	bus_class->presence_leave = rc_embedded_bus_presence_leave;
+	bus_class->presence_list = rc_embedded_bus_presence_list;
 }
 
 static void
@@ -204,6 +278,8 @@ rc_embedded_bus_init(RcEmbeddedBus *self)
 					    g_str_equal,
 					    g_free,
 					    (GDestroyNotify)rc_embedded_room_free);
+	self->presence =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_unref);
 }
 
 RcBus *

@@ -58,12 +58,15 @@ struct _RcRedisBus {
 	RcFanout fanout;
 	RcRedisScript *publish_script;
 	RcRedisScript *read_script;
+	RcRedisScript *presence_script;
 	RcRedisLink cmd;
 	RcRedisLink sub;
 	RcRedisLink ingress;
 	gboolean stopping;
 	guint claim_id;
 	GHashTable *room_subs; /* channel → RcRoomSub */
+	GHashTable *presence;  /* "NS\nROOM" → RcPresenceRoom */
+	guint heartbeat_id;
 };
 
 G_DEFINE_TYPE(RcRedisBus, rc_redis_bus, RC_TYPE_BUS)
@@ -202,13 +205,18 @@ rc_redis_link_connect(RcRedisLink *link)
 
 /* ---- the command link -------------------------------------------------------- */
 
+static void rc_redis_bus_presence_sync_all(RcRedisBus *self);
+
 static void
 rc_redis_bus_cmd_ready(RcRedisLink *link)
 {
 	RcRedisBus *self = link->bus;
 	rc_redis_script_load(self->publish_script, link->conn);
 	rc_redis_script_load(self->read_script, link->conn);
+	rc_redis_script_load(self->presence_script, link->conn);
 	link->ready = TRUE;
+	/* Redis may have lost this node's members while it was away */
+	rc_redis_bus_presence_sync_all(self);
 	rc_redis_bus_update_state(self);
 }
 
@@ -230,13 +238,30 @@ rc_room_sub_complete(RcRoomSub *rs)
 		g_task_return_boolean(g_ptr_array_index(pending, i), TRUE);
 }
 
+#define RC_REDIS_PRESENCE_PREFIX "{\"type\":\"presence\""
+
 static void
 rc_redis_bus_handle_payload(RcRedisBus *self, const gchar *channel, const gchar *data, gsize len)
 {
 	RcConfig *config = rc_bus_get_config(RC_BUS(self));
 	g_autoptr(GError) error = NULL;
-	g_autoptr(RcMessage) msg =
-	    rc_protocol_parse_message(data, len, rc_config_get_max_text_bytes(config), &error);
+	g_autoptr(RcMessage) msg = NULL;
+
+	/* presence events are written by presence.lua, always with this beginning */
+	if (len > strlen(RC_REDIS_PRESENCE_PREFIX) &&
+	    memcmp(data, RC_REDIS_PRESENCE_PREFIX, strlen(RC_REDIS_PRESENCE_PREFIX)) == 0) {
+		g_autoptr(RcPresence) event = rc_protocol_parse_presence(data, len, NULL, NULL, &error);
+		if (event == NULL || rc_presence_get_event(event) == NULL) {
+			rc_bus_count_invalid_payload(RC_BUS(self));
+			g_warning("ignoring invalid presence event on %s: %s",
+				  channel,
+				  error != NULL ? error->message : "no event");
+			return;
+		}
+		rc_bus_emit_presence(RC_BUS(self), event);
+		return;
+	}
+	msg = rc_protocol_parse_message(data, len, rc_config_get_max_text_bytes(config), &error);
 	if (msg == NULL) {
 		rc_bus_count_invalid_payload(RC_BUS(self));
 		g_warning("ignoring invalid payload on %s: %s", channel, error->message);
@@ -559,6 +584,288 @@ rc_redis_bus_ack_ingress(RcBus *bus, const gchar *id)
 					    NULL);
 }
 
+/* ---- presence ------------------------------------------------------------------ */
+
+/* this node's members of one room, as written to Redis */
+typedef struct {
+	gchar *ns;
+	gchar *room_code;
+	GHashTable *entries; /* client → RcPresence */
+} RcPresenceRoom;
+
+static void
+rc_presence_room_free(RcPresenceRoom *room)
+{
+	g_free(room->ns);
+	g_free(room->room_code);
+	g_hash_table_unref(room->entries);
+	g_free(room);
+}
+
+static guint
+rc_redis_bus_presence_ttl_ms(RcRedisBus *self)
+{
+	return rc_config_get_presence_ttl(rc_bus_get_config(RC_BUS(self))) * 1000;
+}
+
+/* runs presence.lua for one room with @extra (op-specific) arguments */
+static void
+rc_redis_bus_presence_call(RcRedisBus *self,
+			   const gchar *ns,
+			   const gchar *room_code,
+			   const gchar *op,
+			   GPtrArray *extra,
+			   RcRedisReplyFunc func,
+			   gpointer user_data)
+{
+	g_autofree gchar *presence =
+	    rc_redis_room_key(self->channel, RC_REDIS_KEY_PRESENCE, ns, room_code);
+	g_autofree gchar *nodes =
+	    rc_redis_room_key(self->channel, RC_REDIS_KEY_PRESENCE_NODES, ns, room_code);
+	g_autofree gchar *room_channel = NULL;
+	g_autofree gchar *ttl = g_strdup_printf("%u", rc_redis_bus_presence_ttl_ms(self));
+	g_autoptr(GString) leave = g_string_new("{\"type\":\"presence\",\"namespace\":");
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+
+	if (self->fanout == RC_FANOUT_PER_ROOM)
+		room_channel = rc_redis_room_key(self->channel, RC_REDIS_KEY_CHANNEL, ns, room_code);
+	rc_protocol_append_json_string(leave, ns);
+	g_string_append(leave, ",\"roomCode\":");
+	rc_protocol_append_json_string(leave, room_code);
+	g_string_append(leave, ",\"event\":\"leave\",");
+	g_ptr_array_add(argv, presence);
+	g_ptr_array_add(argv, nodes);
+	g_ptr_array_add(argv, (gpointer)op);
+	g_ptr_array_add(argv, ttl);
+	g_ptr_array_add(argv, (gpointer)rc_bus_get_node_id(RC_BUS(self)));
+	g_ptr_array_add(argv, room_channel != NULL ? room_channel : self->channel);
+	g_ptr_array_add(argv, (gpointer) "PUBLISH");
+	g_ptr_array_add(argv, leave->str);
+	for (guint i = 0; extra != NULL && i < extra->len; i++)
+		g_ptr_array_add(argv, g_ptr_array_index(extra, i));
+	rc_redis_script_call(self->presence_script,
+			     self->cmd.conn,
+			     2,
+			     argv->len,
+			     (const gchar *const *)argv->pdata,
+			     NULL,
+			     func,
+			     user_data);
+}
+
+/* writes every member of @room on this node again, without events */
+static void
+rc_redis_bus_presence_sync(RcRedisBus *self, RcPresenceRoom *room)
+{
+	g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func(g_free);
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, room->entries);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		g_autoptr(GBytes) entry = rc_protocol_build_presence_entry(value);
+		g_ptr_array_add(extra, g_strdup(rc_presence_get_client(value)));
+		g_ptr_array_add(extra, g_strndup(g_bytes_get_data(entry, NULL), g_bytes_get_size(entry)));
+	}
+	rc_redis_bus_presence_call(self, room->ns, room->room_code, "sync", extra, NULL, NULL);
+}
+
+typedef struct {
+	RcRedisBus *bus;
+	gchar *key;
+} RcPresenceBeat;
+
+static void
+rc_redis_bus_beat_cb(RcRedisConnection *conn,
+		     redisReply *reply,
+		     const GError *error,
+		     gpointer user_data)
+{
+	RcPresenceBeat *beat = user_data;
+	RcPresenceRoom *room;
+
+	/* 1: Redis had forgotten this node here (a flush): write its members again */
+	if (reply != NULL && reply->type == REDIS_REPLY_INTEGER && reply->integer == 1 &&
+	    (room = g_hash_table_lookup(beat->bus->presence, beat->key)) != NULL &&
+	    beat->bus->cmd.ready)
+		rc_redis_bus_presence_sync(beat->bus, room);
+	g_object_unref(beat->bus);
+	g_free(beat->key);
+	g_free(beat);
+}
+
+/* one command per room with members here, whatever their number, all pipelined */
+static gboolean
+rc_redis_bus_heartbeat_cb(gpointer user_data)
+{
+	RcRedisBus *self = RC_REDIS_BUS(user_data);
+	GHashTableIter iter;
+	gpointer key, value;
+
+	if (!self->cmd.ready)
+		return G_SOURCE_CONTINUE;
+	g_hash_table_iter_init(&iter, self->presence);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		RcPresenceRoom *room = value;
+		RcPresenceBeat *beat = g_new0(RcPresenceBeat, 1);
+		beat->bus = g_object_ref(self);
+		beat->key = g_strdup(key);
+		rc_redis_bus_presence_call(self,
+					   room->ns,
+					   room->room_code,
+					   "beat",
+					   NULL,
+					   rc_redis_bus_beat_cb,
+					   beat);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+/* after a reconnect, Redis may have lost everything (a restart without persistence) */
+static void
+rc_redis_bus_presence_sync_all(RcRedisBus *self)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, self->presence);
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		rc_redis_bus_presence_sync(self, value);
+}
+
+static gchar *
+rc_redis_bus_presence_key(RcPresence *p)
+{
+	return g_strconcat(rc_presence_get_namespace(p), "\n", rc_presence_get_room_code(p), NULL);
+}
+
+static void
+rc_redis_bus_presence_join(RcBus *bus, RcPresence *entry)
+{
+	RcRedisBus *self = RC_REDIS_BUS(bus);
+	g_autofree gchar *key = rc_redis_bus_presence_key(entry);
+	RcPresenceRoom *room = g_hash_table_lookup(self->presence, key);
+	g_autoptr(RcPresence) event = NULL;
+	g_autoptr(GBytes) entry_json = NULL;
+	g_autoptr(GBytes) event_json = NULL;
+	g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func(g_free);
+
+	if (room == NULL) {
+		room = g_new0(RcPresenceRoom, 1);
+		room->ns = g_strdup(rc_presence_get_namespace(entry));
+		room->room_code = g_strdup(rc_presence_get_room_code(entry));
+		room->entries = g_hash_table_new_full(g_str_hash,
+						      g_str_equal,
+						      g_free,
+						      (GDestroyNotify)rc_presence_unref);
+		g_hash_table_insert(self->presence, g_strdup(key), room);
+	}
+	g_hash_table_replace(room->entries,
+			     g_strdup(rc_presence_get_client(entry)),
+			     rc_presence_ref(entry));
+	/* while Redis is away the entry waits here and is written when it is back */
+	if (!self->cmd.ready)
+		return;
+	event = rc_presence_new(room->ns,
+				room->room_code,
+				"join",
+				rc_presence_get_client(entry),
+				rc_presence_get_sender(entry),
+				rc_presence_get_node(entry));
+	entry_json = rc_protocol_build_presence_entry(entry);
+	event_json = rc_protocol_build_presence(event);
+	g_ptr_array_add(extra, g_strdup(rc_presence_get_client(entry)));
+	g_ptr_array_add(extra, g_strndup(g_bytes_get_data(entry_json, NULL), g_bytes_get_size(entry_json)));
+	g_ptr_array_add(extra, g_strndup(g_bytes_get_data(event_json, NULL), g_bytes_get_size(event_json)));
+	rc_redis_bus_presence_call(self, room->ns, room->room_code, "join", extra, NULL, NULL);
+}
+
+static void
+rc_redis_bus_presence_leave(RcBus *bus, RcPresence *entry)
+{
+	RcRedisBus *self = RC_REDIS_BUS(bus);
+	g_autofree gchar *key = rc_redis_bus_presence_key(entry);
+	RcPresenceRoom *room = g_hash_table_lookup(self->presence, key);
+	g_autoptr(RcPresence) event = NULL;
+	g_autoptr(GBytes) event_json = NULL;
+	g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func(g_free);
+
+	if (room == NULL || !g_hash_table_remove(room->entries, rc_presence_get_client(entry)))
+		return;
+	if (self->cmd.ready) {
+		event = rc_presence_new(room->ns,
+					room->room_code,
+					"leave",
+					rc_presence_get_client(entry),
+					rc_presence_get_sender(entry),
+					rc_presence_get_node(entry));
+		event_json = rc_protocol_build_presence(event);
+		g_ptr_array_add(extra, g_strdup(rc_presence_get_client(entry)));
+		g_ptr_array_add(extra,
+				g_strndup(g_bytes_get_data(event_json, NULL), g_bytes_get_size(event_json)));
+		rc_redis_bus_presence_call(self, room->ns, room->room_code, "leave", extra, NULL, NULL);
+	}
+	if (g_hash_table_size(room->entries) == 0)
+		g_hash_table_remove(self->presence, key);
+}
+
+static void
+rc_redis_bus_presence_listed_cb(RcRedisConnection *conn,
+				redisReply *reply,
+				const GError *error,
+				gpointer user_data)
+{
+	g_autoptr(GTask) task = user_data;
+	GPtrArray *members;
+	const gchar *const *names = g_task_get_task_data(task);
+
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
+		g_task_return_new_error(task,
+					RC_ERROR,
+					RC_ERROR_UNAVAILABLE,
+					_("Redis is unreachable: try again later"));
+		return;
+	}
+	members = g_ptr_array_new_with_free_func((GDestroyNotify)rc_presence_unref);
+	for (gsize i = 0; i < reply->elements; i++) {
+		redisReply *e = reply->element[i];
+		RcPresence *p;
+		if (e->type != REDIS_REPLY_STRING)
+			continue;
+		p = rc_protocol_parse_presence(e->str, e->len, names[0], names[1], NULL);
+		if (p != NULL)
+			g_ptr_array_add(members, p);
+	}
+	g_task_return_pointer(task, members, (GDestroyNotify)g_ptr_array_unref);
+}
+
+static void
+rc_redis_bus_presence_list(RcBus *bus, const gchar *ns, const gchar *room_code, GTask *task)
+{
+	RcRedisBus *self = RC_REDIS_BUS(bus);
+	gchar **names = g_new0(gchar *, 3);
+
+	if (!self->cmd.ready) {
+		g_strfreev(names);
+		g_task_return_new_error(task,
+					RC_ERROR,
+					RC_ERROR_UNAVAILABLE,
+					_("Redis is unreachable: try again later"));
+		g_object_unref(task);
+		return;
+	}
+	names[0] = g_strdup(ns);
+	names[1] = g_strdup(room_code);
+	g_task_set_task_data(task, names, (GDestroyNotify)g_strfreev);
+	rc_redis_bus_presence_call(self,
+				   ns,
+				   room_code,
+				   "list",
+				   NULL,
+				   rc_redis_bus_presence_listed_cb,
+				   task);
+}
+
 /* ---- RcBus ------------------------------------------------------------------- */
 
 static gboolean
@@ -569,6 +876,10 @@ rc_redis_bus_start(RcBus *bus, GError **error)
 	rc_redis_link_connect(&self->sub);
 	rc_redis_link_connect(&self->ingress);
 	self->claim_id = g_timeout_add_seconds(RC_REDIS_INGRESS_CLAIM_S, rc_redis_bus_claim_cb, self);
+	/* a node refreshes its rooms three times per ttl: a missed beat is no death */
+	self->heartbeat_id = g_timeout_add(MAX(rc_redis_bus_presence_ttl_ms(self) / 3, 100),
+					   rc_redis_bus_heartbeat_cb,
+					   self);
 	return TRUE;
 }
 
@@ -580,6 +891,7 @@ rc_redis_bus_stop(RcBus *bus)
 
 	self->stopping = TRUE;
 	g_clear_handle_id(&self->claim_id, g_source_remove);
+	g_clear_handle_id(&self->heartbeat_id, g_source_remove);
 	for (guint i = 0; i < G_N_ELEMENTS(links); i++) {
 		g_clear_handle_id(&links[i]->reconnect_id, g_source_remove);
 		rc_redis_link_drop(links[i]);
@@ -819,8 +1131,10 @@ rc_redis_bus_finalize(GObject *object)
 	RcRedisBus *self = RC_REDIS_BUS(object);
 	rc_redis_bus_stop(RC_BUS(self));
 	g_hash_table_unref(self->room_subs);
+	g_hash_table_unref(self->presence);
 	rc_redis_script_free(self->publish_script);
 	rc_redis_script_free(self->read_script);
+	rc_redis_script_free(self->presence_script);
 	rc_redis_endpoint_free(self->endpoint);
 	g_free(self->display);
 	g_free(self->channel);
@@ -842,6 +1156,9 @@ rc_redis_bus_class_init(RcRedisBusClass *klass)
 	bus_class->subscribe_room = rc_redis_bus_subscribe_room;
 	bus_class->unsubscribe_room = rc_redis_bus_unsubscribe_room;
 	bus_class->ack_ingress = rc_redis_bus_ack_ingress;
+	bus_class->presence_join = rc_redis_bus_presence_join;
+	bus_class->presence_leave = rc_redis_bus_presence_leave;
+	bus_class->presence_list = rc_redis_bus_presence_list;
 }
 
 static void
@@ -860,6 +1177,11 @@ rc_redis_bus_init(RcRedisBus *self)
 	}
 	self->publish_script = rc_redis_script_new_from_resource("/org/roomcast/lua/publish.lua");
 	self->read_script = rc_redis_script_new_from_resource("/org/roomcast/lua/read.lua");
+	self->presence_script = rc_redis_script_new_from_resource("/org/roomcast/lua/presence.lua");
+	self->presence = g_hash_table_new_full(g_str_hash,
+					       g_str_equal,
+					       g_free,
+					       (GDestroyNotify)rc_presence_room_free);
 	self->room_subs =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)rc_room_sub_free);
 }

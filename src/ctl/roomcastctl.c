@@ -298,41 +298,71 @@ rc_ctl_room(RcCtl *ctl, gchar **args, GError **error)
 	return TRUE;
 }
 
-static gboolean
-rc_ctl_clients(RcCtl *ctl, gchar **args, GError **error)
+/* prints (id, sender, third) rows: a room's clients here or its members everywhere */
+static void
+rc_ctl_print_people(RcCtl *ctl,
+		    GVariant *people,
+		    const gchar *id_key,
+		    const gchar *third_header,
+		    const gchar *third_key,
+		    const gchar *none)
 {
-	g_autoptr(GVariant) clients = NULL;
 	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
 	g_autoptr(JsonBuilder) builder = json_builder_new();
-	const gchar *headers[] = {_("CLIENT"), _("SENDER"), _("PEER")};
+	const gchar *headers[] = {_("CLIENT"), _("SENDER"), third_header};
 	GVariantIter iter;
-	const gchar *id, *sender, *peer;
+	const gchar *id, *sender, *third;
 
-	if (!rc_dbus_daemon_call_list_clients_sync(
-		ctl->proxy, args[0], args[1], &clients, NULL, error))
-		return FALSE;
 	json_builder_begin_array(builder);
-	g_variant_iter_init(&iter, clients);
-	while (g_variant_iter_next(&iter, "(&s&s&s)", &id, &sender, &peer)) {
-		const gchar *cells[] = {id, sender, peer, NULL};
+	g_variant_iter_init(&iter, people);
+	while (g_variant_iter_next(&iter, "(&s&s&s)", &id, &sender, &third)) {
+		const gchar *cells[] = {id, sender, third, NULL};
 		g_ptr_array_add(rows, g_strdupv((gchar **)cells));
 
 		json_builder_begin_object(builder);
-		json_builder_set_member_name(builder, "id");
+		json_builder_set_member_name(builder, id_key);
 		json_builder_add_string_value(builder, id);
 		json_builder_set_member_name(builder, "sender");
 		json_builder_add_string_value(builder, sender);
-		json_builder_set_member_name(builder, "peer");
-		json_builder_add_string_value(builder, peer);
+		json_builder_set_member_name(builder, third_key);
+		json_builder_add_string_value(builder, third);
 		json_builder_end_object(builder);
 	}
 	json_builder_end_array(builder);
 	if (ctl->json)
 		rc_ctl_print_json(json_builder_get_root(builder));
 	else if (rows->len == 0)
-		g_print("%s\n", _("No clients in this room."));
+		g_print("%s\n", none);
 	else
 		rc_ctl_print_table(headers, G_N_ELEMENTS(headers), rows);
+}
+
+static gboolean
+rc_ctl_clients(RcCtl *ctl, gchar **args, GError **error)
+{
+	g_autoptr(GVariant) clients = NULL;
+
+	if (!rc_dbus_daemon_call_list_clients_sync(
+		ctl->proxy, args[0], args[1], &clients, NULL, error))
+		return FALSE;
+	rc_ctl_print_people(ctl, clients, "id", _("PEER"), "peer", _("No clients in this room."));
+	return TRUE;
+}
+
+static gboolean
+rc_ctl_members(RcCtl *ctl, gchar **args, GError **error)
+{
+	g_autoptr(GVariant) members = NULL;
+
+	if (!rc_dbus_daemon_call_list_members_sync(
+		ctl->proxy, args[0], args[1], &members, NULL, error))
+		return FALSE;
+	rc_ctl_print_people(ctl,
+			    members,
+			    "client",
+			    _("NODE"),
+			    "node",
+			    _("Nobody is in this room on any node."));
 	return TRUE;
 }
 
@@ -475,7 +505,13 @@ static const RcCtlCommand rc_ctl_commands[] = {
      rc_ctl_status},
     {"rooms", "", N_("List the rooms that have members on this node"), 0, 0, rc_ctl_rooms},
     {"room", "NS ROOM", N_("Show one room’s statistics"), 2, 2, rc_ctl_room},
-    {"clients", "NS ROOM", N_("List the clients in a room"), 2, 2, rc_ctl_clients},
+    {"clients", "NS ROOM", N_("List the clients in a room on this node"), 2, 2, rc_ctl_clients},
+    {"members",
+     "NS ROOM",
+     N_("List everyone in a room, on every node"),
+     2,
+     2,
+     rc_ctl_members},
     {"kick",
      "CLIENT [REASON]",
      N_("Disconnect a client (WebSocket close code 1008)"),

@@ -238,6 +238,47 @@ rc_dbus_admin_handle_get_history(RcDbusDaemon *skeleton,
 	return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static void
+rc_dbus_admin_members_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GDBusMethodInvocation) invocation = user_data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) members = rc_engine_who_finish(RC_ENGINE(source), res, &error);
+	GVariantBuilder builder;
+
+	if (members == NULL) {
+		rc_dbus_admin_return_error(invocation, g_steal_pointer(&error));
+		return;
+	}
+	g_variant_builder_init(&builder, G_VARIANT_TYPE("a(sss)"));
+	for (guint i = 0; i < members->len; i++) {
+		RcPresence *entry = g_ptr_array_index(members, i);
+		g_variant_builder_add(&builder,
+				      "(sss)",
+				      rc_presence_get_client(entry),
+				      rc_presence_get_sender(entry),
+				      rc_presence_get_node(entry));
+	}
+	g_dbus_method_invocation_return_value(invocation,
+					      g_variant_new("(@a(sss))", g_variant_builder_end(&builder)));
+}
+
+static gboolean
+rc_dbus_admin_handle_list_members(RcDbusDaemon *skeleton,
+				  GDBusMethodInvocation *invocation,
+				  const gchar *ns,
+				  const gchar *room_code,
+				  RcDbusAdmin *self)
+{
+	rc_engine_who_async(self->engine,
+			    NULL,
+			    ns,
+			    room_code,
+			    rc_dbus_admin_members_cb,
+			    g_object_ref(invocation));
+	return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static gboolean
 rc_dbus_admin_handle_list_clients(RcDbusDaemon *skeleton,
 				  GDBusMethodInvocation *invocation,
@@ -539,6 +580,10 @@ rc_dbus_admin_init(RcDbusAdmin *self)
 	g_signal_connect(self->skeleton,
 			 "handle-get-history",
 			 G_CALLBACK(rc_dbus_admin_handle_get_history),
+			 self);
+	g_signal_connect(self->skeleton,
+			 "handle-list-members",
+			 G_CALLBACK(rc_dbus_admin_handle_list_members),
 			 self);
 	g_signal_connect(self->skeleton,
 			 "handle-list-clients",

@@ -52,6 +52,7 @@ typedef struct {
 	gboolean since;
 	gchar *since_epoch;
 	guint64 since_offset;
+	gboolean presence;
 	RcEngineJoinFunc func;
 	gpointer user_data;
 	GDestroyNotify destroy;
@@ -238,13 +239,39 @@ rc_engine_finish_shutdown(RcEngine *self)
 	g_task_return_boolean(task, TRUE);
 }
 
+/* a member's entry in its room's presence */
+static RcPresence *
+rc_engine_presence_entry(RcEngine *self, RcMember *member, RcRoom *room)
+{
+	return rc_presence_new(rc_room_get_namespace(room),
+			       rc_room_get_code(room),
+			       NULL,
+			       rc_member_get_id(member),
+			       rc_member_get_sender(member),
+			       self->node_id);
+}
+
+/* every way out of a room goes here: the membership and the presence entry go */
+static gboolean
+rc_engine_drop(RcEngine *self, RcMember *member, RcRoom *room)
+{
+	g_autoptr(RcRoom) keep = g_object_ref(room);
+	g_autoptr(RcPresence) entry = NULL;
+
+	if (!rc_room_registry_leave(self->registry, member, room))
+		return FALSE;
+	entry = rc_engine_presence_entry(self, member, keep);
+	rc_bus_presence_leave(self->bus, entry);
+	return TRUE;
+}
+
 /* the member's room list is the registry's: leave them all */
 static void
 rc_engine_leave_all(RcEngine *self, RcMember *member)
 {
 	g_autoptr(GPtrArray) rooms = rc_room_registry_get_rooms_of(self->registry, member);
 	for (guint i = 0; i < rooms->len; i++)
-		rc_room_registry_leave(self->registry, member, g_ptr_array_index(rooms, i));
+		rc_engine_drop(self, member, g_ptr_array_index(rooms, i));
 }
 
 void
@@ -283,6 +310,7 @@ rc_join_waiter_new(RcMember *member,
 		w->since = options->since;
 		w->since_epoch = g_strdup(options->since_epoch);
 		w->since_offset = options->since_offset;
+		w->presence = options->presence;
 	}
 	return w;
 }
@@ -361,10 +389,16 @@ rc_engine_join_done(RcEngine *self, RcJoinWaiter *w, RcHistory *history)
 	membership = rc_room_lookup(room, w->member);
 	if (membership == NULL)
 		return;
+	rc_membership_set_presence(membership, w->presence);
 	delivered = rc_room_activate(room, membership, result.epoch, result.offset, replay);
 	if (delivered > 0 || history != NULL) {
 		self->delivered += delivered;
 		rc_engine_changed(self);
+	}
+	/* in the room for everyone, on every node, from now on */
+	{
+		g_autoptr(RcPresence) entry = rc_engine_presence_entry(self, w->member, room);
+		rc_bus_presence_join(self->bus, entry);
 	}
 }
 
@@ -386,7 +420,7 @@ rc_engine_join_read_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	if (rc_room_registry_lookup_membership(self->registry, w->member, w->ns, w->room_code) !=
 	    NULL) {
 		RcRoom *room = rc_room_registry_lookup(self->registry, w->ns, w->room_code);
-		rc_room_registry_leave(self->registry, w->member, room);
+		rc_engine_drop(self, w->member, room);
 		rc_engine_join_fail(self,
 				    w,
 				    g_error_new_literal(RC_ERROR, RC_ERROR_UNAVAILABLE, error->message));
@@ -453,7 +487,10 @@ rc_engine_join(RcEngine *self,
 		return;
 	}
 	if (membership != NULL && rc_membership_is_live(membership)) {
-		/* joining again changes nothing: it says where the room stands */
+		/* joining again changes nothing but a wish for presence events: it says
+		 * where the room stands */
+		if (options != NULL && options->presence)
+			rc_membership_set_presence(membership, TRUE);
 		RcRoom *joined = rc_membership_get_room(membership);
 		RcJoinResult result = {
 		    .ns = rc_room_get_namespace(joined),
@@ -491,7 +528,7 @@ rc_engine_leave(RcEngine *self,
 		GError **error)
 {
 	RcRoom *room = rc_room_registry_lookup(self->registry, ns, room_code);
-	if (room == NULL || !rc_room_registry_leave(self->registry, member, room)) {
+	if (room == NULL || !rc_engine_drop(self, member, room)) {
 		g_set_error_literal(error, RC_ERROR, RC_ERROR_NOT_JOINED, _("not a member of that room"));
 		return FALSE;
 	}
@@ -669,6 +706,16 @@ rc_engine_bus_message_cb(RcBus *bus, RcMessage *msg, RcEngine *self)
 		self->delivered += delivered;
 		rc_engine_changed(self);
 	}
+}
+
+static void
+rc_engine_bus_presence_cb(RcBus *bus, RcPresence *event, RcEngine *self)
+{
+	RcRoom *room = rc_room_registry_lookup(self->registry,
+					       rc_presence_get_namespace(event),
+					       rc_presence_get_room_code(event));
+	if (room != NULL)
+		rc_room_deliver_presence(room, event);
 }
 
 /* what was published while the bus was away is read back for every room */
@@ -924,6 +971,54 @@ rc_engine_history_finish(RcEngine *self, GAsyncResult *res, GError **error)
 	return g_task_propagate_pointer(G_TASK(res), error);
 }
 
+static void
+rc_engine_who_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = user_data;
+	GError *error = NULL;
+	GPtrArray *members = rc_bus_presence_list_finish(RC_BUS(source), res, &error);
+
+	if (members == NULL) {
+		g_task_return_error(task, error);
+		return;
+	}
+	g_task_return_pointer(task, members, (GDestroyNotify)g_ptr_array_unref);
+}
+
+void
+rc_engine_who_async(RcEngine *self,
+		    RcMember *member,
+		    const gchar *ns,
+		    const gchar *room_code,
+		    GAsyncReadyCallback callback,
+		    gpointer user_data)
+{
+	g_autoptr(GTask) task = g_task_new(self, NULL, callback, user_data);
+	g_autoptr(GError) error = NULL;
+
+	g_task_set_source_tag(task, rc_engine_who_async);
+	if (!rc_protocol_validate_namespace(ns, &error) ||
+	    !rc_protocol_validate_room_code(room_code, &error)) {
+		g_task_return_new_error(task, RC_ERROR, RC_ERROR_INVALID_ARGS, "%s", error->message);
+		return;
+	}
+	/* who is in a room is for those who may join it */
+	if (member != NULL && !rc_member_may_use_room(member, room_code)) {
+		g_task_return_new_error(task,
+					RC_ERROR,
+					RC_ERROR_FORBIDDEN,
+					_("this identity may not read that room"));
+		return;
+	}
+	rc_bus_presence_list_async(self->bus, ns, room_code, rc_engine_who_cb, g_steal_pointer(&task));
+}
+
+GPtrArray *
+rc_engine_who_finish(RcEngine *self, GAsyncResult *res, GError **error)
+{
+	return g_task_propagate_pointer(G_TASK(res), error);
+}
+
 typedef struct {
 	RcEngine *engine;
 	gchar *id;
@@ -1043,7 +1138,7 @@ rc_engine_close_room(RcEngine *self,
 		g_object_ref(g_ptr_array_index(members, i));
 	for (guint i = 0; i < members->len; i++) {
 		RcMember *member = g_ptr_array_index(members, i);
-		rc_room_registry_leave(self->registry, member, room);
+		rc_engine_drop(self, member, room);
 		rc_member_removed(member, ns, room_code, reason);
 	}
 	if (removed != NULL)
@@ -1111,6 +1206,7 @@ rc_engine_load(RcEngine *self, GError **error)
 			 G_CALLBACK(rc_engine_bus_resubscribed_cb),
 			 self);
 	g_signal_connect(self->bus, "ingress", G_CALLBACK(rc_engine_bus_ingress_cb), self);
+	g_signal_connect(self->bus, "presence", G_CALLBACK(rc_engine_bus_presence_cb), self);
 	return TRUE;
 }
 
@@ -1254,7 +1350,8 @@ rc_engine_class_init(RcEngineClass *klass)
 static void
 rc_engine_init(RcEngine *self)
 {
-	self->id_prefix = g_strdup_printf("%08x", g_random_int());
+	/* 64 random bits: client and message ids stay unique across every node */
+	self->id_prefix = g_strdup_printf("%08x%08x", g_random_int(), g_random_int());
 	self->registry = rc_room_registry_new();
 	self->plugins = rc_plugin_host_new();
 	self->members = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_object_unref);

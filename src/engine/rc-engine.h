@@ -47,6 +47,7 @@ typedef struct {
 	gboolean since; /* resume after since_offset in since_epoch */
 	const gchar *since_epoch;
 	guint64 since_offset;
+	gboolean presence; /* the member wants the room's join and leave events */
 } RcJoinOptions;
 
 /* what a join answers with */
@@ -162,6 +163,16 @@ void rc_engine_history_async(RcEngine *self,
 			     GAsyncReadyCallback callback,
 			     gpointer user_data);
 RcHistory *rc_engine_history_finish(RcEngine *self, GAsyncResult *res, GError **error);
+
+/* Everyone in the room on every node (element-type RcPresence entries). When @member
+ * is given, it must be allowed to join the room. */
+void rc_engine_who_async(RcEngine *self,
+			 RcMember *member,
+			 const gchar *ns,
+			 const gchar *room_code,
+			 GAsyncReadyCallback callback,
+			 gpointer user_data);
+GPtrArray *rc_engine_who_finish(RcEngine *self, GAsyncResult *res, GError **error);
 
 /* admin actions */
 gboolean rc_engine_kick(RcEngine *self, const gchar *client_id, const gchar *reason, GError **error);

@@ -395,6 +395,8 @@ rc_protocol_parse_client_frame(const gchar *data,
 		frame->type = RC_FRAME_SEND;
 	else if (g_strcmp0(type.value, "history") == 0)
 		frame->type = RC_FRAME_HISTORY;
+	else if (g_strcmp0(type.value, "who") == 0)
+		frame->type = RC_FRAME_WHO;
 	else {
 		g_set_error(error,
 			    RC_PROTOCOL_ERROR,
@@ -796,6 +798,124 @@ rc_protocol_build_history(const gchar *ns,
 	}
 	g_string_append(s, "]}");
 	return g_string_free_to_bytes(s);
+}
+
+void
+rc_protocol_append_presence_entry(GString *s, RcPresence *presence)
+{
+	g_string_append(s, "{\"client\":");
+	rc_protocol_append_json_string(s, rc_presence_get_client(presence));
+	rc_protocol_append_member(s, "sender", rc_presence_get_sender(presence));
+	rc_protocol_append_member(s, "node", rc_presence_get_node(presence));
+	g_string_append_c(s, '}');
+}
+
+GBytes *
+rc_protocol_build_presence_entry(RcPresence *presence)
+{
+	GString *s = g_string_new(NULL);
+	rc_protocol_append_presence_entry(s, presence);
+	return g_string_free_to_bytes(s);
+}
+
+GBytes *
+rc_protocol_build_presence(RcPresence *presence)
+{
+	GString *s = g_string_new("{\"type\":\"presence\"");
+	rc_protocol_append_member(s, "namespace", rc_presence_get_namespace(presence));
+	rc_protocol_append_member(s, "roomCode", rc_presence_get_room_code(presence));
+	rc_protocol_append_member(s, "event", rc_presence_get_event(presence));
+	rc_protocol_append_member(s, "client", rc_presence_get_client(presence));
+	rc_protocol_append_member(s, "sender", rc_presence_get_sender(presence));
+	rc_protocol_append_member(s, "node", rc_presence_get_node(presence));
+	g_string_append_c(s, '}');
+	return g_string_free_to_bytes(s);
+}
+
+GBytes *
+rc_protocol_build_members(const gchar *ns,
+			  const gchar *room_code,
+			  const gchar *ref,
+			  GPtrArray *members)
+{
+	GString *s = g_string_new("{\"type\":\"members\"");
+	rc_protocol_append_member(s, "namespace", ns);
+	rc_protocol_append_member(s, "roomCode", room_code);
+	rc_protocol_append_member(s, "ref", ref);
+	g_string_append(s, ",\"members\":[");
+	for (guint i = 0; i < members->len; i++) {
+		if (i > 0)
+			g_string_append_c(s, ',');
+		rc_protocol_append_presence_entry(s, g_ptr_array_index(members, i));
+	}
+	g_string_append(s, "]}");
+	return g_string_free_to_bytes(s);
+}
+
+RcPresence *
+rc_protocol_parse_presence(const gchar *data,
+			   gsize len,
+			   const gchar *ns,
+			   const gchar *room_code,
+			   GError **error)
+{
+	g_autoptr(GString) key = g_string_sized_new(16);
+	g_autoptr(GString) scratch = g_string_sized_new(64);
+	RcField f_ns = {"namespace"}, f_room = {"roomCode"}, event = {"event"}, client = {"client"},
+		sender = {"sender"}, node = {"node"}, type = {"type"};
+	RcField *fields[] = {&f_ns, &f_room, &event, &client, &sender, &node, &type};
+	RcPresence *presence = NULL;
+	RcJsonReader r;
+
+	if (!rc_protocol_begin(&r, data, len, error))
+		return NULL;
+	for (;;) {
+		gboolean done = FALSE;
+		RcField *f = NULL;
+		if (!rc_json_reader_next_member(&r, key, &done, error))
+			goto out;
+		if (done)
+			break;
+		for (guint i = 0; i < G_N_ELEMENTS(fields); i++) {
+			if (strcmp(key->str, fields[i]->name) == 0)
+				f = fields[i];
+		}
+		if (f != NULL ? !rc_protocol_read_field(&r, f, scratch, error)
+			      : !rc_json_reader_skip_value(&r, error))
+			goto out;
+	}
+	if (!rc_json_reader_end(&r, error))
+		goto out;
+	if (ns == NULL) {
+		if (!rc_protocol_check_room(&f_ns, &f_room, error))
+			goto out;
+		ns = f_ns.value;
+		room_code = f_room.value;
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(fields); i++) {
+		if (fields[i]->wrong_type) {
+			rc_protocol_check_field(fields[i], FALSE, error);
+			goto out;
+		}
+	}
+	if (event.value != NULL && g_strcmp0(event.value, "join") != 0 &&
+	    g_strcmp0(event.value, "leave") != 0) {
+		g_set_error(error,
+			    RC_PROTOCOL_ERROR,
+			    RC_PROTOCOL_ERROR_BAD_REQUEST,
+			    _("presence event must be join or leave"));
+		goto out;
+	}
+	if (!rc_protocol_check_field(&client, TRUE, error) ||
+	    !rc_protocol_check_field(&sender, TRUE, error) ||
+	    !rc_protocol_check_field(&node, TRUE, error) ||
+	    !rc_protocol_validate_sender(sender.value, error))
+		goto out;
+	presence = rc_presence_new(ns, room_code, event.value, client.value, sender.value, node.value);
+out:
+	for (guint i = 0; i < G_N_ELEMENTS(fields); i++)
+		rc_field_clear(fields[i]);
+	return presence;
 }
 
 GBytes *

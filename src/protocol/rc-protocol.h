@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "rc-message.h"
+#include "rc-presence.h"
 
 G_BEGIN_DECLS
 
@@ -25,6 +26,7 @@ typedef enum {
 	RC_FRAME_SEND,
 	RC_FRAME_PING,
 	RC_FRAME_HISTORY,
+	RC_FRAME_WHO,
 } RcFrameType;
 
 typedef struct {
@@ -69,6 +71,25 @@ RcMessage *rc_protocol_parse_message(const gchar *data,
 				     GError **error);
 
 void rc_protocol_append_json_string(GString *s, const gchar *str);
+
+/* {"type":"presence","namespace","roomCode","event","client","sender","node"}: what
+ * /ws members get, and the Redis payload of a presence event */
+GBytes *rc_protocol_build_presence(RcPresence *presence);
+/* {"client","sender","node"}: a presence entry as Redis keeps it */
+GBytes *rc_protocol_build_presence_entry(RcPresence *presence);
+/* a presence event or entry (without namespace and roomCode, taken from @ns and
+ * @room_code then) */
+RcPresence *rc_protocol_parse_presence(const gchar *data,
+				       gsize len,
+				       const gchar *ns,
+				       const gchar *room_code,
+				       GError **error);
+/* {"type":"members","namespace","roomCode","ref","members":[{client,sender,node}...]} */
+GBytes *rc_protocol_build_members(const gchar *ns,
+				  const gchar *room_code,
+				  const gchar *ref,
+				  GPtrArray *members);
+void rc_protocol_append_presence_entry(GString *s, RcPresence *presence);
 
 /* {"type":"MSG_TO_CLIENTS",...} as /ws clients receive it */
 GBytes *rc_protocol_build_message(RcMessage *msg);

@@ -66,6 +66,12 @@ rc_member_send_message(RcMember *self, RcMessage *msg)
 }
 
 void
+rc_member_send_presence(RcMember *self, RcPresence *event)
+{
+	RC_MEMBER_GET_IFACE(self)->send_presence(self, event);
+}
+
+void
 rc_member_removed(RcMember *self, const gchar *ns, const gchar *room_code, const gchar *reason)
 {
 	RC_MEMBER_GET_IFACE(self)->removed(self, ns, room_code, reason);

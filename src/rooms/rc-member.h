@@ -7,6 +7,7 @@
 #include <glib-object.h>
 
 #include "rc-message.h"
+#include "rc-presence.h"
 
 G_BEGIN_DECLS
 
@@ -32,6 +33,8 @@ struct _RcMemberInterface {
 	gsize (*get_queued_bytes)(RcMember *self);
 	/* queues @msg in the member's wire format; never removes the member synchronously */
 	void (*send_message)(RcMember *self, RcMessage *msg);
+	/* the same for a presence event of a room it asked events of */
+	void (*send_presence)(RcMember *self, RcPresence *event);
 	/* an administrator removed the member from a room; it stays connected */
 	void (*removed)(RcMember *self, const gchar *ns, const gchar *room_code, const gchar *reason);
 	/* closes the connection (WebSocket close codes); the member later leaves the engine */
@@ -46,6 +49,7 @@ const gchar *const *rc_member_get_room_globs(RcMember *self);
 gboolean rc_member_may_use_room(RcMember *self, const gchar *room_code);
 gsize rc_member_get_queued_bytes(RcMember *self);
 void rc_member_send_message(RcMember *self, RcMessage *msg);
+void rc_member_send_presence(RcMember *self, RcPresence *event);
 void rc_member_removed(RcMember *self, const gchar *ns, const gchar *room_code, const gchar *reason);
 void rc_member_close(RcMember *self, gushort code, const gchar *reason);
 

@@ -17,7 +17,8 @@ struct _RcMembership {
 	/* looked up once: a delivery is one indirect call, not an interface lookup */
 	void (*send_message)(RcMember *self, RcMessage *msg);
 	gboolean live;
-	GQueue kept; /* RcMessage, while pending */
+	gboolean presence; /* it asked for the room's presence events */
+	GQueue kept;	   /* RcMessage, while pending */
 	/* what the join already gave it: offsets up to floor in floor_epoch are skipped */
 	gchar *floor_epoch;
 	guint64 floor;
@@ -425,6 +426,32 @@ void
 rc_room_set_subscribed(RcRoom *self, gboolean subscribed)
 {
 	self->subscribed = subscribed;
+}
+
+guint
+rc_room_deliver_presence(RcRoom *self, RcPresence *event)
+{
+	GHashTableIter iter;
+	gpointer value;
+	guint n = 0;
+
+	g_hash_table_iter_init(&iter, self->members);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		RcMembership *m = value;
+		/* only to those who asked, and never about themselves */
+		if (!m->live || !m->presence ||
+		    g_strcmp0(rc_member_get_id(m->member), rc_presence_get_client(event)) == 0)
+			continue;
+		rc_member_send_presence(m->member, event);
+		n++;
+	}
+	return n;
+}
+
+void
+rc_membership_set_presence(RcMembership *self, gboolean presence)
+{
+	self->presence = presence;
 }
 
 RcMember *

@@ -84,6 +84,10 @@ gboolean rc_room_is_synced(RcRoom *self);
 guint64 rc_room_take_recovered(RcRoom *self);
 guint64 rc_room_take_misses(RcRoom *self);
 
+/* sends a presence event to the live members that asked for them, except the one it
+ * is about; returns how many got it */
+guint rc_room_deliver_presence(RcRoom *self, RcPresence *event);
+
 /* whether room events reach this node yet (its bus subscription is confirmed) */
 gboolean rc_room_get_subscribed(RcRoom *self);
 void rc_room_set_subscribed(RcRoom *self, gboolean subscribed);
@@ -91,5 +95,6 @@ void rc_room_set_subscribed(RcRoom *self, gboolean subscribed);
 RcMember *rc_membership_get_member(RcMembership *self);
 RcRoom *rc_membership_get_room(RcMembership *self);
 gboolean rc_membership_is_live(RcMembership *self);
+void rc_membership_set_presence(RcMembership *self, gboolean presence);
 
 G_END_DECLS

@@ -371,6 +371,75 @@ rc_server_history_handler(SoupServer *soup,
 				g_object_ref(msg));
 }
 
+static void
+rc_server_presence_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(SoupServerMessage) msg = user_data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) members = rc_engine_who_finish(RC_ENGINE(source), res, &error);
+	GString *body;
+	gsize len;
+
+	if (members == NULL) {
+		rc_http_set_json_error(msg, rc_error_get_http_status(error), error->message);
+		soup_server_message_unpause(msg);
+		return;
+	}
+	body = g_string_new("{\"members\":[");
+	for (guint i = 0; i < members->len; i++) {
+		if (i > 0)
+			g_string_append_c(body, ',');
+		rc_protocol_append_presence_entry(body, g_ptr_array_index(members, i));
+	}
+	g_string_append(body, "]}");
+	len = body->len;
+	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+	soup_server_message_set_response(msg,
+					 "application/json",
+					 SOUP_MEMORY_TAKE,
+					 g_string_free(body, FALSE),
+					 len);
+	soup_server_message_unpause(msg);
+}
+
+/* GET /presence?namespace=NS&roomCode=R */
+static void
+rc_server_presence_handler(SoupServer *soup,
+			   SoupServerMessage *msg,
+			   const gchar *path,
+			   GHashTable *unused,
+			   gpointer user_data)
+{
+	RcServer *self = RC_SERVER(user_data);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GHashTable) query = NULL;
+	const gchar *ns;
+	const gchar *room_code;
+
+	if (g_strcmp0(path, "/presence") != 0) {
+		rc_http_set_json_error(msg, SOUP_STATUS_NOT_FOUND, _("not found"));
+		return;
+	}
+	query = rc_http_get_query(msg, &error);
+	if (query == NULL) {
+		rc_http_set_json_error(msg, SOUP_STATUS_BAD_REQUEST, error->message);
+		return;
+	}
+	ns = g_hash_table_lookup(query, "namespace");
+	room_code = g_hash_table_lookup(query, "roomCode");
+	if (room_code == NULL) {
+		rc_http_set_json_error(msg, SOUP_STATUS_BAD_REQUEST, _("missing parameter roomCode"));
+		return;
+	}
+	soup_server_message_pause(msg);
+	rc_engine_who_async(self->engine,
+			    NULL,
+			    ns != NULL ? ns : "/",
+			    room_code,
+			    rc_server_presence_cb,
+			    g_object_ref(msg));
+}
+
 static gboolean
 rc_server_route_speaks_json(const gchar *path)
 {
@@ -908,6 +977,7 @@ rc_server_new(RcEngine *engine)
 	    {"/ws", rc_server_ws_cb},
 	    {"/publish", rc_server_publish_handler},
 	    {"/history", rc_server_history_handler},
+	    {"/presence", rc_server_presence_handler},
 	    {"/healthz", rc_server_healthz_handler},
 	    {"/metrics", rc_server_metrics_handler},
 	    {NULL, rc_server_default_handler},

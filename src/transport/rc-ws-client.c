@@ -150,12 +150,22 @@ typedef struct {
 	gchar *ns;
 	gchar *room_code;
 	gchar *ref;
-} RcWsClientHistory;
+} RcWsClientRequest;
+
+static void
+rc_ws_client_request_free(RcWsClientRequest *h)
+{
+	g_object_unref(h->client);
+	g_free(h->ns);
+	g_free(h->room_code);
+	g_free(h->ref);
+	g_free(h);
+}
 
 static void
 rc_ws_client_history_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
-	RcWsClientHistory *h = user_data;
+	RcWsClientRequest *h = user_data;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(RcHistory) history = rc_engine_history_finish(RC_ENGINE(source), res, &error);
 
@@ -168,11 +178,23 @@ rc_ws_client_history_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 								 h->ref,
 								 history->epoch,
 								 history->messages));
-	g_object_unref(h->client);
-	g_free(h->ns);
-	g_free(h->room_code);
-	g_free(h->ref);
-	g_free(h);
+	rc_ws_client_request_free(h);
+}
+
+static void
+rc_ws_client_who_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	RcWsClientRequest *h = user_data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) members = rc_engine_who_finish(RC_ENGINE(source), res, &error);
+
+	if (members == NULL)
+		rc_ws_client_send_error(h->client, error, h->ref);
+	else
+		rc_ws_client_send_json(
+		    h->client,
+		    rc_protocol_build_members(h->ns, h->room_code, h->ref, members));
+	rc_ws_client_request_free(h);
 }
 
 typedef struct {
@@ -223,6 +245,7 @@ rc_ws_client_handle_frame(RcWsClient *self, const gchar *data, gsize len)
 		    .since = frame.since,
 		    .since_epoch = frame.since_epoch,
 		    .since_offset = frame.since_offset,
+		    .presence = frame.presence,
 		};
 		rc_engine_join(self->engine,
 			       RC_MEMBER(self),
@@ -235,7 +258,7 @@ rc_ws_client_handle_frame(RcWsClient *self, const gchar *data, gsize len)
 		return;
 	}
 	case RC_FRAME_HISTORY: {
-		RcWsClientHistory *h = g_new0(RcWsClientHistory, 1);
+		RcWsClientRequest *h = g_new0(RcWsClientRequest, 1);
 		h->client = g_object_ref(self);
 		h->ns = g_strdup(frame.ns);
 		h->room_code = g_strdup(frame.room_code);
@@ -248,6 +271,20 @@ rc_ws_client_handle_frame(RcWsClient *self, const gchar *data, gsize len)
 					frame.before,
 					rc_ws_client_history_cb,
 					h);
+		return;
+	}
+	case RC_FRAME_WHO: {
+		RcWsClientRequest *h = g_new0(RcWsClientRequest, 1);
+		h->client = g_object_ref(self);
+		h->ns = g_strdup(frame.ns);
+		h->room_code = g_strdup(frame.room_code);
+		h->ref = g_steal_pointer(&frame.ref);
+		rc_engine_who_async(self->engine,
+				    RC_MEMBER(self),
+				    frame.ns,
+				    frame.room_code,
+				    rc_ws_client_who_cb,
+				    h);
 		return;
 	}
 	case RC_FRAME_LEAVE:
@@ -390,6 +427,20 @@ rc_ws_client_send_message(RcMember *member, RcMessage *msg)
 }
 
 static void
+rc_ws_client_send_presence(RcMember *member, RcPresence *event)
+{
+	GBytes *frame = rc_presence_peek_frame(event, RC_WIRE_WS);
+
+	if (G_UNLIKELY(frame == NULL)) {
+		g_autoptr(GBytes) json = rc_protocol_build_presence(event);
+		g_autoptr(GBytes) built =
+		    rc_ws_frame_text(g_bytes_get_data(json, NULL), g_bytes_get_size(json));
+		frame = rc_presence_set_frame(event, RC_WIRE_WS, built);
+	}
+	rc_ws_client_send_frame(RC_WS_CLIENT(member), frame);
+}
+
+static void
 rc_ws_client_removed(RcMember *member, const gchar *ns, const gchar *room_code, const gchar *reason)
 {
 	rc_ws_client_send_json(RC_WS_CLIENT(member),
@@ -411,6 +462,7 @@ rc_ws_client_member_init(RcMemberInterface *iface)
 	iface->get_room_globs = rc_ws_client_get_room_globs;
 	iface->get_queued_bytes = rc_ws_client_get_queued_bytes;
 	iface->send_message = rc_ws_client_send_message;
+	iface->send_presence = rc_ws_client_send_presence;
 	iface->removed = rc_ws_client_removed;
 	iface->close = rc_ws_client_member_close;
 }

@@ -13,6 +13,7 @@ struct _RcTestMember {
 	GStrv globs;
 	GPtrArray *messages;
 	GPtrArray *removals;
+	GPtrArray *presence;
 	guint close_code;
 };
 
@@ -60,6 +61,12 @@ rc_test_member_send_message(RcMember *member, RcMessage *msg)
 }
 
 static void
+rc_test_member_send_presence(RcMember *member, RcPresence *event)
+{
+	g_ptr_array_add(RC_TEST_MEMBER(member)->presence, rc_presence_ref(event));
+}
+
+static void
 rc_test_member_removed(RcMember *member, const gchar *ns, const gchar *room_code, const gchar *reason)
 {
 	g_ptr_array_add(RC_TEST_MEMBER(member)->removals,
@@ -81,6 +88,7 @@ rc_test_member_iface_init(RcMemberInterface *iface)
 	iface->get_room_globs = rc_test_member_get_room_globs;
 	iface->get_queued_bytes = rc_test_member_get_queued_bytes;
 	iface->send_message = rc_test_member_send_message;
+	iface->send_presence = rc_test_member_send_presence;
 	iface->removed = rc_test_member_removed;
 	iface->close = rc_test_member_close;
 }
@@ -89,6 +97,12 @@ GPtrArray *
 rc_test_member_get_messages(RcTestMember *self)
 {
 	return self->messages;
+}
+
+GPtrArray *
+rc_test_member_get_presence(RcTestMember *self)
+{
+	return self->presence;
 }
 
 GPtrArray *
@@ -112,6 +126,7 @@ rc_test_member_finalize(GObject *object)
 	g_strfreev(self->globs);
 	g_ptr_array_unref(self->messages);
 	g_ptr_array_unref(self->removals);
+	g_ptr_array_unref(self->presence);
 	G_OBJECT_CLASS(rc_test_member_parent_class)->finalize(object);
 }
 
@@ -126,6 +141,7 @@ rc_test_member_init(RcTestMember *self)
 {
 	self->messages = g_ptr_array_new_with_free_func((GDestroyNotify)rc_message_unref);
 	self->removals = g_ptr_array_new_with_free_func(g_free);
+	self->presence = g_ptr_array_new_with_free_func((GDestroyNotify)rc_presence_unref);
 }
 
 RcTestMember *

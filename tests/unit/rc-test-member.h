@@ -15,6 +15,8 @@ G_DECLARE_FINAL_TYPE(RcTestMember, rc_test_member, RC, TEST_MEMBER, GObject)
 RcTestMember *rc_test_member_new(const gchar *id, const gchar *sender, const gchar *const *globs);
 /* the messages sent to it, in order (element-type RcMessage) */
 GPtrArray *rc_test_member_get_messages(RcTestMember *self);
+/* the presence events sent to it (element-type RcPresence) */
+GPtrArray *rc_test_member_get_presence(RcTestMember *self);
 /* "NS ROOM REASON" for every removed() call */
 GPtrArray *rc_test_member_get_removals(RcTestMember *self);
 /* the last close code, 0 when never closed */

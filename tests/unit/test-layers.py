@@ -30,7 +30,7 @@ def module_of(path):
     if len(parts) > 1:
         return parts[0]
     name = parts[0]
-    if name.startswith(('rc-error', 'rc-config', 'rc-message', 'rc-history')):
+    if name.startswith(('rc-error', 'rc-config', 'rc-message', 'rc-history', 'rc-presence')):
         return 'base'
     if name.startswith(('rc-daemon', 'main')):
         return 'daemon'
