@@ -17,6 +17,7 @@ typedef struct {
 	gchar *listen;
 	gboolean reuse_port;
 	gchar *redis_url;
+	gchar *redis_cluster;
 	gchar *node_id;
 	RcDbusBus dbus_bus;
 	gchar *dbus_name;
@@ -43,6 +44,7 @@ typedef struct {
 	gint port;
 	gchar *listen;
 	gchar *redis_url;
+	gchar *redis_cluster;
 	gchar *node_id;
 	gchar *bus;
 	gchar *dbus_name;
@@ -67,6 +69,7 @@ rc_settings_free(RcSettings *s)
 {
 	g_free(s->listen);
 	g_free(s->redis_url);
+	g_free(s->redis_cluster);
 	g_free(s->node_id);
 	g_free(s->dbus_name);
 	g_free(s->plugin_dir);
@@ -78,65 +81,6 @@ rc_settings_free(RcSettings *s)
 	g_free(s);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcSettings, rc_settings_free)
-
-gboolean
-rc_config_parse_redis_url(const gchar *url,
-			  gchar **host,
-			  guint *port,
-			  gchar **unix_path,
-			  guint *db,
-			  GError **error)
-{
-	g_autoptr(GUri) uri = NULL;
-	const gchar *path;
-
-	*host = NULL;
-	*unix_path = NULL;
-	*port = 6379;
-	*db = 0;
-	if (g_str_has_prefix(url, "unix:")) {
-		const gchar *p = url + strlen("unix:");
-		if (g_str_has_prefix(p, "//"))
-			p += 2;
-		if (p[0] != '/') {
-			g_set_error(error,
-				    G_KEY_FILE_ERROR,
-				    G_KEY_FILE_ERROR_INVALID_VALUE,
-				    _("invalid Redis URL “%s”: unix: needs an absolute path"),
-				    url);
-			return FALSE;
-		}
-		*unix_path = g_strdup(p);
-		return TRUE;
-	}
-	uri = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
-	if (uri == NULL || g_strcmp0(g_uri_get_scheme(uri), "redis") != 0 ||
-	    g_uri_get_host(uri) == NULL || g_uri_get_host(uri)[0] == '\0') {
-		g_set_error(error,
-			    G_KEY_FILE_ERROR,
-			    G_KEY_FILE_ERROR_INVALID_VALUE,
-			    _("invalid Redis URL “%s”: expected redis://host:port[/db] or unix:/path"),
-			    url);
-		return FALSE;
-	}
-	if (g_uri_get_port(uri) > 0)
-		*port = g_uri_get_port(uri);
-	path = g_uri_get_path(uri);
-	if (path != NULL && path[0] == '/' && path[1] != '\0') {
-		guint64 v = 0;
-		if (!g_ascii_string_to_unsigned(path + 1, 10, 0, 15, &v, NULL)) {
-			g_set_error(error,
-				    G_KEY_FILE_ERROR,
-				    G_KEY_FILE_ERROR_INVALID_VALUE,
-				    _("invalid Redis URL “%s”: database must be a number"),
-				    url);
-			return FALSE;
-		}
-		*db = (guint)v;
-	}
-	*host = g_strdup(g_uri_get_host(uri));
-	return TRUE;
-}
 
 static gboolean
 rc_config_get_string(GKeyFile *kf,
@@ -307,12 +251,20 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 		g_free(s->redis_url);
 		s->redis_url = g_strdup(o->redis_url);
 	}
-	if (s->redis_url != NULL) {
-		g_autofree gchar *host = NULL;
-		g_autofree gchar *unix_path = NULL;
-		guint rport, db;
-		if (!rc_config_parse_redis_url(s->redis_url, &host, &rport, &unix_path, &db, error))
-			return NULL;
+	if (!rc_config_get_string(kf, "redis", "cluster", NULL, &s->redis_cluster, error))
+		return NULL;
+	if (o->redis_cluster != NULL) {
+		g_free(s->redis_cluster);
+		s->redis_cluster = g_strdup(o->redis_cluster);
+	}
+	/* the URLs themselves are checked by the bus that uses them */
+	if (s->redis_url != NULL && s->redis_cluster != NULL) {
+		g_set_error_literal(error,
+				    G_KEY_FILE_ERROR,
+				    G_KEY_FILE_ERROR_INVALID_VALUE,
+				    _("a Redis URL and a Redis Cluster seed list exclude each "
+				      "other: give one of them"));
+		return NULL;
 	}
 	if (!rc_config_get_string(kf, "redis", "channel", "livechat", &s->channel, error))
 		return NULL;
@@ -460,8 +412,11 @@ rc_config_parse_args(RcConfig *self, gint *argc, gchar ***argv, GError **error)
 	    {"listen", 'l', 0, G_OPTION_ARG_STRING, &o->listen,
 	     N_("Address to bind (default 127.0.0.1)"), N_("ADDR")},
 	    {"redis", 'r', 0, G_OPTION_ARG_STRING, &o->redis_url,
-	     N_("Redis URL redis://host:port[/db] or unix:/path; unset runs a single node"),
+	     N_("Redis URL redis://[USER][:PASSWORD]@HOST:PORT[/DB], rediss://… or unix:/path; "
+		"unset runs a single node"),
 	     N_("URL")},
+	    {"redis-cluster", 0, 0, G_OPTION_ARG_STRING, &o->redis_cluster,
+	     N_("Seed nodes of a Redis Cluster, HOST:PORT[,HOST:PORT…]"), N_("LIST")},
 	    {"node-id", 0, 0, G_OPTION_ARG_STRING, &o->node_id,
 	     N_("This node's name (default hostname-port)"), N_("ID")},
 	    {"bus", 0, 0, G_OPTION_ARG_STRING, &o->bus,
@@ -534,6 +489,7 @@ rc_config_apply(RcConfig *self, GKeyFile *keyfile, gboolean *restart_needed, GEr
 	if (restart_needed != NULL) {
 		*restart_needed = s->port != old->port || g_strcmp0(s->listen, old->listen) != 0 ||
 				  g_strcmp0(s->redis_url, old->redis_url) != 0 ||
+				  g_strcmp0(s->redis_cluster, old->redis_cluster) != 0 ||
 				  g_strcmp0(s->channel, old->channel) != 0 ||
 				  s->fanout != old->fanout || s->dbus_bus != old->dbus_bus ||
 				  g_strcmp0(s->dbus_name, old->dbus_name) != 0 ||
@@ -548,6 +504,8 @@ rc_config_apply(RcConfig *self, GKeyFile *keyfile, gboolean *restart_needed, GEr
 	s->listen = g_strdup(old->listen);
 	g_free(s->redis_url);
 	s->redis_url = g_strdup(old->redis_url);
+	g_free(s->redis_cluster);
+	s->redis_cluster = g_strdup(old->redis_cluster);
 	g_free(s->channel);
 	s->channel = g_strdup(old->channel);
 	s->fanout = old->fanout;
@@ -609,6 +567,12 @@ const gchar *
 rc_config_get_redis_url(RcConfig *self)
 {
 	return self->settings->redis_url;
+}
+
+const gchar *
+rc_config_get_redis_cluster(RcConfig *self)
+{
+	return self->settings->redis_cluster;
 }
 
 const gchar *
@@ -735,6 +699,7 @@ rc_config_finalize(GObject *object)
 	g_free(self->path);
 	g_free(o->listen);
 	g_free(o->redis_url);
+	g_free(o->redis_cluster);
 	g_free(o->node_id);
 	g_free(o->bus);
 	g_free(o->dbus_name);

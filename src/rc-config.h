@@ -40,8 +40,10 @@ const gchar *rc_config_get_path(RcConfig *self);
 guint rc_config_get_port(RcConfig *self);
 const gchar *rc_config_get_listen(RcConfig *self);
 gboolean rc_config_get_reuse_port(RcConfig *self);
-/* NULL: embedded single-node mode */
+/* NULL: embedded single-node mode, unless a cluster is set */
 const gchar *rc_config_get_redis_url(RcConfig *self);
+/* the seed list of a Redis Cluster (','-separated), or NULL */
+const gchar *rc_config_get_redis_cluster(RcConfig *self);
 /* NULL when not set: the daemon derives one from the hostname and port */
 const gchar *rc_config_get_node_id(RcConfig *self);
 RcDbusBus rc_config_get_dbus_bus(RcConfig *self);
@@ -71,12 +73,5 @@ guint rc_config_get_history_ttl(RcConfig *self);
 /* seconds a dead node's members stay listed */
 guint rc_config_get_presence_ttl(RcConfig *self);
 
-/* Redis URL split into its parts: host+port, or a unix socket path */
-gboolean rc_config_parse_redis_url(const gchar *url,
-				   gchar **host,
-				   guint *port,
-				   gchar **unix_path,
-				   guint *db,
-				   GError **error);
 
 G_END_DECLS

@@ -10,6 +10,8 @@
 
 typedef struct {
 	RcBusState state;
+	guint shards_up;
+	guint shards_down;
 	RcConfig *config;
 	gchar *node_id;
 	guint64 invalid_payloads;
@@ -20,6 +22,7 @@ enum {
 	SIGNAL_MESSAGE,
 	SIGNAL_STATE_CHANGED,
 	SIGNAL_RESUBSCRIBED,
+	SIGNAL_ROOM_RESUBSCRIBED,
 	SIGNAL_INGRESS,
 	SIGNAL_PRESENCE,
 	SIGNAL_LAST
@@ -128,6 +131,8 @@ rc_bus_get_state_name(RcBus *self)
 		return "embedded";
 	case RC_BUS_STATE_CONNECTED:
 		return "connected";
+	case RC_BUS_STATE_DEGRADED:
+		return "degraded";
 	case RC_BUS_STATE_DISCONNECTED:
 	default:
 		return "disconnected";
@@ -163,6 +168,33 @@ rc_bus_set_state(RcBus *self, RcBusState state)
 		return;
 	priv->state = state;
 	g_signal_emit(self, signals[SIGNAL_STATE_CHANGED], 0);
+}
+
+void
+rc_bus_get_shards(RcBus *self, guint *up, guint *down)
+{
+	RcBusPrivate *priv = GET_PRIVATE(self);
+	if (up != NULL)
+		*up = priv->shards_up;
+	if (down != NULL)
+		*down = priv->shards_down;
+}
+
+void
+rc_bus_set_shards(RcBus *self, guint up, guint down)
+{
+	RcBusPrivate *priv = GET_PRIVATE(self);
+	if (priv->shards_up == up && priv->shards_down == down)
+		return;
+	priv->shards_up = up;
+	priv->shards_down = down;
+	g_signal_emit(self, signals[SIGNAL_STATE_CHANGED], 0);
+}
+
+void
+rc_bus_emit_room_resubscribed(RcBus *self, const gchar *ns, const gchar *room_code)
+{
+	g_signal_emit(self, signals[SIGNAL_ROOM_RESUBSCRIBED], 0, ns, room_code);
 }
 
 void
@@ -313,6 +345,17 @@ rc_bus_class_init(RcBusClass *klass)
 						    NULL,
 						    G_TYPE_NONE,
 						    0);
+	signals[SIGNAL_ROOM_RESUBSCRIBED] = g_signal_new("room-resubscribed",
+							 G_TYPE_FROM_CLASS(klass),
+							 G_SIGNAL_RUN_LAST,
+							 0,
+							 NULL,
+							 NULL,
+							 NULL,
+							 G_TYPE_NONE,
+							 2,
+							 G_TYPE_STRING,
+							 G_TYPE_STRING);
 	signals[SIGNAL_INGRESS] = g_signal_new("ingress",
 					       G_TYPE_FROM_CLASS(klass),
 					       G_SIGNAL_RUN_LAST,

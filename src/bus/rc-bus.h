@@ -17,6 +17,7 @@ typedef enum {
 	RC_BUS_STATE_EMBEDDED,
 	RC_BUS_STATE_CONNECTED,
 	RC_BUS_STATE_DISCONNECTED,
+	RC_BUS_STATE_DEGRADED, /* a Redis Cluster with some shards unreachable */
 } RcBusState;
 
 /* What carries messages between nodes and keeps rooms' histories: the embedded
@@ -28,7 +29,8 @@ typedef enum {
  * bus lost some (then a later offset shows the gap, and the engine reads the
  * missing ones back with read_room()). ::resubscribed says that the bus lost its
  * subscriptions and has them again: whatever was published meanwhile did not come
- * through ::message. ::state-changed follows the connection. ::ingress hands over
+ * through ::message; ::room-resubscribed (namespace, roomCode) says the same of one
+ * room (its shard changed or came back). ::state-changed follows the connection. ::ingress hands over
  * an entry of the durable ingress stream (id, payload); the engine publishes it
  * with that id (so a second delivery of the entry changes nothing) and then
  * acknowledges it. ::presence brings a presence event of a subscribed room, from
@@ -102,15 +104,21 @@ void rc_bus_presence_list_async(RcBus *self,
 GPtrArray *rc_bus_presence_list_finish(RcBus *self, GAsyncResult *res, GError **error);
 
 RcBusState rc_bus_get_state(RcBus *self);
-/* "embedded", "connected" or "disconnected" */
+/* "embedded", "connected", "disconnected" or "degraded" */
 const gchar *rc_bus_get_state_name(RcBus *self);
 guint64 rc_bus_get_invalid_payloads(RcBus *self);
+/* the Redis servers (one, or a cluster's masters) that answer and that do not;
+ * both 0 for the embedded bus */
+void rc_bus_get_shards(RcBus *self, guint *up, guint *down);
 RcConfig *rc_bus_get_config(RcBus *self);
 /* set with the "node-id" property before the bus starts */
 const gchar *rc_bus_get_node_id(RcBus *self);
 
 /* for implementations */
 void rc_bus_set_state(RcBus *self, RcBusState state);
+/* emits ::state-changed when the counts changed */
+void rc_bus_set_shards(RcBus *self, guint up, guint down);
+void rc_bus_emit_room_resubscribed(RcBus *self, const gchar *ns, const gchar *room_code);
 void rc_bus_emit_message(RcBus *self, RcMessage *msg);
 void rc_bus_emit_resubscribed(RcBus *self);
 void rc_bus_emit_ingress(RcBus *self, const gchar *id, GBytes *payload);

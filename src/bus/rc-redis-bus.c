@@ -10,60 +10,63 @@
 #include <string.h>
 
 #include "bus/rc-redis-bus.h"
-#include "bus/rc-redis-connection.h"
 #include "bus/rc-redis-keys.h"
+#include "bus/rc-redis-link.h"
+#include "bus/rc-redis-router.h"
 #include "bus/rc-redis-script.h"
 #include "protocol/rc-protocol.h"
 #include "rc-error.h"
 
-#define RC_REDIS_BACKOFF_MIN_MS 100
-#define RC_REDIS_BACKOFF_MAX_MS 5000
-/* an idle link is asked this often whether Redis still answers */
-#define RC_REDIS_PING_MS 1000
 /* the ingress stream: entries read per call, and when another node's are taken over */
 #define RC_REDIS_INGRESS_BATCH "64"
 #define RC_REDIS_INGRESS_CLAIM_S 5
 #define RC_REDIS_INGRESS_IDLE_MS "15000"
 #define RC_REDIS_INGRESS_GROUP "roomcast"
+/* a room whose sharded subscription was refused (its slot moving) tries again after */
+#define RC_REDIS_RESUBSCRIBE_MS 500
 
-typedef struct _RcRedisLink RcRedisLink;
-
-/* One of the bus' connections to Redis, with its own reconnect and liveness check. */
-struct _RcRedisLink {
-	RcRedisBus *bus;
-	const gchar *name;
-	RcRedisConnection *conn; /* NULL while down */
-	gboolean open;		 /* connected: commands may be sent */
-	gboolean ready;		 /* and set up (for the subscriber: subscriptions confirmed) */
-	guint attempt;
-	guint reconnect_id;
-	guint ping_id;
-	GCancellable *cancellable;
-	void (*on_ready)(RcRedisLink *link);
-};
-
-/* a room channel this node wants (or is leaving) in per-room fanout */
+/* a room channel this node wants (or is leaving) */
 typedef struct {
+	gchar *channel;
+	gchar *ns;
+	gchar *room_code;
 	gboolean wanted;
 	gboolean subscribed;
-	GPtrArray *pending; /* GTask waiting for the subscription */
+	gboolean subscribing; /* a SUBSCRIBE or SSUBSCRIBE is under way */
+	gboolean resync;      /* the subscription was lost: read what it missed once back */
+	gchar *shard;	      /* on a cluster: the master it is subscribed on (or asked) */
+	GPtrArray *pending;   /* GTask waiting for the subscription */
 } RcRoomSub;
+
+/* a subscriber link and the master it is on (NULL: not a cluster's room link) */
+typedef struct {
+	RcRedisBus *bus;
+	gchar *address;
+	RcRedisLink *link;
+} RcShardSub;
 
 struct _RcRedisBus {
 	RcBus parent_instance;
-	RcRedisEndpoint *endpoint;
+	RcRedisRouter *router;
+	gboolean cluster;
 	gchar *display;
 	gchar *channel;
 	gchar *ingress_stream;
 	RcFanout fanout;
+	const gchar *publish_verb; /* PUBLISH, or SPUBLISH for the room channels of a cluster */
 	RcRedisScript *publish_script;
 	RcRedisScript *read_script;
 	RcRedisScript *presence_script;
-	RcRedisLink cmd;
-	RcRedisLink sub;
-	RcRedisLink ingress;
+	/* one Redis: the ingress channel and (per-room fanout) the rooms' channels;
+	 * a cluster: the ingress channel only */
+	RcRedisLink *sub;
+	RcShardSub main_sub;	/* the push context of @sub */
+	GHashTable *shard_subs; /* cluster: master address → RcShardSub (SSUBSCRIBE) */
+	RcRedisLink *ingress;	/* reads the ingress stream */
+	gboolean ingress_ready;
 	gboolean stopping;
 	guint claim_id;
+	guint resubscribe_id;
 	GHashTable *room_subs; /* channel → RcRoomSub */
 	GHashTable *presence;  /* "NS\nROOM" → RcPresenceRoom */
 	guint heartbeat_id;
@@ -71,164 +74,53 @@ struct _RcRedisBus {
 
 G_DEFINE_TYPE(RcRedisBus, rc_redis_bus, RC_TYPE_BUS)
 
-static void rc_redis_link_connect(RcRedisLink *link);
 static void rc_redis_bus_read_ingress(RcRedisBus *self, const gchar *from);
+static void rc_redis_bus_sync_subscriptions(RcRedisBus *self);
 
-/* ---- links ------------------------------------------------------------------- */
+/* ---- state ------------------------------------------------------------------- */
 
 static void
 rc_redis_bus_update_state(RcRedisBus *self)
 {
-	gboolean up = self->cmd.ready && self->sub.ready;
-	if (up == (rc_bus_get_state(RC_BUS(self)) == RC_BUS_STATE_CONNECTED))
+	guint n = rc_redis_router_get_n_shards(self->router);
+	guint up = rc_redis_router_get_n_shards_up(self->router);
+	gboolean sub = rc_redis_link_is_ready(self->sub);
+	RcBusState state;
+	RcBusState old = rc_bus_get_state(RC_BUS(self));
+
+	if (up == n && sub)
+		state = RC_BUS_STATE_CONNECTED;
+	else if (!self->cluster || up == 0)
+		state = RC_BUS_STATE_DISCONNECTED;
+	else
+		state = RC_BUS_STATE_DEGRADED;
+	rc_bus_set_shards(RC_BUS(self), up, n - up);
+	if (state == old)
 		return;
-	if (up)
+	if (state == RC_BUS_STATE_CONNECTED)
 		g_message("connected to Redis at %s, subscribed to %s", self->display, self->channel);
+	else if (state == RC_BUS_STATE_DEGRADED)
+		g_warning("Redis Cluster at %s: %u of %u shards unreachable", self->display, n - up, n);
 	else
 		g_warning("Redis at %s is unreachable: reconnecting", self->display);
-	rc_bus_set_state(RC_BUS(self), up ? RC_BUS_STATE_CONNECTED : RC_BUS_STATE_DISCONNECTED);
+	rc_bus_set_state(RC_BUS(self), state);
 }
 
-static gboolean
-rc_redis_link_reconnect_cb(gpointer user_data)
-{
-	RcRedisLink *link = user_data;
-	link->reconnect_id = 0;
-	rc_redis_link_connect(link);
-	return G_SOURCE_REMOVE;
-}
-
-static void
-rc_redis_link_schedule_reconnect(RcRedisLink *link)
-{
-	guint delay = RC_REDIS_BACKOFF_MIN_MS << MIN(link->attempt, 6);
-
-	if (link->bus->stopping || link->reconnect_id != 0)
-		return;
-	delay = MIN(delay, RC_REDIS_BACKOFF_MAX_MS);
-	/* jitter spreads the reconnects of many nodes after a Redis restart */
-	delay = delay / 2 + g_random_int_range(0, delay / 2 + 1);
-	link->attempt++;
-	g_debug("%s: reconnecting in %u ms", link->name, delay);
-	link->reconnect_id = g_timeout_add(delay, rc_redis_link_reconnect_cb, link);
-}
-
-static void
-rc_redis_link_drop(RcRedisLink *link)
-{
-	g_clear_handle_id(&link->ping_id, g_source_remove);
-	if (link->cancellable != NULL) {
-		g_cancellable_cancel(link->cancellable);
-		g_clear_object(&link->cancellable);
-	}
-	if (link->conn != NULL) {
-		g_autoptr(RcRedisConnection) conn = g_steal_pointer(&link->conn);
-		g_signal_handlers_disconnect_by_data(conn, link);
-		rc_redis_connection_set_push_handler(conn, NULL, NULL, NULL);
-		rc_redis_connection_close(conn);
-	}
-	link->open = FALSE;
-	link->ready = FALSE;
-}
-
-static void rc_redis_bus_lost_subscriber(RcRedisBus *self);
-
-static void
-rc_redis_link_closed_cb(RcRedisConnection *conn, GError *reason, gpointer user_data)
-{
-	RcRedisLink *link = user_data;
-	RcRedisBus *self = link->bus;
-
-	g_debug("%s: %s", link->name, reason != NULL ? reason->message : "closed");
-	rc_redis_link_drop(link);
-	if (link == &self->sub)
-		rc_redis_bus_lost_subscriber(self);
-	rc_redis_bus_update_state(self);
-	rc_redis_link_schedule_reconnect(link);
-}
-
-/* A stalled Redis answers nothing and closes nothing: a PING that the command
- * timeout catches turns the stall into a lost connection, which is reconnected. */
-static gboolean
-rc_redis_link_ping_cb(gpointer user_data)
-{
-	RcRedisLink *link = user_data;
-	if (link->conn != NULL && rc_redis_connection_get_n_pending(link->conn) == 0)
-		rc_redis_connection_command(link->conn, NULL, NULL, "PING", NULL);
-	return G_SOURCE_CONTINUE;
-}
-
-static void
-rc_redis_link_connected_cb(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	RcRedisLink *link = user_data;
-	RcRedisBus *self = link->bus;
-	g_autoptr(GError) error = NULL;
-
-	if (!rc_redis_connection_connect_finish(RC_REDIS_CONNECTION(source), res, &error)) {
-		if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-			return;
-		/* a refused password is said once per outage, with Redis' words */
-		if (link->attempt == 0)
-			g_warning("%s: cannot connect to Redis at %s: %s",
-				  link->name,
-				  self->display,
-				  error->message);
-		else
-			g_debug("%s: connecting failed: %s", link->name, error->message);
-		g_clear_object(&link->conn);
-		g_clear_object(&link->cancellable);
-		rc_redis_link_schedule_reconnect(link);
-		return;
-	}
-	g_clear_object(&link->cancellable);
-	g_debug("%s connected", link->name);
-	link->attempt = 0;
-	g_signal_connect(link->conn, "closed", G_CALLBACK(rc_redis_link_closed_cb), link);
-	link->ping_id = g_timeout_add(RC_REDIS_PING_MS, rc_redis_link_ping_cb, link);
-	link->open = TRUE;
-	link->on_ready(link);
-}
-
-static void
-rc_redis_link_connect(RcRedisLink *link)
-{
-	if (link->bus->stopping || link->conn != NULL)
-		return;
-	link->conn = rc_redis_connection_new(link->bus->endpoint);
-	link->cancellable = g_cancellable_new();
-	rc_redis_connection_connect_async(link->conn,
-					  link->cancellable,
-					  rc_redis_link_connected_cb,
-					  link);
-}
-
-/* ---- the command link -------------------------------------------------------- */
-
-static void rc_redis_bus_presence_sync_all(RcRedisBus *self);
-
-static void
-rc_redis_bus_cmd_ready(RcRedisLink *link)
-{
-	RcRedisBus *self = link->bus;
-	rc_redis_script_load(self->publish_script, link->conn);
-	rc_redis_script_load(self->read_script, link->conn);
-	rc_redis_script_load(self->presence_script, link->conn);
-	link->ready = TRUE;
-	/* Redis may have lost this node's members while it was away */
-	rc_redis_bus_presence_sync_all(self);
-	rc_redis_bus_update_state(self);
-}
-
-/* ---- the subscriber ---------------------------------------------------------- */
+/* ---- subscriptions ------------------------------------------------------------ */
 
 static void
 rc_room_sub_free(RcRoomSub *rs)
 {
 	g_ptr_array_unref(rs->pending);
+	g_free(rs->channel);
+	g_free(rs->ns);
+	g_free(rs->room_code);
+	g_free(rs->shard);
 	g_free(rs);
 }
 
+/* joins waiting for the subscription go on: subscribed or not (Redis away), the
+ * room learns what it missed when the subscription is back */
 static void
 rc_room_sub_complete(RcRoomSub *rs)
 {
@@ -236,6 +128,29 @@ rc_room_sub_complete(RcRoomSub *rs)
 	rs->pending = g_ptr_array_new_with_free_func(g_object_unref);
 	for (guint i = 0; i < pending->len; i++)
 		g_task_return_boolean(g_ptr_array_index(pending, i), TRUE);
+}
+
+static void
+rc_room_sub_lost(RcRoomSub *rs)
+{
+	if (rs->subscribed)
+		rs->resync = TRUE;
+	rs->subscribed = FALSE;
+	rs->subscribing = FALSE;
+	rc_room_sub_complete(rs);
+}
+
+static void
+rc_redis_bus_room_confirmed(RcRedisBus *self, RcRoomSub *rs)
+{
+	gboolean resync = rs->resync;
+
+	rs->subscribing = FALSE;
+	rs->subscribed = TRUE;
+	rs->resync = FALSE;
+	rc_room_sub_complete(rs);
+	if (resync)
+		rc_bus_emit_room_resubscribed(RC_BUS(self), rs->ns, rs->room_code);
 }
 
 #define RC_REDIS_PRESENCE_PREFIX "{\"type\":\"presence\""
@@ -270,22 +185,63 @@ rc_redis_bus_handle_payload(RcRedisBus *self, const gchar *channel, const gchar 
 	rc_bus_emit_message(RC_BUS(self), msg);
 }
 
+static gboolean
+rc_redis_bus_resubscribe_cb(gpointer user_data)
+{
+	RcRedisBus *self = RC_REDIS_BUS(user_data);
+	self->resubscribe_id = 0;
+	rc_redis_bus_sync_subscriptions(self);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+rc_redis_bus_resubscribe_later(RcRedisBus *self)
+{
+	if (self->resubscribe_id == 0 && !self->stopping)
+		self->resubscribe_id =
+		    g_timeout_add(RC_REDIS_RESUBSCRIBE_MS, rc_redis_bus_resubscribe_cb, self);
+}
+
 static void
 rc_redis_bus_push_cb(RcRedisConnection *conn, redisReply *push, gpointer user_data)
 {
-	RcRedisBus *self = user_data;
-	redisReply *kind, *channel, *payload;
+	RcShardSub *ss = user_data;
+	RcRedisBus *self = ss->bus;
+	redisReply *kind, *channel;
+	RcRoomSub *rs;
 
-	if (push->type != REDIS_REPLY_ARRAY || push->elements < 3)
+	if (push->type != REDIS_REPLY_ARRAY || push->elements < 2)
 		return;
 	kind = push->element[0];
 	channel = push->element[1];
-	payload = push->element[2];
-	if (kind->type != REDIS_REPLY_STRING || channel->type != REDIS_REPLY_STRING ||
-	    strcmp(kind->str, "message") != 0 || payload->type != REDIS_REPLY_STRING)
+	if (kind->type != REDIS_REPLY_STRING || channel->type != REDIS_REPLY_STRING)
 		return;
-	rc_redis_bus_handle_payload(self, channel->str, payload->str, payload->len);
+	if (push->elements >= 3 && push->element[2]->type == REDIS_REPLY_STRING &&
+	    (strcmp(kind->str, "message") == 0 || strcmp(kind->str, "smessage") == 0)) {
+		rc_redis_bus_handle_payload(self,
+					    channel->str,
+					    push->element[2]->str,
+					    push->element[2]->len);
+		return;
+	}
+	/* Redis drops the sharded subscriptions of a slot that moved to another master
+	 * with a "sunsubscribe" nobody asked for */
+	if (ss->address == NULL || strcmp(kind->str, "sunsubscribe") != 0)
+		return;
+	rs = g_hash_table_lookup(self->room_subs, channel->str);
+	if (rs != NULL && rs->wanted && rs->subscribed && g_strcmp0(rs->shard, ss->address) == 0) {
+		g_debug("%s left %s: its slot moved", channel->str, ss->address);
+		rc_room_sub_lost(rs);
+		rc_redis_router_refresh(self->router);
+		rc_redis_bus_resubscribe_later(self);
+	}
 }
+
+typedef struct {
+	RcRedisBus *bus;
+	gchar *channel;
+	gchar *address;
+} RcSubscribeCall;
 
 static void
 rc_redis_bus_room_subscribed_cb(RcRedisConnection *conn,
@@ -293,38 +249,60 @@ rc_redis_bus_room_subscribed_cb(RcRedisConnection *conn,
 				const GError *error,
 				gpointer user_data)
 {
-	RcRedisBus *self = RC_REDIS_BUS(user_data);
-	g_autofree gchar *channel = NULL;
-	RcRoomSub *rs;
+	RcSubscribeCall *call = user_data;
+	RcRedisBus *self = call->bus;
+	RcRoomSub *rs = g_hash_table_lookup(self->room_subs, call->channel);
 
-	/* the last confirmation names the channel */
-	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 ||
-	    reply->element[1]->type != REDIS_REPLY_STRING) {
-		g_object_unref(self);
-		return;
+	/* NULL: the link is lost, and all is subscribed again when it is back */
+	if (reply != NULL && rs != NULL && rs->wanted && rs->subscribing &&
+	    g_strcmp0(rs->shard, call->address) == 0) {
+		if (reply->type == REDIS_REPLY_ERROR) {
+			/* -MOVED: the slot is on another master now */
+			g_debug("subscribing to %s refused: %s", call->channel, reply->str);
+			rs->subscribing = FALSE;
+			rc_redis_router_refresh(self->router);
+			rc_redis_bus_resubscribe_later(self);
+		} else {
+			rc_redis_bus_room_confirmed(self, rs);
+		}
 	}
-	channel = g_strndup(reply->element[1]->str, reply->element[1]->len);
-	rs = g_hash_table_lookup(self->room_subs, channel);
-	if (rs != NULL && rs->wanted) {
-		rs->subscribed = TRUE;
-		rc_room_sub_complete(rs);
-	}
-	g_object_unref(self);
+	g_object_unref(call->bus);
+	g_free(call->channel);
+	g_free(call->address);
+	g_free(call);
 }
 
 static void
-rc_redis_bus_send_sub(RcRedisBus *self, const gchar *verb, const gchar *channel)
+rc_redis_bus_send_subscribe(RcRedisBus *self, RcShardSub *ss, RcRoomSub *rs)
 {
-	if (g_strcmp0(verb, "SUBSCRIBE") == 0)
-		rc_redis_connection_command(self->sub.conn,
-					    rc_redis_bus_room_subscribed_cb,
-					    g_object_ref(self),
-					    verb,
+	RcSubscribeCall *call = g_new0(RcSubscribeCall, 1);
+
+	call->bus = g_object_ref(self);
+	call->channel = g_strdup(rs->channel);
+	call->address = g_strdup(ss->address);
+	rs->subscribing = TRUE;
+	rc_redis_connection_command(rc_redis_link_get_connection(ss->link),
+				    rc_redis_bus_room_subscribed_cb,
+				    call,
+				    ss->address != NULL ? "SSUBSCRIBE" : "SUBSCRIBE",
+				    rs->channel,
+				    NULL);
+}
+
+static void
+rc_redis_bus_send_unsubscribe(RcShardSub *ss, const gchar *channel)
+{
+	RcRedisConnection *conn = ss != NULL ? rc_redis_link_get_connection(ss->link) : NULL;
+	if (conn != NULL)
+		rc_redis_connection_command(conn,
+					    NULL,
+					    NULL,
+					    ss->address != NULL ? "SUNSUBSCRIBE" : "UNSUBSCRIBE",
 					    channel,
 					    NULL);
-	else
-		rc_redis_connection_command(self->sub.conn, NULL, NULL, verb, channel, NULL);
 }
+
+/* ---- one Redis: the subscriber ------------------------------------------------ */
 
 static void
 rc_redis_bus_resubscribed_cb(RcRedisConnection *conn,
@@ -339,16 +317,20 @@ rc_redis_bus_resubscribed_cb(RcRedisConnection *conn,
 
 	if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
 		return; /* the link is lost or broken: its closing starts over */
-	self->sub.ready = TRUE;
+	rc_redis_link_set_ready(self->sub, TRUE);
+	rc_redis_bus_update_state(self);
+	if (self->cluster)
+		return;
 	g_hash_table_iter_init(&iter, self->room_subs);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		RcRoomSub *rs = value;
 		if (rs->wanted) {
+			rs->subscribing = FALSE;
 			rs->subscribed = TRUE;
+			rs->resync = FALSE;
 			rc_room_sub_complete(rs);
 		}
 	}
-	rc_redis_bus_update_state(self);
 	/* what was published while the subscription was down never came (and rooms
 	 * joined before Redis was first reached do not know where they stand) */
 	rc_bus_emit_resubscribed(RC_BUS(self));
@@ -356,22 +338,25 @@ rc_redis_bus_resubscribed_cb(RcRedisConnection *conn,
 
 /* one SUBSCRIBE for everything: its reply comes once every channel is confirmed */
 static void
-rc_redis_bus_sub_ready(RcRedisLink *link)
+rc_redis_bus_sub_opened_cb(RcRedisLink *link, RcRedisBus *self)
 {
-	RcRedisBus *self = link->bus;
+	RcRedisConnection *conn = rc_redis_link_get_connection(link);
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	GHashTableIter iter;
 	gpointer key, value;
 
-	rc_redis_connection_set_push_handler(link->conn, rc_redis_bus_push_cb, self, NULL);
+	rc_redis_connection_set_push_handler(conn, rc_redis_bus_push_cb, &self->main_sub, NULL);
 	g_ptr_array_add(argv, (gpointer) "SUBSCRIBE");
 	g_ptr_array_add(argv, self->channel);
 	g_hash_table_iter_init(&iter, self->room_subs);
-	while (g_hash_table_iter_next(&iter, &key, &value)) {
-		if (((RcRoomSub *)value)->wanted)
+	while (!self->cluster && g_hash_table_iter_next(&iter, &key, &value)) {
+		RcRoomSub *rs = value;
+		if (rs->wanted) {
+			rs->subscribing = TRUE;
 			g_ptr_array_add(argv, key);
+		}
 	}
-	rc_redis_connection_command_argv(link->conn,
+	rc_redis_connection_command_argv(conn,
 					 argv->len,
 					 (const gchar *const *)argv->pdata,
 					 NULL,
@@ -379,21 +364,163 @@ rc_redis_bus_sub_ready(RcRedisLink *link)
 					 g_object_ref(self));
 }
 
-/* joins must not hang while Redis is away: everything is resubscribed later */
 static void
-rc_redis_bus_lost_subscriber(RcRedisBus *self)
+rc_redis_bus_sub_lost_cb(RcRedisLink *link, RcRedisBus *self)
 {
+	GHashTableIter iter;
+	gpointer value;
+
+	if (!self->cluster) {
+		g_hash_table_iter_init(&iter, self->room_subs);
+		while (g_hash_table_iter_next(&iter, NULL, &value))
+			rc_room_sub_lost(value);
+	} else {
+		/* classic pub/sub reaches every node of a cluster: any master that answers */
+		const RcRedisEndpoint *ep =
+		    rc_redis_router_get_endpoint_for_key(self->router, self->channel);
+		if (ep != NULL && !rc_redis_endpoint_equal_address(ep, rc_redis_link_get_endpoint(link)))
+			rc_redis_link_set_endpoint(link, ep);
+	}
+	rc_redis_bus_update_state(self);
+}
+
+/* ---- a cluster: sharded subscribers ------------------------------------------- */
+
+static void
+rc_shard_sub_opened_cb(RcRedisLink *link, RcShardSub *ss)
+{
+	RcRedisBus *self = ss->bus;
+	GHashTableIter iter;
+	gpointer value;
+
+	rc_redis_connection_set_push_handler(rc_redis_link_get_connection(link),
+					     rc_redis_bus_push_cb,
+					     ss,
+					     NULL);
+	rc_redis_link_set_ready(link, TRUE);
+	/* one SSUBSCRIBE per room: channels of different slots cannot share one */
+	g_hash_table_iter_init(&iter, self->room_subs);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		RcRoomSub *rs = value;
+		if (rs->wanted && !rs->subscribed && !rs->subscribing &&
+		    g_strcmp0(rs->shard, ss->address) == 0)
+			rc_redis_bus_send_subscribe(self, ss, rs);
+	}
+}
+
+static void
+rc_shard_sub_lost_cb(RcRedisLink *link, RcShardSub *ss)
+{
+	RcRedisBus *self = ss->bus;
 	GHashTableIter iter;
 	gpointer value;
 
 	g_hash_table_iter_init(&iter, self->room_subs);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		RcRoomSub *rs = value;
-		rs->subscribed = FALSE;
-		rc_room_sub_complete(rs);
+		if (g_strcmp0(rs->shard, ss->address) == 0)
+			rc_room_sub_lost(rs);
+	}
+	rc_redis_router_refresh(self->router);
+}
+
+static void
+rc_shard_sub_free(RcShardSub *ss)
+{
+	g_signal_handlers_disconnect_by_data(ss->link, ss);
+	rc_redis_link_stop(ss->link);
+	g_object_unref(ss->link);
+	g_free(ss->address);
+	g_free(ss);
+}
+
+static RcShardSub *
+rc_redis_bus_get_shard_sub(RcRedisBus *self, const gchar *address, const RcRedisEndpoint *ep)
+{
+	RcShardSub *ss = g_hash_table_lookup(self->shard_subs, address);
+	g_autofree gchar *name = NULL;
+
+	if (ss != NULL)
+		return ss;
+	ss = g_new0(RcShardSub, 1);
+	ss->bus = self;
+	ss->address = g_strdup(address);
+	name = g_strdup_printf("subscriber %s", address);
+	ss->link = rc_redis_link_new(name, ep);
+	g_signal_connect(ss->link, "opened", G_CALLBACK(rc_shard_sub_opened_cb), ss);
+	g_signal_connect(ss->link, "lost", G_CALLBACK(rc_shard_sub_lost_cb), ss);
+	g_hash_table_insert(self->shard_subs, ss->address, ss);
+	rc_redis_link_start(ss->link);
+	return ss;
+}
+
+/* puts every wanted room on the master that serves its slot now */
+static void
+rc_redis_bus_sync_subscriptions(RcRedisBus *self)
+{
+	GHashTableIter iter;
+	gpointer key, value;
+
+	if (!self->cluster || self->stopping)
+		return;
+	g_hash_table_iter_init(&iter, self->room_subs);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		RcRoomSub *rs = value;
+		const gchar *address = rc_redis_router_get_shard_for_key(self->router, rs->channel);
+		RcShardSub *ss;
+
 		if (!rs->wanted)
+			continue;
+		if (g_strcmp0(address, rs->shard) != 0) {
+			if (rs->shard != NULL && (rs->subscribed || rs->subscribing))
+				rc_redis_bus_send_unsubscribe(
+				    g_hash_table_lookup(self->shard_subs, rs->shard),
+				    rs->channel);
+			rc_room_sub_lost(rs);
+			g_free(rs->shard);
+			rs->shard = g_strdup(address);
+		}
+		if (address == NULL || rs->subscribed || rs->subscribing)
+			continue;
+		ss = rc_redis_bus_get_shard_sub(
+		    self,
+		    address,
+		    rc_redis_router_get_endpoint_for_key(self->router, rs->channel));
+		if (rc_redis_link_is_ready(ss->link))
+			rc_redis_bus_send_subscribe(self, ss, rs);
+	}
+	/* subscribers on masters that serve nothing any more */
+	g_hash_table_iter_init(&iter, self->shard_subs);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		if (!rc_redis_router_has_shard(self->router, key))
 			g_hash_table_iter_remove(&iter);
 	}
+}
+
+static void
+rc_redis_bus_router_changed_cb(RcRedisRouter *router, RcRedisBus *self)
+{
+	const RcRedisEndpoint *ep;
+
+	rc_redis_bus_update_state(self);
+	if (!self->cluster)
+		return;
+	rc_redis_bus_sync_subscriptions(self);
+	/* the ingress links follow the masters they need */
+	ep = rc_redis_router_get_endpoint_for_key(router, self->channel);
+	if (ep != NULL && !rc_redis_link_is_open(self->sub) &&
+	    !rc_redis_endpoint_equal_address(ep, rc_redis_link_get_endpoint(self->sub)))
+		rc_redis_link_set_endpoint(self->sub, ep);
+	if (ep != NULL && !self->stopping)
+		rc_redis_link_start(self->sub);
+	ep = rc_redis_router_get_endpoint_for_key(router, self->ingress_stream);
+	if (ep != NULL &&
+	    !rc_redis_endpoint_equal_address(ep, rc_redis_link_get_endpoint(self->ingress))) {
+		rc_redis_link_set_endpoint(self->ingress, ep);
+		rc_redis_link_reset(self->ingress);
+	}
+	if (ep != NULL && !self->stopping)
+		rc_redis_link_start(self->ingress);
 }
 
 /* ---- the ingress stream ------------------------------------------------------ */
@@ -448,12 +575,15 @@ rc_redis_bus_ingress_read_cb(RcRedisConnection *conn,
 	RcRedisBus *self = RC_REDIS_BUS(user_data);
 	g_autoptr(RcRedisBus) keep G_GNUC_UNUSED = self;
 
-	if (reply == NULL || self->ingress.conn != conn)
+	if (reply == NULL || rc_redis_link_get_connection(self->ingress) != conn)
 		return;
 	if (reply->type == REDIS_REPLY_ERROR) {
-		/* NOGROUP after a FLUSHALL: the group is created again on the next connect */
+		/* NOGROUP after a FLUSHALL: the group is created again on the next connect;
+		 * MOVED: the stream's slot went to another master */
 		g_debug("ingress: %s", reply->str);
-		rc_redis_connection_close(conn);
+		if (self->cluster)
+			rc_redis_router_refresh(self->router);
+		rc_redis_link_reset(self->ingress);
 		return;
 	}
 	/* [[stream, [entry, ...]]] or nil when BLOCK timed out */
@@ -474,9 +604,11 @@ rc_redis_bus_read_ingress(RcRedisBus *self, const gchar *from)
 	g_autofree gchar *block =
 	    g_strdup_printf("%u", MIN(1000u, rc_config_get_redis_timeout(config) * 500));
 
-	if (self->ingress.conn == NULL)
+	RcRedisConnection *conn = rc_redis_link_get_connection(self->ingress);
+
+	if (conn == NULL)
 		return;
-	rc_redis_connection_command(self->ingress.conn,
+	rc_redis_connection_command(conn,
 				    rc_redis_bus_ingress_read_cb,
 				    g_object_ref(self),
 				    "XREADGROUP",
@@ -516,19 +648,25 @@ static gboolean
 rc_redis_bus_claim_cb(gpointer user_data)
 {
 	RcRedisBus *self = RC_REDIS_BUS(user_data);
-	if (self->cmd.ready)
-		rc_redis_connection_command(self->cmd.conn,
-					    rc_redis_bus_claimed_cb,
-					    g_object_ref(self),
-					    "XAUTOCLAIM",
-					    self->ingress_stream,
-					    RC_REDIS_INGRESS_GROUP,
-					    rc_bus_get_node_id(RC_BUS(self)),
-					    RC_REDIS_INGRESS_IDLE_MS,
-					    "0-0",
-					    "COUNT",
-					    RC_REDIS_INGRESS_BATCH,
-					    NULL);
+	const gchar *argv[] = {"XAUTOCLAIM",
+			       self->ingress_stream,
+			       RC_REDIS_INGRESS_GROUP,
+			       rc_bus_get_node_id(RC_BUS(self)),
+			       RC_REDIS_INGRESS_IDLE_MS,
+			       "0-0",
+			       "COUNT",
+			       RC_REDIS_INGRESS_BATCH};
+
+	if (rc_redis_router_key_is_up(self->router, self->ingress_stream))
+		rc_redis_router_command(self->router,
+					self->ingress_stream,
+					NULL,
+					0,
+					G_N_ELEMENTS(argv),
+					argv,
+					NULL,
+					rc_redis_bus_claimed_cb,
+					g_object_ref(self));
 	return G_SOURCE_CONTINUE;
 }
 
@@ -541,7 +679,7 @@ rc_redis_bus_group_created_cb(RcRedisConnection *conn,
 	RcRedisBus *self = RC_REDIS_BUS(user_data);
 	g_autoptr(RcRedisBus) keep G_GNUC_UNUSED = self;
 
-	if (reply == NULL || self->ingress.conn != conn)
+	if (reply == NULL || rc_redis_link_get_connection(self->ingress) != conn)
 		return;
 	/* BUSYGROUP: another node (or an earlier start) created it */
 	if (reply->type == REDIS_REPLY_ERROR && !g_str_has_prefix(reply->str, "BUSYGROUP"))
@@ -549,15 +687,13 @@ rc_redis_bus_group_created_cb(RcRedisConnection *conn,
 	/* our own pending entries first (once, from "0"): a restarted node finishes what
 	 * it began; then new ones (">") */
 	rc_redis_bus_read_ingress(self, "0");
-	self->ingress.ready = TRUE;
+	rc_redis_link_set_ready(self->ingress, TRUE);
 }
 
 static void
-rc_redis_bus_ingress_ready(RcRedisLink *link)
+rc_redis_bus_ingress_opened_cb(RcRedisLink *link, RcRedisBus *self)
 {
-	RcRedisBus *self = link->bus;
-	link->ready = FALSE;
-	rc_redis_connection_command(link->conn,
+	rc_redis_connection_command(rc_redis_link_get_connection(link),
 				    rc_redis_bus_group_created_cb,
 				    g_object_ref(self),
 				    "XGROUP",
@@ -573,15 +709,30 @@ static void
 rc_redis_bus_ack_ingress(RcBus *bus, const gchar *id)
 {
 	RcRedisBus *self = RC_REDIS_BUS(bus);
-	if (self->cmd.conn != NULL)
-		rc_redis_connection_command(self->cmd.conn,
-					    NULL,
-					    NULL,
-					    "XACK",
-					    self->ingress_stream,
-					    RC_REDIS_INGRESS_GROUP,
-					    id,
-					    NULL);
+	const gchar *argv[] = {"XACK", self->ingress_stream, RC_REDIS_INGRESS_GROUP, id};
+
+	/* an entry not acknowledged now is delivered again: publishing it twice is harmless */
+	rc_redis_router_command(self->router,
+				self->ingress_stream,
+				NULL,
+				0,
+				G_N_ELEMENTS(argv),
+				argv,
+				NULL,
+				NULL,
+				NULL);
+}
+
+static void
+rc_redis_bus_ingress_lost_cb(RcRedisLink *link, RcRedisBus *self)
+{
+	const RcRedisEndpoint *ep;
+
+	if (!self->cluster)
+		return;
+	ep = rc_redis_router_get_endpoint_for_key(self->router, self->ingress_stream);
+	if (ep != NULL && !rc_redis_endpoint_equal_address(ep, rc_redis_link_get_endpoint(link)))
+		rc_redis_link_set_endpoint(link, ep);
 }
 
 /* ---- presence ------------------------------------------------------------------ */
@@ -590,6 +741,7 @@ rc_redis_bus_ack_ingress(RcBus *bus, const gchar *id)
 typedef struct {
 	gchar *ns;
 	gchar *room_code;
+	gchar *redis_key; /* its presence hash, which decides where it lives */
 	GHashTable *entries; /* client → RcPresence */
 } RcPresenceRoom;
 
@@ -598,6 +750,7 @@ rc_presence_room_free(RcPresenceRoom *room)
 {
 	g_free(room->ns);
 	g_free(room->room_code);
+	g_free(room->redis_key);
 	g_hash_table_unref(room->entries);
 	g_free(room);
 }
@@ -627,7 +780,7 @@ rc_redis_bus_presence_call(RcRedisBus *self,
 	g_autoptr(GString) leave = g_string_new("{\"type\":\"presence\",\"namespace\":");
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 
-	if (self->fanout == RC_FANOUT_PER_ROOM)
+	if (self->fanout == RC_FANOUT_PER_ROOM || self->cluster)
 		room_channel = rc_redis_room_key(self->channel, RC_REDIS_KEY_CHANNEL, ns, room_code);
 	rc_protocol_append_json_string(leave, ns);
 	g_string_append(leave, ",\"roomCode\":");
@@ -639,18 +792,19 @@ rc_redis_bus_presence_call(RcRedisBus *self,
 	g_ptr_array_add(argv, ttl);
 	g_ptr_array_add(argv, (gpointer)rc_bus_get_node_id(RC_BUS(self)));
 	g_ptr_array_add(argv, room_channel != NULL ? room_channel : self->channel);
-	g_ptr_array_add(argv, (gpointer) "PUBLISH");
+	g_ptr_array_add(argv, (gpointer)self->publish_verb);
 	g_ptr_array_add(argv, leave->str);
 	for (guint i = 0; extra != NULL && i < extra->len; i++)
 		g_ptr_array_add(argv, g_ptr_array_index(extra, i));
-	rc_redis_script_call(self->presence_script,
-			     self->cmd.conn,
-			     2,
-			     argv->len,
-			     (const gchar *const *)argv->pdata,
-			     NULL,
-			     func,
-			     user_data);
+	rc_redis_router_command(self->router,
+				presence,
+				self->presence_script,
+				2,
+				argv->len,
+				(const gchar *const *)argv->pdata,
+				NULL,
+				func,
+				user_data);
 }
 
 /* writes every member of @room on this node again, without events */
@@ -687,7 +841,7 @@ rc_redis_bus_beat_cb(RcRedisConnection *conn,
 	/* 1: Redis had forgotten this node here (a flush): write its members again */
 	if (reply != NULL && reply->type == REDIS_REPLY_INTEGER && reply->integer == 1 &&
 	    (room = g_hash_table_lookup(beat->bus->presence, beat->key)) != NULL &&
-	    beat->bus->cmd.ready)
+	    rc_redis_router_key_is_up(beat->bus->router, room->redis_key))
 		rc_redis_bus_presence_sync(beat->bus, room);
 	g_object_unref(beat->bus);
 	g_free(beat->key);
@@ -702,12 +856,13 @@ rc_redis_bus_heartbeat_cb(gpointer user_data)
 	GHashTableIter iter;
 	gpointer key, value;
 
-	if (!self->cmd.ready)
-		return G_SOURCE_CONTINUE;
 	g_hash_table_iter_init(&iter, self->presence);
 	while (g_hash_table_iter_next(&iter, &key, &value)) {
 		RcPresenceRoom *room = value;
-		RcPresenceBeat *beat = g_new0(RcPresenceBeat, 1);
+		RcPresenceBeat *beat;
+		if (!rc_redis_router_key_is_up(self->router, room->redis_key))
+			continue;
+		beat = g_new0(RcPresenceBeat, 1);
 		beat->bus = g_object_ref(self);
 		beat->key = g_strdup(key);
 		rc_redis_bus_presence_call(self,
@@ -721,16 +876,21 @@ rc_redis_bus_heartbeat_cb(gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
-/* after a reconnect, Redis may have lost everything (a restart without persistence) */
+/* after a reconnect, the master may have lost everything (a restart without
+ * persistence, or a replica promoted before it had all) */
 static void
-rc_redis_bus_presence_sync_all(RcRedisBus *self)
+rc_redis_bus_shard_opened_cb(RcRedisRouter *router, const gchar *address, RcRedisBus *self)
 {
 	GHashTableIter iter;
 	gpointer value;
 
 	g_hash_table_iter_init(&iter, self->presence);
-	while (g_hash_table_iter_next(&iter, NULL, &value))
-		rc_redis_bus_presence_sync(self, value);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		RcPresenceRoom *room = value;
+		if (g_strcmp0(rc_redis_router_get_shard_for_key(router, room->redis_key), address) == 0)
+			rc_redis_bus_presence_sync(self, room);
+	}
+	rc_redis_bus_update_state(self);
 }
 
 static gchar *
@@ -754,6 +914,10 @@ rc_redis_bus_presence_join(RcBus *bus, RcPresence *entry)
 		room = g_new0(RcPresenceRoom, 1);
 		room->ns = g_strdup(rc_presence_get_namespace(entry));
 		room->room_code = g_strdup(rc_presence_get_room_code(entry));
+		room->redis_key = rc_redis_room_key(self->channel,
+						    RC_REDIS_KEY_PRESENCE,
+						    room->ns,
+						    room->room_code);
 		room->entries = g_hash_table_new_full(g_str_hash,
 						      g_str_equal,
 						      g_free,
@@ -764,7 +928,7 @@ rc_redis_bus_presence_join(RcBus *bus, RcPresence *entry)
 			     g_strdup(rc_presence_get_client(entry)),
 			     rc_presence_ref(entry));
 	/* while Redis is away the entry waits here and is written when it is back */
-	if (!self->cmd.ready)
+	if (!rc_redis_router_key_is_up(self->router, room->redis_key))
 		return;
 	event = rc_presence_new(room->ns,
 				room->room_code,
@@ -792,7 +956,7 @@ rc_redis_bus_presence_leave(RcBus *bus, RcPresence *entry)
 
 	if (room == NULL || !g_hash_table_remove(room->entries, rc_presence_get_client(entry)))
 		return;
-	if (self->cmd.ready) {
+	if (rc_redis_router_key_is_up(self->router, room->redis_key)) {
 		event = rc_presence_new(room->ns,
 					room->room_code,
 					"leave",
@@ -844,8 +1008,9 @@ rc_redis_bus_presence_list(RcBus *bus, const gchar *ns, const gchar *room_code, 
 {
 	RcRedisBus *self = RC_REDIS_BUS(bus);
 	gchar **names = g_new0(gchar *, 3);
+	g_autofree gchar *key = rc_redis_room_key(self->channel, RC_REDIS_KEY_PRESENCE, ns, room_code);
 
-	if (!self->cmd.ready) {
+	if (!rc_redis_router_key_is_up(self->router, key)) {
 		g_strfreev(names);
 		g_task_return_new_error(task,
 					RC_ERROR,
@@ -872,9 +1037,12 @@ static gboolean
 rc_redis_bus_start(RcBus *bus, GError **error)
 {
 	RcRedisBus *self = RC_REDIS_BUS(bus);
-	rc_redis_link_connect(&self->cmd);
-	rc_redis_link_connect(&self->sub);
-	rc_redis_link_connect(&self->ingress);
+	rc_redis_router_start(self->router);
+	/* on a cluster they wait for the layout, which says where they go */
+	if (!self->cluster) {
+		rc_redis_link_start(self->sub);
+		rc_redis_link_start(self->ingress);
+	}
 	self->claim_id = g_timeout_add_seconds(RC_REDIS_INGRESS_CLAIM_S, rc_redis_bus_claim_cb, self);
 	/* a node refreshes its rooms three times per ttl: a missed beat is no death */
 	self->heartbeat_id = g_timeout_add(MAX(rc_redis_bus_presence_ttl_ms(self) / 3, 100),
@@ -887,16 +1055,22 @@ static void
 rc_redis_bus_stop(RcBus *bus)
 {
 	RcRedisBus *self = RC_REDIS_BUS(bus);
-	RcRedisLink *links[] = {&self->cmd, &self->sub, &self->ingress};
+	GHashTableIter iter;
+	gpointer value;
 
 	self->stopping = TRUE;
+	if (self->router == NULL)
+		return; /* never made whole */
 	g_clear_handle_id(&self->claim_id, g_source_remove);
 	g_clear_handle_id(&self->heartbeat_id, g_source_remove);
-	for (guint i = 0; i < G_N_ELEMENTS(links); i++) {
-		g_clear_handle_id(&links[i]->reconnect_id, g_source_remove);
-		rc_redis_link_drop(links[i]);
-	}
-	rc_redis_bus_lost_subscriber(self);
+	g_clear_handle_id(&self->resubscribe_id, g_source_remove);
+	rc_redis_link_stop(self->sub);
+	rc_redis_link_stop(self->ingress);
+	g_hash_table_remove_all(self->shard_subs);
+	rc_redis_router_stop(self->router);
+	g_hash_table_iter_init(&iter, self->room_subs);
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		rc_room_sub_lost(value);
 }
 
 static GError *
@@ -955,7 +1129,7 @@ rc_redis_bus_publish(RcBus *bus, RcMessage *msg, const gchar *ingress_id, GTask 
 	const gchar *argv[10];
 	gsize lens[10];
 
-	if (!self->cmd.ready) {
+	if (!rc_redis_router_key_is_up(self->router, meta)) {
 		g_task_return_new_error(task,
 					RC_ERROR,
 					RC_ERROR_UNAVAILABLE,
@@ -976,19 +1150,20 @@ rc_redis_bus_publish(RcBus *bus, RcMessage *msg, const gchar *ingress_id, GTask 
 	argv[5] = size;
 	argv[6] = ttl;
 	argv[7] = epoch;
-	argv[8] = "PUBLISH";
+	argv[8] = self->publish_verb;
 	argv[9] = ingress_id != NULL ? ingress_id : "";
 	for (guint i = 0; i < G_N_ELEMENTS(argv); i++)
 		lens[i] = strlen(argv[i]);
 	lens[4] = payload_len - 1;
-	rc_redis_script_call(self->publish_script,
-			     self->cmd.conn,
-			     3,
-			     G_N_ELEMENTS(argv),
-			     argv,
-			     lens,
-			     rc_redis_bus_published_cb,
-			     task);
+	rc_redis_router_command(self->router,
+				meta,
+				self->publish_script,
+				3,
+				G_N_ELEMENTS(argv),
+				argv,
+				lens,
+				rc_redis_bus_published_cb,
+				task);
 }
 
 static void
@@ -1056,7 +1231,7 @@ rc_redis_bus_read_room(RcBus *bus,
 	g_autofree gchar *limit = g_strdup_printf("%u", range->limit);
 	const gchar *argv[] = {meta, history, epoch, ttl, lo, hi, limit, range->newest ? "1" : "0"};
 
-	if (!self->cmd.ready) {
+	if (!rc_redis_router_key_is_up(self->router, meta)) {
 		g_task_return_new_error(task,
 					RC_ERROR,
 					RC_ERROR_UNAVAILABLE,
@@ -1064,14 +1239,15 @@ rc_redis_bus_read_room(RcBus *bus,
 		g_object_unref(task);
 		return;
 	}
-	rc_redis_script_call(self->read_script,
-			     self->cmd.conn,
-			     2,
-			     G_N_ELEMENTS(argv),
-			     argv,
-			     NULL,
-			     rc_redis_bus_read_cb,
-			     task);
+	rc_redis_router_command(self->router,
+				meta,
+				self->read_script,
+				2,
+				G_N_ELEMENTS(argv),
+				argv,
+				NULL,
+				rc_redis_bus_read_cb,
+				task);
 }
 
 static void
@@ -1090,18 +1266,22 @@ rc_redis_bus_subscribe_room(RcBus *bus, const gchar *ns, const gchar *room_code,
 	rs = g_hash_table_lookup(self->room_subs, channel);
 	if (rs == NULL) {
 		rs = g_new0(RcRoomSub, 1);
+		rs->channel = g_strdup(channel);
+		rs->ns = g_strdup(ns);
+		rs->room_code = g_strdup(room_code);
 		rs->pending = g_ptr_array_new_with_free_func(g_object_unref);
-		g_hash_table_insert(self->room_subs, g_strdup(channel), rs);
+		g_hash_table_insert(self->room_subs, rs->channel, rs);
 	}
 	rs->wanted = TRUE;
-	if (rs->subscribed || !self->sub.open) {
-		/* while the subscriber is down the room is subscribed with everything else */
-		g_task_return_boolean(task, TRUE);
-		g_object_unref(task);
-		return;
-	}
 	g_ptr_array_add(rs->pending, task);
-	rc_redis_bus_send_sub(self, "SUBSCRIBE", channel);
+	if (self->cluster) {
+		rc_redis_bus_sync_subscriptions(self);
+	} else if (!rs->subscribed && !rs->subscribing && rc_redis_link_is_ready(self->sub)) {
+		rc_redis_bus_send_subscribe(self, &self->main_sub, rs);
+	}
+	/* while its subscriber is down the room is subscribed when it is back */
+	if (rs->subscribed || !rs->subscribing)
+		rc_room_sub_complete(rs);
 }
 
 static void
@@ -1118,10 +1298,12 @@ rc_redis_bus_unsubscribe_room(RcBus *bus, const gchar *ns, const gchar *room_cod
 	if (rs == NULL)
 		return;
 	rs->wanted = FALSE;
-	rs->subscribed = FALSE;
-	rc_room_sub_complete(rs);
-	if (self->sub.open)
-		rc_redis_bus_send_sub(self, "UNSUBSCRIBE", channel);
+	rc_room_sub_lost(rs);
+	if (!self->cluster)
+		rc_redis_bus_send_unsubscribe(&self->main_sub, channel);
+	else if (rs->shard != NULL)
+		rc_redis_bus_send_unsubscribe(g_hash_table_lookup(self->shard_subs, rs->shard),
+					      channel);
 	g_hash_table_remove(self->room_subs, channel);
 }
 
@@ -1130,12 +1312,24 @@ rc_redis_bus_finalize(GObject *object)
 {
 	RcRedisBus *self = RC_REDIS_BUS(object);
 	rc_redis_bus_stop(RC_BUS(self));
+	if (self->router != NULL) {
+		g_signal_handlers_disconnect_by_data(self->router, self);
+		g_object_unref(self->router);
+	}
+	if (self->sub != NULL) {
+		g_signal_handlers_disconnect_by_data(self->sub, self);
+		g_object_unref(self->sub);
+	}
+	if (self->ingress != NULL) {
+		g_signal_handlers_disconnect_by_data(self->ingress, self);
+		g_object_unref(self->ingress);
+	}
+	g_hash_table_unref(self->shard_subs);
 	g_hash_table_unref(self->room_subs);
 	g_hash_table_unref(self->presence);
 	rc_redis_script_free(self->publish_script);
 	rc_redis_script_free(self->read_script);
 	rc_redis_script_free(self->presence_script);
-	rc_redis_endpoint_free(self->endpoint);
 	g_free(self->display);
 	g_free(self->channel);
 	g_free(self->ingress_stream);
@@ -1164,17 +1358,7 @@ rc_redis_bus_class_init(RcRedisBusClass *klass)
 static void
 rc_redis_bus_init(RcRedisBus *self)
 {
-	RcRedisLink *links[] = {&self->cmd, &self->sub, &self->ingress};
-	const gchar *names[] = {"command", "subscriber", "ingress"};
-	void (*ready[])(RcRedisLink *) = {rc_redis_bus_cmd_ready,
-					   rc_redis_bus_sub_ready,
-					   rc_redis_bus_ingress_ready};
-
-	for (guint i = 0; i < G_N_ELEMENTS(links); i++) {
-		links[i]->bus = self;
-		links[i]->name = names[i];
-		links[i]->on_ready = ready[i];
-	}
+	self->main_sub.bus = self;
 	self->publish_script = rc_redis_script_new_from_resource("/org/roomcast/lua/publish.lua");
 	self->read_script = rc_redis_script_new_from_resource("/org/roomcast/lua/read.lua");
 	self->presence_script = rc_redis_script_new_from_resource("/org/roomcast/lua/presence.lua");
@@ -1183,22 +1367,79 @@ rc_redis_bus_init(RcRedisBus *self)
 					       g_free,
 					       (GDestroyNotify)rc_presence_room_free);
 	self->room_subs =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)rc_room_sub_free);
+	    g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)rc_room_sub_free);
+	self->shard_subs =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)rc_shard_sub_free);
 }
 
 RcBus *
 rc_redis_bus_new(RcConfig *config, GError **error)
 {
 	g_autoptr(RcRedisBus) self = g_object_new(RC_TYPE_REDIS_BUS, "config", config, NULL);
+	const gchar *cluster = rc_config_get_redis_cluster(config);
+	guint timeout_ms = rc_config_get_redis_timeout(config) * 1000;
+	const RcRedisEndpoint *first;
+	RcRedisScript *scripts[] = {self->publish_script, self->read_script, self->presence_script};
 
-	self->endpoint = rc_redis_endpoint_parse(rc_config_get_redis_url(config), error);
-	if (self->endpoint == NULL)
-		return NULL;
-	self->endpoint->timeout_ms = rc_config_get_redis_timeout(config) * 1000;
-	self->display = rc_redis_endpoint_to_display_string(self->endpoint);
-	/* pub/sub channels are global to the server, so the database number has no effect */
 	self->channel = g_strdup(rc_config_get_channel(config));
 	self->ingress_stream = rc_redis_ingress_stream(self->channel);
 	self->fanout = rc_config_get_fanout(config);
+	self->publish_verb = "PUBLISH";
+	if (cluster != NULL) {
+		g_autoptr(GPtrArray) seeds = rc_redis_endpoint_parse_list(cluster, error);
+		if (seeds == NULL)
+			return NULL;
+		for (guint i = 0; i < seeds->len; i++) {
+			RcRedisEndpoint *ep = g_ptr_array_index(seeds, i);
+			if (ep->unix_path != NULL || ep->db != 0) {
+				g_set_error(error,
+					    G_IO_ERROR,
+					    G_IO_ERROR_INVALID_ARGUMENT,
+					    _("[redis] cluster: a Redis Cluster is reached over TCP "
+					      "and has no databases to select"));
+				return NULL;
+			}
+			ep->timeout_ms = timeout_ms;
+		}
+		self->cluster = TRUE;
+		/* a cluster carries every room on its own sharded channel */
+		self->fanout = RC_FANOUT_PER_ROOM;
+		self->publish_verb = "SPUBLISH";
+		self->router = rc_redis_router_new_cluster(seeds);
+	} else {
+		g_autoptr(RcRedisEndpoint) ep =
+		    rc_redis_endpoint_parse(rc_config_get_redis_url(config), error);
+		if (ep == NULL)
+			return NULL;
+		ep->timeout_ms = timeout_ms;
+		self->router = rc_redis_router_new_single(ep);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(scripts); i++)
+		rc_redis_router_add_script(self->router, scripts[i]);
+	first = rc_redis_router_get_first_endpoint(self->router);
+	self->display = rc_redis_endpoint_to_display_string(first);
+	if (self->cluster) {
+		g_autofree gchar *seeds = self->display;
+		self->display = g_strdup_printf("%s (cluster)", seeds);
+	}
+	g_signal_connect(self->router, "changed", G_CALLBACK(rc_redis_bus_router_changed_cb), self);
+	g_signal_connect(self->router,
+			 "shard-opened",
+			 G_CALLBACK(rc_redis_bus_shard_opened_cb),
+			 self);
+	/* on a cluster these start on the seed and move to the right masters */
+	self->sub = rc_redis_link_new("subscriber", first);
+	self->main_sub.link = self->sub;
+	g_signal_connect(self->sub, "opened", G_CALLBACK(rc_redis_bus_sub_opened_cb), self);
+	g_signal_connect(self->sub, "lost", G_CALLBACK(rc_redis_bus_sub_lost_cb), self);
+	self->ingress = rc_redis_link_new("ingress", first);
+	g_signal_connect(self->ingress, "opened", G_CALLBACK(rc_redis_bus_ingress_opened_cb), self);
+	g_signal_connect(self->ingress, "lost", G_CALLBACK(rc_redis_bus_ingress_lost_cb), self);
 	return RC_BUS(g_steal_pointer(&self));
+}
+
+const gchar *
+rc_redis_bus_get_display(RcRedisBus *self)
+{
+	return self->display;
 }

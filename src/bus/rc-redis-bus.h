@@ -9,14 +9,16 @@
 
 G_BEGIN_DECLS
 
-/* Redis pub/sub through two hiredis async connections (publisher, subscriber)
- * driven by the main loop. */
+/* Rooms on one Redis server or on a Redis Cluster: commands and scripts through an
+ * RcRedisRouter, messages through a subscriber (classic pub/sub for the ingress
+ * channel and, on one server, for the rooms; sharded pub/sub on the master of each
+ * room's slot on a cluster), the durable ingress stream through a reader of its own. */
 #define RC_TYPE_REDIS_BUS (rc_redis_bus_get_type())
 G_DECLARE_FINAL_TYPE(RcRedisBus, rc_redis_bus, RC, REDIS_BUS, RcBus)
 
 /* the Redis URL, channel and fanout come from @config at start */
 RcBus *rc_redis_bus_new(RcConfig *config, GError **error);
-/* the channel a room's messages travel on in per-room mode: CHANNEL:NAMESPACE:ROOMCODE */
-gchar *rc_redis_bus_room_channel(const gchar *channel, const gchar *ns, const gchar *room_code);
+/* where it connects, for logs: the URL or the first seed, without password */
+const gchar *rc_redis_bus_get_display(RcRedisBus *self);
 
 G_END_DECLS

@@ -542,3 +542,10 @@ rc_redis_endpoint_parse_list(const gchar *list, GError **error)
 	}
 	return g_steal_pointer(&result);
 }
+
+gboolean
+rc_redis_endpoint_equal_address(const RcRedisEndpoint *a, const RcRedisEndpoint *b)
+{
+	return g_strcmp0(a->host, b->host) == 0 && a->port == b->port &&
+	       g_strcmp0(a->unix_path, b->unix_path) == 0;
+}

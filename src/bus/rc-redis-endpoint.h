@@ -59,6 +59,9 @@ void rc_redis_endpoint_free(RcRedisEndpoint *ep);
  */
 RcRedisEndpoint *rc_redis_endpoint_parse(const gchar *url, GError **error);
 
+/* TRUE when both name the same server (host and port, or unix path) */
+gboolean rc_redis_endpoint_equal_address(const RcRedisEndpoint *a, const RcRedisEndpoint *b);
+
 /* The endpoint as a URL for logs: the password (if any) shows as "***". */
 gchar *rc_redis_endpoint_to_display_string(const RcRedisEndpoint *ep);
 

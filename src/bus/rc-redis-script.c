@@ -118,6 +118,36 @@ rc_redis_script_reply_cb(RcRedisConnection *conn,
 }
 
 void
+rc_redis_script_call_args(RcRedisScript *self,
+			  RcRedisConnection *conn,
+			  GPtrArray *args,
+			  RcRedisReplyFunc func,
+			  gpointer user_data)
+{
+	RcScriptCall *call = g_new0(RcScriptCall, 1);
+	g_autoptr(GBytes) sha = g_bytes_new_static(self->sha, strlen(self->sha));
+
+	call->script = self;
+	call->func = func;
+	call->user_data = user_data;
+	call->args = g_ptr_array_ref(args);
+	rc_redis_script_send(conn, "EVALSHA", sha, call->args, rc_redis_script_reply_cb, call);
+}
+
+GPtrArray *
+rc_redis_script_args_new(guint n_keys, guint argc, const gchar *const *argv, const gsize *lens)
+{
+	GPtrArray *args = g_ptr_array_new_full(argc + 1, (GDestroyNotify)g_bytes_unref);
+	gchar numkeys[16];
+
+	g_snprintf(numkeys, sizeof(numkeys), "%u", n_keys);
+	g_ptr_array_add(args, g_bytes_new(numkeys, strlen(numkeys)));
+	for (guint i = 0; i < argc; i++)
+		g_ptr_array_add(args, g_bytes_new(argv[i], lens != NULL ? lens[i] : strlen(argv[i])));
+	return args;
+}
+
+void
 rc_redis_script_call(RcRedisScript *self,
 		     RcRedisConnection *conn,
 		     guint n_keys,
@@ -127,18 +157,6 @@ rc_redis_script_call(RcRedisScript *self,
 		     RcRedisReplyFunc func,
 		     gpointer user_data)
 {
-	RcScriptCall *call = g_new0(RcScriptCall, 1);
-	g_autoptr(GBytes) sha = g_bytes_new_static(self->sha, strlen(self->sha));
-	gchar numkeys[16];
-
-	g_snprintf(numkeys, sizeof(numkeys), "%u", n_keys);
-	call->script = self;
-	call->func = func;
-	call->user_data = user_data;
-	call->args = g_ptr_array_new_full(argc + 1, (GDestroyNotify)g_bytes_unref);
-	g_ptr_array_add(call->args, g_bytes_new(numkeys, strlen(numkeys)));
-	for (guint i = 0; i < argc; i++)
-		g_ptr_array_add(call->args,
-				g_bytes_new(argv[i], lens != NULL ? lens[i] : strlen(argv[i])));
-	rc_redis_script_send(conn, "EVALSHA", sha, call->args, rc_redis_script_reply_cb, call);
+	g_autoptr(GPtrArray) args = rc_redis_script_args_new(n_keys, argc, argv, lens);
+	rc_redis_script_call_args(self, conn, args, func, user_data);
 }

@@ -31,4 +31,14 @@ void rc_redis_script_call(RcRedisScript *self,
 			  RcRedisReplyFunc func,
 			  gpointer user_data);
 
+/* the arguments of a call as GBytes: numkeys, then @argv */
+GPtrArray *
+rc_redis_script_args_new(guint n_keys, guint argc, const gchar *const *argv, const gsize *lens);
+/* runs the script with @args as made by rc_redis_script_args_new() (not copied) */
+void rc_redis_script_call_args(RcRedisScript *self,
+			       RcRedisConnection *conn,
+			       GPtrArray *args,
+			       RcRedisReplyFunc func,
+			       gpointer user_data);
+
 G_END_DECLS

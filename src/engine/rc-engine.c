@@ -728,6 +728,17 @@ rc_engine_bus_resubscribed_cb(RcBus *bus, RcEngine *self)
 }
 
 static void
+rc_engine_bus_room_resubscribed_cb(RcBus *bus,
+				   const gchar *ns,
+				   const gchar *room_code,
+				   RcEngine *self)
+{
+	RcRoom *room = rc_room_registry_lookup(self->registry, ns, room_code);
+	if (room != NULL)
+		rc_room_resync(room);
+}
+
+static void
 rc_engine_bus_state_changed_cb(RcBus *bus, RcEngine *self)
 {
 	rc_engine_changed(self);
@@ -1187,10 +1198,15 @@ rc_engine_load(RcEngine *self, GError **error)
 		g_set_error_literal(error, RC_ERROR, RC_ERROR_FAILED, error_local->message);
 		return FALSE;
 	}
-	if (rc_config_get_redis_url(self->config) != NULL) {
+	if (rc_config_get_redis_url(self->config) != NULL ||
+	    rc_config_get_redis_cluster(self->config) != NULL) {
 		self->bus = rc_redis_bus_new(self->config, &error_local);
 		if (self->bus == NULL) {
-			g_set_error_literal(error, RC_ERROR, RC_ERROR_FAILED, error_local->message);
+			g_set_error(error,
+				    RC_ERROR,
+				    RC_ERROR_FAILED,
+				    "[redis] %s",
+				    error_local->message);
 			return FALSE;
 		}
 	} else {
@@ -1205,6 +1221,10 @@ rc_engine_load(RcEngine *self, GError **error)
 			 "resubscribed",
 			 G_CALLBACK(rc_engine_bus_resubscribed_cb),
 			 self);
+	g_signal_connect(self->bus,
+			 "room-resubscribed",
+			 G_CALLBACK(rc_engine_bus_room_resubscribed_cb),
+			 self);
 	g_signal_connect(self->bus, "ingress", G_CALLBACK(rc_engine_bus_ingress_cb), self);
 	g_signal_connect(self->bus, "presence", G_CALLBACK(rc_engine_bus_presence_cb), self);
 	return TRUE;
@@ -1216,7 +1236,7 @@ rc_engine_start(RcEngine *self, const gchar *node_id, GError **error)
 	g_autoptr(GError) error_local = NULL;
 	g_auto(GStrv) names = NULL;
 	g_autofree gchar *names_str = NULL;
-	const gchar *redis_url = rc_config_get_redis_url(self->config);
+	gboolean cluster = rc_config_get_redis_cluster(self->config) != NULL;
 
 	g_return_val_if_fail(self->bus != NULL, FALSE);
 	g_free(self->node_id);
@@ -1228,10 +1248,14 @@ rc_engine_start(RcEngine *self, const gchar *node_id, GError **error)
 	}
 	names = rc_plugin_host_get_names(self->plugins);
 	names_str = g_strjoinv(", ", names);
+	/* the bus names Redis without its password */
 	g_message("node %s started: bus %s, fanout %s, plugins: %s",
 		  self->node_id,
-		  redis_url != NULL ? redis_url : "embedded",
-		  rc_config_get_fanout(self->config) == RC_FANOUT_PER_ROOM ? "per-room" : "single",
+		  RC_IS_REDIS_BUS(self->bus) ? rc_redis_bus_get_display(RC_REDIS_BUS(self->bus))
+					     : "embedded",
+		  cluster ? "sharded"
+		  : rc_config_get_fanout(self->config) == RC_FANOUT_PER_ROOM ? "per-room"
+									       : "single",
 		  names_str[0] != '\0' ? names_str : "none");
 	return TRUE;
 }

@@ -1,0 +1,296 @@
+/*
+ * Copyright 2026 roomcast developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "RcRedisLink"
+
+#include "config.h"
+
+#include "bus/rc-redis-link.h"
+
+#define RC_REDIS_BACKOFF_MIN_MS 100
+#define RC_REDIS_BACKOFF_MAX_MS 5000
+/* an idle link is asked this often whether Redis still answers */
+#define RC_REDIS_PING_MS 1000
+
+struct _RcRedisLink {
+	GObject parent_instance;
+	gchar *name;
+	RcRedisEndpoint *endpoint;
+	gchar *display;
+	RcRedisConnection *conn; /* NULL while down */
+	GCancellable *cancellable;
+	gboolean running;
+	gboolean open;
+	gboolean ready;
+	guint attempts;
+	guint reconnect_id;
+	guint ping_id;
+};
+
+G_DEFINE_TYPE(RcRedisLink, rc_redis_link, G_TYPE_OBJECT)
+
+enum { SIGNAL_OPENED, SIGNAL_LOST, SIGNAL_LAST };
+static guint signals[SIGNAL_LAST] = {0};
+
+static void rc_redis_link_connect(RcRedisLink *self);
+
+static gboolean
+rc_redis_link_reconnect_cb(gpointer user_data)
+{
+	RcRedisLink *self = RC_REDIS_LINK(user_data);
+	self->reconnect_id = 0;
+	rc_redis_link_connect(self);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+rc_redis_link_schedule_reconnect(RcRedisLink *self)
+{
+	guint delay = RC_REDIS_BACKOFF_MIN_MS << MIN(self->attempts, 6);
+
+	if (!self->running || self->reconnect_id != 0)
+		return;
+	delay = MIN(delay, RC_REDIS_BACKOFF_MAX_MS);
+	/* jitter spreads the reconnects of many nodes after a Redis restart */
+	delay = delay / 2 + g_random_int_range(0, delay / 2 + 1);
+	self->attempts++;
+	g_debug("%s: reconnecting in %u ms", self->name, delay);
+	self->reconnect_id = g_timeout_add(delay, rc_redis_link_reconnect_cb, self);
+}
+
+static void
+rc_redis_link_drop(RcRedisLink *self)
+{
+	g_clear_handle_id(&self->ping_id, g_source_remove);
+	if (self->cancellable != NULL) {
+		g_cancellable_cancel(self->cancellable);
+		g_clear_object(&self->cancellable);
+	}
+	if (self->conn != NULL) {
+		g_autoptr(RcRedisConnection) conn = g_steal_pointer(&self->conn);
+		g_signal_handlers_disconnect_by_data(conn, self);
+		rc_redis_connection_set_push_handler(conn, NULL, NULL, NULL);
+		rc_redis_connection_close(conn);
+	}
+	self->open = FALSE;
+	self->ready = FALSE;
+}
+
+static void
+rc_redis_link_closed_cb(RcRedisConnection *conn, GError *reason, gpointer user_data)
+{
+	RcRedisLink *self = RC_REDIS_LINK(user_data);
+	g_autoptr(RcRedisLink) keep G_GNUC_UNUSED = g_object_ref(self);
+
+	g_debug("%s: %s", self->name, reason != NULL ? reason->message : "closed");
+	rc_redis_link_drop(self);
+	rc_redis_link_schedule_reconnect(self);
+	g_signal_emit(self, signals[SIGNAL_LOST], 0);
+}
+
+/* A stalled Redis answers nothing and closes nothing: a PING that the command
+ * timeout catches turns the stall into a lost connection. */
+static gboolean
+rc_redis_link_ping_cb(gpointer user_data)
+{
+	RcRedisLink *self = RC_REDIS_LINK(user_data);
+	if (self->conn != NULL && rc_redis_connection_get_n_pending(self->conn) == 0)
+		rc_redis_connection_command(self->conn, NULL, NULL, "PING", NULL);
+	return G_SOURCE_CONTINUE;
+}
+
+static void
+rc_redis_link_connected_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	RcRedisLink *self = RC_REDIS_LINK(user_data);
+	g_autoptr(GError) error = NULL;
+
+	if (!rc_redis_connection_connect_finish(RC_REDIS_CONNECTION(source), res, &error)) {
+		if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+			g_object_unref(self);
+			return;
+		}
+		/* said once per outage, with Redis' own words for a refused password */
+		if (self->attempts == 0)
+			g_warning("%s: cannot connect to Redis at %s: %s",
+				  self->name,
+				  self->display,
+				  error->message);
+		else
+			g_debug("%s: connecting failed: %s", self->name, error->message);
+		g_clear_object(&self->conn);
+		g_clear_object(&self->cancellable);
+		rc_redis_link_schedule_reconnect(self);
+		g_signal_emit(self, signals[SIGNAL_LOST], 0);
+		g_object_unref(self);
+		return;
+	}
+	g_clear_object(&self->cancellable);
+	g_debug("%s connected to %s", self->name, self->display);
+	self->attempts = 0;
+	g_signal_connect(self->conn, "closed", G_CALLBACK(rc_redis_link_closed_cb), self);
+	self->ping_id = g_timeout_add(RC_REDIS_PING_MS, rc_redis_link_ping_cb, self);
+	self->open = TRUE;
+	g_signal_emit(self, signals[SIGNAL_OPENED], 0);
+	g_object_unref(self);
+}
+
+static void
+rc_redis_link_connect(RcRedisLink *self)
+{
+	if (!self->running || self->conn != NULL)
+		return;
+	self->conn = rc_redis_connection_new(self->endpoint);
+	self->cancellable = g_cancellable_new();
+	rc_redis_connection_connect_async(self->conn,
+					  self->cancellable,
+					  rc_redis_link_connected_cb,
+					  g_object_ref(self));
+}
+
+void
+rc_redis_link_start(RcRedisLink *self)
+{
+	g_return_if_fail(RC_IS_REDIS_LINK(self));
+	self->running = TRUE;
+	rc_redis_link_connect(self);
+}
+
+void
+rc_redis_link_stop(RcRedisLink *self)
+{
+	g_return_if_fail(RC_IS_REDIS_LINK(self));
+	self->running = FALSE;
+	g_clear_handle_id(&self->reconnect_id, g_source_remove);
+	rc_redis_link_drop(self);
+}
+
+void
+rc_redis_link_reset(RcRedisLink *self)
+{
+	g_return_if_fail(RC_IS_REDIS_LINK(self));
+	if (self->conn == NULL)
+		return;
+	rc_redis_link_drop(self);
+	g_clear_handle_id(&self->reconnect_id, g_source_remove);
+	rc_redis_link_connect(self);
+	g_signal_emit(self, signals[SIGNAL_LOST], 0);
+}
+
+const gchar *
+rc_redis_link_get_name(RcRedisLink *self)
+{
+	return self->name;
+}
+
+const RcRedisEndpoint *
+rc_redis_link_get_endpoint(RcRedisLink *self)
+{
+	return self->endpoint;
+}
+
+void
+rc_redis_link_set_endpoint(RcRedisLink *self, const RcRedisEndpoint *endpoint)
+{
+	g_return_if_fail(RC_IS_REDIS_LINK(self));
+	rc_redis_endpoint_free(self->endpoint);
+	g_free(self->display);
+	self->endpoint = rc_redis_endpoint_copy(endpoint);
+	self->display = rc_redis_endpoint_to_display_string(endpoint);
+	/* a link waiting to reconnect tries the new place at once */
+	if (self->running && !self->open) {
+		rc_redis_link_drop(self);
+		g_clear_handle_id(&self->reconnect_id, g_source_remove);
+		self->attempts = 0;
+		rc_redis_link_connect(self);
+	}
+}
+
+RcRedisConnection *
+rc_redis_link_get_connection(RcRedisLink *self)
+{
+	return self->open ? self->conn : NULL;
+}
+
+gboolean
+rc_redis_link_is_open(RcRedisLink *self)
+{
+	return self->open;
+}
+
+gboolean
+rc_redis_link_is_ready(RcRedisLink *self)
+{
+	return self->ready;
+}
+
+void
+rc_redis_link_set_ready(RcRedisLink *self, gboolean ready)
+{
+	self->ready = self->open && ready;
+}
+
+guint
+rc_redis_link_get_attempts(RcRedisLink *self)
+{
+	return self->attempts;
+}
+
+static void
+rc_redis_link_dispose(GObject *object)
+{
+	rc_redis_link_stop(RC_REDIS_LINK(object));
+	G_OBJECT_CLASS(rc_redis_link_parent_class)->dispose(object);
+}
+
+static void
+rc_redis_link_finalize(GObject *object)
+{
+	RcRedisLink *self = RC_REDIS_LINK(object);
+	rc_redis_endpoint_free(self->endpoint);
+	g_free(self->display);
+	g_free(self->name);
+	G_OBJECT_CLASS(rc_redis_link_parent_class)->finalize(object);
+}
+
+static void
+rc_redis_link_class_init(RcRedisLinkClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+
+	object_class->dispose = rc_redis_link_dispose;
+	object_class->finalize = rc_redis_link_finalize;
+	signals[SIGNAL_OPENED] = g_signal_new("opened",
+					      G_TYPE_FROM_CLASS(klass),
+					      G_SIGNAL_RUN_LAST,
+					      0,
+					      NULL,
+					      NULL,
+					      NULL,
+					      G_TYPE_NONE,
+					      0);
+	signals[SIGNAL_LOST] = g_signal_new("lost",
+					    G_TYPE_FROM_CLASS(klass),
+					    G_SIGNAL_RUN_LAST,
+					    0,
+					    NULL,
+					    NULL,
+					    NULL,
+					    G_TYPE_NONE,
+					    0);
+}
+
+static void
+rc_redis_link_init(RcRedisLink *self)
+{
+}
+
+RcRedisLink *
+rc_redis_link_new(const gchar *name, const RcRedisEndpoint *endpoint)
+{
+	RcRedisLink *self = g_object_new(RC_TYPE_REDIS_LINK, NULL);
+	self->name = g_strdup(name);
+	rc_redis_link_set_endpoint(self, endpoint);
+	return self;
+}
