@@ -650,11 +650,21 @@ on_node_exited(GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 static guint next_nofile_limit;
+static GPtrArray *next_env; /* "NAME", "VALUE", ... */
 
 void
 rc_test_node_set_next_nofile_limit(guint limit)
 {
 	next_nofile_limit = limit;
+}
+
+void
+rc_test_node_set_next_env(const gchar *variable, const gchar *value)
+{
+	if (next_env == NULL)
+		next_env = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(next_env, g_strdup(variable));
+	g_ptr_array_add(next_env, g_strdup(value));
 }
 
 RcTestNode *
@@ -687,6 +697,10 @@ rc_test_node_spawn(const gchar *const *args)
 	/* English log lines whatever the machine's locale */
 	g_subprocess_launcher_setenv(launcher, "LANGUAGE", "C", TRUE);
 	g_subprocess_launcher_setenv(launcher, "LC_ALL", "C.UTF-8", TRUE);
+	for (guint i = 0; next_env != NULL && i + 1 < next_env->len; i += 2)
+		g_subprocess_launcher_setenv(
+		    launcher, next_env->pdata[i], next_env->pdata[i + 1], TRUE);
+	g_clear_pointer(&next_env, g_ptr_array_unref);
 	self->cancellable = g_cancellable_new();
 	self->out_lines = g_ptr_array_new_with_free_func(g_free);
 	self->err_lines = g_ptr_array_new_with_free_func(g_free);
@@ -2002,7 +2016,7 @@ raw_http_header(const gchar *head, const gchar *name)
 static RcTestHttpReply *
 raw_http_parse(const guint8 *data, gsize len, gboolean complete)
 {
-	const guint8 *end = len >= 4 ? memmem(data, len, "\r\n\r\n", 4) : NULL;
+	const guint8 *end = NULL;
 	g_autofree gchar *head = NULL;
 	g_autofree gchar *length = NULL;
 	RcTestHttpReply *reply;
@@ -2010,7 +2024,11 @@ raw_http_parse(const guint8 *data, gsize len, gboolean complete)
 	gsize head_len;
 	gsize body_len;
 
-	if (end == NULL || len < 12 || memcmp(data, "HTTP/1.", 7) != 0)
+	/* an empty GByteArray has no data pointer at all */
+	if (data == NULL || len < 12 || memcmp(data, "HTTP/1.", 7) != 0)
+		return NULL;
+	end = memmem(data, len, "\r\n\r\n", 4);
+	if (end == NULL)
 		return NULL;
 	head_len = (gsize)(end - data) + 4;
 	head = g_strndup((const gchar *)data, head_len - 4);
@@ -2039,7 +2057,7 @@ rc_test_http_reply_parse(GBytes *bytes)
 {
 	gsize len = 0;
 	const guint8 *data = g_bytes_get_data(bytes, &len);
-	RcTestHttpReply *reply = data != NULL ? raw_http_parse(data, len, TRUE) : NULL;
+	RcTestHttpReply *reply = raw_http_parse(data, len, TRUE);
 
 	if (reply == NULL) {
 		reply = g_new0(RcTestHttpReply, 1);

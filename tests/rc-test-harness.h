@@ -149,6 +149,9 @@ gint rc_test_node_count_fds(RcTestNode *self);
  * rc_test_node_spawn(), set in the child before it execs; that spawn consumes it
  * (0, the default: the test's own limit). */
 void rc_test_node_set_next_nofile_limit(guint limit);
+/* An environment variable for the next node spawned, the same way (may be called
+ * several times before it). */
+void rc_test_node_set_next_env(const gchar *variable, const gchar *value);
 
 /* TCP states as /proc/net/tcp writes them */
 #define RC_TEST_TCP_ESTABLISHED 0x01

@@ -579,13 +579,13 @@ probe_answered(gpointer user_data)
 
 /*
  * Client B pings every 50 ms while the flood lasts and measures each round trip.
- * Every ping sent while the flood was still being handled is answered before
- * the flood ends (all but the last few milliseconds' worth), every ping is
- * answered at all, and the worst round trip stays short. Returns the worst
- * round trip in ms.
+ * The flood lasts at least @min_probes of them; every ping sent while it was
+ * still being handled is answered before it ends (all but those of its last
+ * 250 ms); every ping is answered at all; and the worst round trip stays under
+ * a second. Returns the worst round trip in ms.
  */
 static gint64
-probe_during_flood(RcTestWs *b, Flood *flood, const gchar *what)
+probe_during_flood(RcTestWs *b, Flood *flood, guint min_probes, const gchar *what)
 {
 	g_autoptr(GArray) probes = g_array_new(FALSE, TRUE, sizeof(Probe));
 	gint64 start = g_get_monotonic_time();
@@ -636,7 +636,7 @@ probe_during_flood(RcTestWs *b, Flood *flood, const gchar *what)
 		g_test_message("flood: %s", flood->error);
 	g_assert_null(flood->error);
 	/* the flood lasted long enough to say something */
-	g_assert_cmpuint(probes->len, >=, 10);
+	g_assert_cmpuint(probes->len, >=, min_probes);
 	g_assert_cmpuint(late, ==, 0);
 	g_assert_cmpint(worst, <, rc_test_timeout(1000));
 	return worst;
@@ -727,6 +727,8 @@ test_fd_exhaustion(void)
 	ws = rc_test_ws_new(node, NULL);
 	rc_test_ws_ping(ws);
 	rc_test_ws_close(ws);
+	/* a raw client does not answer the close a stopping node sends it */
+	g_clear_pointer(&fresh, rc_test_raw_ws_free);
 	g_assert_cmpint(rc_test_node_stop(node), ==, 0);
 }
 
@@ -778,6 +780,11 @@ test_close_wait(void)
 		/* HTTP/1.1: keep-alive unless said otherwise */
 		g_assert_true(rc_test_raw_http_send(conn, healthz, -1, &error));
 		reply = rc_test_raw_http_read_reply(conn, WAIT);
+		if (reply->status != 200)
+			g_test_message("request %u: status %u, connection closed: %s",
+				       i,
+				       reply->status,
+				       rc_test_raw_http_is_closed(conn) ? "yes" : "no");
 		g_assert_cmpuint(reply->status, ==, 200);
 		/* and the client closes */
 	}
@@ -1029,8 +1036,8 @@ count_responses(GBytes *bytes)
 static void
 test_body_framing(void)
 {
-	g_autoptr(RcTestNode) node = node_new(NULL);
-	g_autoptr(RcTestWs) member = member_new(node);
+	g_autoptr(RcTestNode) node = NULL;
+	g_autoptr(RcTestWs) member = NULL;
 	g_autofree gchar *chunked_body =
 	    g_strdup_printf("%zx\r\n%s\r\n0\r\n\r\n", strlen(MESSAGE_JSON), MESSAGE_JSON);
 	const struct {
@@ -1068,6 +1075,20 @@ test_body_framing(void)
 	     405},
 	};
 
+	/* A length libsoup 3.2 cannot read at all ("5, 2" in one line) it refuses with
+	 * its own 400, and loses the request path (lsan.supp, valgrind.supp).
+	 * LeakSanitizer needs whole stacks to see that the suppression applies:
+	 * they are slow, so only this node gets them. */
+	if (sanitized()) {
+		const gchar *lsan = g_getenv("LSAN_OPTIONS");
+		g_autofree gchar *options = g_strconcat(lsan != NULL ? lsan : "",
+							lsan != NULL ? ":" : "",
+							"fast_unwind_on_malloc=0",
+							NULL);
+		rc_test_node_set_next_env("LSAN_OPTIONS", options);
+	}
+	node = node_new(NULL);
+	member = member_new(node);
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autofree gchar *text = request_printf(node, "%s", cases[i].request);
 		g_auto(GStrv) parts = g_strsplit(text, "@CHUNKED@", -1);
@@ -1136,6 +1157,8 @@ test_ws_fragments(void)
 	other = rc_test_ws_new(node, NULL);
 	rc_test_ws_ping(other);
 	rc_test_ws_close(other);
+	/* a raw client does not answer the close a stopping node sends it */
+	g_clear_pointer(&raw, rc_test_raw_ws_free);
 	g_assert_cmpint(rc_test_node_stop(node), ==, 0);
 }
 
@@ -1156,7 +1179,7 @@ test_ws_ping_flood_unread(void)
 
 	g_assert_cmpstr(rc_test_json_get_string(hello, "type"), ==, "hello");
 	flood_start(&flood, a, FLOOD_WS_PINGS, flood_count(3000000), FALSE);
-	probe_during_flood(b, &flood, "3 000 000 unread pings");
+	probe_during_flood(b, &flood, 10, "3 000 000 unread pings");
 	assert_peak_rss(node, "3 000 000 unread pings");
 
 	/* A was never dropped: reading now, it gets pongs, then the answer to its last
@@ -1183,6 +1206,8 @@ test_ws_ping_flood_unread(void)
 	rc_test_ws_ping(b);
 	flood_clear(&flood);
 	rc_test_ws_close(b);
+	/* a raw client does not answer the close a stopping node sends it */
+	g_clear_pointer(&a, rc_test_raw_ws_free);
 	g_assert_cmpint(rc_test_node_stop(node), ==, 0);
 }
 
@@ -1199,7 +1224,7 @@ run_starvation(FloodKind kind, guint count, const gchar *what)
 
 	g_assert_cmpstr(rc_test_json_get_string(hello, "type"), ==, "hello");
 	flood_start(&flood, a, kind, count, TRUE);
-	probe_during_flood(b, &flood, what);
+	probe_during_flood(b, &flood, 10, what);
 	/* the flood itself was served in full */
 	switch (kind) {
 	case FLOOD_JSON_PINGS:
@@ -1219,6 +1244,8 @@ run_starvation(FloodKind kind, guint count, const gchar *what)
 	flood_clear(&flood);
 	rc_test_ws_ping(b);
 	rc_test_ws_close(b);
+	/* a raw client does not answer the close a stopping node sends it */
+	g_clear_pointer(&a, rc_test_raw_ws_free);
 	g_assert_cmpint(rc_test_node_stop(node), ==, 0);
 }
 
@@ -1349,6 +1376,8 @@ test_slow_consumer_close_frame(void)
 
 	rc_test_ws_ping(sender);
 	rc_test_ws_close(sender);
+	/* a raw client does not answer the close a stopping node sends it */
+	g_clear_pointer(&slow, rc_test_raw_ws_free);
 	g_assert_cmpint(rc_test_node_stop(node), ==, 0);
 }
 
@@ -1536,7 +1565,8 @@ test_rooms_per_room_flood(void)
 	g_assert_cmpstr(rc_test_json_get_string(hello, "type"), ==, "hello");
 	b = rc_test_ws_new(node, "sender=probe");
 	flood_start(&flood, a, FLOOD_JOINS, count, TRUE);
-	probe_during_flood(b, &flood, "100 000 joins of different rooms");
+	/* short: the limit makes most joins cheap */
+	probe_during_flood(b, &flood, 5, "100 000 joins of different rooms");
 	channels = rc_test_redis_pubsub_channels(redis, "livechat:*");
 	g_test_message("%u joined, %u too_many_rooms, %u room channels in Redis",
 		       flood.n_joined,
