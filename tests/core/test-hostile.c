@@ -24,7 +24,8 @@
  * Memory: a node's VmHWM (its peak RSS) must stay under 50 MB however much a
  * client sends; under ASan (RC_TEST_SANITIZED) the bound is 300 MB, and under
  * valgrind (RC_TEST_DAEMON_WRAPPER) it is not checked, since the process is
- * valgrind's. Valgrind also gets smaller floods: the daemon runs ~50× slower.
+ * valgrind's. Valgrind also gets floods 20 to 50 times smaller: the daemon runs
+ * that much slower.
  */
 
 #define WAIT 5000
@@ -46,11 +47,11 @@ sanitized(void)
 	return g_getenv("RC_TEST_SANITIZED") != NULL;
 }
 
-/* flood sizes: the full count, far less under valgrind */
+/* flood sizes: the full count, a @divisor-th of it under valgrind */
 static guint
-flood_count(guint count)
+flood_count(guint count, guint divisor)
 {
-	return under_wrapper() ? count / 50 : count;
+	return under_wrapper() ? count / divisor : count;
 }
 
 /* a bound on a duration the node's own timers decide (valgrind slows the rest) */
@@ -302,8 +303,9 @@ typedef struct {
 	FloodKind kind;
 	guint count;
 	gint fd;
-	gboolean read;
-	guint expect_text; /* the reader stops after "end" and this many text frames */
+	gboolean read;	     /* A reads while it writes */
+	gboolean read_after; /* A reads only once everything is written */
+	guint expect_text;   /* the reader stops after "end" and this many text frames */
 	GThread *writer;
 	GThread *reader;
 	/* written by the threads; flags atomic, the rest read after joining them */
@@ -382,6 +384,8 @@ flood_batch(Flood *flood, GByteArray *out, guint first, guint n)
 	}
 }
 
+static gpointer flood_read_thread(gpointer user_data);
+
 static gpointer
 flood_write_thread(gpointer user_data)
 {
@@ -411,6 +415,8 @@ flood_write_thread(gpointer user_data)
 		flood->error =
 		    g_strdup_printf("send of the last ping failed: %s", g_strerror(errno));
 	g_atomic_int_set(&flood->written, 1);
+	if (flood->read_after && flood->error == NULL)
+		flood_read_thread(flood);
 	return NULL;
 }
 
@@ -509,6 +515,7 @@ flood_read_thread(gpointer user_data)
 	return NULL;
 }
 
+/* @read: A reads along; otherwise only once it wrote everything */
 static void
 flood_start(Flood *flood, RcTestRawWs *a, FloodKind kind, guint count, gboolean read)
 {
@@ -517,6 +524,7 @@ flood_start(Flood *flood, RcTestRawWs *a, FloodKind kind, guint count, gboolean 
 	flood->count = count;
 	flood->fd = g_socket_get_fd(rc_test_raw_ws_get_socket(a));
 	flood->read = read;
+	flood->read_after = !read;
 	switch (kind) {
 	case FLOOD_JSON_PINGS:
 	case FLOOD_JOINS:
@@ -535,13 +543,12 @@ flood_start(Flood *flood, RcTestRawWs *a, FloodKind kind, guint count, gboolean 
 		flood->reader = g_thread_new("flood-reader", flood_read_thread, flood);
 }
 
-/* the flood is over for the prober: handled (A reads) or written (A does not) */
+/* the flood is over for the prober: the node handled all of it */
 static gboolean
 flood_over(Flood *flood)
 {
-	if (flood->read)
-		return g_atomic_int_get(&flood->ended) || g_atomic_int_get(&flood->reader_done);
-	return g_atomic_int_get(&flood->written);
+	return g_atomic_int_get(&flood->ended) || g_atomic_int_get(&flood->reader_done) ||
+	       (g_atomic_int_get(&flood->written) && flood->error != NULL);
 }
 
 static gboolean
@@ -549,7 +556,7 @@ flood_finished(gpointer user_data)
 {
 	Flood *flood = user_data;
 	return g_atomic_int_get(&flood->written) &&
-	       (!flood->read || g_atomic_int_get(&flood->reader_done));
+	       (g_atomic_int_get(&flood->reader_done) || flood->error != NULL);
 }
 
 static void
@@ -598,8 +605,9 @@ probe_answered(gpointer user_data)
  * Client B pings every 50 ms while the flood lasts and measures each round trip.
  * The flood lasts at least @min_probes of them; every ping sent while it was
  * still being handled is answered before it ends (all but those of its last
- * 250 ms); every ping is answered at all; and the worst round trip stays under
- * a second. Returns the worst round trip in ms.
+ * 250 ms, scaled like the timeouts); every ping is answered at all; and the
+ * worst round trip stays under a second (scaled too). Returns the worst round
+ * trip in ms.
  */
 static gint64
 probe_during_flood(RcTestWs *b, Flood *flood, guint min_probes, const gchar *what)
@@ -625,7 +633,7 @@ probe_during_flood(RcTestWs *b, Flood *flood, guint min_probes, const gchar *wha
 		rc_test_sleep(50);
 	}
 	flood_join(flood);
-	end_us = flood->read ? flood->end_us : g_get_monotonic_time();
+	end_us = flood->end_us;
 	for (guint i = 0; i < probes->len; i++) {
 		Probe *p = &g_array_index(probes, Probe, i);
 		gint64 rtt = (p->answered_us - p->sent_us) / 1000;
@@ -634,7 +642,8 @@ probe_during_flood(RcTestWs *b, Flood *flood, guint min_probes, const gchar *wha
 		worst = MAX(worst, rtt);
 		sum += rtt;
 		/* a ping sent in the flood's last moments may be answered after it */
-		if (p->sent_us < end_us - 250 * 1000 && p->answered_us > end_us)
+		if (p->sent_us < end_us - (gint64)rc_test_timeout(250) * 1000 &&
+		    p->answered_us > end_us)
 			late++;
 	}
 	g_test_message("%s: A sent %u frames (%" G_GUINT64_FORMAT " bytes) in %" G_GINT64_FORMAT
@@ -652,8 +661,9 @@ probe_during_flood(RcTestWs *b, Flood *flood, guint min_probes, const gchar *wha
 	if (flood->error != NULL)
 		g_test_message("flood: %s", flood->error);
 	g_assert_null(flood->error);
-	/* the flood lasted long enough to say something */
-	g_assert_cmpuint(probes->len, >=, min_probes);
+	/* the flood lasted long enough to say something (valgrind's smaller floods
+	 * last a few of its slow round trips) */
+	g_assert_cmpuint(probes->len, >=, under_wrapper() ? MIN(min_probes, 3) : min_probes);
 	g_assert_cmpuint(late, ==, 0);
 	g_assert_cmpint(worst, <, rc_test_timeout(1000));
 	return worst;
@@ -1190,36 +1200,22 @@ test_ws_ping_flood_unread(void)
 	g_autoptr(RcTestRawWs) a = rc_test_raw_ws_new(node, NULL, 4096);
 	g_autoptr(JsonObject) hello = rc_test_raw_ws_read_json(a, WAIT);
 	g_autoptr(RcTestWs) b = rc_test_ws_new(node, NULL);
-	guint n_pongs = 0;
-	gboolean end = FALSE;
 	Flood flood;
 
 	g_assert_cmpstr(rc_test_json_get_string(hello, "type"), ==, "hello");
-	flood_start(&flood, a, FLOOD_WS_PINGS, flood_count(3000000), FALSE);
+	flood_start(&flood, a, FLOOD_WS_PINGS, flood_count(3000000, 50), FALSE);
 	probe_during_flood(b, &flood, 10, "3 000 000 unread pings");
 	assert_peak_rss(node, "3 000 000 unread pings");
 
-	/* A was never dropped: reading now, it gets pongs, then the answer to its last
-	 * JSON ping */
-	while (!end) {
-		g_autoptr(GBytes) payload = NULL;
-		guint8 opcode = 0;
-
-		if (!rc_test_raw_ws_read_frame(a, 10000, &opcode, &payload, NULL))
-			break;
-		if (opcode == 0xA)
-			n_pongs++;
-		if (opcode == 0x1)
-			end = memmem(g_bytes_get_data(payload, NULL),
-				     g_bytes_get_size(payload),
-				     "\"ref\":\"end\"",
-				     11) != NULL;
-		g_assert_cmpuint(opcode, !=, 0x8);
-	}
-	g_test_message("A then read %u pongs and its last answer", n_pongs);
-	g_assert_true(end);
-	g_assert_cmpuint(n_pongs, >, 0);
-	g_assert_cmpuint(n_pongs, <, flood.count);
+	/* A was never dropped: reading at last, it got pongs, then the answer to its
+	 * last JSON ping */
+	g_test_message("A then read %u pongs and its last answer", flood.n_ctrl_pong);
+	g_assert_true(flood.ended);
+	g_assert_cmpuint(flood.n_ctrl_pong, >, 0);
+	/* pings answered while A did not read were answered once (valgrind's node is
+	 * too slow to fall behind) */
+	if (!under_wrapper())
+		g_assert_cmpuint(flood.n_ctrl_pong, <, flood.count);
 	rc_test_ws_ping(b);
 	flood_clear(&flood);
 	rc_test_ws_close(b);
@@ -1272,19 +1268,19 @@ run_starvation(FloodKind kind, guint count, const gchar *what)
 static void
 test_starvation_json_pings(void)
 {
-	run_starvation(FLOOD_JSON_PINGS, flood_count(250000), "250 000 JSON pings");
+	run_starvation(FLOOD_JSON_PINGS, flood_count(250000, 20), "250 000 JSON pings");
 }
 
 static void
 test_starvation_ws_pings(void)
 {
-	run_starvation(FLOOD_WS_PINGS, flood_count(250000), "250 000 WebSocket pings");
+	run_starvation(FLOOD_WS_PINGS, flood_count(250000, 20), "250 000 WebSocket pings");
 }
 
 static void
 test_starvation_join_leave(void)
 {
-	run_starvation(FLOOD_JOIN_LEAVE, flood_count(100000), "100 000 join/leave pairs");
+	run_starvation(FLOOD_JOIN_LEAVE, flood_count(100000, 20), "100 000 join/leave pairs");
 }
 
 /* ------------------------------------------------- 7. 1013 on the wire --- */
@@ -1564,7 +1560,7 @@ test_rooms_per_room_flood(void)
 	g_autoptr(RcTestWs) b = NULL;
 	g_auto(GStrv) channels = NULL;
 	ChannelWait none = {redis, 0};
-	guint count = flood_count(100000);
+	guint count = flood_count(100000, 20);
 	Flood flood;
 
 	limit_asan_quarantine();
