@@ -287,10 +287,11 @@ raw_ws_read_close(RcTestRawWs *ws, guint timeout_ms, gchar **reason)
 /*
  * One raw WebSocket client ("A") driven by threads: a writer that sends
  * @count frames as fast as the socket takes them, then {"type":"ping",
- * "ref":"end"}; and (with @read) a reader that takes every frame the node
- * sends back, so the node never has a reason to drop A. The node handles a
- * connection's frames in order, so the "end" pong says the whole flood was
- * handled. roomcastd is single-threaded; the test is not.
+ * "ref":"end"}; and a reader that takes every frame the node sends back,
+ * either along with the writer (@read: the node never has a reason to drop
+ * A) or only once everything is written (A that never reads meanwhile). The
+ * node handles a connection's frames in order, so the "end" pong says the
+ * whole flood was handled. roomcastd is single-threaded; the test is not.
  */
 typedef enum {
 	FLOOD_JSON_PINGS, /* {"type":"ping"} */
