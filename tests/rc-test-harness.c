@@ -12,7 +12,9 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -163,25 +165,45 @@ rc_test_free_port(void)
 	return 0;
 }
 
-/* Children die with us, even when a failed assertion aborts the test. */
+typedef struct {
+	pid_t parent;
+	rlim_t nofile; /* 0: inherited */
+} ChildSetup;
+
+/* Children die with us, even when a failed assertion aborts the test. Runs in the
+ * forked child: only async-signal-safe calls. */
 static void
 child_setup(gpointer user_data)
 {
-	pid_t parent = GPOINTER_TO_INT(user_data);
+	const ChildSetup *setup = user_data;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
+	if (getppid() != setup->parent)
 		_exit(127);
+	if (setup->nofile > 0) {
+		/* the hard limit too: roomcastd raises its soft limit to the hard one */
+		struct rlimit rl = {setup->nofile, setup->nofile};
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			_exit(126);
+	}
+}
+
+static GSubprocessLauncher *
+new_launcher_full(GSubprocessFlags flags, guint nofile)
+{
+	GSubprocessLauncher *launcher = g_subprocess_launcher_new(flags);
+	ChildSetup *setup = g_new0(ChildSetup, 1);
+
+	setup->parent = getpid();
+	setup->nofile = nofile;
+	g_subprocess_launcher_set_child_setup(launcher, child_setup, setup, g_free);
+	return launcher;
 }
 
 static GSubprocessLauncher *
 new_launcher(GSubprocessFlags flags)
 {
-	GSubprocessLauncher *launcher = g_subprocess_launcher_new(flags);
-
-	g_subprocess_launcher_set_child_setup(
-	    launcher, child_setup, GINT_TO_POINTER(getpid()), NULL);
-	return launcher;
+	return new_launcher_full(flags, 0);
 }
 
 /* exit status, or 128+signal like a shell */
@@ -627,17 +649,36 @@ on_node_exited(GObject *source, GAsyncResult *res, gpointer user_data)
 	node_unref(self);
 }
 
+static guint next_nofile_limit;
+static GPtrArray *next_env; /* "NAME", "VALUE", ... */
+
+void
+rc_test_node_set_next_nofile_limit(guint limit)
+{
+	next_nofile_limit = limit;
+}
+
+void
+rc_test_node_set_next_env(const gchar *variable, const gchar *value)
+{
+	if (next_env == NULL)
+		next_env = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(next_env, g_strdup(variable));
+	g_ptr_array_add(next_env, g_strdup(value));
+}
+
 RcTestNode *
 rc_test_node_spawn(const gchar *const *args)
 {
 	RcTestNode *self = g_rc_box_new0(RcTestNode);
-	g_autoptr(GSubprocessLauncher) launcher =
-	    new_launcher(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+	g_autoptr(GSubprocessLauncher) launcher = new_launcher_full(
+	    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, next_nofile_limit);
 	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GError) error = NULL;
 	const gchar *daemon = g_getenv("ROOMCASTD");
 	const gchar *ident;
 
+	next_nofile_limit = 0; /* for this spawn only */
 	if (daemon == NULL)
 		fail("ROOMCASTD is not set: run the tests through `meson test`");
 	/* `meson test --setup valgrind` runs every daemon under memcheck */
@@ -656,6 +697,10 @@ rc_test_node_spawn(const gchar *const *args)
 	/* English log lines whatever the machine's locale */
 	g_subprocess_launcher_setenv(launcher, "LANGUAGE", "C", TRUE);
 	g_subprocess_launcher_setenv(launcher, "LC_ALL", "C.UTF-8", TRUE);
+	for (guint i = 0; next_env != NULL && i + 1 < next_env->len; i += 2)
+		g_subprocess_launcher_setenv(
+		    launcher, next_env->pdata[i], next_env->pdata[i + 1], TRUE);
+	g_clear_pointer(&next_env, g_ptr_array_unref);
 	self->cancellable = g_cancellable_new();
 	self->out_lines = g_ptr_array_new_with_free_func(g_free);
 	self->err_lines = g_ptr_array_new_with_free_func(g_free);
@@ -849,8 +894,9 @@ rc_test_node_stop(RcTestNode *self)
 	return status;
 }
 
-guint64
-rc_test_node_get_rss_kb(RcTestNode *self)
+/* a "Name:   N kB" line of /proc/PID/status, 0 if unknown */
+static guint64
+node_status_kb(RcTestNode *self, const gchar *field)
 {
 	g_autofree gchar *path = g_strdup_printf("/proc/%d/status", (gint)self->pid);
 	g_autofree gchar *contents = NULL;
@@ -858,10 +904,71 @@ rc_test_node_get_rss_kb(RcTestNode *self)
 
 	if (!g_file_get_contents(path, &contents, NULL, NULL))
 		return 0;
-	line = strstr(contents, "VmRSS:");
+	line = strstr(contents, field);
 	if (line == NULL)
 		return 0;
-	return g_ascii_strtoull(line + strlen("VmRSS:"), NULL, 10);
+	return g_ascii_strtoull(line + strlen(field), NULL, 10);
+}
+
+guint64
+rc_test_node_get_rss_kb(RcTestNode *self)
+{
+	return node_status_kb(self, "VmRSS:");
+}
+
+guint64
+rc_test_node_get_peak_rss_kb(RcTestNode *self)
+{
+	return node_status_kb(self, "VmHWM:");
+}
+
+gint
+rc_test_node_count_fds(RcTestNode *self)
+{
+	g_autofree gchar *path = g_strdup_printf("/proc/%d/fd", (gint)self->pid);
+	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+	gint n = 0;
+
+	if (dir == NULL)
+		return -1;
+	while (g_dir_read_name(dir) != NULL)
+		n++;
+	return n;
+}
+
+guint
+rc_test_count_tcp_sockets(guint16 local_port, guint state)
+{
+	const gchar *tables[] = {"/proc/net/tcp", "/proc/net/tcp6"};
+	guint n = 0;
+
+	for (guint t = 0; t < G_N_ELEMENTS(tables); t++) {
+		g_autofree gchar *contents = NULL;
+		g_auto(GStrv) lines = NULL;
+
+		if (!g_file_get_contents(tables[t], &contents, NULL, NULL))
+			continue;
+		lines = g_strsplit(contents, "\n", -1);
+		/* "  sl  local_address rem_address   st ...": ADDR:PORT in hex, state in hex */
+		for (guint i = 1; lines[i] != NULL; i++) {
+			g_auto(GStrv) fields = g_strsplit_set(g_strstrip(lines[i]), " ", -1);
+			g_autoptr(GPtrArray) words = g_ptr_array_new();
+			const gchar *colon;
+
+			for (guint j = 0; fields[j] != NULL; j++) {
+				if (fields[j][0] != '\0')
+					g_ptr_array_add(words, fields[j]);
+			}
+			if (words->len < 4)
+				continue;
+			colon = strrchr(g_ptr_array_index(words, 1), ':');
+			if (colon == NULL || g_ascii_strtoull(colon + 1, NULL, 16) != local_port)
+				continue;
+			if (g_ascii_strtoull(g_ptr_array_index(words, 3), NULL, 16) == state)
+				n++;
+		}
+	}
+	return n;
 }
 
 void
@@ -1585,44 +1692,42 @@ raw_fill(RcTestRawWs *self, guint timeout_ms, gboolean *closed_by_peer, GError *
 	return TRUE;
 }
 
-static void
-raw_send_all(RcTestRawWs *self, const guint8 *data, gsize len)
+/* blocking (within the socket's timeout); FALSE when the peer is gone */
+static gboolean
+raw_try_send_all(GSocket *sock, const guint8 *data, gsize len, GError **error)
 {
-	g_autoptr(GError) error = NULL;
-
 	while (len > 0) {
-		gssize n = g_socket_send(self->sock, (const gchar *)data, len, NULL, &error);
+		gssize n = g_socket_send(sock, (const gchar *)data, len, NULL, error);
 		if (n < 0)
-			fail("raw WebSocket send: %s", error->message);
-		if (n <= 0)
-			return;
+			return FALSE;
 		data += n;
 		len -= (gsize)n;
 	}
+	return TRUE;
 }
 
 RcTestRawWs *
-rc_test_raw_ws_new(RcTestNode *node, const gchar *query, gint rcvbuf)
+rc_test_raw_ws_try_new(
+    RcTestNode *node, const gchar *query, gint rcvbuf, guint timeout_ms, GError **error)
 {
-	RcTestRawWs *self = g_new0(RcTestRawWs, 1);
-	g_autoptr(GError) error = NULL;
+	g_autoptr(GError) local = NULL;
 	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
 	g_autoptr(GSocketAddress) addr = g_inet_socket_address_new(lo, rc_test_node_get_port(node));
 	g_autofree gchar *request = NULL;
+	RcTestRawWs *self = g_new0(RcTestRawWs, 1);
+	gint64 deadline = g_get_monotonic_time() + (gint64)rc_test_timeout(timeout_ms) * 1000;
 	guint8 *end = NULL;
 
 	self->rx = g_byte_array_new();
 	self->sock =
-	    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
-	g_assert_no_error(error);
+	    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &local);
+	g_assert_no_error(local);
 	if (rcvbuf > 0) {
-		g_socket_set_option(self->sock, SOL_SOCKET, SO_RCVBUF, rcvbuf, &error);
-		g_assert_no_error(error);
+		g_socket_set_option(self->sock, SOL_SOCKET, SO_RCVBUF, rcvbuf, &local);
+		g_assert_no_error(local);
 	}
 	/* blocking calls must not hang a test on a daemon that stopped reading */
 	g_socket_set_timeout(self->sock, 10);
-	g_socket_connect(self->sock, addr, NULL, &error);
-	g_assert_no_error(error);
 	request = g_strdup_printf("GET /ws%s%s HTTP/1.1\r\n"
 				  "Host: 127.0.0.1:%u\r\n"
 				  "Upgrade: websocket\r\n"
@@ -1633,51 +1738,101 @@ rc_test_raw_ws_new(RcTestNode *node, const gchar *query, gint rcvbuf)
 				  query != NULL ? "?" : "",
 				  query != NULL ? query : "",
 				  rc_test_node_get_port(node));
-	raw_send_all(self, (const guint8 *)request, strlen(request));
+	if (!g_socket_connect(self->sock, addr, NULL, &local) ||
+	    !raw_try_send_all(self->sock, (const guint8 *)request, strlen(request), &local))
+		goto failed;
 	/* an empty GByteArray has no data pointer at all */
 	while (self->rx->len < 4 ||
 	       (end = memmem(self->rx->data, self->rx->len, "\r\n\r\n", 4)) == NULL) {
-		if (!raw_fill(self, 5000, NULL, &error))
-			fail("raw WebSocket handshake: %s", error->message);
+		gint64 left = deadline - g_get_monotonic_time();
+		if (left <= 0) {
+			g_set_error(&local,
+				    G_IO_ERROR,
+				    G_IO_ERROR_TIMED_OUT,
+				    "no upgrade answer within %u ms",
+				    rc_test_timeout(timeout_ms));
+			goto failed;
+		}
+		if (!raw_fill(self, (guint)(left / 1000) + 1, NULL, &local))
+			goto failed;
 	}
-	if (self->rx->len < 12 || memcmp(self->rx->data, "HTTP/1.1 101", 12) != 0)
-		fail("raw WebSocket handshake refused: %.*s", (gint)self->rx->len, self->rx->data);
+	if (self->rx->len < 12 || memcmp(self->rx->data, "HTTP/1.1 101", 12) != 0) {
+		g_set_error(&local,
+			    G_IO_ERROR,
+			    G_IO_ERROR_FAILED,
+			    "upgrade refused: %.*s",
+			    (gint)(end - self->rx->data),
+			    self->rx->data);
+		goto failed;
+	}
 	g_byte_array_remove_range(self->rx, 0, (guint)(end + 4 - self->rx->data));
 	return self;
+
+failed:
+	g_propagate_error(error, g_steal_pointer(&local));
+	rc_test_raw_ws_free(self);
+	return NULL;
+}
+
+RcTestRawWs *
+rc_test_raw_ws_new(RcTestNode *node, const gchar *query, gint rcvbuf)
+{
+	g_autoptr(GError) error = NULL;
+	RcTestRawWs *self = rc_test_raw_ws_try_new(node, query, rcvbuf, 5000, &error);
+
+	if (self == NULL)
+		fail("raw WebSocket handshake: %s", error->message);
+	return self;
+}
+
+GBytes *
+rc_test_ws_frame_new(guint8 opcode, gboolean fin, gconstpointer data, gsize len)
+{
+	guint8 *frame = g_malloc(len + 14);
+	guint32 key = g_random_int();
+	const guint8 *mask = (const guint8 *)&key;
+	const guint8 *payload = data;
+	gsize hlen = 2;
+
+	frame[0] = (fin ? 0x80 : 0x00) | (opcode & 0x0f);
+	if (len < 126) {
+		frame[1] = 0x80 | (guint8)len;
+	} else if (len <= 0xffff) {
+		frame[1] = 0x80 | 126;
+		frame[2] = (guint8)(len >> 8);
+		frame[3] = (guint8)len;
+		hlen = 4;
+	} else {
+		frame[1] = 0x80 | 127;
+		for (guint i = 0; i < 8; i++)
+			frame[2 + i] = (guint8)((guint64)len >> (56 - 8 * i));
+		hlen = 10;
+	}
+	memcpy(frame + hlen, mask, 4);
+	hlen += 4;
+	for (gsize i = 0; i < len; i++)
+		frame[hlen + i] = payload[i] ^ mask[i % 4];
+	return g_bytes_new_take(frame, hlen + len);
+}
+
+gboolean
+rc_test_raw_ws_try_send_frame(
+    RcTestRawWs *self, guint8 opcode, gboolean fin, gconstpointer data, gsize len, GError **error)
+{
+	g_autoptr(GBytes) frame = rc_test_ws_frame_new(opcode, fin, data, len);
+	gsize size = 0;
+	const guint8 *bytes = g_bytes_get_data(frame, &size);
+
+	return raw_try_send_all(self->sock, bytes, size, error);
 }
 
 void
 rc_test_raw_ws_send_frame(RcTestRawWs *self, guint8 opcode, gconstpointer data, gsize len)
 {
-	g_autoptr(GByteArray) frame = g_byte_array_new();
-	guint8 header[14];
-	gsize hlen = 2;
-	guint32 key = g_random_int();
-	guint8 *mask = (guint8 *)&key;
-	const guint8 *payload = data;
+	g_autoptr(GError) error = NULL;
 
-	header[0] = 0x80 | (opcode & 0x0f);
-	if (len < 126) {
-		header[1] = 0x80 | (guint8)len;
-	} else if (len <= 0xffff) {
-		header[1] = 0x80 | 126;
-		header[2] = (guint8)(len >> 8);
-		header[3] = (guint8)len;
-		hlen = 4;
-	} else {
-		header[1] = 0x80 | 127;
-		for (guint i = 0; i < 8; i++)
-			header[2 + i] = (guint8)((guint64)len >> (56 - 8 * i));
-		hlen = 10;
-	}
-	memcpy(header + hlen, mask, 4);
-	hlen += 4;
-	g_byte_array_append(frame, header, (guint)hlen);
-	for (gsize i = 0; i < len; i++) {
-		guint8 b = payload[i] ^ mask[i % 4];
-		g_byte_array_append(frame, &b, 1);
-	}
-	raw_send_all(self, frame->data, frame->len);
+	if (!rc_test_raw_ws_try_send_frame(self, opcode, TRUE, data, len, &error))
+		fail("raw WebSocket send: %s", error->message);
 }
 
 gboolean
@@ -1765,4 +1920,202 @@ rc_test_raw_ws_free(RcTestRawWs *self)
 	g_object_unref(self->sock);
 	g_byte_array_unref(self->rx);
 	g_free(self);
+}
+
+/* ------------------------------------------------------- raw HTTP client --- */
+
+struct _RcTestRawHttp {
+	GSocket *sock;
+	GByteArray *rx;
+	gboolean closed; /* EOF or reset seen */
+};
+
+RcTestRawHttp *
+rc_test_raw_http_new(RcTestNode *node)
+{
+	RcTestRawHttp *self = g_new0(RcTestRawHttp, 1);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) addr = g_inet_socket_address_new(lo, rc_test_node_get_port(node));
+
+	self->rx = g_byte_array_new();
+	self->sock =
+	    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+	g_assert_no_error(error);
+	g_socket_set_timeout(self->sock, 10);
+	if (!g_socket_connect(self->sock, addr, NULL, &error))
+		fail(
+		    "raw HTTP connect to port %u: %s", rc_test_node_get_port(node), error->message);
+	return self;
+}
+
+gboolean
+rc_test_raw_http_send(RcTestRawHttp *self, gconstpointer data, gssize len, GError **error)
+{
+	return raw_try_send_all(self->sock, data, len < 0 ? strlen(data) : (gsize)len, error);
+}
+
+gboolean
+rc_test_raw_http_has_input(RcTestRawHttp *self)
+{
+	return self->rx->len > 0 || self->closed ||
+	       (g_socket_condition_check(self->sock, G_IO_IN | G_IO_HUP | G_IO_ERR) != 0);
+}
+
+/* one read of what is there within @timeout_us (absolute deadline); FALSE when
+ * nothing came (timeout) or the connection ended */
+static gboolean
+raw_http_fill(RcTestRawHttp *self, gint64 deadline)
+{
+	g_autoptr(GError) error = NULL;
+	guint8 buf[65536];
+	gint64 left = deadline - g_get_monotonic_time();
+	gssize n;
+
+	if (self->closed || left <= 0)
+		return FALSE;
+	if (!g_socket_condition_timed_wait(self->sock, G_IO_IN, left, NULL, NULL))
+		return FALSE;
+	n = g_socket_receive(self->sock, (gchar *)buf, sizeof(buf), NULL, &error);
+	if (n <= 0) {
+		/* EOF, or a reset after the answer: both end the connection */
+		self->closed = TRUE;
+		return FALSE;
+	}
+	g_byte_array_append(self->rx, buf, (guint)n);
+	return TRUE;
+}
+
+GBytes *
+rc_test_raw_http_read_until_close(RcTestRawHttp *self, guint timeout_ms, gboolean *closed)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)rc_test_timeout(timeout_ms) * 1000;
+
+	while (raw_http_fill(self, deadline))
+		;
+	if (closed != NULL)
+		*closed = self->closed;
+	return g_bytes_new(self->rx->data, self->rx->len);
+}
+
+/* the value of header @name in a response head (NUL-terminated), or NULL */
+static gchar *
+raw_http_header(const gchar *head, const gchar *name)
+{
+	g_auto(GStrv) lines = g_strsplit(head, "\r\n", -1);
+	gsize len = strlen(name);
+
+	for (guint i = 1; lines[i] != NULL; i++) {
+		if (g_ascii_strncasecmp(lines[i], name, len) == 0 && lines[i][len] == ':')
+			return g_strstrip(g_strdup(lines[i] + len + 1));
+	}
+	return NULL;
+}
+
+/* the first response in @data, or NULL while its head or body is incomplete */
+static RcTestHttpReply *
+raw_http_parse(const guint8 *data, gsize len, gboolean complete)
+{
+	const guint8 *end = NULL;
+	g_autofree gchar *head = NULL;
+	g_autofree gchar *length = NULL;
+	RcTestHttpReply *reply;
+	guint status;
+	gsize head_len;
+	gsize body_len;
+
+	/* an empty GByteArray has no data pointer at all */
+	if (data == NULL || len < 12 || memcmp(data, "HTTP/1.", 7) != 0)
+		return NULL;
+	end = memmem(data, len, "\r\n\r\n", 4);
+	if (end == NULL)
+		return NULL;
+	head_len = (gsize)(end - data) + 4;
+	head = g_strndup((const gchar *)data, head_len - 4);
+	status = (guint)g_ascii_strtoull(head + 9, NULL, 10);
+	length = raw_http_header(head, "Content-Length");
+	body_len = len - head_len;
+	if (status < 200 || status == 204 || status == 304) {
+		body_len = 0; /* no body, whatever follows (101: WebSocket frames) */
+	} else if (length != NULL) {
+		guint64 want = g_ascii_strtoull(length, NULL, 10);
+		if (want > body_len && !complete)
+			return NULL;
+		body_len = MIN(body_len, (gsize)want);
+	} else if (!complete) {
+		return NULL; /* delimited by the end of the connection */
+	}
+	reply = g_new0(RcTestHttpReply, 1);
+	reply->status = status;
+	reply->body = g_strndup((const gchar *)data + head_len, body_len);
+	reply->content_type = raw_http_header(head, "Content-Type");
+	return reply;
+}
+
+RcTestHttpReply *
+rc_test_http_reply_parse(GBytes *bytes)
+{
+	gsize len = 0;
+	const guint8 *data = g_bytes_get_data(bytes, &len);
+	RcTestHttpReply *reply = raw_http_parse(data, len, TRUE);
+
+	if (reply == NULL) {
+		reply = g_new0(RcTestHttpReply, 1);
+		reply->body = g_strdup("");
+	}
+	return reply;
+}
+
+RcTestHttpReply *
+rc_test_raw_http_read_reply(RcTestRawHttp *self, guint timeout_ms)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)rc_test_timeout(timeout_ms) * 1000;
+	RcTestHttpReply *reply;
+
+	for (;;) {
+		reply = raw_http_parse(self->rx->data, self->rx->len, self->closed);
+		if (reply != NULL || !raw_http_fill(self, deadline))
+			break;
+	}
+	if (reply == NULL)
+		reply = raw_http_parse(self->rx->data, self->rx->len, TRUE);
+	if (reply == NULL) {
+		reply = g_new0(RcTestHttpReply, 1);
+		reply->body = g_strdup("");
+	}
+	return reply;
+}
+
+gboolean
+rc_test_raw_http_is_closed(RcTestRawHttp *self)
+{
+	return self->closed;
+}
+
+GSocket *
+rc_test_raw_http_get_socket(RcTestRawHttp *self)
+{
+	return self->sock;
+}
+
+void
+rc_test_raw_http_free(RcTestRawHttp *self)
+{
+	if (self == NULL)
+		return;
+	g_socket_close(self->sock, NULL);
+	g_object_unref(self->sock);
+	g_byte_array_unref(self->rx);
+	g_free(self);
+}
+
+RcTestHttpReply *
+rc_test_raw_http_request(RcTestNode *node, const gchar *request, guint timeout_ms)
+{
+	g_autoptr(RcTestRawHttp) conn = rc_test_raw_http_new(node);
+	g_autoptr(GError) error = NULL;
+
+	if (!rc_test_raw_http_send(conn, request, -1, &error))
+		g_test_message("raw HTTP send: %s", error->message);
+	return rc_test_raw_http_read_reply(conn, timeout_ms);
 }

@@ -139,6 +139,27 @@ gint rc_test_node_stop(RcTestNode *self);
 void rc_test_node_wait_redis_connected(RcTestNode *self, guint timeout_ms);
 /* VmRSS of the process in KiB (0 if unknown) */
 guint64 rc_test_node_get_rss_kb(RcTestNode *self);
+/* VmHWM, the peak RSS of the process over its whole life, in KiB (0 if unknown).
+ * Under RC_TEST_DAEMON_WRAPPER it is valgrind's and says nothing about roomcastd;
+ * under RC_TEST_SANITIZED it includes ASan's shadow memory and quarantine. */
+guint64 rc_test_node_get_peak_rss_kb(RcTestNode *self);
+/* open file descriptors of the process (entries of /proc/PID/fd), -1 if unknown */
+gint rc_test_node_count_fds(RcTestNode *self);
+/* RLIMIT_NOFILE (soft and hard) of the next node spawned by rc_test_node_new() or
+ * rc_test_node_spawn(), set in the child before it execs; that spawn consumes it
+ * (0, the default: the test's own limit). */
+void rc_test_node_set_next_nofile_limit(guint limit);
+/* An environment variable for the next node spawned, the same way (may be called
+ * several times before it). */
+void rc_test_node_set_next_env(const gchar *variable, const gchar *value);
+
+/* TCP states as /proc/net/tcp writes them */
+#define RC_TEST_TCP_ESTABLISHED 0x01
+#define RC_TEST_TCP_CLOSE_WAIT 0x08
+/* Sockets of any process on this host (IPv4 and IPv6) whose local port is
+ * @local_port and whose state is @state: with a server's port, its side of
+ * the connections. */
+guint rc_test_count_tcp_sockets(guint16 local_port, guint state);
 /* Stops the node if still running, then frees. */
 void rc_test_node_free(RcTestNode *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcTestNode, rc_test_node_free)
@@ -164,6 +185,10 @@ RcTestHttpReply *rc_test_http_post(RcTestNode *node,
 				   const gchar *body,
 				   gsize body_len,
 				   const gchar *const *headers);
+/* The first HTTP response in @bytes as received on the wire (head, then a body of
+ * Content-Length bytes, or everything after the head without one); status 0
+ * when there is no complete head. */
+RcTestHttpReply *rc_test_http_reply_parse(GBytes *bytes);
 /* Parses the reply body as a JSON object; fails the test if it is not one. */
 JsonObject *rc_test_http_reply_json(RcTestHttpReply *reply);
 /* Value of one sample in a Prometheus text exposition ("name" or
@@ -283,8 +308,20 @@ typedef struct _RcTestRawWs RcTestRawWs;
  * connecting (a small receive buffer makes a non-reading client hit the
  * server's queue limit quickly). Fails the test unless the answer is 101. */
 RcTestRawWs *rc_test_raw_ws_new(RcTestNode *node, const gchar *query, gint rcvbuf);
-/* Sends one masked frame with @opcode (0x1 text, 0x2 binary, 0x8 close...). */
+/* The same without failing the test: NULL with @error when the connection fails,
+ * the answer is not 101, or no answer came within @timeout_ms. */
+RcTestRawWs *rc_test_raw_ws_try_new(
+    RcTestNode *node, const gchar *query, gint rcvbuf, guint timeout_ms, GError **error);
+/* Sends one masked, final frame with @opcode (0x1 text, 0x2 binary, 0x8 close...). */
 void rc_test_raw_ws_send_frame(RcTestRawWs *self, guint8 opcode, gconstpointer data, gsize len);
+/* Sends one masked frame with an explicit FIN bit: a message in fragments is a
+ * text or binary frame with @fin FALSE, continuation frames (opcode 0x0), and a
+ * last continuation with @fin TRUE. Does not fail the test: FALSE with @error
+ * when the peer closed or reset the connection. */
+gboolean rc_test_raw_ws_try_send_frame(
+    RcTestRawWs *self, guint8 opcode, gboolean fin, gconstpointer data, gsize len, GError **error);
+/* The bytes of such a masked client frame, for a test that writes them itself. */
+GBytes *rc_test_ws_frame_new(guint8 opcode, gboolean fin, gconstpointer data, gsize len);
 /* Reads the next complete frame; returns FALSE on EOF, error or timeout
  * (@closed_by_peer set TRUE on EOF/ECONNRESET). The payload is returned in
  * @payload (transfer full). */
@@ -298,6 +335,36 @@ JsonObject *rc_test_raw_ws_read_json(RcTestRawWs *self, guint timeout_ms);
 GSocket *rc_test_raw_ws_get_socket(RcTestRawWs *self);
 void rc_test_raw_ws_free(RcTestRawWs *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcTestRawWs, rc_test_raw_ws_free)
+
+/* ------------------------------------------------------- raw HTTP client --- */
+
+/* A plain TCP connection to a node, for requests libsoup's client will not send
+ * (a Host of our choosing, broken framing, a body that never ends, nothing at
+ * all). Blocking calls with the given timeouts; the socket itself gives up
+ * after 10 s. */
+typedef struct _RcTestRawHttp RcTestRawHttp;
+
+/* Connects to the node's port; fails the test when the connection is refused
+ * (a node that does not accept still completes the TCP handshake: its backlog). */
+RcTestRawHttp *rc_test_raw_http_new(RcTestNode *node);
+/* Sends all of @data (@len -1: a string); FALSE with @error when the node closed
+ * or reset the connection. */
+gboolean rc_test_raw_http_send(RcTestRawHttp *self, gconstpointer data, gssize len, GError **error);
+/* TRUE when an answer (or the end of the connection) is waiting to be read */
+gboolean rc_test_raw_http_has_input(RcTestRawHttp *self);
+/* Reads until the node closes (EOF or reset) or @timeout_ms passed; returns every
+ * byte received on the connection so far. @closed (may be NULL) tells which. */
+GBytes *rc_test_raw_http_read_until_close(RcTestRawHttp *self, guint timeout_ms, gboolean *closed);
+/* Reads until the first response is complete (or the connection ends, or
+ * @timeout_ms passed) and returns it; status 0 when no complete head came. */
+RcTestHttpReply *rc_test_raw_http_read_reply(RcTestRawHttp *self, guint timeout_ms);
+/* TRUE once a read saw the node close the connection */
+gboolean rc_test_raw_http_is_closed(RcTestRawHttp *self);
+GSocket *rc_test_raw_http_get_socket(RcTestRawHttp *self);
+void rc_test_raw_http_free(RcTestRawHttp *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcTestRawHttp, rc_test_raw_http_free)
+/* One request (@request sent as is) on a new connection; the first response. */
+RcTestHttpReply *rc_test_raw_http_request(RcTestNode *node, const gchar *request, guint timeout_ms);
 
 /* ---------------------------------------------------------------- JSON --- */
 

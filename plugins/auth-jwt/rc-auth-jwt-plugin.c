@@ -73,6 +73,31 @@ rc_auth_jwt_base64url_decode(const gchar *data, gsize len)
 	return g_bytes_new_take(g_steal_pointer(&raw), raw_len);
 }
 
+/* A string with an escaped NUL ("\u0000") comes out of json-glib cut short at it:
+ * "ali\u0000ce" would read as "ali", another claim as a prefix of itself. Such a
+ * string cannot be read for what it says, so the token is refused. */
+static gboolean
+rc_auth_jwt_has_escaped_nul(const gchar *data, gsize len)
+{
+	gboolean in_string = FALSE;
+
+	for (gsize i = 0; i < len; i++) {
+		if (!in_string) {
+			in_string = data[i] == '"';
+			continue;
+		}
+		if (data[i] == '"') {
+			in_string = FALSE;
+		} else if (data[i] == '\\') {
+			/* an escape: the character after the backslash is part of it */
+			if (i + 5 < len && memcmp(data + i + 1, "u0000", 5) == 0)
+				return TRUE;
+			i++;
+		}
+	}
+	return FALSE;
+}
+
 static JsonObject *
 rc_auth_jwt_parse_object(GBytes *bytes)
 {
@@ -81,7 +106,8 @@ rc_auth_jwt_parse_object(GBytes *bytes)
 	g_autoptr(JsonParser) parser = json_parser_new();
 	JsonNode *root;
 
-	if (memchr(data, '\0', len) != NULL || !g_utf8_validate(data, len, NULL))
+	if (memchr(data, '\0', len) != NULL || !g_utf8_validate(data, len, NULL) ||
+	    rc_auth_jwt_has_escaped_nul(data, len))
 		return NULL;
 	if (!json_parser_load_from_data(parser, data, len, NULL))
 		return NULL;

@@ -78,6 +78,9 @@ rc_auth_token_parse_line(const gchar *path, guint lineno, const gchar *line, GPt
 	RcTokenEntry *other;
 
 	for (guint i = 0; fields[i] != NULL; i++) {
+		/* a word that starts with # begins a comment to the end of the line */
+		if (fields[i][0] == '#')
+			break;
 		if (fields[i][0] != '\0')
 			g_ptr_array_add(words, fields[i]);
 	}

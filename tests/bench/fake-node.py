@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 # Copyright 2026 roomcast developers
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""A deliberately faulty stand-in for one roomcastd node (CONTRACT section 3, plain text
-frames, no Redis), so the test can check that roomcast-bench's loss, duplicate and order
-counters see faults that really happen. Only measured messages (text "m...") are touched:
+"""A deliberately faulty stand-in for one roomcastd node (the WebSocket protocol's JSON
+text frames, no Redis), so the test can check that roomcast-bench's loss, duplicate and
+order counters see faults that really happen. Only measured messages (text "m...") are touched:
 delivery number d (counted over every (message, member) pair) is
   d % 10 == 3: dropped;  d % 10 == 5: sent twice;
   d % 10 == 7: held back and sent right after the next frame to the same member (so that

@@ -9,7 +9,7 @@
 #include "rc-test-harness.h"
 
 /*
- * Three nodes on one real redis-server (fanout = single, the seed's way), with
+ * Three nodes on one real redis-server (fanout = single: all traffic on the ingress channel), with
  * clients spread over them; and two nodes in fanout = per-room.
  */
 

@@ -10,7 +10,7 @@
 #include "rc-test-harness.h"
 
 /*
- * CONTRACT section 1: the command line, the config file, the listening line,
+ * The daemon as a process: the command line, the config file, the listening line,
  * shutdown on SIGTERM/SIGINT and the exit codes 0, 1 and 2.
  */
 

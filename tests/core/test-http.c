@@ -8,7 +8,7 @@
 
 #include "rc-test-harness.h"
 
-/* CONTRACT section 4 on embedded nodes: POST /publish, /healthz, /metrics. */
+/* The HTTP routes on embedded nodes: POST /publish, /healthz, /metrics. */
 
 static RcTestNode *node;
 

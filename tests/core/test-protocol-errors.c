@@ -9,7 +9,7 @@
 #include "rc-test-harness.h"
 
 /*
- * CONTRACT sections 2 and 3 on one embedded node: the frames, every bad input
+ * The WebSocket protocol on one embedded node: names, the frames, every bad input
  * with its error code, and the connection still working after each of them.
  */
 

@@ -9,7 +9,7 @@
 #include "rc-test-harness.h"
 
 /*
- * CONTRACT section 5: Redis killed and restarted under two nodes. While it is
+ * Redis killed and restarted under two nodes. While it is
  * down the nodes keep their clients, say so on /healthz and /metrics, and
  * answer sends with `unavailable`; afterwards they reconnect and resubscribe
  * by themselves.

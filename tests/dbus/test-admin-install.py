@@ -251,7 +251,7 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-# CONTRACT section 1: every key, with its default ('' = unset)
+# every config key, with its default ('' = unset)
 CONF_KEYS = {
     'server': {'port': '8080', 'listen': '127.0.0.1', 'node_id': '', 'reuse_port': 'false',
                'allowed_origins': ''},

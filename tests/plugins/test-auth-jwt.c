@@ -393,6 +393,44 @@ test_subject(void)
 	assert_refused(host, t_array, "token payload is not a JSON object");
 }
 
+/* json-glib hands out a string with an escaped NUL ("\u0000") cut short at it, so
+ * "ali\u0000ce" would read as "ali" and "https://id.example\u0000.evil" as the
+ * issuer: the plugin refuses such a token rather than read it as something else. */
+static void
+test_escaped_nul(void)
+{
+	g_autoptr(RcPluginHost) host = host_new("");
+	g_autoptr(RcPluginHost) issuer = host_new("issuer=https://id.example\n");
+	g_autofree gchar *p_sub = claims("ali\\u0000ce", 60, "");
+	g_autofree gchar *p_end = claims("alice\\u0000", 60, "");
+	g_autofree gchar *p_iss = claims("alice", 60, ",\"iss\":\"https://id.example\\u0000.evil\"");
+	g_autofree gchar *p_glob = claims("alice", 60, ",\"rooms\":[\"team-*\\u0000x\"]");
+	g_autofree gchar *p_name = claims("alice", 60, ",\"x\\u0000y\":1");
+	/* an escaped backslash before "u0000" is a backslash: no NUL in that */
+	g_autofree gchar *p_backslash = claims("ali\\\\u0000ce", 60, "");
+	g_autofree gchar *p_ok_iss = claims("alice", 60, ",\"iss\":\"https://id.example\"");
+	g_autofree gchar *t_sub = make_jwt(HS256, p_sub, SECRET);
+	g_autofree gchar *t_end = make_jwt(HS256, p_end, SECRET);
+	g_autofree gchar *t_iss = make_jwt(HS256, p_iss, SECRET);
+	g_autofree gchar *t_glob = make_jwt(HS256, p_glob, SECRET);
+	g_autofree gchar *t_name = make_jwt(HS256, p_name, SECRET);
+	g_autofree gchar *t_header =
+	    make_jwt("{\"alg\":\"HS256\",\"kid\":\"a\\u0000b\"}", p_ok_iss, SECRET);
+	g_autofree gchar *t_backslash = make_jwt(HS256, p_backslash, SECRET);
+	g_autofree gchar *t_ok_iss = make_jwt(HS256, p_ok_iss, SECRET);
+	g_auto(GStrv) g1 = NULL;
+	g_auto(GStrv) g2 = NULL;
+
+	assert_refused(host, t_sub, "token payload is not a JSON object");
+	assert_refused(host, t_end, "token payload is not a JSON object");
+	assert_refused(issuer, t_iss, "token payload is not a JSON object");
+	assert_refused(host, t_glob, "token payload is not a JSON object");
+	assert_refused(host, t_name, "token payload is not a JSON object");
+	assert_refused(host, t_header, "token header is not a JSON object");
+	g1 = assert_accepted(host, t_backslash, "ali\\u0000ce");
+	g2 = assert_accepted(issuer, t_ok_iss, "alice");
+}
+
 static void
 test_rooms(void)
 {
@@ -477,6 +515,7 @@ main(int argc, char **argv)
 	g_test_add_func("/auth-jwt/issuer-audience", test_issuer_audience);
 	g_test_add_func("/auth-jwt/unchecked-when-unset", test_unchecked_when_unset);
 	g_test_add_func("/auth-jwt/subject", test_subject);
+	g_test_add_func("/auth-jwt/escaped-nul", test_escaped_nul);
 	g_test_add_func("/auth-jwt/rooms", test_rooms);
 	g_test_add_func("/auth-jwt/too-long", test_too_long);
 	g_test_add_func("/auth-jwt/startup-errors", test_startup_errors);

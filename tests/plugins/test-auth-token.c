@@ -26,7 +26,10 @@ static const gchar *good_file = "# roomcast tokens\n"
 				"t-alice alice\n"
 				"   t-bob\tbob team-* ops   \n"
 				"t-crlf carol\r\n"
-				"t-utf8 Zoë\n";
+				"t-utf8 Zoë\n"
+				"t-comment dave # a comment\n"
+				"t-glob-comment erin team-* #ops lobby\n"
+				"t-hash f#1\n";
 
 static RcPluginHost *
 load(Fixture *f, GError **error)
@@ -108,6 +111,10 @@ test_accepted(Fixture *f, gconstpointer data)
 	assert_accepted(f, "t-bob", "bob", ((const gchar *[]){"team-*", "ops", NULL}));
 	assert_accepted(f, "t-crlf", "carol", NULL);
 	assert_accepted(f, "t-utf8", "Zoë", NULL);
+	/* a word that starts with # starts a comment; a # inside a word is just a # */
+	assert_accepted(f, "t-comment", "dave", NULL);
+	assert_accepted(f, "t-glob-comment", "erin", ((const gchar *[]){"team-*", NULL}));
+	assert_accepted(f, "t-hash", "f#1", NULL);
 }
 
 static void

@@ -79,7 +79,8 @@ test_auth_token(void)
 						      "# e2e\n"
 						      "t-alice alice\n"
 						      "t-bob bob team-*\n"
-						      "broken-line\n");
+						      "broken-line\n"
+						      "t-carol carol # a comment\n");
 	g_autofree gchar *config = g_strdup_printf("[plugins]\nenabled=auth-token\n"
 						   "[plugin:auth-token]\ntokens=%s\n",
 						   tokens);
@@ -87,6 +88,7 @@ test_auth_token(void)
 	g_autoptr(RcTestWs) alice = NULL;
 	g_autoptr(RcTestWs) bob = NULL;
 	g_autoptr(RcTestWs) bearer = NULL;
+	g_autoptr(RcTestWs) carol = NULL;
 	g_autofree gchar *url = rc_test_node_get_ws_url(node, NULL);
 	const gchar *headers[] = {"Authorization", "Bearer t-alice", NULL};
 	const gchar *bad_headers[] = {"Authorization", "Bearer t-nobody", NULL};
@@ -114,6 +116,11 @@ test_auth_token(void)
 	g_assert_nonnull(bearer);
 	hello = rc_test_ws_expect(bearer, "hello", WAIT);
 	g_assert_cmpstr(rc_test_json_get_string(hello, "sender"), ==, "alice");
+
+	/* a comment after the sender is no room glob */
+	carol = rc_test_ws_new(node, "token=t-carol");
+	g_assert_cmpstr(rc_test_ws_get_sender(carol), ==, "carol");
+	assert_joined_or_forbidden(carol, "lobby", TRUE);
 
 	/* bob may only use team-* rooms */
 	bob = rc_test_ws_new(node, "token=t-bob");
