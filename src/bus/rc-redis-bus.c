@@ -99,8 +99,10 @@ rc_redis_bus_update_state(RcRedisBus *self)
 		return;
 	if (state == RC_BUS_STATE_CONNECTED)
 		g_message("connected to Redis at %s, subscribed to %s", self->display, self->channel);
-	else if (state == RC_BUS_STATE_DEGRADED)
+	else if (state == RC_BUS_STATE_DEGRADED && old == RC_BUS_STATE_CONNECTED)
 		g_warning("Redis Cluster at %s: %u of %u shards unreachable", self->display, n - up, n);
+	else if (state == RC_BUS_STATE_DEGRADED)
+		g_debug("Redis Cluster at %s: %u of %u shards reachable", self->display, up, n);
 	else
 		g_warning("Redis at %s is unreachable: reconnecting", self->display);
 	rc_bus_set_state(RC_BUS(self), state);

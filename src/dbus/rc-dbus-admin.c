@@ -74,7 +74,8 @@ rc_dbus_admin_get_property(const gchar *name, gpointer user_data)
 	if (g_strcmp0(name, "Rooms") == 0)
 		return g_variant_new_uint32(stats.rooms);
 	if (g_strcmp0(name, "RedisConnected") == 0)
-		return g_variant_new_boolean(stats.bus_state == RC_BUS_STATE_CONNECTED);
+		return g_variant_new_boolean(stats.bus_state == RC_BUS_STATE_CONNECTED ||
+					     stats.bus_state == RC_BUS_STATE_DEGRADED);
 	if (g_strcmp0(name, "MessagesReceived") == 0)
 		return g_variant_new_uint64(stats.received);
 	if (g_strcmp0(name, "MessagesDelivered") == 0)

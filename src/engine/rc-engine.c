@@ -142,6 +142,8 @@ rc_engine_get_stats(RcEngine *self, RcEngineStats *stats)
 	stats->recovered = self->recovered;
 	stats->history_misses = self->history_misses;
 	stats->bus_state = rc_engine_get_bus_state(self);
+	if (self->bus != NULL)
+		rc_bus_get_shards(self->bus, &stats->shards_up, &stats->shards_down);
 }
 
 GStrv

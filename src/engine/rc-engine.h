@@ -39,6 +39,8 @@ typedef struct {
 	guint64 recovered; /* messages delivered from history: replays and node-level recovery */
 	guint64 history_misses; /* recoveries that could not give everything asked for */
 	RcBusState bus_state;
+	guint shards_up; /* Redis servers (a cluster's masters) reachable, and not */
+	guint shards_down;
 } RcEngineStats;
 
 /* what a join asks for besides membership */

@@ -663,6 +663,11 @@ rc_server_healthz_handler(SoupServer *soup,
 	json_builder_add_string_value(builder, down ? "unavailable" : "ok");
 	json_builder_set_member_name(builder, "redis");
 	json_builder_add_string_value(builder, rc_engine_get_bus_state_name(self->engine));
+	/* rooms on the unreachable shards of a cluster answer unavailable */
+	if (stats.bus_state == RC_BUS_STATE_DEGRADED) {
+		json_builder_set_member_name(builder, "shards_down");
+		json_builder_add_int_value(builder, stats.shards_down);
+	}
 	json_builder_set_member_name(builder, "node");
 	json_builder_add_string_value(builder, rc_engine_get_node_id(self->engine));
 	json_builder_set_member_name(builder, "connections");
@@ -714,8 +719,20 @@ rc_server_metrics_handler(SoupServer *soup,
 	rc_server_metric(s, "roomcast_messages_delivered_total", "counter",
 			 "Message frames this node sent to its clients.", stats.delivered);
 	rc_server_metric(s, "roomcast_redis_up", "gauge",
-			 "1 when connected to Redis, 0 when disconnected or embedded.",
-			 stats.bus_state == RC_BUS_STATE_CONNECTED ? 1 : 0);
+			 "1 when connected to Redis (on a cluster: to at least one shard), 0 when "
+			 "disconnected or embedded.",
+			 stats.bus_state == RC_BUS_STATE_CONNECTED ||
+				 stats.bus_state == RC_BUS_STATE_DEGRADED
+			     ? 1
+			     : 0);
+	g_string_append_printf(s,
+			       "# HELP roomcast_redis_shards Redis servers (the masters of a cluster) "
+			       "this node reaches, and does not.\n"
+			       "# TYPE roomcast_redis_shards gauge\n"
+			       "roomcast_redis_shards{state=\"up\"} %u\n"
+			       "roomcast_redis_shards{state=\"down\"} %u\n",
+			       stats.shards_up,
+			       stats.shards_down);
 	rc_server_metric(s, "roomcast_invalid_payloads_total", "counter",
 			 "Bus payloads dropped because they were not a valid Message.",
 			 stats.invalid_payloads);
