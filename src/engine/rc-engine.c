@@ -31,6 +31,7 @@ struct _RcEngine {
 	RcPluginHost *plugins;
 	GHashTable *members; /* id → RcMember (owned) */
 	GHashTable *waiters; /* RcRoom → GPtrArray of RcJoinWaiter, until the bus carries it */
+	GHashTable *joins;   /* every RcJoinWaiter not answered yet */
 	guint64 received;
 	guint64 delivered;
 	guint64 slow_consumers;
@@ -56,6 +57,8 @@ typedef struct {
 	RcEngineJoinFunc func;
 	gpointer user_data;
 	GDestroyNotify destroy;
+	RcEngine *tracker; /* the engine whose joins list holds it */
+	gboolean answered; /* the member left first: it got its reply then */
 } RcJoinWaiter;
 
 enum { SIGNAL_ROOM_ADDED, SIGNAL_ROOM_REMOVED, SIGNAL_CHANGED, SIGNAL_LAST };
@@ -66,6 +69,8 @@ G_DEFINE_TYPE(RcEngine, rc_engine, G_TYPE_OBJECT)
 static void
 rc_join_waiter_free(RcJoinWaiter *w)
 {
+	if (w->tracker != NULL)
+		g_hash_table_remove(w->tracker->joins, w);
 	if (w->destroy != NULL)
 		w->destroy(w->user_data);
 	g_object_unref(w->member);
@@ -253,6 +258,36 @@ rc_engine_presence_entry(RcEngine *self, RcMember *member, RcRoom *room)
 			       self->node_id);
 }
 
+/* A join still in flight when its member leaves gets its reply first, with
+ * where the room stands, so every request is answered and in order. */
+static void
+rc_engine_answer_joins(RcEngine *self, RcMember *member, RcRoom *room)
+{
+	g_autoptr(GPtrArray) answer = g_ptr_array_new();
+	GHashTableIter iter;
+	gpointer key;
+
+	g_hash_table_iter_init(&iter, self->joins);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		RcJoinWaiter *w = key;
+		if (w->member == member && !w->answered &&
+		    g_strcmp0(w->ns, rc_room_get_namespace(room)) == 0 &&
+		    g_strcmp0(w->room_code, rc_room_get_code(room)) == 0)
+			g_ptr_array_add(answer, w);
+	}
+	for (guint i = 0; i < answer->len; i++) {
+		RcJoinWaiter *w = g_ptr_array_index(answer, i);
+		RcJoinResult result = {
+		    .ns = rc_room_get_namespace(room),
+		    .room_code = rc_room_get_code(room),
+		    .epoch = rc_room_get_epoch(room) != NULL ? rc_room_get_epoch(room) : "",
+		    .offset = rc_room_get_last_offset(room),
+		};
+		w->answered = TRUE;
+		w->func(self, w->member, &result, NULL, w->user_data);
+	}
+}
+
 /* every way out of a room goes here: the membership and the presence entry go */
 static gboolean
 rc_engine_drop(RcEngine *self, RcMember *member, RcRoom *room)
@@ -260,6 +295,9 @@ rc_engine_drop(RcEngine *self, RcMember *member, RcRoom *room)
 	g_autoptr(RcRoom) keep = g_object_ref(room);
 	g_autoptr(RcPresence) entry = NULL;
 
+	if (rc_room_lookup(room, member) == NULL)
+		return FALSE;
+	rc_engine_answer_joins(self, member, room);
 	if (!rc_room_registry_leave(self->registry, member, room))
 		return FALSE;
 	entry = rc_engine_presence_entry(self, member, keep);
@@ -348,8 +386,8 @@ rc_engine_join_done(RcEngine *self, RcJoinWaiter *w, RcHistory *history)
 	RcJoinResult result = {0};
 	guint delivered;
 
-	/* the member left (or was removed) meanwhile */
-	if (membership == NULL)
+	/* the member left (or was removed) meanwhile, and had its answer then */
+	if (membership == NULL || w->answered)
 		return;
 	room = rc_membership_get_room(membership);
 	if (history != NULL) {
@@ -412,6 +450,10 @@ rc_engine_join_read_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(RcHistory) history = rc_bus_read_room_finish(RC_BUS(source), res, &error);
 
+	if (w->answered) {
+		rc_join_waiter_free(w);
+		return;
+	}
 	if (history != NULL || (w->history <= 0 && !w->since)) {
 		/* a plain join works without Redis: rooms are local */
 		rc_engine_join_done(self, w, history);
@@ -422,6 +464,9 @@ rc_engine_join_read_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	if (rc_room_registry_lookup_membership(self->registry, w->member, w->ns, w->room_code) !=
 	    NULL) {
 		RcRoom *room = rc_room_registry_lookup(self->registry, w->ns, w->room_code);
+		/* its answer is the error, not the reply a leave gives joins in flight */
+		g_hash_table_remove(self->joins, w);
+		w->tracker = NULL;
 		rc_engine_drop(self, w->member, room);
 		rc_engine_join_fail(self,
 				    w,
@@ -509,6 +554,8 @@ rc_engine_join(RcEngine *self,
 		rc_engine_changed(self);
 	}
 	room = rc_membership_get_room(membership);
+	w->tracker = self;
+	g_hash_table_add(self->joins, w);
 	if (rc_room_get_subscribed(room)) {
 		rc_engine_join_read(self, w);
 		return;
@@ -1326,6 +1373,7 @@ rc_engine_finalize(GObject *object)
 	RcEngine *self = RC_ENGINE(object);
 	g_hash_table_unref(self->waiters);
 	g_hash_table_unref(self->members);
+	g_hash_table_unref(self->joins);
 	g_object_unref(self->registry);
 	g_object_unref(self->plugins);
 	g_object_unref(self->config);
@@ -1381,6 +1429,7 @@ rc_engine_init(RcEngine *self)
 	self->registry = rc_room_registry_new();
 	self->plugins = rc_plugin_host_new();
 	self->members = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_object_unref);
+	self->joins = g_hash_table_new(g_direct_hash, g_direct_equal);
 	self->waiters = g_hash_table_new_full(g_direct_hash,
 					      g_direct_equal,
 					      NULL,
