@@ -11,11 +11,16 @@
 /* what a refused client may still send before the connection closes */
 #define RC_HTTP_DISCARD_MAX_BYTES (16 * 1024 * 1024)
 #define RC_HTTP_DISCARD_MAX_US (2 * G_USEC_PER_SEC)
+/* the longest request head waited for (libsoup's own limit is larger) */
+#define RC_HTTP_HEAD_MAX_BYTES (64 * 1024)
+/* how soon a head that came in part is looked at again */
+#define RC_HTTP_HEAD_RETRY_MS 20
 
 struct _RcHttpConnection {
 	GObject parent_instance;
 	GSocketConnection *connection;
 	GSocket *socket;
+	GSocketAddress *remote;
 	SoupServerMessage *msg;
 	gint64 deadline_us;
 	gboolean done; /* refused, aborted or closed: no longer libsoup's */
@@ -24,6 +29,11 @@ struct _RcHttpConnection {
 	GSource *discard_source;
 	gint64 discard_until_us;
 	gsize discarded;
+	/* before libsoup has it: waiting for the request head */
+	GSource *head_source;
+	gsize head_max;
+	RcHttpHeadFunc head_func;
+	gpointer head_data;
 };
 
 G_DEFINE_TYPE(RcHttpConnection, rc_http_connection, G_TYPE_OBJECT)
@@ -43,7 +53,10 @@ rc_http_connection_new(GSocketConnection *connection, gint64 deadline_us)
 void
 rc_http_connection_attach(RcHttpConnection *self, GSocketAddress *remote)
 {
-	/* libsoup hands this very object back from soup_server_message_get_remote_address() */
+	/* libsoup hands this very object back from soup_server_message_get_remote_address();
+	 * only a weak pointer back, since the address keeps the connection */
+	self->remote = remote;
+	g_object_add_weak_pointer(G_OBJECT(remote), (gpointer *)&self->remote);
 	g_object_set_data_full(G_OBJECT(remote),
 			       RC_HTTP_CONNECTION_KEY,
 			       g_object_ref(self),
@@ -61,6 +74,18 @@ GSocket *
 rc_http_connection_get_socket(RcHttpConnection *self)
 {
 	return self->socket;
+}
+
+GSocketConnection *
+rc_http_connection_get_connection(RcHttpConnection *self)
+{
+	return self->connection;
+}
+
+GSocketAddress *
+rc_http_connection_get_remote(RcHttpConnection *self)
+{
+	return self->remote != NULL ? g_object_ref(self->remote) : NULL;
 }
 
 void
@@ -138,8 +163,8 @@ rc_http_connection_steal(RcHttpConnection *self)
 	return self->stolen != NULL;
 }
 
-void
-rc_http_connection_refuse(RcHttpConnection *self,
+static void
+rc_http_connection_answer(RcHttpConnection *self,
 			  guint status,
 			  const gchar *content_type,
 			  const gchar *body)
@@ -147,8 +172,6 @@ rc_http_connection_refuse(RcHttpConnection *self,
 	g_autoptr(GString) response = g_string_new(NULL);
 	g_autoptr(GSource) timeout = NULL;
 
-	if (!rc_http_connection_steal(self))
-		return;
 	g_string_append_printf(response,
 			       "HTTP/1.1 %u %s\r\n"
 			       "Connection: close\r\n"
@@ -156,7 +179,8 @@ rc_http_connection_refuse(RcHttpConnection *self,
 			       "Content-Length: %zu\r\n"
 			       "\r\n%s",
 			       status,
-			       soup_status_get_phrase(status),
+			       status == 431 ? "Request Header Fields Too Large"
+					     : soup_status_get_phrase(status),
 			       content_type,
 			       strlen(body),
 			       body);
@@ -180,8 +204,122 @@ rc_http_connection_refuse(RcHttpConnection *self,
 }
 
 void
+rc_http_connection_refuse(RcHttpConnection *self,
+			  guint status,
+			  const gchar *content_type,
+			  const gchar *body)
+{
+	if (rc_http_connection_steal(self))
+		rc_http_connection_answer(self, status, content_type, body);
+}
+
+static void
+rc_http_connection_stop_head(RcHttpConnection *self)
+{
+	if (self->head_source != NULL) {
+		g_source_destroy(self->head_source);
+		g_clear_pointer(&self->head_source, g_source_unref);
+	}
+}
+
+void
+rc_http_connection_refuse_unread(RcHttpConnection *self,
+				 guint status,
+				 const gchar *content_type,
+				 const gchar *body)
+{
+	if (self->done)
+		return;
+	rc_http_connection_stop_head(self);
+	self->done = TRUE;
+	self->stolen = G_IO_STREAM(g_object_ref(self->connection));
+	rc_http_connection_answer(self, status, content_type, body);
+}
+
+static void rc_http_connection_watch_head(RcHttpConnection *self);
+
+static gboolean
+rc_http_connection_head_retry_cb(gpointer user_data)
+{
+	RcHttpConnection *self = RC_HTTP_CONNECTION(user_data);
+	g_clear_pointer(&self->head_source, g_source_unref);
+	rc_http_connection_watch_head(self);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+rc_http_connection_head_cb(GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+	RcHttpConnection *self = RC_HTTP_CONNECTION(user_data);
+	/* the main loop is single-threaded: one buffer serves every connection */
+	static gchar buf[RC_HTTP_HEAD_MAX_BYTES];
+	GInputVector vec = {buf, MIN(self->head_max, sizeof(buf))};
+	gint flags = G_SOCKET_MSG_PEEK;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GError) head_error = NULL;
+	g_autofree gchar *path = NULL;
+	RcHttpHeadResult result;
+	guint status = 0;
+	gssize n;
+
+	n = g_socket_receive_message(socket, NULL, &vec, 1, NULL, NULL, &flags, NULL, &error);
+	if (n < 0 && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+		return G_SOURCE_CONTINUE;
+	if (n <= 0) {
+		/* gone before it asked anything */
+		g_clear_pointer(&self->head_source, g_source_unref);
+		self->done = TRUE;
+		g_io_stream_close(G_IO_STREAM(self->connection), NULL, NULL);
+		return G_SOURCE_REMOVE;
+	}
+	result = rc_http_check_head(buf, (gsize)n, vec.size, &path, &status, &head_error);
+	g_clear_pointer(&self->head_source, g_source_unref);
+	if (result == RC_HTTP_HEAD_INCOMPLETE) {
+		/* the bytes stay unread, so the socket stays readable: look again a little
+		 * later instead of spinning (a head usually comes whole, in one segment) */
+		self->head_source = g_timeout_source_new(RC_HTTP_HEAD_RETRY_MS);
+		g_source_set_callback(self->head_source, rc_http_connection_head_retry_cb, self, NULL);
+		g_source_attach(self->head_source, NULL);
+		return G_SOURCE_REMOVE;
+	}
+	self->head_func(self, result, path, status, head_error, self->head_data);
+	return G_SOURCE_REMOVE;
+}
+
+void
+rc_http_connection_wait_head(RcHttpConnection *self,
+			     gsize max_len,
+			     RcHttpHeadFunc func,
+			     gpointer user_data)
+{
+	g_return_if_fail(self->head_source == NULL);
+	self->head_max = MIN(max_len, RC_HTTP_HEAD_MAX_BYTES);
+	self->head_func = func;
+	self->head_data = user_data;
+	rc_http_connection_watch_head(self);
+}
+
+static void
+rc_http_connection_watch_head(RcHttpConnection *self)
+{
+	self->head_source = g_socket_create_source(self->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+	g_source_set_callback(self->head_source,
+			      G_SOURCE_FUNC(rc_http_connection_head_cb),
+			      self,
+			      NULL);
+	g_source_attach(self->head_source, NULL);
+}
+
+void
 rc_http_connection_abort(RcHttpConnection *self)
 {
+	if (self->head_source != NULL) {
+		rc_http_connection_stop_head(self);
+		self->done = TRUE;
+		g_debug("closing an HTTP connection that sent no complete request head in time");
+		g_io_stream_close(G_IO_STREAM(self->connection), NULL, NULL);
+		return;
+	}
 	if (!rc_http_connection_steal(self)) {
 		self->done = TRUE;
 		return;
@@ -195,6 +333,7 @@ static void
 rc_http_connection_dispose(GObject *object)
 {
 	RcHttpConnection *self = RC_HTTP_CONNECTION(object);
+	rc_http_connection_stop_head(self);
 	rc_http_connection_finish_discard(self);
 	g_clear_object(&self->msg);
 	G_OBJECT_CLASS(rc_http_connection_parent_class)->dispose(object);
@@ -204,6 +343,8 @@ static void
 rc_http_connection_finalize(GObject *object)
 {
 	RcHttpConnection *self = RC_HTTP_CONNECTION(object);
+	if (self->remote != NULL)
+		g_object_remove_weak_pointer(G_OBJECT(self->remote), (gpointer *)&self->remote);
 	g_object_unref(self->socket);
 	g_object_unref(self->connection);
 	G_OBJECT_CLASS(rc_http_connection_parent_class)->finalize(object);

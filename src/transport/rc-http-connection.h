@@ -6,6 +6,8 @@
 
 #include <libsoup/soup.h>
 
+#include "transport/rc-http.h"
+
 G_BEGIN_DECLS
 
 /* One accepted HTTP connection, as RcServer watches it: until its request is
@@ -26,6 +28,9 @@ RcHttpConnection *rc_http_connection_from_message(SoupServerMessage *msg);
 void rc_http_connection_attach(RcHttpConnection *self, GSocketAddress *remote);
 
 GSocket *rc_http_connection_get_socket(RcHttpConnection *self);
+GSocketConnection *rc_http_connection_get_connection(RcHttpConnection *self);
+/* the address object attached to (transfer full) */
+GSocketAddress *rc_http_connection_get_remote(RcHttpConnection *self);
 /* the request libsoup is reading on it (a reference is kept until the request ends) */
 void rc_http_connection_set_message(RcHttpConnection *self, SoupServerMessage *msg);
 gboolean rc_http_connection_is_expired(RcHttpConnection *self, gint64 now_us);
@@ -40,6 +45,25 @@ void rc_http_connection_refuse(RcHttpConnection *self,
 			       guint status,
 			       const gchar *content_type,
 			       const gchar *body);
+/* Waits, without reading anything, until the request head has arrived, and calls
+ * @func with its result (see rc_http_check_head()). The bytes stay in the socket for
+ * libsoup. @func is not called when the client goes away first or the connection
+ * is aborted. */
+typedef void (*RcHttpHeadFunc)(RcHttpConnection *self,
+			       RcHttpHeadResult result,
+			       const gchar *path,
+			       guint status,
+			       const GError *error,
+			       gpointer user_data);
+void rc_http_connection_wait_head(RcHttpConnection *self,
+				  gsize max_len,
+				  RcHttpHeadFunc func,
+				  gpointer user_data);
+/* answers a request libsoup never saw, like rc_http_connection_refuse() */
+void rc_http_connection_refuse_unread(RcHttpConnection *self,
+				      guint status,
+				      const gchar *content_type,
+				      const gchar *body);
 /* closes a connection whose request did not complete in time */
 void rc_http_connection_abort(RcHttpConnection *self);
 

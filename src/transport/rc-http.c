@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "transport/rc-http.h"
 
@@ -131,4 +132,107 @@ rc_http_set_text(SoupServerMessage *msg, guint status, const gchar *text)
 					 SOUP_MEMORY_COPY,
 					 text,
 					 strlen(text));
+}
+
+/* the line that starts at @data, without its CR LF (or bare LF); NULL when its end
+ * has not arrived */
+static const gchar *
+rc_http_next_line(const gchar *data, const gchar *end, gsize *line_len)
+{
+	const gchar *lf = memchr(data, '\n', end - data);
+	if (lf == NULL)
+		return NULL;
+	*line_len = (gsize)(lf - data);
+	if (*line_len > 0 && data[*line_len - 1] == '\r')
+		(*line_len)--;
+	return lf + 1;
+}
+
+static gchar *
+rc_http_header_value(const gchar *line, gsize len, gsize name_len)
+{
+	const gchar *v = line + name_len + 1;
+	const gchar *e = line + len;
+	while (v < e && (*v == ' ' || *v == '\t'))
+		v++;
+	while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	return g_strndup(v, e - v);
+}
+
+static gboolean
+rc_http_header_is(const gchar *line, gsize len, const gchar *name)
+{
+	gsize n = strlen(name);
+	return len > n && line[n] == ':' && g_ascii_strncasecmp(line, name, n) == 0;
+}
+
+RcHttpHeadResult
+rc_http_check_head(const gchar *data,
+		   gsize len,
+		   gsize max_len,
+		   gchar **path,
+		   guint *status,
+		   GError **error)
+{
+	const gchar *end = data + MIN(len, max_len);
+	const gchar *p = data;
+	const gchar *next;
+	gsize line_len = 0;
+
+	*path = NULL;
+	/* the request line: METHOD SP TARGET SP VERSION */
+	next = rc_http_next_line(p, end, &line_len);
+	if (next != NULL) {
+		const gchar *sp = memchr(p, ' ', line_len);
+		if (sp != NULL) {
+			const gchar *t = sp + 1;
+			const gchar *te = memchr(t, ' ', line_len - (gsize)(t - p));
+			const gchar *q;
+			if (te == NULL)
+				te = p + line_len;
+			q = memchr(t, '?', te - t);
+			*path = g_strndup(t, (q != NULL ? q : te) - t);
+		}
+		p = next;
+	}
+	while (next != NULL && (next = rc_http_next_line(p, end, &line_len)) != NULL) {
+		if (line_len == 0)
+			return RC_HTTP_HEAD_OK;
+		if (rc_http_header_is(p, line_len, "Content-Length")) {
+			g_autofree gchar *v = rc_http_header_value(p, line_len, strlen("Content-Length"));
+			guint64 n = 0;
+			if (!g_ascii_string_to_unsigned(v, 10, 0, G_MAXINT64, &n, NULL) ||
+			    !g_ascii_isdigit(v[0])) {
+				*status = SOUP_STATUS_BAD_REQUEST;
+				g_set_error_literal(error,
+						    G_IO_ERROR,
+						    G_IO_ERROR_INVALID_DATA,
+						    _("Content-Length must be one decimal number"));
+				return RC_HTTP_HEAD_BAD;
+			}
+		} else if (rc_http_header_is(p, line_len, "Transfer-Encoding")) {
+			g_autofree gchar *v =
+			    rc_http_header_value(p, line_len, strlen("Transfer-Encoding"));
+			if (g_ascii_strcasecmp(v, "chunked") != 0) {
+				*status = SOUP_STATUS_NOT_IMPLEMENTED;
+				g_set_error_literal(error,
+						    G_IO_ERROR,
+						    G_IO_ERROR_INVALID_DATA,
+						    _("only the chunked Transfer-Encoding is supported"));
+				return RC_HTTP_HEAD_BAD;
+			}
+		}
+		p = next;
+	}
+	if (len >= max_len) {
+		*status = 431; /* Request Header Fields Too Large: libsoup names no constant */
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_INVALID_DATA,
+			    _("the request head is larger than %u bytes"),
+			    (guint)max_len);
+		return RC_HTTP_HEAD_BAD;
+	}
+	return RC_HTTP_HEAD_INCOMPLETE;
 }

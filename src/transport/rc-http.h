@@ -29,6 +29,24 @@ gboolean rc_http_origin_allowed(RcConfig *config, SoupServerMessage *msg);
 /* TRUE when [http] api_token is unset or the request carries it as a bearer token */
 gboolean rc_http_check_api_token(RcConfig *config, SoupServerMessage *msg);
 
+typedef enum {
+	RC_HTTP_HEAD_INCOMPLETE, /* no end of the head yet */
+	RC_HTTP_HEAD_OK,
+	RC_HTTP_HEAD_BAD, /* @status and @error say why */
+} RcHttpHeadResult;
+
+/* Checks a request head before libsoup parses it, for what libsoup 3.2 cannot
+ * refuse without leaking: a Content-Length that is not one decimal number, a
+ * Transfer-Encoding other than chunked, a head longer than @max_len. @data is
+ * what arrived so far. *@path is set (the request target, up to any '?') when the
+ * request line is complete, so the answer can speak the route's language. */
+RcHttpHeadResult rc_http_check_head(const gchar *data,
+				    gsize len,
+				    gsize max_len,
+				    gchar **path,
+				    guint *status,
+				    GError **error);
+
 /* sets a JSON body built with @builder (which must hold one complete value) */
 void rc_http_set_json(SoupServerMessage *msg, guint status, JsonBuilder *builder);
 /* {"success":false,"error":@error} */

@@ -448,19 +448,21 @@ rc_server_route_speaks_json(const gchar *path)
 }
 
 /* a JSON body for the routes that speak JSON, text for the others */
+/* {"success":false,"error":…} on the JSON routes, a line of text elsewhere */
 static void
-rc_server_refuse(SoupServerMessage *msg, const gchar *path, guint status, const gchar *error)
+rc_server_refuse_connection(RcHttpConnection *hc,
+			    gboolean unread,
+			    const gchar *path,
+			    guint status,
+			    const gchar *error)
 {
-	RcHttpConnection *hc = rc_http_connection_from_message(msg);
+	g_autofree gchar *body = NULL;
+	const gchar *content_type = "text/plain; charset=utf-8";
 
-	g_debug("refusing %s %s: %u %s", soup_server_message_get_method(msg), path, status, error);
-	if (hc == NULL)
-		return;
-	if (rc_server_route_speaks_json(path)) {
+	if (path != NULL && rc_server_route_speaks_json(path)) {
 		g_autoptr(JsonBuilder) builder = json_builder_new();
 		g_autoptr(JsonGenerator) generator = json_generator_new();
 		g_autoptr(JsonNode) root = NULL;
-		g_autofree gchar *body = NULL;
 
 		json_builder_begin_object(builder);
 		json_builder_set_member_name(builder, "success");
@@ -471,11 +473,24 @@ rc_server_refuse(SoupServerMessage *msg, const gchar *path, guint status, const 
 		root = json_builder_get_root(builder);
 		json_generator_set_root(generator, root);
 		body = json_generator_to_data(generator, NULL);
-		rc_http_connection_refuse(hc, status, "application/json", body);
+		content_type = "application/json";
 	} else {
-		g_autofree gchar *body = g_strconcat(error, "\n", NULL);
-		rc_http_connection_refuse(hc, status, "text/plain; charset=utf-8", body);
+		body = g_strconcat(error, "\n", NULL);
 	}
+	if (unread)
+		rc_http_connection_refuse_unread(hc, status, content_type, body);
+	else
+		rc_http_connection_refuse(hc, status, content_type, body);
+}
+
+static void
+rc_server_refuse(SoupServerMessage *msg, const gchar *path, guint status, const gchar *error)
+{
+	RcHttpConnection *hc = rc_http_connection_from_message(msg);
+
+	g_debug("refusing %s %s: %u %s", soup_server_message_get_method(msg), path, status, error);
+	if (hc != NULL)
+		rc_server_refuse_connection(hc, FALSE, path, status, error);
 }
 
 /* the host part of a Host header, lower case, without port or brackets */
@@ -808,6 +823,33 @@ rc_server_sweep_cb(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
+/* the head is there and libsoup may have it, unless it is one that libsoup
+ * cannot refuse without harm */
+static void
+rc_server_head_cb(RcHttpConnection *hc,
+		  RcHttpHeadResult result,
+		  const gchar *path,
+		  guint status,
+		  const GError *error,
+		  gpointer user_data)
+{
+	RcServer *self = RC_SERVER(user_data);
+	GSocketConnection *connection = rc_http_connection_get_connection(hc);
+	g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address(connection, NULL);
+	g_autoptr(GSocketAddress) remote = rc_http_connection_get_remote(hc);
+	g_autoptr(GError) error_local = NULL;
+
+	if (result == RC_HTTP_HEAD_BAD) {
+		g_debug("refusing a request head: %u %s", status, error->message);
+		rc_server_refuse_connection(hc, TRUE, path, status, error->message);
+		return;
+	}
+	if (local == NULL ||
+	    !soup_server_accept_iostream(self->soup, G_IO_STREAM(connection), local, remote, &error_local))
+		g_debug("connection not served: %s",
+			error_local != NULL ? error_local->message : "no address");
+}
+
 /* libsoup hands accepted connections to a SoupServer without listeners of its own,
  * and that keeps no connection alive after its response: see RcHttpConnection */
 static void
@@ -818,7 +860,6 @@ rc_server_accepted_cb(RcListener *listener, GSocketConnection *connection, gpoin
 	g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address(connection, NULL);
 	g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address(connection, NULL);
 	g_autoptr(RcHttpConnection) hc = NULL;
-	g_autoptr(GError) error = NULL;
 	gint64 deadline;
 
 	/* gone again already, or not a TCP peer: nothing to serve */
@@ -833,8 +874,7 @@ rc_server_accepted_cb(RcListener *listener, GSocketConnection *connection, gpoin
 	g_hash_table_add(self->waiting, g_object_ref(hc));
 	if (self->sweep_id == 0)
 		self->sweep_id = g_timeout_add_seconds(1, rc_server_sweep_cb, self);
-	if (!soup_server_accept_iostream(self->soup, G_IO_STREAM(connection), local, remote, &error))
-		g_debug("connection not served: %s", error->message);
+	rc_http_connection_wait_head(hc, G_MAXSIZE, rc_server_head_cb, self);
 }
 
 static void
