@@ -86,6 +86,18 @@ main(int argc, char **argv)
 		return 0;
 	}
 
+	if (rc_config_get_check_config(config)) {
+		g_autoptr(GPtrArray) problems = rc_config_check(config);
+		if (problems->len == 0) {
+			daemon = rc_daemon_new(config);
+			if (!rc_daemon_check(daemon, &error))
+				g_ptr_array_add(problems, g_strdup(error->message));
+		}
+		for (guint i = 0; i < problems->len; i++)
+			g_print("%s\n", (const gchar *)g_ptr_array_index(problems, i));
+		return problems->len == 0 ? 0 : 1;
+	}
+
 	loop = g_main_loop_new(NULL, FALSE);
 	daemon = rc_daemon_new(config);
 	if (!rc_daemon_start(daemon, &error)) {

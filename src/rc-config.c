@@ -51,6 +51,7 @@ typedef struct {
 	gchar *plugin_dir;
 	gchar *config;
 	gboolean version;
+	gboolean check_config;
 } RcOverrides;
 
 struct _RcConfig {
@@ -375,6 +376,210 @@ rc_config_read_file(RcConfig *self, GError **error)
 	return g_steal_pointer(&kf);
 }
 
+/* every key roomcastd reads; plugins read their own [plugin:NAME] groups */
+static const struct {
+	const gchar *group;
+	const gchar *const keys[16];
+} rc_config_known[] = {
+    {"server",
+     {"port", "listen", "reuse_port", "node_id", "allowed_origins", "allowed_hosts",
+      "idle_timeout", "tls_certificate", "tls_key", "drain_seconds", NULL}},
+    {"redis",
+     {"url", "cluster", "channel", "timeout", "fanout", "password_file", "tls_ca_file",
+      "tls_cert_file", "tls_key_file", NULL}},
+    {"dbus", {"bus", "name", NULL}},
+    {"plugins", {"dir", "enabled", NULL}},
+    {"limits", {"max_text_bytes", "max_frame_bytes", "max_queue_bytes", "max_rooms_per_client", NULL}},
+    {"http", {"api_token", NULL}},
+    {"history", {"size", "ttl", NULL}},
+    {"presence", {"ttl", NULL}},
+};
+
+/* edits (insert, delete, replace) from @a to @b, stopping early past @max */
+static guint
+rc_config_distance(const gchar *a, const gchar *b, guint max)
+{
+	gsize la = strlen(a), lb = strlen(b);
+	g_autofree guint *row = NULL;
+
+	if ((la > lb ? la - lb : lb - la) > max)
+		return max + 1;
+	row = g_new(guint, lb + 1);
+	for (gsize j = 0; j <= lb; j++)
+		row[j] = (guint)j;
+	for (gsize i = 1; i <= la; i++) {
+		guint diag = row[0];
+		row[0] = (guint)i;
+		for (gsize j = 1; j <= lb; j++) {
+			guint up = row[j];
+			guint cost = g_ascii_tolower(a[i - 1]) == g_ascii_tolower(b[j - 1]) ? 0 : 1;
+			row[j] = MIN(MIN(row[j] + 1, row[j - 1] + 1), diag + cost);
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* the known name nearest to @name, when it is a near miss */
+static const gchar *
+rc_config_nearest(const gchar *name, const gchar *const *candidates)
+{
+	const gchar *best = NULL;
+	guint best_d = MAX(strlen(name) / 3, 2) + 1;
+
+	for (guint i = 0; candidates[i] != NULL; i++) {
+		guint d = rc_config_distance(name, candidates[i], best_d - 1);
+		if (d < best_d) {
+			best_d = d;
+			best = candidates[i];
+		}
+	}
+	return best;
+}
+
+static gint
+rc_config_find_group(const gchar *group)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(rc_config_known); i++) {
+		if (g_strcmp0(rc_config_known[i].group, group) == 0)
+			return (gint)i;
+	}
+	return -1;
+}
+
+/* one line per group or key roomcastd does not know */
+static void
+rc_config_list_unknown(RcConfig *self, GKeyFile *kf, GPtrArray *problems)
+{
+	g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+	const gchar *group_names[G_N_ELEMENTS(rc_config_known) + 1] = {NULL};
+
+	for (guint i = 0; i < G_N_ELEMENTS(rc_config_known); i++)
+		group_names[i] = rc_config_known[i].group;
+	for (guint g = 0; groups[g] != NULL; g++) {
+		gint known = rc_config_find_group(groups[g]);
+		g_auto(GStrv) keys = NULL;
+
+		if (g_str_has_prefix(groups[g], "plugin:"))
+			continue;
+		if (known < 0) {
+			const gchar *near = rc_config_nearest(groups[g], group_names);
+			if (near != NULL)
+				g_ptr_array_add(problems,
+						g_strdup_printf(_("%s: unknown group [%s] (did you mean [%s]?)"),
+								self->path,
+								groups[g],
+								near));
+			else
+				g_ptr_array_add(problems,
+						g_strdup_printf(_("%s: unknown group [%s]"),
+								self->path,
+								groups[g]));
+			continue;
+		}
+		keys = g_key_file_get_keys(kf, groups[g], NULL, NULL);
+		for (guint k = 0; keys != NULL && keys[k] != NULL; k++) {
+			const gchar *const *known_keys = rc_config_known[known].keys;
+			const gchar *near;
+			if (g_strv_contains(known_keys, keys[k]))
+				continue;
+			near = rc_config_nearest(keys[k], known_keys);
+			if (near != NULL)
+				g_ptr_array_add(problems,
+						g_strdup_printf(_("%s: unknown key %s in [%s] (did you mean "
+								  "%s?)"),
+								self->path,
+								keys[k],
+								groups[g],
+								near));
+			else
+				g_ptr_array_add(problems,
+						g_strdup_printf(_("%s: unknown key %s in [%s]"),
+								self->path,
+								keys[k],
+								groups[g]));
+		}
+	}
+}
+
+static void
+rc_config_warn_unknown(RcConfig *self)
+{
+	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+
+	rc_config_list_unknown(self, self->keyfile, problems);
+	for (guint i = 0; i < problems->len; i++)
+		g_warning("%s", (const gchar *)g_ptr_array_index(problems, i));
+}
+
+GPtrArray *
+rc_config_check(RcConfig *self)
+{
+	GPtrArray *problems = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GKeyFile) kf = NULL;
+	g_autoptr(GError) error = NULL;
+	g_auto(GStrv) groups = NULL;
+	RcSettings *s;
+
+	kf = rc_config_read_file(self, &error);
+	if (kf == NULL) {
+		g_ptr_array_add(problems, g_strdup(error->message));
+		return problems;
+	}
+	rc_config_list_unknown(self, kf, problems);
+	/* each key on its own, so one bad value does not hide the next */
+	groups = g_key_file_get_groups(kf, NULL);
+	for (guint g = 0; groups[g] != NULL; g++) {
+		g_auto(GStrv) keys = NULL;
+		if (rc_config_find_group(groups[g]) < 0)
+			continue;
+		keys = g_key_file_get_keys(kf, groups[g], NULL, NULL);
+		for (guint k = 0; keys != NULL && keys[k] != NULL; k++) {
+			g_autoptr(GKeyFile) one = g_key_file_new();
+			g_autofree gchar *value = g_key_file_get_value(kf, groups[g], keys[k], NULL);
+			g_autoptr(GError) error_key = NULL;
+			gchar *line;
+
+			g_key_file_set_value(one, groups[g], keys[k], value != NULL ? value : "");
+			s = rc_config_build(self, one, &error_key);
+			if (s != NULL) {
+				rc_settings_free(s);
+				continue;
+			}
+			line = g_strdup_printf("%s: %s", self->path, error_key->message);
+			if (g_hash_table_contains(seen, line)) {
+				g_free(line);
+				continue;
+			}
+			g_hash_table_add(seen, line);
+			g_ptr_array_add(problems, line);
+		}
+	}
+	/* and together, for what only a combination gets wrong */
+	s = rc_config_build(self, kf, &error);
+	if (s == NULL) {
+		gchar *line = g_strdup_printf("%s: %s", self->path, error->message);
+		if (!g_hash_table_contains(seen, line))
+			g_ptr_array_add(problems, line);
+		else
+			g_free(line);
+		return problems;
+	}
+	/* what passes is applied, so the daemon can check what needs more than the file */
+	g_clear_pointer(&self->settings, rc_settings_free);
+	self->settings = s;
+	g_clear_pointer(&self->keyfile, g_key_file_unref);
+	self->keyfile = g_steal_pointer(&kf);
+	return problems;
+}
+
+gboolean
+rc_config_get_check_config(RcConfig *self)
+{
+	return self->overrides.check_config;
+}
+
 gboolean
 rc_config_load_file(RcConfig *self, const gchar *path, GError **error)
 {
@@ -427,6 +632,9 @@ rc_config_parse_args(RcConfig *self, gint *argc, gchar ***argv, GError **error)
 	     N_("Folder to load plugins from"), N_("DIR")},
 	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config,
 	     N_("Configuration file"), N_("FILE")},
+	    {"check-config", 0, 0, G_OPTION_ARG_NONE, &o->check_config,
+	     N_("Check the configuration file and the flags, print each problem, and exit"),
+	     NULL},
 	    {"version", 'V', 0, G_OPTION_ARG_NONE, &o->version, N_("Show the version and exit"), NULL},
 	    {NULL}};
 	g_autoptr(GOptionContext) ctx =
@@ -455,7 +663,18 @@ rc_config_parse_args(RcConfig *self, gint *argc, gchar ***argv, GError **error)
 			return FALSE;
 		o->port = (gint)p;
 	}
-	return rc_config_load_file(self, o->config, error);
+	if (o->config != NULL) {
+		g_free(self->path);
+		self->path = g_strdup(o->config);
+		self->path_explicit = TRUE;
+	}
+	/* the check reports every problem itself instead of stopping at the first */
+	if (o->check_config)
+		return TRUE;
+	if (!rc_config_load_file(self, NULL, error))
+		return FALSE;
+	rc_config_warn_unknown(self);
+	return TRUE;
 }
 
 GKeyFile *
@@ -524,6 +743,7 @@ rc_config_apply(RcConfig *self, GKeyFile *keyfile, gboolean *restart_needed, GEr
 	self->settings = s;
 	g_key_file_unref(self->keyfile);
 	self->keyfile = g_steal_pointer(&kf);
+	rc_config_warn_unknown(self);
 	return TRUE;
 }
 

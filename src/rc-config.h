@@ -34,6 +34,12 @@ GKeyFile *rc_config_check_file(RcConfig *self, GError **error);
  * key that only applies at start-up changed. */
 gboolean rc_config_apply(RcConfig *self, GKeyFile *keyfile, gboolean *restart_needed, GError **error);
 gboolean rc_config_get_show_version(RcConfig *self);
+/* --check-config was given */
+gboolean rc_config_get_check_config(RcConfig *self);
+/* Reads the file and the flags and lists every problem, one line each (unknown
+ * groups and keys with a near miss named, bad values, bad combinations); when the
+ * list is empty the settings are applied, as rc_config_load_file() would. */
+GPtrArray *rc_config_check(RcConfig *self);
 
 GKeyFile *rc_config_get_keyfile(RcConfig *self);
 const gchar *rc_config_get_path(RcConfig *self);

@@ -34,6 +34,14 @@ rc_daemon_reload_config(RcDaemon *self, GError **error)
 }
 
 gboolean
+rc_daemon_check(RcDaemon *self, GError **error)
+{
+	/* plugins load and read their settings, the bus parses its addresses:
+	 * nothing binds, nothing connects */
+	return rc_engine_load(self->engine, error);
+}
+
+gboolean
 rc_daemon_start(RcDaemon *self, GError **error)
 {
 	g_autoptr(GError) error_local = NULL;

@@ -1254,7 +1254,9 @@ rc_engine_load(RcEngine *self, GError **error)
 			g_set_error(error,
 				    RC_ERROR,
 				    RC_ERROR_FAILED,
-				    "[redis] %s",
+				    "[redis] %s: %s",
+				    rc_config_get_redis_cluster(self->config) != NULL ? "cluster"
+										      : "url",
 				    error_local->message);
 			return FALSE;
 		}

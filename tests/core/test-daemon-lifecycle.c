@@ -249,6 +249,112 @@ test_fixed_port_restart(void)
 	}
 }
 
+/* roomcastd --check-config with @config: its exit status and stdout lines */
+static gint
+run_check(const gchar *config, const gchar *extra, GPtrArray **lines)
+{
+	const gchar *path = rc_test_write_config(config);
+	const gchar *args[] = {"--check-config", "--config", path, extra, NULL};
+	g_autoptr(RcTestNode) node = rc_test_node_spawn(args);
+	gint status = rc_test_node_wait_exit(node, 10000);
+
+	*lines = g_ptr_array_ref(rc_test_node_get_stdout_lines(node));
+	for (guint i = 0; i < (*lines)->len; i++)
+		g_test_message("  %s", (const gchar *)(*lines)->pdata[i]);
+	/* nothing but the report: no start, no listening line */
+	g_assert_cmpuint(count_lines(rc_test_node_get_stderr_lines(node)), ==, 0);
+	return status;
+}
+
+static gboolean
+lines_have(GPtrArray *lines, const gchar *a, const gchar *b)
+{
+	for (guint i = 0; i < lines->len; i++) {
+		const gchar *l = lines->pdata[i];
+		if (strstr(l, a) != NULL && (b == NULL || strstr(l, b) != NULL))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static void
+test_check_config(void)
+{
+	g_autoptr(GPtrArray) lines = NULL;
+	g_autoptr(GSocket) sock = NULL;
+	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) addr = NULL;
+	g_autoptr(GError) error = NULL;
+	guint16 taken = rc_test_free_port();
+	g_autofree gchar *good = NULL;
+
+	/* a good file: exit 0, silent, and nothing is bound: a taken port is no problem */
+	sock = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+	g_assert_no_error(error);
+	addr = g_inet_socket_address_new(lo, taken);
+	g_assert_true(g_socket_bind(sock, addr, FALSE, &error));
+	g_assert_true(g_socket_listen(sock, &error));
+	good = g_strdup_printf("[server]\nport=%u\n[history]\nsize=10\n"
+			       "[plugin:auth-token]\ntokens=/nowhere\n",
+			       taken);
+	g_assert_cmpint(run_check(good, NULL, &lines), ==, 0);
+	g_assert_cmpuint(count_lines(lines), ==, 0);
+	g_clear_pointer(&lines, g_ptr_array_unref);
+
+	/* every problem on its own line, near misses named */
+	g_assert_cmpint(run_check("[server]\nprot=8080\nport=99999\nidle_timeout=abc\n"
+				  "[sever]\nx=1\n[redis]\nfanout=maybe\n[limits]\n"
+				  "max_text_bytes=-1\n[histroy]\nsize=3\n[frobnicate]\na=b\n",
+				  NULL,
+				  &lines),
+			==,
+			1);
+	g_assert_cmpuint(count_lines(lines), ==, 8);
+	g_assert_true(lines_have(lines, "unknown key prot in [server]", "did you mean port?"));
+	g_assert_true(lines_have(lines, "unknown group [sever]", "did you mean [server]?"));
+	g_assert_true(lines_have(lines, "unknown group [histroy]", "did you mean [history]?"));
+	g_assert_true(lines_have(lines, "unknown group [frobnicate]", NULL));
+	g_assert_false(lines_have(lines, "[frobnicate]", "did you mean"));
+	g_assert_true(lines_have(lines, "[server] port", "99999"));
+	g_assert_true(lines_have(lines, "[server] idle_timeout", "abc"));
+	g_assert_true(lines_have(lines, "[redis] fanout", "maybe"));
+	g_assert_true(lines_have(lines, "[limits] max_text_bytes", "-1"));
+	g_clear_pointer(&lines, g_ptr_array_unref);
+
+	/* what only a combination gets wrong, and what the file alone does not say */
+	g_assert_cmpint(run_check("[redis]\nurl=redis://127.0.0.1:1\ncluster=127.0.0.1:2\n",
+				  NULL,
+				  &lines),
+			==,
+			1);
+	g_assert_cmpuint(count_lines(lines), ==, 1);
+	g_assert_true(lines_have(lines, "exclude each other", NULL));
+	g_clear_pointer(&lines, g_ptr_array_unref);
+	g_assert_cmpint(run_check("[redis]\nurl=http://127.0.0.1:1\n", NULL, &lines), ==, 1);
+	g_assert_true(lines_have(lines, "[redis] url", "http"));
+	g_clear_pointer(&lines, g_ptr_array_unref);
+	g_assert_cmpint(run_check("[plugins]\nenabled=no-such-plugin\n", NULL, &lines), ==, 1);
+	g_assert_true(lines_have(lines, "no-such-plugin", NULL));
+	g_clear_pointer(&lines, g_ptr_array_unref);
+	/* a flag is checked with the file */
+	g_assert_cmpint(run_check("[server]\nport=0\n", "--listen=nowhere", &lines), ==, 1);
+	g_assert_true(lines_have(lines, "nowhere", NULL));
+	g_clear_pointer(&lines, g_ptr_array_unref);
+}
+
+/* at a normal start an unknown key is worth a warning, not a refusal */
+static void
+test_unknown_keys_warned(void)
+{
+	const gchar *config = rc_test_write_config("[server]\nprot=1\n[sever]\nport=1\n");
+	g_autoptr(RcTestNode) node =
+	    rc_test_node_new("--port", "0", "--bus", "none", "--config", config, NULL);
+
+	g_assert_nonnull(rc_test_node_wait_stderr(node, "unknown key prot in [server]", 5000));
+	g_assert_nonnull(rc_test_node_wait_stderr(node, "did you mean [server]?", 5000));
+	g_assert_cmpint(rc_test_node_stop(node), ==, 0);
+}
+
 static gchar *
 join_lines(GPtrArray *lines)
 {
@@ -431,5 +537,7 @@ main(int argc, char **argv)
 	g_test_add_func("/lifecycle/default-node-id", test_default_node_id);
 	g_test_add_func("/lifecycle/listen-ipv6-loopback", test_listen_ipv6_loopback);
 	g_test_add_func("/lifecycle/reuse-port", test_reuse_port);
+	g_test_add_func("/lifecycle/check-config", test_check_config);
+	g_test_add_func("/lifecycle/unknown-keys-warned", test_unknown_keys_warned);
 	return g_test_run();
 }
