@@ -33,6 +33,7 @@ typedef struct {
 	GStrv allowed_origins;
 	GStrv allowed_hosts;
 	guint idle_timeout;
+	guint drain_seconds;
 	guint redis_timeout;
 	guint history_size;
 	guint history_ttl;
@@ -245,6 +246,9 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 	if (!rc_config_get_uint(kf, "server", "idle_timeout", 60, 1, 86400, &v, error))
 		return NULL;
 	s->idle_timeout = (guint)v;
+	if (!rc_config_get_uint(kf, "server", "drain_seconds", 0, 0, 86400, &v, error))
+		return NULL;
+	s->drain_seconds = (guint)v;
 
 	if (!rc_config_get_string(kf, "redis", "url", NULL, &s->redis_url, error))
 		return NULL;
@@ -883,6 +887,12 @@ guint
 rc_config_get_idle_timeout(RcConfig *self)
 {
 	return self->settings->idle_timeout;
+}
+
+guint
+rc_config_get_drain_seconds(RcConfig *self)
+{
+	return self->settings->drain_seconds;
 }
 
 guint

@@ -70,6 +70,8 @@ const gchar *const *rc_config_get_allowed_origins(RcConfig *self);
 const gchar *const *rc_config_get_allowed_hosts(RcConfig *self);
 /* seconds an HTTP connection may take to send a complete request */
 guint rc_config_get_idle_timeout(RcConfig *self);
+/* seconds SIGTERM spends closing clients with 1012 before the node stops; 0: at once */
+guint rc_config_get_drain_seconds(RcConfig *self);
 /* seconds Redis may take to answer a command before it counts as down */
 guint rc_config_get_redis_timeout(RcConfig *self);
 /* messages kept per room, 0 for none (offsets are still given) */

@@ -15,6 +15,7 @@ struct _RcDaemon {
 	GObject parent_instance;
 	RcConfig *config;
 	RcEngine *engine;
+	GTask *shutdown_task; /* a shutdown waiting for its drain */
 	RcServer *server;
 	RcDbusAdmin *dbus;
 };
@@ -91,18 +92,48 @@ rc_daemon_engine_shutdown_cb(GObject *source, GAsyncResult *res, gpointer user_d
 	g_task_return_boolean(task, TRUE);
 }
 
-void
-rc_daemon_shutdown_async(RcDaemon *self, GAsyncReadyCallback callback, gpointer user_data)
+static void
+rc_daemon_stop_now(RcDaemon *self, GTask *task)
 {
-	GTask *task;
-
-	/* a second SIGTERM while the first one drains changes nothing */
-	if (rc_engine_is_shutting_down(self->engine))
-		return;
-	task = g_task_new(self, NULL, callback, user_data);
 	if (self->server != NULL)
 		rc_server_stop(self->server);
 	rc_engine_shutdown_async(self->engine, rc_daemon_engine_shutdown_cb, task);
+}
+
+static void
+rc_daemon_drained_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = user_data;
+	RcDaemon *self = g_task_get_source_object(task);
+
+	rc_engine_drain_finish(RC_ENGINE(source), res, NULL);
+	/* not stopped already by a second signal */
+	if (self->shutdown_task == task)
+		rc_daemon_stop_now(self, g_steal_pointer(&self->shutdown_task));
+}
+
+void
+rc_daemon_shutdown_async(RcDaemon *self, GAsyncReadyCallback callback, gpointer user_data)
+{
+	guint drain = rc_config_get_drain_seconds(self->config);
+	GTask *task;
+
+	if (rc_engine_is_shutting_down(self->engine))
+		return;
+	/* a second signal during the drain: stop at once */
+	if (self->shutdown_task != NULL) {
+		task = g_steal_pointer(&self->shutdown_task);
+		g_message("stopping without waiting for the drain to end");
+		rc_daemon_stop_now(self, task);
+		return;
+	}
+	task = g_task_new(self, NULL, callback, user_data);
+	if (drain == 0) {
+		rc_daemon_stop_now(self, task);
+		return;
+	}
+	self->shutdown_task = task;
+	rc_engine_drain_async(self->engine, drain, rc_daemon_drained_cb, g_object_ref(task));
 }
 
 gboolean

@@ -23,6 +23,7 @@ static const gchar *const rc_dbus_admin_live_props[] = {
     "MessagesReceived",
     "MessagesDelivered",
     "Plugins",
+    "Draining",
 };
 
 struct _RcDbusAdmin {
@@ -76,6 +77,8 @@ rc_dbus_admin_get_property(const gchar *name, gpointer user_data)
 	if (g_strcmp0(name, "RedisConnected") == 0)
 		return g_variant_new_boolean(stats.bus_state == RC_BUS_STATE_CONNECTED ||
 					     stats.bus_state == RC_BUS_STATE_DEGRADED);
+	if (g_strcmp0(name, "Draining") == 0)
+		return g_variant_new_boolean(rc_engine_is_draining(self->engine));
 	if (g_strcmp0(name, "MessagesReceived") == 0)
 		return g_variant_new_uint64(stats.received);
 	if (g_strcmp0(name, "MessagesDelivered") == 0)
@@ -277,6 +280,17 @@ rc_dbus_admin_handle_list_members(RcDbusDaemon *skeleton,
 			    room_code,
 			    rc_dbus_admin_members_cb,
 			    g_object_ref(invocation));
+	return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+rc_dbus_admin_handle_drain(RcDbusDaemon *skeleton,
+			   GDBusMethodInvocation *invocation,
+			   guint seconds,
+			   RcDbusAdmin *self)
+{
+	rc_engine_drain_async(self->engine, seconds, NULL, NULL);
+	rc_dbus_daemon_complete_drain(skeleton, invocation);
 	return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -582,6 +596,7 @@ rc_dbus_admin_init(RcDbusAdmin *self)
 			 "handle-get-history",
 			 G_CALLBACK(rc_dbus_admin_handle_get_history),
 			 self);
+	g_signal_connect(self->skeleton, "handle-drain", G_CALLBACK(rc_dbus_admin_handle_drain), self);
 	g_signal_connect(self->skeleton,
 			 "handle-list-members",
 			 G_CALLBACK(rc_dbus_admin_handle_list_members),

@@ -42,6 +42,15 @@ struct _RcEngine {
 	gboolean stopping;
 	GTask *shutdown_task;
 	guint shutdown_timeout_id;
+	/* a drain: clients are asked to reconnect elsewhere, a few at a time */
+	gboolean draining;
+	GQueue drain_queue; /* ids of the members still to close */
+	guint drain_total;
+	guint drain_closed;
+	gint64 drain_start_us;
+	gint64 drain_end_us;
+	guint drain_id;
+	GPtrArray *drain_tasks; /* GTask waiting for the last member to go */
 };
 
 typedef struct {
@@ -288,6 +297,8 @@ rc_engine_answer_joins(RcEngine *self, RcMember *member, RcRoom *room)
 	}
 }
 
+static void rc_engine_drain_complete(RcEngine *self);
+
 /* every way out of a room goes here: the membership and the presence entry go */
 static gboolean
 rc_engine_drop(RcEngine *self, RcMember *member, RcRoom *room)
@@ -327,6 +338,7 @@ rc_engine_remove_member(RcEngine *self, RcMember *member)
 	rc_engine_changed(self);
 	if (self->shutdown_task != NULL && g_hash_table_size(self->members) == 0)
 		rc_engine_finish_shutdown(self);
+	rc_engine_drain_complete(self);
 }
 
 /* messages read at most to catch a room up, whatever the history size says */
@@ -1346,6 +1358,88 @@ rc_engine_shutdown_async(RcEngine *self, GAsyncReadyCallback callback, gpointer 
 	    g_timeout_add(RC_ENGINE_SHUTDOWN_DRAIN_MS, rc_engine_shutdown_timeout_cb, self);
 }
 
+/* how often a drain closes its next few clients */
+#define RC_ENGINE_DRAIN_TICK_MS 20
+
+static void
+rc_engine_drain_complete(RcEngine *self)
+{
+	g_autoptr(GPtrArray) tasks = NULL;
+
+	if (self->drain_tasks == NULL || self->drain_tasks->len == 0 ||
+	    g_hash_table_size(self->members) > 0 || !g_queue_is_empty(&self->drain_queue))
+		return;
+	tasks = g_steal_pointer(&self->drain_tasks);
+	self->drain_tasks = g_ptr_array_new_with_free_func(g_object_unref);
+	for (guint i = 0; i < tasks->len; i++)
+		g_task_return_boolean(g_ptr_array_index(tasks, i), TRUE);
+}
+
+/* closes clients at an even pace: by time t, the share t / window of them */
+static gboolean
+rc_engine_drain_tick_cb(gpointer user_data)
+{
+	RcEngine *self = RC_ENGINE(user_data);
+	gint64 now = g_get_monotonic_time();
+	gint64 window = MAX(self->drain_end_us - self->drain_start_us, 1);
+	gint64 elapsed = CLAMP(now - self->drain_start_us, 0, window);
+	guint target = (guint)(((gint64)self->drain_total * elapsed + window - 1) / window);
+
+	for (; self->drain_closed < target && !g_queue_is_empty(&self->drain_queue);
+	     self->drain_closed++) {
+		g_autofree gchar *id = g_queue_pop_head(&self->drain_queue);
+		RcMember *member = g_hash_table_lookup(self->members, id);
+		if (member != NULL)
+			rc_member_close(member, 1012, "server restarting: reconnect");
+	}
+	if (!g_queue_is_empty(&self->drain_queue))
+		return G_SOURCE_CONTINUE;
+	self->drain_id = 0;
+	rc_engine_drain_complete(self);
+	return G_SOURCE_REMOVE;
+}
+
+void
+rc_engine_drain_async(RcEngine *self,
+		      guint seconds,
+		      GAsyncReadyCallback callback,
+		      gpointer user_data)
+{
+	GTask *task = g_task_new(self, NULL, callback, user_data);
+	GHashTableIter iter;
+	gpointer key;
+
+	g_ptr_array_add(self->drain_tasks, task);
+	if (!self->draining) {
+		self->draining = TRUE;
+		g_message("draining: %u clients asked to reconnect elsewhere over %u s",
+			  g_hash_table_size(self->members),
+			  seconds);
+		g_hash_table_iter_init(&iter, self->members);
+		while (g_hash_table_iter_next(&iter, &key, NULL))
+			g_queue_push_tail(&self->drain_queue, g_strdup(key));
+		self->drain_total = self->drain_queue.length;
+		self->drain_closed = 0;
+		self->drain_start_us = g_get_monotonic_time();
+		self->drain_end_us = self->drain_start_us + (gint64)seconds * G_USEC_PER_SEC;
+		self->drain_id = g_timeout_add(RC_ENGINE_DRAIN_TICK_MS, rc_engine_drain_tick_cb, self);
+		rc_engine_changed(self);
+	}
+	rc_engine_drain_complete(self);
+}
+
+gboolean
+rc_engine_drain_finish(RcEngine *self, GAsyncResult *res, GError **error)
+{
+	return g_task_propagate_boolean(G_TASK(res), error);
+}
+
+gboolean
+rc_engine_is_draining(RcEngine *self)
+{
+	return self->draining;
+}
+
 gboolean
 rc_engine_shutdown_finish(RcEngine *self, GAsyncResult *res, GError **error)
 {
@@ -1357,6 +1451,8 @@ rc_engine_dispose(GObject *object)
 {
 	RcEngine *self = RC_ENGINE(object);
 	g_clear_handle_id(&self->shutdown_timeout_id, g_source_remove);
+	g_clear_handle_id(&self->drain_id, g_source_remove);
+	g_queue_clear_full(&self->drain_queue, g_free);
 	if (self->waiters != NULL)
 		g_hash_table_remove_all(self->waiters);
 	if (self->members != NULL)
@@ -1376,6 +1472,7 @@ rc_engine_finalize(GObject *object)
 	g_hash_table_unref(self->waiters);
 	g_hash_table_unref(self->members);
 	g_hash_table_unref(self->joins);
+	g_ptr_array_unref(self->drain_tasks);
 	g_object_unref(self->registry);
 	g_object_unref(self->plugins);
 	g_object_unref(self->config);
@@ -1432,6 +1529,7 @@ rc_engine_init(RcEngine *self)
 	self->plugins = rc_plugin_host_new();
 	self->members = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_object_unref);
 	self->joins = g_hash_table_new(g_direct_hash, g_direct_equal);
+	self->drain_tasks = g_ptr_array_new_with_free_func(g_object_unref);
 	self->waiters = g_hash_table_new_full(g_direct_hash,
 					      g_direct_equal,
 					      NULL,

@@ -80,6 +80,15 @@ gboolean rc_engine_start(RcEngine *self, const gchar *node_id, GError **error);
 void rc_engine_shutdown_async(RcEngine *self, GAsyncReadyCallback callback, gpointer user_data);
 gboolean rc_engine_shutdown_finish(RcEngine *self, GAsyncResult *res, GError **error);
 gboolean rc_engine_is_shutting_down(RcEngine *self);
+/* Stops taking clients and closes the ones there with 1012 (reconnect elsewhere),
+ * spread evenly over @seconds so they do not all come back at once; finishes once
+ * the last is gone. The node keeps running, serving nothing new. */
+void rc_engine_drain_async(RcEngine *self,
+			   guint seconds,
+			   GAsyncReadyCallback callback,
+			   gpointer user_data);
+gboolean rc_engine_drain_finish(RcEngine *self, GAsyncResult *res, GError **error);
+gboolean rc_engine_is_draining(RcEngine *self);
 /* re-reads the configuration file; on error nothing changed */
 gboolean rc_engine_reload_config(RcEngine *self, GError **error);
 

@@ -160,6 +160,16 @@ rc_server_ws_cb(SoupServer *soup,
 		rc_http_set_text(msg, SOUP_STATUS_BAD_REQUEST, error->message);
 		return;
 	}
+	/* a draining node sends its clients elsewhere: new ones go there at once */
+	if (rc_engine_is_draining(self->engine)) {
+		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+					     "Retry-After",
+					     "5");
+		rc_http_set_text(msg,
+				 SOUP_STATUS_SERVICE_UNAVAILABLE,
+				 _("this node is draining: connect to another one\n"));
+		return;
+	}
 	query = rc_http_get_query(msg, &error);
 	if (rc_engine_has_auth(self->engine)) {
 		g_autoptr(RcAuthRequest) request = NULL;
@@ -664,7 +674,9 @@ rc_server_healthz_handler(SoupServer *soup,
 			  gpointer user_data)
 {
 	RcServer *self = RC_SERVER(user_data);
-	gboolean down = rc_engine_get_bus_state(self->engine) == RC_BUS_STATE_DISCONNECTED;
+	gboolean draining = rc_engine_is_draining(self->engine);
+	gboolean down =
+	    draining || rc_engine_get_bus_state(self->engine) == RC_BUS_STATE_DISCONNECTED;
 	g_autoptr(JsonBuilder) builder = json_builder_new();
 	RcEngineStats stats;
 
@@ -675,7 +687,10 @@ rc_server_healthz_handler(SoupServer *soup,
 	rc_engine_get_stats(self->engine, &stats);
 	json_builder_begin_object(builder);
 	json_builder_set_member_name(builder, "status");
-	json_builder_add_string_value(builder, down ? "unavailable" : "ok");
+	json_builder_add_string_value(builder,
+				      draining ? "draining"
+				      : down	 ? "unavailable"
+						 : "ok");
 	json_builder_set_member_name(builder, "redis");
 	json_builder_add_string_value(builder, rc_engine_get_bus_state_name(self->engine));
 	/* rooms on the unreachable shards of a cluster answer unavailable */
