@@ -42,11 +42,12 @@ local function alive()
   return fresh
 end
 
+-- join answers like beat: 1 when the node's other members here need writing again
 if op == 'join' then
-  alive()
+  local fresh = alive()
   redis.call('HSET', presence, ARGV[7], ARGV[8])
   redis.call(publish, channel, ARGV[9])
-  return 1
+  return fresh
 elseif op == 'leave' then
   if redis.call('HDEL', presence, ARGV[7]) == 1 then
     redis.call(publish, channel, ARGV[8])
