@@ -984,6 +984,9 @@ test_redis_restart(void)
 	expect_event(a, "/", "restart", "leave", b);
 	expect_no_event(a, 300);
 	g_assert_false(rc_test_ws_is_closed(a));
+	/* a clean exit, after all this (no leak under ASan) */
+	g_assert_cmpint(rc_test_node_stop(r1), ==, 0);
+	g_assert_cmpint(rc_test_node_stop(r2), ==, 0);
 }
 
 #define AWAY_TTL_S 9
@@ -1030,6 +1033,8 @@ test_redis_away(void)
 	rc_test_sleep(AWAY_TTL_S * 1000 / 3 + 500);
 	wait_who(a, "/", "away", after, G_N_ELEMENTS(after), 0);
 	expect_no_event(b, 0);
+	g_assert_cmpint(rc_test_node_stop(r1), ==, 0);
+	g_assert_cmpint(rc_test_node_stop(r2), ==, 0);
 }
 
 /* ---- ACL-limited identities --------------------------------------------------------- */
@@ -1097,6 +1102,7 @@ test_who_forbidden(void)
 		g_assert_cmpstr(node_id_of(bob), ==, "gate");
 		wait_who(team, "/", "team-red", both, 2, 2000);
 	}
+	g_assert_cmpint(rc_test_node_stop(gate), ==, 0);
 }
 
 /* ---- HTTP --------------------------------------------------------------------------- */
@@ -1307,6 +1313,7 @@ test_embedded(void)
 	expect_no_event(a, 200);
 	expect_no_event(c, 0);
 	expect_no_event(plain, 0);
+	g_assert_cmpint(rc_test_node_stop(node), ==, 0);
 }
 
 int

@@ -980,6 +980,8 @@ test_list_members(void)
 	wait_cached(p1, "RedisConnected", TRUE);
 	wait_cached(p2, "RedisConnected", TRUE);
 	wait_members(p2, "shared", without_bob);
+	g_assert_cmpint(rc_test_node_stop(n1), ==, 0);
+	g_assert_cmpint(rc_test_node_stop(n2), ==, 0);
 }
 
 /* roomcast@1 and roomcast@2 without systemd: one port shared with SO_REUSEPORT, a bus

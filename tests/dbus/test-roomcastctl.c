@@ -682,6 +682,8 @@ test_members(void)
 		g_assert_cmpstr(r->out, ==, "");
 		assert_contains(r->err, "roomcastctl: ");
 	}
+	g_assert_cmpint(rc_test_node_stop(here), ==, 0);
+	g_assert_cmpint(rc_test_node_stop(there), ==, 0);
 }
 
 int
