@@ -883,6 +883,54 @@ test_node_killed(void)
 	g_hash_table_unref(watchers[1].left);
 }
 
+/* a node stopped the usual way: its members leave once each, whether it told Redis
+ * before it went or the others noticed */
+static void
+test_node_stopped(void)
+{
+	g_autoptr(RcTestNode) leaving = start_node(redis, "leaving", cluster_config, 0);
+	g_autoptr(RcTestWs) w1 = ws_new(nodes[0], "sw1");
+	RcTestWs *members[3];
+	g_autoptr(GHashTable) left = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	gint64 deadline;
+
+	join_presence(w1, "/", "stopping");
+	for (guint i = 0; i < G_N_ELEMENTS(members); i++) {
+		g_autofree gchar *sender = g_strdup_printf("stopping%u", i);
+		members[i] = ws_new(leaving, sender);
+		rc_test_ws_join(members[i], "/", "stopping");
+		expect_event(w1, "/", "stopping", "join", members[i]);
+	}
+	g_assert_cmpint(rc_test_node_stop(leaving), ==, 0);
+	deadline =
+	    g_get_monotonic_time() + rc_test_timeout(2 * TTL_S * 1000) * G_TIME_SPAN_MILLISECOND;
+	while (g_hash_table_size(left) < G_N_ELEMENTS(members) &&
+	       g_get_monotonic_time() < deadline) {
+		JsonObject *p = rc_test_ws_try_next(w1, 100);
+		if (p == NULL)
+			continue;
+		g_assert_cmpstr(rc_test_json_get_string(p, "type"), ==, "presence");
+		g_assert_cmpstr(rc_test_json_get_string(p, "event"), ==, "leave");
+		g_assert_cmpstr(rc_test_json_get_string(p, "node"), ==, "leaving");
+		/* one of them, once */
+		{
+			const gchar *client = rc_test_json_get_string(p, "client");
+			gboolean known = FALSE;
+			for (guint i = 0; i < G_N_ELEMENTS(members); i++)
+				known |=
+				    g_strcmp0(rc_test_ws_get_client_id(members[i]), client) == 0;
+			g_assert_true(known);
+			g_assert_true(g_hash_table_add(left, g_strdup(client)));
+		}
+		json_object_unref(p);
+	}
+	g_assert_cmpuint(g_hash_table_size(left), ==, G_N_ELEMENTS(members));
+	expect_no_event(w1, 1000);
+	wait_who(w1, "/", "stopping", &w1, 1, 0);
+	for (guint i = 0; i < G_N_ELEMENTS(members); i++)
+		rc_test_ws_free(members[i]);
+}
+
 /* ---- Redis loses everything, or goes away ------------------------------------------- */
 
 static void
@@ -1227,6 +1275,38 @@ get_with_bearer(RcTestNode *node, const gchar *path, const gchar *token, gchar *
 	return get.status;
 }
 
+/* fanout = per-room: the events go on the room's own channel */
+static void
+test_per_room(void)
+{
+	const gchar *config = rc_test_write_config("[presence]\nttl=2\n[redis]\nfanout=per-room\n");
+	g_autoptr(RcTestRedis) own = rc_test_redis_new();
+	g_autoptr(RcTestNode) q1 = start_node(own, "q1", config, 0);
+	g_autoptr(RcTestNode) q2 = start_node(own, "q2", config, 0);
+	g_autoptr(RcTestWs) watcher = ws_new(q1, "qw");
+	g_autoptr(RcTestWs) other = ws_new(q2, "qo");
+	g_autoptr(RcTestWs) outsider = ws_new(q2, "qx");
+	RcTestWs *const both[] = {watcher, other};
+
+	join_presence(watcher, "/", "per-room");
+	rc_test_ws_join(other, "/", "per-room");
+	expect_event(watcher, "/", "per-room", "join", other);
+	wait_who(outsider, "/", "per-room", both, G_N_ELEMENTS(both), 2000);
+	assert_http_members(q1, "/presence?roomCode=per-room", both, G_N_ELEMENTS(both));
+	/* presence events are room events: they go on the room's channel */
+	{
+		g_autofree gchar *n =
+		    rc_test_redis_command(own, "PUBSUB", "NUMSUB", "livechat:{/:per-room}", NULL);
+		g_assert_cmpstr(n, ==, "livechat:{/:per-room}\n2");
+	}
+	rc_test_ws_close(other);
+	expect_event(watcher, "/", "per-room", "leave", other);
+	wait_who(outsider, "/", "per-room", both, 1, 2000);
+	expect_no_event(watcher, 200);
+	g_assert_cmpint(rc_test_node_stop(q1), ==, 0);
+	g_assert_cmpint(rc_test_node_stop(q2), ==, 0);
+}
+
 /* ---- embedded ----------------------------------------------------------------------- */
 
 static void
@@ -1347,6 +1427,8 @@ main(int argc, char **argv)
 	g_test_add_func("/presence/events", test_events);
 	g_test_add_func("/presence/events/order", test_event_order);
 	g_test_add_func("/presence/node-killed", test_node_killed);
+	g_test_add_func("/presence/node-stopped", test_node_stopped);
+	g_test_add_func("/presence/per-room", test_per_room);
 	g_test_add_func("/presence/http", test_http);
 	g_test_add_func("/presence/redis/restart-and-flush", test_redis_restart);
 	g_test_add_func("/presence/redis/away", test_redis_away);
