@@ -943,6 +943,16 @@ rc_redis_bus_presence_join(RcBus *bus, RcPresence *entry)
 	g_ptr_array_add(extra, g_strdup(rc_presence_get_client(entry)));
 	g_ptr_array_add(extra, g_strndup(g_bytes_get_data(entry_json, NULL), g_bytes_get_size(entry_json)));
 	g_ptr_array_add(extra, g_strndup(g_bytes_get_data(event_json, NULL), g_bytes_get_size(event_json)));
+	/* the join refreshes this node here, so the next beat would not see that Redis
+	 * lost the node's other members (a flush): the join itself says so */
+	if (g_hash_table_size(room->entries) > 1) {
+		RcPresenceBeat *beat = g_new0(RcPresenceBeat, 1);
+		beat->bus = g_object_ref(self);
+		beat->key = g_strdup(key);
+		rc_redis_bus_presence_call(
+		    self, room->ns, room->room_code, "join", extra, rc_redis_bus_beat_cb, beat);
+		return;
+	}
 	rc_redis_bus_presence_call(self, room->ns, room->room_code, "join", extra, NULL, NULL);
 }
 

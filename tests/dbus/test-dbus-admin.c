@@ -788,6 +788,202 @@ test_two_nodes(void)
 	rc_test_ws_ping(on1);
 }
 
+static gint
+compare_strings(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
+/* ListMembers as "client sender node" rows, sorted, joined by ", "; NULL with
+ * @error set when the call fails */
+static gchar *
+list_members(RcDbusDaemon *proxy, const gchar *ns, const gchar *room, GError **error)
+{
+	g_autoptr(GVariant) members = NULL;
+	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(g_free);
+	GVariantIter iter;
+	const gchar *client, *sender, *node;
+
+	if (!rc_dbus_daemon_call_list_members_sync(proxy, ns, room, &members, NULL, error))
+		return NULL;
+	g_assert_true(g_variant_is_of_type(members, G_VARIANT_TYPE("a(sss)")));
+	g_variant_iter_init(&iter, members);
+	while (g_variant_iter_next(&iter, "(&s&s&s)", &client, &sender, &node))
+		g_ptr_array_add(rows, g_strdup_printf("%s %s %s", client, sender, node));
+	g_ptr_array_sort(rows, compare_strings);
+	g_ptr_array_add(rows, NULL);
+	return g_strjoinv(", ", (gchar **)rows->pdata);
+}
+
+/* what list_members() says when exactly @n @rows are there */
+static gchar *
+rows_string(gchar *const *rows, guint n)
+{
+	g_autoptr(GPtrArray) sorted = g_ptr_array_new();
+
+	for (guint i = 0; i < n; i++)
+		g_ptr_array_add(sorted, rows[i]);
+	g_ptr_array_sort(sorted, compare_strings);
+	g_ptr_array_add(sorted, NULL);
+	return g_strjoinv(", ", (gchar **)sorted->pdata);
+}
+
+/* the row list_members() gives for @ws */
+static gchar *
+member_row(RcTestWs *ws)
+{
+	return g_strdup_printf("%s %s %s",
+			       rc_test_ws_get_client_id(ws),
+			       rc_test_ws_get_sender(ws),
+			       rc_test_json_get_string(rc_test_ws_get_hello(ws), "node"));
+}
+
+typedef struct {
+	RcDbusDaemon *proxy;
+	const gchar *room;
+	const gchar *expected;
+	gchar *last;
+} MembersCheck;
+
+static gboolean
+members_are(gpointer user_data)
+{
+	MembersCheck *c = user_data;
+	g_autoptr(GError) error = NULL;
+
+	g_free(c->last);
+	c->last = list_members(c->proxy, "/", c->room, &error);
+	g_assert_no_error(error);
+	return g_strcmp0(c->last, c->expected) == 0;
+}
+
+/* a join is in Redis a moment after its reply: ListMembers may lag a little */
+static void
+wait_members(RcDbusDaemon *proxy, const gchar *room, const gchar *expected)
+{
+	MembersCheck c = {proxy, room, expected, NULL};
+
+	if (!rc_test_wait_until(members_are, &c, 3000))
+		g_error("ListMembers / %s: expected [%s], got [%s]", room, expected, c.last);
+	g_free(c.last);
+}
+
+/* ListMembers: everyone in the room on every node, where ListClients stays local */
+static void
+test_list_members(void)
+{
+	g_autoptr(RcTestRedis) redis = rc_test_redis_new();
+	g_autoptr(RcTestNode) n1 = rc_test_node_new("--port",
+						    "0",
+						    "--bus",
+						    "session",
+						    "--dbus-name",
+						    "org.roomcast.MembersA",
+						    "--node-id",
+						    "members-a",
+						    "--redis",
+						    rc_test_redis_get_url(redis),
+						    NULL);
+	g_autoptr(RcTestNode) n2 = rc_test_node_new("--port",
+						    "0",
+						    "--bus",
+						    "session",
+						    "--dbus-name",
+						    "org.roomcast.MembersB",
+						    "--node-id",
+						    "members-b",
+						    "--redis",
+						    rc_test_redis_get_url(redis),
+						    NULL);
+	g_autoptr(RcDbusDaemon) p1 = admin_proxy_new("org.roomcast.MembersA");
+	g_autoptr(RcDbusDaemon) p2 = admin_proxy_new("org.roomcast.MembersB");
+	g_autoptr(RcTestWs) alice = rc_test_ws_new(n1, "sender=alice");
+	g_autoptr(RcTestWs) bob = rc_test_ws_new(n2, "sender=bob");
+	g_autoptr(RcTestWs) carol = rc_test_ws_new(n2, "sender=carol");
+	g_autoptr(RcTestWs) dave = rc_test_ws_new(n1, "sender=dave");
+	g_autofree gchar *row_a = member_row(alice);
+	g_autofree gchar *row_b = member_row(bob);
+	g_autofree gchar *row_c = member_row(carol);
+	gchar *const rows[] = {row_a, row_b, row_c};
+	gchar *const rows_left[] = {row_a, row_c};
+	g_autofree gchar *all = rows_string(rows, G_N_ELEMENTS(rows));
+	g_autofree gchar *without_bob = rows_string(rows_left, G_N_ELEMENTS(rows_left));
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) clients = NULL;
+
+	wait_cached(p1, "RedisConnected", TRUE);
+	wait_cached(p2, "RedisConnected", TRUE);
+	rc_test_ws_join(alice, "/", "shared");
+	rc_test_ws_join(bob, "/", "shared");
+	rc_test_ws_join(carol, "/", "shared");
+	/* another namespace, same room code: another room */
+	rc_test_ws_join(dave, "/elsewhere", "shared");
+
+	g_assert_cmpstr(
+	    rc_test_json_get_string(rc_test_ws_get_hello(alice), "node"), ==, "members-a");
+	g_assert_cmpstr(
+	    rc_test_json_get_string(rc_test_ws_get_hello(bob), "node"), ==, "members-b");
+
+	/* both nodes say the same, with each member's node */
+	wait_members(p1, "shared", all);
+	wait_members(p2, "shared", all);
+	/* ListClients stays local */
+	g_assert_true(
+	    rc_dbus_daemon_call_list_clients_sync(p1, "/", "shared", &clients, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(g_variant_n_children(clients), ==, 1);
+	{
+		g_autofree gchar *elsewhere = list_members(p2, "/elsewhere", "shared", &error);
+		g_autofree gchar *row_d = member_row(dave);
+		g_assert_no_error(error);
+		g_assert_cmpstr(elsewhere, ==, row_d);
+	}
+	/* a room nobody is in is an empty list */
+	{
+		g_autofree gchar *empty = list_members(p1, "/", "nobody", &error);
+		g_assert_no_error(error);
+		g_assert_cmpstr(empty, ==, "");
+	}
+
+	/* someone leaves on one node: both nodes drop them */
+	rc_test_ws_close(bob);
+	wait_members(p1, "shared", without_bob);
+	wait_members(p2, "shared", without_bob);
+
+	/* bad names are InvalidArgs */
+	{
+		const gchar *bad[][2] = {
+		    {"no-slash", "shared"},
+		    {"/", "bad room"},
+		    {"/", ""},
+		    {"/a b", "shared"},
+		};
+		for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+			g_autoptr(GError) bad_error = NULL;
+			g_autofree gchar *list = list_members(p1, bad[i][0], bad[i][1], &bad_error);
+			g_assert_null(list);
+			assert_dbus_error(bad_error, "org.roomcast.Error.InvalidArgs");
+		}
+	}
+
+	/* without Redis the answer is Unavailable, not an empty or partial list */
+	rc_test_redis_stop(redis);
+	wait_cached(p1, "RedisConnected", FALSE);
+	{
+		g_autoptr(GError) down_error = NULL;
+		g_autofree gchar *list = list_members(p1, "/", "shared", &down_error);
+		g_assert_null(list);
+		assert_dbus_error(down_error, "org.roomcast.Error.Unavailable");
+	}
+	/* and back by itself: both members still there */
+	rc_test_redis_start(redis);
+	wait_cached(p1, "RedisConnected", TRUE);
+	wait_cached(p2, "RedisConnected", TRUE);
+	wait_members(p2, "shared", without_bob);
+	g_assert_cmpint(rc_test_node_stop(n1), ==, 0);
+	g_assert_cmpint(rc_test_node_stop(n2), ==, 0);
+}
+
 /* roomcast@1 and roomcast@2 without systemd: one port shared with SO_REUSEPORT, a bus
  * name and node id per instance, rooms shared through Redis */
 static void
@@ -1162,6 +1358,7 @@ main(int argc, char **argv)
 	g_test_add_func("/dbus/errors", test_errors);
 	g_test_add_func("/dbus/errors/unavailable", test_unavailable);
 	g_test_add_func("/dbus/two-nodes", test_two_nodes);
+	g_test_add_func("/dbus/two-nodes/list-members", test_list_members);
 	g_test_add_func("/dbus/instances-share-port", test_instances_share_port);
 	g_test_add_func("/dbus/name-taken", test_name_taken);
 	g_test_add_func("/dbus/bus-none", test_bus_none);

@@ -510,6 +510,182 @@ test_commands(void)
 	}
 }
 
+#define DEST_MEMBERS "org.roomcast.TestCtlMembers"
+
+typedef struct {
+	guint n;
+	gchar *out;
+} MembersCount;
+
+static gboolean
+members_count_is(gpointer user_data)
+{
+	MembersCount *check = user_data;
+	g_autoptr(CtlResult) r =
+	    ctl_run("--dest", DEST_MEMBERS, "--json", "members", "/", "room_1", NULL);
+	g_autoptr(JsonNode) root = NULL;
+
+	if (r->status != 0)
+		return FALSE;
+	root = parse_json(r->out);
+	g_free(check->out);
+	check->out = g_strdup(r->out);
+	return json_array_get_length(json_node_get_array(root)) == check->n;
+}
+
+/* members: everyone in the room on every node, for people and for scripts */
+static void
+test_members(void)
+{
+	g_autoptr(RcTestRedis) redis = rc_test_redis_new();
+	g_autoptr(RcTestNode) here = rc_test_node_new("--port",
+						      "0",
+						      "--bus",
+						      "session",
+						      "--dbus-name",
+						      DEST_MEMBERS,
+						      "--node-id",
+						      "ctl-a",
+						      "--redis",
+						      rc_test_redis_get_url(redis),
+						      NULL);
+	g_autoptr(RcTestNode) there = rc_test_node_new("--port",
+						       "0",
+						       "--bus",
+						       "none",
+						       "--node-id",
+						       "ctl-b",
+						       "--redis",
+						       rc_test_redis_get_url(redis),
+						       NULL);
+	g_autoptr(RcTestWs) alice = NULL;
+	g_autoptr(RcTestWs) bob = NULL;
+	MembersCount count = {2, NULL};
+
+	rc_test_node_wait_redis_connected(here, 5000);
+	rc_test_node_wait_redis_connected(there, 5000);
+	alice = rc_test_ws_new(here, "sender=alice");
+	bob = rc_test_ws_new(there, "sender=bob");
+	rc_test_ws_join(alice, "/", "room_1");
+	rc_test_ws_join(bob, "/", "room_1");
+	/* a join is in Redis a moment after its reply */
+	if (!rc_test_wait_until(members_count_is, &count, rc_test_timeout(5000)))
+		g_error("members never listed 2: %s", count.out);
+	g_free(count.out);
+
+	{
+		g_autoptr(CtlResult) r =
+		    ctl_run("--dest", DEST_MEMBERS, "--json", "members", "/", "room_1", NULL);
+		g_autoptr(JsonNode) root = parse_json(r->out);
+		JsonArray *a = json_node_get_array(root);
+		gboolean seen_alice = FALSE, seen_bob = FALSE;
+
+		g_assert_cmpint(r->status, ==, 0);
+		g_assert_cmpuint(json_array_get_length(a), ==, 2);
+		for (guint i = 0; i < 2; i++) {
+			JsonObject *m = json_array_get_object_element(a, i);
+			const gchar *client = json_object_get_string_member(m, "client");
+			/* client, sender, node and nothing else */
+			g_assert_cmpuint(json_object_get_size(m), ==, 3);
+			if (g_strcmp0(client, rc_test_ws_get_client_id(alice)) == 0) {
+				g_assert_cmpstr(
+				    json_object_get_string_member(m, "sender"), ==, "alice");
+				g_assert_cmpstr(
+				    json_object_get_string_member(m, "node"), ==, "ctl-a");
+				seen_alice = TRUE;
+			} else {
+				g_assert_cmpstr(client, ==, rc_test_ws_get_client_id(bob));
+				g_assert_cmpstr(
+				    json_object_get_string_member(m, "sender"), ==, "bob");
+				g_assert_cmpstr(
+				    json_object_get_string_member(m, "node"), ==, "ctl-b");
+				seen_bob = TRUE;
+			}
+		}
+		g_assert_true(seen_alice && seen_bob);
+	}
+	{
+		g_autoptr(CtlResult) r =
+		    ctl_run("--dest", DEST_MEMBERS, "members", "/", "room_1", NULL);
+		g_autofree gchar *alice_row =
+		    g_strdup_printf("^%s +alice +ctl-a$", rc_test_ws_get_client_id(alice));
+		g_autofree gchar *bob_row =
+		    g_strdup_printf("^%s +bob +ctl-b$", rc_test_ws_get_client_id(bob));
+		g_autoptr(GRegex) header =
+		    g_regex_new("^CLIENT +SENDER +NODE$", G_REGEX_MULTILINE, 0, NULL);
+		g_autoptr(GRegex) re_a = g_regex_new(alice_row, G_REGEX_MULTILINE, 0, NULL);
+		g_autoptr(GRegex) re_b = g_regex_new(bob_row, G_REGEX_MULTILINE, 0, NULL);
+		g_auto(GStrv) lines = NULL;
+
+		g_assert_cmpint(r->status, ==, 0);
+		g_assert_true(g_regex_match(header, r->out, 0, NULL));
+		g_assert_true(g_regex_match(re_a, r->out, 0, NULL));
+		g_assert_true(g_regex_match(re_b, r->out, 0, NULL));
+		/* the header and two rows */
+		lines = g_strsplit(r->out, "\n", -1);
+		g_assert_cmpuint(g_strv_length(lines), ==, 4);
+		g_assert_cmpstr(lines[3], ==, "");
+	}
+	/* clients stays local */
+	{
+		g_autoptr(CtlResult) r =
+		    ctl_run("--dest", DEST_MEMBERS, "--json", "clients", "/", "room_1", NULL);
+		g_autoptr(JsonNode) root = parse_json(r->out);
+		g_assert_cmpint(r->status, ==, 0);
+		g_assert_cmpuint(json_array_get_length(json_node_get_array(root)), ==, 1);
+	}
+	/* nobody there */
+	{
+		g_autoptr(CtlResult) r =
+		    ctl_run("--dest", DEST_MEMBERS, "members", "/", "empty", NULL);
+		g_assert_cmpint(r->status, ==, 0);
+		g_assert_cmpstr(r->out, ==, "Nobody is in this room on any node.\n");
+	}
+	{
+		g_autoptr(CtlResult) r =
+		    ctl_run("--dest", DEST_MEMBERS, "--json", "members", "/", "empty", NULL);
+		g_autoptr(JsonNode) root = parse_json(r->out);
+		g_assert_cmpint(r->status, ==, 0);
+		g_assert_true(JSON_NODE_HOLDS_ARRAY(root));
+		g_assert_cmpuint(json_array_get_length(json_node_get_array(root)), ==, 0);
+	}
+	/* bad names: the daemon's message, exit 2; wrong arguments: usage, exit 1 */
+	{
+		g_autoptr(CtlResult) r =
+		    ctl_run("--dest", DEST_MEMBERS, "members", "/", "bad room", NULL);
+		g_assert_cmpint(r->status, ==, 2);
+		g_assert_cmpstr(r->out, ==, "");
+		assert_contains(r->err, "roomcastctl: ");
+		g_assert_null(strstr(r->err, "org.roomcast.Error"));
+	}
+	{
+		g_autoptr(CtlResult) r = ctl_run("--dest", DEST_MEMBERS, "members", "/", NULL);
+		g_assert_cmpint(r->status, ==, 1);
+		assert_contains(r->err, "roomcastctl --help");
+	}
+	/* Redis down: an error, not an empty list */
+	rc_test_redis_stop(redis);
+	{
+		g_autoptr(CtlResult) r = NULL;
+		g_autoptr(RcTestHttpReply) health = NULL;
+		/* the node notices the closed connection at once, but let it say so */
+		for (guint i = 0; i < 50; i++) {
+			g_clear_pointer(&health, rc_test_http_reply_free);
+			health = rc_test_http_get(here, "/healthz");
+			if (health->status == 503)
+				break;
+			rc_test_sleep(100);
+		}
+		g_assert_cmpuint(health->status, ==, 503);
+		r = ctl_run("--dest", DEST_MEMBERS, "--json", "members", "/", "room_1", NULL);
+		g_assert_cmpint(r->status, ==, 2);
+		g_assert_cmpstr(r->out, ==, "");
+		assert_contains(r->err, "roomcastctl: ");
+	}
+	g_assert_cmpint(rc_test_node_stop(here), ==, 0);
+	g_assert_cmpint(rc_test_node_stop(there), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -526,6 +702,7 @@ main(int argc, char **argv)
 	g_test_add_func("/ctl/not-running", test_not_running);
 	g_test_add_func("/ctl/no-bus", test_no_bus);
 	g_test_add_func("/ctl/commands", test_commands);
+	g_test_add_func("/ctl/members", test_members);
 	ret = g_test_run();
 
 	g_test_dbus_down(bus);

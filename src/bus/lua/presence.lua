@@ -12,7 +12,8 @@
 -- ARGV[6] the start of a leave event of this room, up to its "client" member
 -- join:  ARGV[7] client, ARGV[8] its entry, ARGV[9] the join event
 -- leave: ARGV[7] client, ARGV[8] the leave event
--- sync:  ARGV[7..] client, entry, client, entry, ... (written without events)
+-- sync:  ARGV[7..] client, entry, client, entry, ...: all of this node's members here,
+--        written without events; its other entries go, with a leave event each
 local presence, nodes = KEYS[1], KEYS[2]
 local op, ttl, node = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local channel, publish, leave_prefix = ARGV[4], ARGV[5], ARGV[6]
@@ -42,11 +43,12 @@ local function alive()
   return fresh
 end
 
+-- join answers like beat: 1 when the node's other members here need writing again
 if op == 'join' then
-  alive()
+  local fresh = alive()
   redis.call('HSET', presence, ARGV[7], ARGV[8])
   redis.call(publish, channel, ARGV[9])
-  return 1
+  return fresh
 elseif op == 'leave' then
   if redis.call('HDEL', presence, ARGV[7]) == 1 then
     redis.call(publish, channel, ARGV[8])
@@ -57,8 +59,21 @@ elseif op == 'beat' then
   return alive()
 elseif op == 'sync' then
   alive()
+  local here = {}
   for i = 7, #ARGV - 1, 2 do
+    here[ARGV[i]] = true
     redis.call('HSET', presence, ARGV[i], ARGV[i + 1])
+  end
+  -- who left this node while Redis could not be told goes now, and is announced
+  local entries = redis.call('HGETALL', presence)
+  for i = 1, #entries, 2 do
+    if not here[entries[i]] then
+      local ok, entry = pcall(cjson.decode, entries[i + 1])
+      if ok and type(entry) == 'table' and entry.node == node then
+        redis.call('HDEL', presence, entries[i])
+        redis.call(publish, channel, leave_prefix .. string.sub(entries[i + 1], 2))
+      end
+    end
   end
   return 1
 elseif op == 'list' then
