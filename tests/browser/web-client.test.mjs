@@ -422,7 +422,9 @@ async function main() {
       ws.on('framesent', (ev) => {
         try {
           sentFrames.get(page).push(JSON.parse(ev.payload));
-        } catch { /* not JSON: the page sends only JSON, checked where it matters */ }
+        } catch {
+          sentFrames.get(page).push({ notJson: String(ev.payload) });
+        }
       });
     });
     page.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -851,6 +853,10 @@ async function main() {
 
   await step('no script errors on the pages', async () => {
     assert(pageErrors.length === 0, `errors: ${pageErrors.join(' | ')}`);
+    for (const frames of sentFrames.values()) {
+      const bad = frames.find((f) => f.notJson !== undefined);
+      assert(!bad, `every frame a page sent is JSON: ${bad && bad.notJson}`);
+    }
   });
 
   await context.close();
