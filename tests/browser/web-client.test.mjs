@@ -169,8 +169,9 @@ async function stopNode(node) {
   assert(status === 0, `${node.name} exits with 0 on SIGTERM, not ${status}`);
 }
 
-async function startRedis() {
-  const port = await freePort();
+// A fresh, empty Redis (on @port to stand for one that restarted without its data).
+async function startRedis(port = 0) {
+  if (!port) port = await freePort();
   const dir = tmpDir('rc-redis-');
   const { child } = await startProcess('redis-server', REDIS_SERVER, [
     '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
@@ -235,8 +236,9 @@ function assert(cond, what) {
 
 const T = { timeout: STEP_TIMEOUT_MS };
 
-function statusIs(page, text) {
-  return page.waitForFunction((t) => document.getElementById('status').textContent === t, text, T);
+function statusIs(page, text, timeout = STEP_TIMEOUT_MS) {
+  return page.waitForFunction((t) => document.getElementById('status').textContent === t, text,
+    { timeout });
 }
 
 function statusIsNot(page, text) {
@@ -279,6 +281,82 @@ async function waitMessage(page, text) {
   return handle.jsonValue();
 }
 
+// What @page shows of @room, oldest first: message texts, and '[notice]' / '[gap]' for notices.
+function roomItems(page, room) {
+  return page.evaluate((r) => [...document.querySelectorAll('#messages > li')]
+    .filter((li) => li.dataset.room === r)
+    .map((li) => {
+      if (li.classList.contains('gap')) return '[gap]';
+      if (li.classList.contains('notice')) return '[notice]';
+      return li.querySelector('.text').textContent;
+    }), room);
+}
+
+// Waits until @page lists exactly @names (sorted) as the members of its selected room.
+async function waitMembers(page, names) {
+  const want = [...names].sort().join(',');
+  try {
+    await page.waitForFunction((w) => [...document.querySelectorAll('#members .member')]
+      .map((li) => li.querySelector('.member-name').textContent).sort().join(',') === w, want, T);
+  } catch (e) {
+    const shown = await page.locator('#members .member').allTextContents();
+    throw new Error(`members should be [${want}], the page shows [${shown.join(', ')}]`);
+  }
+}
+
+function selectedMembers(page) {
+  return page.evaluate(() => [...document.querySelectorAll('#members .member')].map((li) => ({
+    name: li.querySelector('.member-name').textContent,
+    text: li.textContent,
+    own: li.classList.contains('own'),
+  })));
+}
+
+// A plain WebSocket client, opened from inside @page (so on that page's origin), keyed by sender.
+async function rawOpen(page, node, sender) {
+  await page.evaluate(({ url, name }) => new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    window.__raw = window.__raw || {};
+    window.__raw[name] = { ws, frames: [] };
+    ws.onmessage = (ev) => {
+      const f = JSON.parse(ev.data);
+      window.__raw[name].frames.push(f);
+      if (f.type === 'hello') resolve();
+    };
+    ws.onerror = () => reject(new Error(`WebSocket for ${name} failed`));
+  }), { url: `ws://${node.host}:${node.port}/ws?sender=${encodeURIComponent(sender)}`, name: sender });
+}
+
+async function rawSend(page, sender, frame) {
+  await page.evaluate(({ name, f }) => window.__raw[name].ws.send(JSON.stringify(f)), { name: sender, f: frame });
+}
+
+async function rawWaitFrame(page, sender, type, roomCode) {
+  await page.waitForFunction(({ name, t, r }) => window.__raw[name].frames
+    .some((f) => f.type === t && f.roomCode === r), { name: sender, t: type, r: roomCode }, T);
+}
+
+async function rawClose(page, sender) {
+  await page.evaluate((name) => window.__raw[name].ws.close(1000), sender);
+}
+
+// POST /publish, as a bot or an outside program would.
+async function publish(node, room, sender, text) {
+  const resp = await fetch(`${node.origin}/publish`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ namespace: '/', roomCode: room, msg: { sender, text } }),
+  });
+  const body = await resp.text();
+  assert(resp.status === 200, `POST /publish to ${node.name} gave ${resp.status}: ${body}`);
+}
+
+async function getHistory(node, room, limit) {
+  const resp = await fetch(`${node.origin}/history?namespace=%2F&roomCode=${encodeURIComponent(room)}&limit=${limit}`);
+  assert(resp.status === 200, `GET /history on ${node.name} gave ${resp.status}`);
+  return resp.json();
+}
+
 async function waitError(page, code) {
   const el = await page.waitForSelector(`#errors .error[data-code="${code}"]`, T);
   return el.textContent();
@@ -315,7 +393,11 @@ async function main() {
   const dbus = await startDbus();
   if (!dbus) console.log('# no dbus-daemon: the admin actions are not checked');
   let nodeA = await startNode('node-a', { redisPort: redis.port, dbus });
-  const nodeB = await startNode('node-b', { redisPort: redis.port, config: configB, pluginDir: profanityDir });
+  let nodeB = await startNode('node-b', { redisPort: redis.port, config: configB, pluginDir: profanityDir });
+  // Publishers that make a room forget: node H keeps only 3 messages per room, what node T
+  // publishes is dropped after a second (so the room starts a new epoch).
+  const nodeH = await startNode('node-h', { redisPort: redis.port, config: '[history]\nsize=3\n' });
+  const nodeT = await startNode('node-t', { redisPort: redis.port, config: '[history]\nttl=1\n' });
 
   const userDataDir = tmpDir('rc-chromium-');
   context = await chromium.launchPersistentContext(userDataDir, {
@@ -332,8 +414,19 @@ async function main() {
   const sockets = [];
   const pageErrors = [];
   context.on('request', (r) => requests.push(r.url()));
+  const sentFrames = new Map(); // page -> the JSON frames it sent, on every socket
   const watch = (page) => {
-    page.on('websocket', (ws) => sockets.push(ws.url()));
+    sentFrames.set(page, []);
+    page.on('websocket', (ws) => {
+      sockets.push(ws.url());
+      ws.on('framesent', (ev) => {
+        try {
+          sentFrames.get(page).push(JSON.parse(ev.payload));
+        } catch {
+          sentFrames.get(page).push({ notJson: String(ev.payload) });
+        }
+      });
+    });
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     page.on('console', (m) => {
       // failed WebSocket attempts while a node restarts are expected
@@ -352,6 +445,26 @@ async function main() {
     await pageB.goto(`${nodeB.origin}/`);
     await statusIs(pageA, 'connected');
     await statusIs(pageB, 'connected');
+  });
+
+  await step('a page that joins a room first shows its recent messages', async () => {
+    for (let i = 1; i <= 52; i++) await publish(nodeB, 'lobby', 'bot', `earlier ${i}`);
+    await joinAs(pageA, 'alice', 'lobby');
+    const join = sentFrames.get(pageA).find((f) => f.type === 'join' && f.roomCode === 'lobby');
+    assert(join.history === 50 && join.presence === true && join.since === undefined,
+      `a first join asks for history and presence: ${JSON.stringify(join)}`);
+    const want = [];
+    for (let i = 3; i <= 52; i++) want.push(`earlier ${i}`);
+    await waitMessage(pageA, 'earlier 52');
+    let shown = await roomItems(pageA, 'lobby');
+    assert(JSON.stringify(shown) === JSON.stringify(want),
+      `the last 50 messages, oldest first: ${shown.slice(0, 3).join(' | ')} … (${shown.length})`);
+    const first = await waitMessage(pageA, 'earlier 3');
+    assert(first.sender === 'bot' && !first.own, `an earlier message shows its sender: ${first.sender}`);
+    await publish(nodeB, 'lobby', 'bot', 'live after history');
+    await waitMessage(pageA, 'live after history');
+    shown = await roomItems(pageA, 'lobby');
+    assert(shown.length === 51 && shown[50] === 'live after history', 'a live message comes after them');
   });
 
   await step('two pages on two nodes chat in one room', async () => {
@@ -410,6 +523,42 @@ async function main() {
     assert(await tag.isVisible(), 'the room tag is visible');
   });
 
+  await step('the member list shows who is in the selected room, and follows joins and leaves', async () => {
+    await pageA.selectOption('#target', 'lobby');
+    await waitMembers(pageA, ['alice', 'bob']);
+    const mine = await selectedMembers(pageA);
+    assert(mine.find((m) => m.name === 'alice').own, 'the page marks itself');
+    assert(!mine.find((m) => m.name === 'bob').own, 'bob is not marked as the page itself');
+    assert(await pageA.locator('#members-title').textContent() === 'Members of lobby (2)',
+      'the heading names the room and counts its members');
+    await pageB.selectOption('#target', 'lobby');
+    await waitMembers(pageB, ['alice', 'bob']);
+
+    // dave, a plain WebSocket client on node B, joins lobby only: node A's page hears of it
+    await rawOpen(pageB, nodeB, 'dave');
+    await rawSend(pageB, 'dave', { type: 'join', namespace: '/', roomCode: 'lobby' });
+    await rawWaitFrame(pageB, 'dave', 'joined', 'lobby');
+    await waitMembers(pageA, ['alice', 'bob', 'dave']);
+    await waitMembers(pageB, ['alice', 'bob', 'dave']);
+    await pageA.waitForFunction(() => document.getElementById('members-news').textContent === 'dave joined lobby',
+      null, T);
+
+    await pageA.selectOption('#target', 'side-room');
+    await waitMembers(pageA, ['alice', 'bob']);
+    await pageA.click('#rooms li[data-room="lobby"] .room-name');
+    await waitMembers(pageA, ['alice', 'bob', 'dave']);
+
+    await rawSend(pageB, 'dave', { type: 'leave', namespace: '/', roomCode: 'lobby' });
+    await waitMembers(pageA, ['alice', 'bob']);
+    await rawSend(pageB, 'dave', { type: 'join', namespace: '/', roomCode: 'lobby' });
+    await waitMembers(pageA, ['alice', 'bob', 'dave']);
+    await rawClose(pageB, 'dave');
+    await waitMembers(pageA, ['alice', 'bob']);
+    await waitMembers(pageB, ['alice', 'bob']);
+    await pageA.waitForFunction(() => document.getElementById('members-news').textContent === 'dave left lobby',
+      null, T);
+  });
+
   await step('save a screenshot', async () => {
     await sendText(pageA, 'lobby', 'Grüße from node A to node B');
     await waitMessage(pageA, 'Grüße from node A to node B');
@@ -421,14 +570,93 @@ async function main() {
   });
 
   await step('a page whose node restarts on the same port reconnects and chats again', async () => {
+    for (const room of ['gap-room', 'epoch-room']) {
+      await pageA.fill('#room', room);
+      await pageA.press('#room', 'Enter');
+      await pageA.waitForSelector(`#rooms li[data-room="${room}"].joined`, T);
+    }
+    await publish(nodeT, 'epoch-room', 'bot', 'first epoch');
+    await waitMessage(pageA, 'first epoch');
+    const lobbyBefore = await roomItems(pageA, 'lobby');
+    const lastOffset = await pageA.evaluate(() => Number([...document.querySelectorAll('#messages .message[data-room="lobby"]')]
+      .pop().dataset.offset));
+    const epochOf = async (room) => (await getHistory(nodeB, room, 1)).epoch;
+    const lobbyEpoch = await epochOf('lobby');
+    const framesBefore = sentFrames.get(pageA).length;
+
     const port = nodeA.port;
     await stopNode(nodeA);
     await statusIsNot(pageA, 'connected');
+
+    // said while the page is away
+    for (let i = 1; i <= 3; i++) {
+      await sendText(pageB, 'lobby', `while away ${i}`);
+      await waitMessage(pageB, `while away ${i}`);
+    }
+    for (let i = 1; i <= 6; i++) await publish(nodeH, 'gap-room', 'bot', `gap ${i}`);
+    // epoch-room forgets its first epoch, then starts a second one
+    const deadline = Date.now() + STEP_TIMEOUT_MS;
+    while ((await getHistory(nodeB, 'epoch-room', 10)).messages.length > 0) {
+      assert(Date.now() < deadline, 'epoch-room forgot its history within the step');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await publish(nodeB, 'epoch-room', 'bot', 'second epoch a');
+    await publish(nodeB, 'epoch-room', 'bot', 'second epoch b');
+
     nodeA = await startNode('node-a', { redisPort: redis.port, port, dbus });
     assert(nodeA.port === port, 'node A came back on its port');
-    await statusIs(pageA, 'connected');
-    await pageA.waitForSelector('#rooms li[data-room="lobby"].joined', T);
-    await pageA.waitForSelector('#rooms li[data-room="side-room"].joined', T);
+    // the backoff may have reached several seconds while node A was away
+    await statusIs(pageA, 'connected', 2 * STEP_TIMEOUT_MS);
+    for (const room of ['lobby', 'side-room', 'gap-room', 'epoch-room']) {
+      await pageA.waitForSelector(`#rooms li[data-room="${room}"].joined`, T);
+    }
+
+    // the page asked for what it missed: since its epoch and the last offset it showed
+    const rejoin = sentFrames.get(pageA).slice(framesBefore)
+      .find((f) => f.type === 'join' && f.roomCode === 'lobby');
+    assert(rejoin && rejoin.since && rejoin.since.epoch === lobbyEpoch && rejoin.since.offset === lastOffset &&
+      rejoin.presence === true && rejoin.history === undefined,
+    `lobby is rejoined with since {${lobbyEpoch}, ${lastOffset}}: ${JSON.stringify(rejoin)}`);
+
+    // lobby: what was said meanwhile, each once, nothing shown twice, no notice
+    await waitMessage(pageA, 'while away 3');
+    const lobby = await roomItems(pageA, 'lobby');
+    assert(JSON.stringify(lobby.slice(0, lobbyBefore.length)) === JSON.stringify(lobbyBefore),
+      'what the page showed before stays as it was');
+    assert(JSON.stringify(lobby.slice(lobbyBefore.length)) ===
+      JSON.stringify(['while away 1', 'while away 2', 'while away 3']),
+      `after the reconnect, exactly the missed messages in order: ${lobby.slice(lobbyBefore.length).join(' | ')}`);
+    // and the page agrees with the server's own record of the room
+    const held = (await getHistory(nodeB, 'lobby', 100)).messages.map((m) => m.msg.text);
+    const from = held.indexOf('earlier 3');
+    assert(from >= 0, 'the server still holds what the page first showed');
+    assert(JSON.stringify(held.slice(from)) === JSON.stringify(lobby),
+      `the page shows the room's messages exactly once each: ${lobby.length} shown, ${held.length - from} held`);
+
+    // gap-room: more was said than the room keeps, and the page says so
+    await waitMessage(pageA, 'gap 6');
+    const gap = await roomItems(pageA, 'gap-room');
+    assert(JSON.stringify(gap) === JSON.stringify(['[gap]', 'gap 4', 'gap 5', 'gap 6']),
+      `a notice, then what the room still held: ${gap.join(' | ')}`);
+    const notice = await pageA.locator('#messages .notice.gap[data-room="gap-room"]').textContent();
+    assert(/missing/i.test(notice), `the notice says messages may be missing: ${notice}`);
+
+    // epoch-room: its history started again; the new epoch's messages are shown once
+    await waitMessage(pageA, 'second epoch b');
+    const epoch = await roomItems(pageA, 'epoch-room');
+    assert(JSON.stringify(epoch) === JSON.stringify(['first epoch', '[gap]', 'second epoch a', 'second epoch b']),
+      `a new epoch shows a notice, then its messages: ${epoch.join(' | ')}`);
+    await publish(nodeB, 'epoch-room', 'bot', 'second epoch c');
+    await waitMessage(pageA, 'second epoch c');
+    assert((await roomItems(pageA, 'epoch-room')).length === 5, 'live messages of the new epoch follow');
+
+    // the page's connection before the restart is not listed next to its new one
+    await pageA.selectOption('#target', 'lobby');
+    await waitMembers(pageA, ['alice', 'bob']);
+    const members = await selectedMembers(pageA);
+    assert(members.every((m) => !/×/.test(m.text)), `one connection each: ${members.map((m) => m.text).join(', ')}`);
+    assert(members.find((m) => m.name === 'alice').own, 'the page still marks itself');
+    await waitMembers(pageB, ['alice', 'bob']);
     await sendText(pageA, 'lobby', 'alice is back');
     const m = await waitMessage(pageB, 'alice is back');
     assert(m.sender === 'alice', 'the page reconnected with its name');
@@ -444,6 +672,16 @@ async function main() {
     await waitMessage(pageA, 'but this one');
     const leaked = await pageA.locator('#messages .text', { hasText: 'alice should not see this' }).count();
     assert(leaked === 0, 'no message from a room that was left');
+
+    // joining it again brings its recent messages, without repeating those still on screen
+    const before = await roomItems(pageA, 'side-room');
+    await pageA.fill('#room', 'side-room');
+    await pageA.press('#room', 'Enter');
+    await pageA.waitForSelector('#rooms li[data-room="side-room"].joined', T);
+    await waitMessage(pageA, 'alice should not see this');
+    const after = await roomItems(pageA, 'side-room');
+    assert(JSON.stringify(after) === JSON.stringify([...before, 'alice should not see this']),
+      `each side-room message once: ${after.join(' | ')}`);
   });
 
   // With auth-token, the token decides the name and which rooms may be joined.
@@ -525,7 +763,7 @@ async function main() {
     await pageA.setViewportSize({ width: 360, height: 740 });
     const overflow = await pageA.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert(overflow <= 0, `no horizontal scrolling (${overflow}px too wide)`);
-    for (const id of ['#sender', '#room', '#join', '#text', '#send', '#status']) {
+    for (const id of ['#sender', '#room', '#join', '#text', '#send', '#status', '#members']) {
       const box = await pageA.locator(id).boundingBox();
       assert(box && box.x >= 0 && box.x + box.width <= 360 && box.y + box.height <= 740,
         `${id} is on screen`);
@@ -561,12 +799,40 @@ async function main() {
     await waitMessage(pageB, 'reconnected after the kick');
   });
 
+  let redisAgain = null;
   await step('a message sent while Redis is down is reported as not sent', async () => {
     await stopProcess(redis.child);
     await sendText(pageB, 'lobby', 'into the void');
     const unavailable = await waitError(pageB, 'unavailable');
     assert(/nothing was sent/i.test(unavailable), `unavailable is explained: ${unavailable}`);
     assert(await pageB.inputValue('#text') === 'into the void', 'the text is given back');
+  });
+
+  await step('a page that reconnects while Redis is down keeps its rooms and rejoins them later', async () => {
+    await pageB.fill('#text', '');
+    const port = nodeB.port;
+    await stopNode(nodeB);
+    await statusIsNot(pageB, 'connected');
+    nodeB = await startNode('node-b', { redisPort: redis.port, port, config: configB, pluginDir: profanityDir });
+    await statusIs(pageB, 'connected', 2 * STEP_TIMEOUT_MS);
+    // the rooms cannot be resumed yet: they wait rather than disappear
+    await pageB.waitForTimeout(1500);
+    for (const room of ['lobby', 'side-room']) {
+      assert(await pageB.locator(`#rooms li[data-room="${room}"]`).count() === 1, `${room} is still listed`);
+    }
+    assert(await pageB.locator('#rooms li.joined').count() === 0, 'no room counts as joined yet');
+    const waiting = await pageB.locator('#rooms .room-state').allTextContents();
+    assert(waiting.every((t) => /waiting/.test(t)), `each room says it waits for the server: ${waiting.join(', ')}`);
+    assert(await pageB.locator('#errors .error', { hasText: 'Could not join' }).count() === 0,
+      'no room was given up');
+
+    // Redis comes back empty: the rooms start new epochs, and the page says what it cannot know
+    redisAgain = await startRedis(redis.port);
+    await pageB.waitForSelector('#rooms li[data-room="lobby"].joined', { timeout: 3 * STEP_TIMEOUT_MS });
+    await pageB.waitForSelector('#rooms li[data-room="side-room"].joined', T);
+    await pageB.waitForSelector('#messages .notice.gap[data-room="lobby"]', T);
+    await sendText(pageB, 'lobby', 'after Redis came back');
+    await waitMessage(pageB, 'after Redis came back');
   });
 
   await step('no request leaves the node', async () => {
@@ -587,11 +853,16 @@ async function main() {
 
   await step('no script errors on the pages', async () => {
     assert(pageErrors.length === 0, `errors: ${pageErrors.join(' | ')}`);
+    for (const frames of sentFrames.values()) {
+      const bad = frames.find((f) => f.notJson !== undefined);
+      assert(!bad, `every frame a page sent is JSON: ${bad && bad.notJson}`);
+    }
   });
 
   await context.close();
   context = null;
-  for (const node of [nodeA, nodeB, nodeC]) if (node) await stopNode(node);
+  for (const node of [nodeA, nodeB, nodeC, nodeH, nodeT]) if (node) await stopNode(node);
+  if (redisAgain) await stopProcess(redisAgain.child);
   if (dbus) await stopProcess(dbus.child);
 }
 
