@@ -115,6 +115,25 @@ rc_bus_ack_ingress(RcBus *self, const gchar *id)
 		RC_BUS_GET_CLASS(self)->ack_ingress(self, id);
 }
 
+void
+rc_bus_flush_async(RcBus *self, GAsyncReadyCallback callback, gpointer user_data)
+{
+	GTask *task = g_task_new(self, NULL, callback, user_data);
+	g_task_set_source_tag(task, rc_bus_flush_async);
+	if (RC_BUS_GET_CLASS(self)->flush == NULL) {
+		g_task_return_boolean(task, TRUE);
+		g_object_unref(task);
+		return;
+	}
+	RC_BUS_GET_CLASS(self)->flush(self, task);
+}
+
+gboolean
+rc_bus_flush_finish(RcBus *self, GAsyncResult *res, GError **error)
+{
+	return g_task_propagate_boolean(G_TASK(res), error);
+}
+
 RcBusState
 rc_bus_get_state(RcBus *self)
 {

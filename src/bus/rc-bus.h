@@ -62,6 +62,8 @@ struct _RcBusClass {
 	void (*presence_leave)(RcBus *self, RcPresence *entry);
 	/* completes @task with a GPtrArray of RcPresence entries */
 	void (*presence_list)(RcBus *self, const gchar *ns, const gchar *room_code, GTask *task);
+	/* completes @task once what was sent has arrived (or not soon), NULL: at once */
+	void (*flush)(RcBus *self, GTask *task);
 	gpointer padding[8];
 };
 
@@ -102,6 +104,11 @@ void rc_bus_presence_list_async(RcBus *self,
 				GAsyncReadyCallback callback,
 				gpointer user_data);
 GPtrArray *rc_bus_presence_list_finish(RcBus *self, GAsyncResult *res, GError **error);
+
+/* Finishes once what the bus was told has reached Redis, or after a second at
+ * most: before a stop, so the last leaves are not lost. */
+void rc_bus_flush_async(RcBus *self, GAsyncReadyCallback callback, gpointer user_data);
+gboolean rc_bus_flush_finish(RcBus *self, GAsyncResult *res, GError **error);
 
 RcBusState rc_bus_get_state(RcBus *self);
 /* "embedded", "connected", "disconnected" or "degraded" */

@@ -1348,6 +1348,37 @@ rc_redis_bus_finalize(GObject *object)
 	G_OBJECT_CLASS(rc_redis_bus_parent_class)->finalize(object);
 }
 
+/* how often, and how long at most, a flush looks for unanswered commands */
+#define RC_REDIS_FLUSH_POLL_MS 10
+#define RC_REDIS_FLUSH_MAX_US (G_USEC_PER_SEC)
+
+static gboolean
+rc_redis_bus_flush_poll_cb(gpointer user_data)
+{
+	GTask *task = user_data;
+	RcRedisBus *self = g_task_get_source_object(task);
+	gint64 *deadline = g_task_get_task_data(task);
+
+	if (rc_redis_router_get_n_pending(self->router) > 0 && g_get_monotonic_time() < *deadline)
+		return G_SOURCE_CONTINUE;
+	g_task_return_boolean(task, TRUE);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+rc_redis_bus_flush(RcBus *bus, GTask *task)
+{
+	gint64 *deadline = g_new(gint64, 1);
+
+	*deadline = g_get_monotonic_time() + RC_REDIS_FLUSH_MAX_US;
+	g_task_set_task_data(task, deadline, g_free);
+	g_timeout_add_full(G_PRIORITY_DEFAULT,
+			   RC_REDIS_FLUSH_POLL_MS,
+			   rc_redis_bus_flush_poll_cb,
+			   task,
+			   g_object_unref);
+}
+
 static void
 rc_redis_bus_class_init(RcRedisBusClass *klass)
 {
@@ -1365,6 +1396,7 @@ rc_redis_bus_class_init(RcRedisBusClass *klass)
 	bus_class->presence_join = rc_redis_bus_presence_join;
 	bus_class->presence_leave = rc_redis_bus_presence_leave;
 	bus_class->presence_list = rc_redis_bus_presence_list;
+	bus_class->flush = rc_redis_bus_flush;
 }
 
 static void

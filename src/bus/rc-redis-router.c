@@ -715,6 +715,22 @@ rc_redis_router_get_first_endpoint(RcRedisRouter *self)
 }
 
 guint
+rc_redis_router_get_n_pending(RcRedisRouter *self)
+{
+	GHashTableIter iter;
+	gpointer value;
+	guint n = self->waiting->len;
+
+	g_hash_table_iter_init(&iter, self->shards);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		RcRedisConnection *conn = rc_redis_link_get_connection(((RcRedisShard *)value)->link);
+		if (conn != NULL)
+			n += rc_redis_connection_get_n_pending(conn);
+	}
+	return n;
+}
+
+guint
 rc_redis_router_get_n_shards(RcRedisRouter *self)
 {
 	/* before the layout is known, the cluster counts as one shard that is down */

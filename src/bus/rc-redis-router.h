@@ -73,6 +73,8 @@ const RcRedisEndpoint *rc_redis_router_get_endpoint_for_key(RcRedisRouter *self,
 /* the first server of the seed list (or the single one), for logs */
 const RcRedisEndpoint *rc_redis_router_get_first_endpoint(RcRedisRouter *self);
 
+/* commands sent and not answered yet, on every master */
+guint rc_redis_router_get_n_pending(RcRedisRouter *self);
 guint rc_redis_router_get_n_shards(RcRedisRouter *self);
 guint rc_redis_router_get_n_shards_up(RcRedisRouter *self);
 

@@ -243,16 +243,30 @@ rc_engine_add_member(RcEngine *self, RcMember *member)
 }
 
 static void
+rc_engine_flushed_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = user_data;
+
+	rc_bus_flush_finish(RC_BUS(source), res, NULL);
+	rc_bus_stop(RC_BUS(source));
+	g_task_return_boolean(task, TRUE);
+}
+
+static void
 rc_engine_finish_shutdown(RcEngine *self)
 {
-	g_autoptr(GTask) task = g_steal_pointer(&self->shutdown_task);
+	GTask *task = g_steal_pointer(&self->shutdown_task);
 	g_clear_handle_id(&self->shutdown_timeout_id, g_source_remove);
 	if (task == NULL)
 		return;
 	self->stopping = TRUE;
-	if (self->bus != NULL)
-		rc_bus_stop(self->bus);
-	g_task_return_boolean(task, TRUE);
+	if (self->bus == NULL) {
+		g_task_return_boolean(task, TRUE);
+		g_object_unref(task);
+		return;
+	}
+	/* the members' leaves are on their way to Redis: let them arrive */
+	rc_bus_flush_async(self->bus, rc_engine_flushed_cb, task);
 }
 
 /* a member's entry in its room's presence */

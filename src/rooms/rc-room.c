@@ -347,8 +347,15 @@ rc_room_recovered(RcRoom *self, RcHistory *history)
 		/* the room lost its history meanwhile: what was missed is gone */
 		g_free(self->epoch);
 		self->epoch = g_strdup(history->epoch);
-		self->last = 0;
 		missed = TRUE;
+		/* this read began past where the old epoch was: the new one is read from
+		 * its start, or its first messages would count as seen */
+		if (self->last > 0) {
+			self->last = 0;
+			self->misses++;
+			rc_room_start_fetch(self, TRUE);
+			return 0;
+		}
 	}
 	for (guint i = 0; i < history->messages->len; i++) {
 		RcMessage *msg = g_ptr_array_index(history->messages, i);

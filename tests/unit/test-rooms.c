@@ -135,6 +135,55 @@ test_room_pending_other_epoch_is_kept(void)
 	assert_texts(a, expected);
 }
 
+static void
+fetch_log_cb(RcRoom *room, guint64 after, gboolean messages, gpointer user_data)
+{
+	GArray *afters = user_data;
+	g_array_append_val(afters, after);
+}
+
+/* A room recovering a gap finds its history started over (an emptied Redis): the
+ * read it made began past the old epoch's offset, so it reads the new epoch from
+ * the start, and the new epoch's first messages, held meanwhile, go out once. */
+static void
+test_room_recovery_new_epoch(void)
+{
+	g_autoptr(RcRoom) room = rc_room_new("/", "r1");
+	g_autoptr(RcTestMember) a = rc_test_member_new("c1", "alice", NULL);
+	RcMembership *ma = rc_room_add(room, RC_MEMBER(a), NULL);
+	g_autoptr(GArray) afters = g_array_new(FALSE, FALSE, sizeof(guint64));
+	g_autoptr(RcMessage) n1 = msg_new("n1", "E2", 1);
+	g_autoptr(RcMessage) n2 = msg_new("n2", "E2", 2);
+	g_autoptr(RcMessage) n3 = msg_new("n3", "E2", 3);
+	g_autoptr(RcHistory) first = rc_history_new("E2", 2);
+	g_autoptr(RcHistory) second = rc_history_new("E2", 2);
+	const gchar *expected[] = {"n1", "n2", "n3", NULL};
+
+	rc_room_set_fetch_func(room, fetch_log_cb, afters);
+	rc_room_sync(room, "E1", 5);
+	rc_room_activate(room, ma, "E1", 5, NULL);
+	/* the subscription came back: read what came after 5 */
+	rc_room_resync(room);
+	g_assert_cmpuint(afters->len, ==, 1);
+	g_assert_cmpuint(g_array_index(afters, guint64, 0), ==, 5);
+	/* the new epoch's messages wait for the read */
+	g_assert_cmpuint(rc_room_deliver(room, n1), ==, 0);
+	g_assert_cmpuint(rc_room_deliver(room, n2), ==, 0);
+	/* past 5 of E2 there is nothing: read E2 again from its start */
+	g_assert_cmpuint(rc_room_recovered(room, first), ==, 0);
+	g_assert_cmpuint(afters->len, ==, 2);
+	g_assert_cmpuint(g_array_index(afters, guint64, 1), ==, 0);
+	g_assert_cmpuint(rc_test_member_get_messages(a)->len, ==, 0);
+	g_ptr_array_add(second->messages, rc_message_ref(n1));
+	g_ptr_array_add(second->messages, rc_message_ref(n2));
+	g_assert_cmpuint(rc_room_recovered(room, second), ==, 2);
+	g_assert_cmpuint(rc_room_deliver(room, n3), ==, 1);
+	assert_texts(a, expected);
+	g_assert_cmpstr(rc_room_get_epoch(room), ==, "E2");
+	g_assert_cmpuint(rc_room_get_last_offset(room), ==, 3);
+	g_assert_cmpuint(rc_room_take_misses(room), >=, 1);
+}
+
 typedef struct {
 	GPtrArray *added;
 	GPtrArray *removed;
@@ -268,6 +317,7 @@ main(int argc, char **argv)
 	g_test_add_func("/rooms/room/broadcast-live", test_room_broadcast_live);
 	g_test_add_func("/rooms/room/pending-keeps-then-replays", test_room_pending_keeps_then_replays);
 	g_test_add_func("/rooms/room/pending-other-epoch-is-kept", test_room_pending_other_epoch_is_kept);
+	g_test_add_func("/rooms/room/recovery-new-epoch", test_room_recovery_new_epoch);
 	g_test_add_func("/rooms/registry/rooms-come-and-go", test_registry_rooms_come_and_go);
 	g_test_add_func("/rooms/message/frames-are-cached", test_message_frames_are_cached);
 	g_test_add_func("/errors/one-table", test_error_table);
