@@ -745,6 +745,7 @@ typedef struct {
 	gchar *room_code;
 	gchar *redis_key; /* its presence hash, which decides where it lives */
 	GHashTable *entries; /* client → RcPresence */
+	GHashTable *unannounced; /* clients that joined while Redis could not be told */
 } RcPresenceRoom;
 
 static void
@@ -754,6 +755,7 @@ rc_presence_room_free(RcPresenceRoom *room)
 	g_free(room->room_code);
 	g_free(room->redis_key);
 	g_hash_table_unref(room->entries);
+	g_hash_table_unref(room->unannounced);
 	g_free(room);
 }
 
@@ -819,10 +821,14 @@ rc_redis_bus_presence_sync(RcRedisBus *self, RcPresenceRoom *room)
 
 	g_hash_table_iter_init(&iter, room->entries);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		const gchar *client = rc_presence_get_client(value);
 		g_autoptr(GBytes) entry = rc_protocol_build_presence_entry(value);
-		g_ptr_array_add(extra, g_strdup(rc_presence_get_client(value)));
+		g_ptr_array_add(extra, g_strdup(client));
 		g_ptr_array_add(extra, g_strndup(g_bytes_get_data(entry, NULL), g_bytes_get_size(entry)));
+		g_ptr_array_add(extra,
+				g_strdup(g_hash_table_contains(room->unannounced, client) ? "1" : "0"));
 	}
+	g_hash_table_remove_all(room->unannounced);
 	rc_redis_bus_presence_call(self, room->ns, room->room_code, "sync", extra, NULL, NULL);
 }
 
@@ -924,14 +930,18 @@ rc_redis_bus_presence_join(RcBus *bus, RcPresence *entry)
 						      g_str_equal,
 						      g_free,
 						      (GDestroyNotify)rc_presence_unref);
+		room->unannounced = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 		g_hash_table_insert(self->presence, g_strdup(key), room);
 	}
 	g_hash_table_replace(room->entries,
 			     g_strdup(rc_presence_get_client(entry)),
 			     rc_presence_ref(entry));
-	/* while Redis is away the entry waits here and is written when it is back */
-	if (!rc_redis_router_key_is_up(self->router, room->redis_key))
+	/* while Redis is away the entry waits here and is written (and announced)
+	 * when it is back */
+	if (!rc_redis_router_key_is_up(self->router, room->redis_key)) {
+		g_hash_table_add(room->unannounced, g_strdup(rc_presence_get_client(entry)));
 		return;
+	}
 	event = rc_presence_new(room->ns,
 				room->room_code,
 				"join",
@@ -968,6 +978,7 @@ rc_redis_bus_presence_leave(RcBus *bus, RcPresence *entry)
 
 	if (room == NULL || !g_hash_table_remove(room->entries, rc_presence_get_client(entry)))
 		return;
+	g_hash_table_remove(room->unannounced, rc_presence_get_client(entry));
 	if (rc_redis_router_key_is_up(self->router, room->redis_key)) {
 		event = rc_presence_new(room->ns,
 					room->room_code,

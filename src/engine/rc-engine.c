@@ -325,6 +325,8 @@ rc_engine_drop(RcEngine *self, RcMember *member, RcRoom *room)
 	rc_engine_answer_joins(self, member, room);
 	if (!rc_room_registry_leave(self->registry, member, room))
 		return FALSE;
+	if (!rc_room_wants_presence(keep))
+		rc_room_forget_presence(keep);
 	entry = rc_engine_presence_entry(self, member, keep);
 	rc_bus_presence_leave(self->bus, entry);
 	return TRUE;
@@ -399,6 +401,88 @@ rc_engine_count_recovery(RcEngine *self, guint64 recovered, gboolean missed)
 		rc_engine_changed(self);
 }
 
+typedef struct {
+	RcEngine *engine;
+	RcRoom *room;
+} RcPresenceCall;
+
+static void
+rc_presence_call_free(RcPresenceCall *call)
+{
+	g_object_unref(call->engine);
+	g_object_unref(call->room);
+	g_free(call);
+}
+
+static void
+rc_engine_presence_listed_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	RcPresenceCall *call = user_data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) entries = rc_bus_presence_list_finish(RC_BUS(source), res, &error);
+	RcRoom *room = call->room;
+
+	/* the room must still be this one, and still have listeners */
+	if (entries != NULL &&
+	    rc_room_registry_lookup(call->engine->registry,
+				    rc_room_get_namespace(room),
+				    rc_room_get_code(room)) == room &&
+	    rc_room_wants_presence(room)) {
+		rc_room_reconcile_presence(room, entries);
+	} else {
+		if (entries == NULL)
+			g_debug("room %s %s: presence not read: %s",
+				rc_room_get_namespace(room),
+				rc_room_get_code(room),
+				error->message);
+		rc_room_end_presence_list(room);
+	}
+	rc_presence_call_free(call);
+}
+
+/* reads who is in the room, for the room to set its list straight */
+static void
+rc_engine_list_presence(RcEngine *self, RcRoom *room)
+{
+	RcPresenceCall *call = g_new0(RcPresenceCall, 1);
+	call->engine = g_object_ref(self);
+	call->room = g_object_ref(room);
+	rc_room_begin_presence_list(room);
+	rc_bus_presence_list_async(self->bus,
+				   rc_room_get_namespace(room),
+				   rc_room_get_code(room),
+				   rc_engine_presence_listed_cb,
+				   call);
+}
+
+static gboolean
+rc_engine_list_presence_later_cb(gpointer user_data)
+{
+	RcPresenceCall *call = user_data;
+	if (!call->engine->stopping && rc_room_wants_presence(call->room))
+		rc_engine_list_presence(call->engine, call->room);
+	return G_SOURCE_REMOVE;
+}
+
+/* After a lost subscription: by the time every node has refreshed its members
+ * (a heartbeat, a third of the ttl), the list says what the room missed. */
+static void
+rc_engine_reconcile_presence_later(RcEngine *self, RcRoom *room)
+{
+	RcPresenceCall *call;
+
+	if (!rc_room_wants_presence(room))
+		return;
+	call = g_new0(RcPresenceCall, 1);
+	call->engine = g_object_ref(self);
+	call->room = g_object_ref(room);
+	g_timeout_add_full(G_PRIORITY_DEFAULT,
+			   rc_config_get_presence_ttl(self->config) * 1000 / 3 + 1000,
+			   rc_engine_list_presence_later_cb,
+			   call,
+			   (GDestroyNotify)rc_presence_call_free);
+}
+
 /* the join took effect: the reply, then the catch-up, then whatever came meanwhile */
 static void
 rc_engine_join_done(RcEngine *self, RcJoinWaiter *w, RcHistory *history)
@@ -455,17 +539,14 @@ rc_engine_join_done(RcEngine *self, RcJoinWaiter *w, RcHistory *history)
 	membership = rc_room_lookup(room, w->member);
 	if (membership == NULL)
 		return;
-	rc_membership_set_presence(membership, w->presence);
 	delivered = rc_room_activate(room, membership, result.epoch, result.offset, replay);
 	if (delivered > 0 || history != NULL) {
 		self->delivered += delivered;
 		rc_engine_changed(self);
 	}
-	/* in the room for everyone, on every node, from now on */
-	{
-		g_autoptr(RcPresence) entry = rc_engine_presence_entry(self, w->member, room);
-		rc_bus_presence_join(self->bus, entry);
-	}
+	/* the first listener here: the room learns who is there */
+	if (w->presence && !rc_room_knows_presence(room))
+		rc_engine_list_presence(self, room);
 }
 
 static void
@@ -519,6 +600,19 @@ rc_engine_join_read(RcEngine *self, RcJoinWaiter *w)
 		range.newest = TRUE;
 	}
 	w->engine = g_object_ref(self);
+	/* In the room for everyone, on every node, from now on. Sent before the read
+	 * on the same way to Redis: once the read answers, the entry is there. */
+	if (!w->answered) {
+		RcMembership *membership = rc_room_registry_lookup_membership(self->registry,
+									      w->member,
+									      w->ns,
+									      w->room_code);
+		if (membership != NULL) {
+			g_autoptr(RcPresence) entry = rc_engine_presence_entry(
+			    self, w->member, rc_membership_get_room(membership));
+			rc_bus_presence_join(self->bus, entry);
+		}
+	}
 	rc_bus_read_room_async(self->bus, w->ns, w->room_code, &range, rc_engine_join_read_cb, w);
 }
 
@@ -563,7 +657,7 @@ rc_engine_join(RcEngine *self,
 		/* joining again changes nothing but a wish for presence events: it says
 		 * where the room stands */
 		if (options != NULL && options->presence)
-			rc_membership_set_presence(membership, TRUE);
+			rc_membership_set_presence(membership, TRUE, TRUE);
 		RcRoom *joined = rc_membership_get_room(membership);
 		RcJoinResult result = {
 		    .ns = rc_room_get_namespace(joined),
@@ -579,6 +673,9 @@ rc_engine_join(RcEngine *self,
 		membership = rc_room_registry_join(self->registry, member, ns, room_code, NULL);
 		rc_engine_changed(self);
 	}
+	/* from the start: its own join event, which may come before the read, counts */
+	if (w->presence)
+		rc_membership_set_presence(membership, TRUE, FALSE);
 	room = rc_membership_get_room(membership);
 	w->tracker = self;
 	g_hash_table_add(self->joins, w);
@@ -798,8 +895,10 @@ static void
 rc_engine_bus_resubscribed_cb(RcBus *bus, RcEngine *self)
 {
 	g_autoptr(GPtrArray) rooms = rc_room_registry_list(self->registry);
-	for (guint i = 0; i < rooms->len; i++)
+	for (guint i = 0; i < rooms->len; i++) {
 		rc_room_resync(g_ptr_array_index(rooms, i));
+		rc_engine_reconcile_presence_later(self, g_ptr_array_index(rooms, i));
+	}
 }
 
 static void
@@ -809,8 +908,10 @@ rc_engine_bus_room_resubscribed_cb(RcBus *bus,
 				   RcEngine *self)
 {
 	RcRoom *room = rc_room_registry_lookup(self->registry, ns, room_code);
-	if (room != NULL)
+	if (room != NULL) {
 		rc_room_resync(room);
+		rc_engine_reconcile_presence_later(self, room);
+	}
 }
 
 static void

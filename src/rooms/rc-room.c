@@ -18,6 +18,9 @@ struct _RcMembership {
 	void (*send_message)(RcMember *self, RcMessage *msg);
 	gboolean live;
 	gboolean presence; /* it asked for the room's presence events */
+	/* its own join came through the bus: what follows happened after it joined */
+	gboolean presence_live;
+	GQueue kept_presence; /* RcPresence, while pending */
 	GQueue kept;	   /* RcMessage, while pending */
 	/* what the join already gave it: offsets up to floor in floor_epoch are skipped */
 	gchar *floor_epoch;
@@ -48,6 +51,13 @@ struct _RcRoom {
 	gpointer fetch_data;
 	guint64 recovered;	/* messages delivered from history */
 	guint64 misses;		/* recoveries that could not fill their gap */
+	/* who is in the room on any node, as its presence events and lists said:
+	 * kept while a local member listens, NULL otherwise */
+	GHashTable *present; /* client → RcPresence entry */
+	/* lists asked for and not answered, and the events that came meanwhile: a
+	 * list can be older than they are */
+	guint listing;
+	GQueue since_list; /* RcPresence */
 };
 
 G_DEFINE_TYPE(RcRoom, rc_room, G_TYPE_OBJECT)
@@ -56,6 +66,7 @@ static void
 rc_membership_free(RcMembership *m)
 {
 	g_queue_clear_full(&m->kept, (GDestroyNotify)rc_message_unref);
+	g_queue_clear_full(&m->kept_presence, (GDestroyNotify)rc_presence_unref);
 	g_free(m->floor_epoch);
 	g_free(m);
 }
@@ -137,6 +148,7 @@ rc_room_add(RcRoom *self, RcMember *member, gboolean *created)
 	m->room = self;
 	m->send_message = RC_MEMBER_GET_IFACE(member)->send_message;
 	g_queue_init(&m->kept);
+	g_queue_init(&m->kept_presence);
 	g_hash_table_insert(self->members, member, m);
 	return m;
 }
@@ -179,6 +191,14 @@ rc_room_activate(RcRoom *self,
 			n++;
 		}
 		rc_message_unref(msg);
+	}
+	/* presence events after the reply to the join, like the messages */
+	{
+		RcPresence *event;
+		while ((event = g_queue_pop_head(&m->kept_presence)) != NULL) {
+			rc_member_send_presence(m->member, event);
+			rc_presence_unref(event);
+		}
 	}
 	return n;
 }
@@ -307,6 +327,15 @@ rc_room_sync(RcRoom *self, const gchar *epoch, guint64 top)
 void
 rc_room_resync(RcRoom *self)
 {
+	GHashTableIter iter;
+	gpointer value;
+
+	/* an own join that fell into the lost stretch is not waited for */
+	g_hash_table_iter_init(&iter, self->members);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		RcMembership *m = value;
+		m->presence_live = m->presence;
+	}
 	switch (self->sequence) {
 	case RC_ROOM_RECOVERING:
 		/* the fetch in flight may have been read before the loss */
@@ -435,8 +464,8 @@ rc_room_set_subscribed(RcRoom *self, gboolean subscribed)
 	self->subscribed = subscribed;
 }
 
-guint
-rc_room_deliver_presence(RcRoom *self, RcPresence *event)
+static guint
+rc_room_send_presence(RcRoom *self, RcPresence *event)
 {
 	GHashTableIter iter;
 	gpointer value;
@@ -445,20 +474,163 @@ rc_room_deliver_presence(RcRoom *self, RcPresence *event)
 	g_hash_table_iter_init(&iter, self->members);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		RcMembership *m = value;
-		/* only to those who asked, and never about themselves */
-		if (!m->live || !m->presence ||
-		    g_strcmp0(rc_member_get_id(m->member), rc_presence_get_client(event)) == 0)
+		if (!m->presence)
 			continue;
+		/* never about itself; its own join marks where "afterwards" begins, since
+		 * the bus carries a room's events in the order they happened */
+		if (g_strcmp0(rc_member_get_id(m->member), rc_presence_get_client(event)) == 0) {
+			if (g_strcmp0(rc_presence_get_event(event), "join") == 0)
+				m->presence_live = TRUE;
+			continue;
+		}
+		if (!m->presence_live)
+			continue;
+		if (!m->live) {
+			g_queue_push_tail(&m->kept_presence, rc_presence_ref(event));
+			continue;
+		}
 		rc_member_send_presence(m->member, event);
 		n++;
 	}
 	return n;
 }
 
+guint
+rc_room_deliver_presence(RcRoom *self, RcPresence *event)
+{
+	const gchar *client = rc_presence_get_client(event);
+	gboolean join = g_strcmp0(rc_presence_get_event(event), "join") == 0;
+
+	if (self->listing > 0)
+		g_queue_push_tail(&self->since_list, rc_presence_ref(event));
+
+	/* what the room knows already (a late event, or one a list gave before it)
+	 * changes nothing; a member's own join passes, it marks its start */
+	if (self->present != NULL) {
+		gboolean known = g_hash_table_contains(self->present, client);
+		if (join == known) {
+			GHashTableIter iter;
+			gpointer value;
+			g_hash_table_iter_init(&iter, self->members);
+			while (join && g_hash_table_iter_next(&iter, NULL, &value)) {
+				RcMembership *m = value;
+				if (g_strcmp0(rc_member_get_id(m->member), client) == 0 && m->presence)
+					m->presence_live = TRUE;
+			}
+			return 0;
+		}
+		if (join)
+			g_hash_table_insert(self->present, g_strdup(client), rc_presence_ref(event));
+		else
+			g_hash_table_remove(self->present, client);
+	}
+	return rc_room_send_presence(self, event);
+}
+
+gboolean
+rc_room_wants_presence(RcRoom *self)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, self->members);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		if (((RcMembership *)value)->presence)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+gboolean
+rc_room_knows_presence(RcRoom *self)
+{
+	return self->present != NULL;
+}
+
+guint
+rc_room_reconcile_presence(RcRoom *self, GPtrArray *entries)
+{
+	g_autoptr(GHashTable) now =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)rc_presence_unref);
+	GHashTableIter iter;
+	gpointer key, value;
+	guint n = 0;
+
+	for (guint i = 0; i < entries->len; i++) {
+		RcPresence *entry = g_ptr_array_index(entries, i);
+		g_hash_table_replace(now,
+				     g_strdup(rc_presence_get_client(entry)),
+				     rc_presence_ref(entry));
+	}
+	/* what happened while the list was on its way is newer than the list */
+	for (GList *l = self->since_list.head; l != NULL; l = l->next) {
+		RcPresence *event = l->data;
+		if (g_strcmp0(rc_presence_get_event(event), "join") == 0)
+			g_hash_table_replace(now,
+					     g_strdup(rc_presence_get_client(event)),
+					     rc_presence_ref(event));
+		else
+			g_hash_table_remove(now, rc_presence_get_client(event));
+	}
+	rc_room_end_presence_list(self);
+	/* the first list is where the room starts; later ones tell what was missed */
+	if (self->present != NULL) {
+		g_hash_table_iter_init(&iter, now);
+		while (g_hash_table_iter_next(&iter, &key, &value)) {
+			g_autoptr(RcPresence) event = NULL;
+			if (g_hash_table_contains(self->present, key))
+				continue;
+			event = rc_presence_new(self->ns,
+						self->room_code,
+						"join",
+						key,
+						rc_presence_get_sender(value),
+						rc_presence_get_node(value));
+			n += rc_room_send_presence(self, event);
+		}
+		g_hash_table_iter_init(&iter, self->present);
+		while (g_hash_table_iter_next(&iter, &key, &value)) {
+			g_autoptr(RcPresence) event = NULL;
+			if (g_hash_table_contains(now, key))
+				continue;
+			event = rc_presence_new(self->ns,
+						self->room_code,
+						"leave",
+						key,
+						rc_presence_get_sender(value),
+						rc_presence_get_node(value));
+			n += rc_room_send_presence(self, event);
+		}
+		g_hash_table_unref(self->present);
+	}
+	self->present = g_steal_pointer(&now);
+	return n;
+}
+
 void
-rc_membership_set_presence(RcMembership *self, gboolean presence)
+rc_room_begin_presence_list(RcRoom *self)
+{
+	self->listing++;
+}
+
+void
+rc_room_end_presence_list(RcRoom *self)
+{
+	if (self->listing > 0 && --self->listing == 0)
+		g_queue_clear_full(&self->since_list, (GDestroyNotify)rc_presence_unref);
+}
+
+void
+rc_room_forget_presence(RcRoom *self)
+{
+	g_clear_pointer(&self->present, g_hash_table_unref);
+}
+
+void
+rc_membership_set_presence(RcMembership *self, gboolean presence, gboolean live)
 {
 	self->presence = presence;
+	self->presence_live = presence && (live || self->presence_live);
 }
 
 RcMember *
@@ -482,6 +654,8 @@ rc_membership_is_live(RcMembership *self)
 static void
 rc_room_finalize(GObject *object)
 {
+	rc_room_forget_presence(RC_ROOM(object));
+	g_queue_clear_full(&RC_ROOM(object)->since_list, (GDestroyNotify)rc_presence_unref);
 	RcRoom *self = RC_ROOM(object);
 	g_hash_table_unref(self->members);
 	g_queue_clear_full(&self->held, (GDestroyNotify)rc_message_unref);
@@ -506,4 +680,5 @@ rc_room_init(RcRoom *self)
 					      NULL,
 					      (GDestroyNotify)rc_membership_free);
 	g_queue_init(&self->held);
+	g_queue_init(&self->since_list);
 }

@@ -84,9 +84,24 @@ gboolean rc_room_is_synced(RcRoom *self);
 guint64 rc_room_take_recovered(RcRoom *self);
 guint64 rc_room_take_misses(RcRoom *self);
 
-/* sends a presence event to the live members that asked for them, except the one it
- * is about; returns how many got it */
+/* Sends a presence event to the members that asked for them, except the one it is
+ * about, from their own join event on (a pending member gets them once it is
+ * live); returns how many got it now. */
 guint rc_room_deliver_presence(RcRoom *self, RcPresence *event);
+/* Presence across nodes is pub/sub, so events can be lost (a subscription that
+ * dropped, a failover): while local members listen, the room keeps who it thinks is
+ * there, and a full list read from the bus (rc_room_reconcile_presence()) sends the
+ * joins and leaves it missed. Events that tell the room nothing new are dropped, so
+ * an event and a list that overlap give each change once. */
+gboolean rc_room_wants_presence(RcRoom *self);
+gboolean rc_room_knows_presence(RcRoom *self);
+/* a list was asked for: events from now on are newer than it; the list ends with
+ * rc_room_reconcile_presence(), or rc_room_end_presence_list() when it failed */
+void rc_room_begin_presence_list(RcRoom *self);
+void rc_room_end_presence_list(RcRoom *self);
+guint rc_room_reconcile_presence(RcRoom *self, GPtrArray *entries);
+/* no local member listens any more */
+void rc_room_forget_presence(RcRoom *self);
 
 /* whether room events reach this node yet (its bus subscription is confirmed) */
 gboolean rc_room_get_subscribed(RcRoom *self);
@@ -95,6 +110,7 @@ void rc_room_set_subscribed(RcRoom *self, gboolean subscribed);
 RcMember *rc_membership_get_member(RcMembership *self);
 RcRoom *rc_membership_get_room(RcMembership *self);
 gboolean rc_membership_is_live(RcMembership *self);
-void rc_membership_set_presence(RcMembership *self, gboolean presence);
+/* @live: the member's own join is known to be through already (a join again) */
+void rc_membership_set_presence(RcMembership *self, gboolean presence, gboolean live);
 
 G_END_DECLS

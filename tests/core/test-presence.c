@@ -1037,6 +1037,77 @@ test_redis_restart(void)
 	g_assert_cmpint(rc_test_node_stop(r2), ==, 0);
 }
 
+/* two @event events in @room, one about @a and one about @b, in either order */
+static void
+expect_events_of(RcTestWs *ws, const gchar *room, const gchar *event, RcTestWs *a, RcTestWs *b)
+{
+	gboolean seen_a = FALSE, seen_b = FALSE;
+
+	for (guint i = 0; i < 2; i++) {
+		g_autoptr(JsonObject) p = rc_test_ws_take(ws, "presence", NULL, rc_test_timeout(3 * TTL_S * 1000));
+		const gchar *client = rc_test_json_get_string(p, "client");
+		g_assert_cmpstr(rc_test_json_get_string(p, "roomCode"), ==, room);
+		g_assert_cmpstr(rc_test_json_get_string(p, "event"), ==, event);
+		if (g_strcmp0(client, rc_test_ws_get_client_id(a)) == 0 && !seen_a)
+			seen_a = TRUE;
+		else if (g_strcmp0(client, rc_test_ws_get_client_id(b)) == 0 && !seen_b)
+			seen_b = TRUE;
+		else
+			g_error("unexpected %s event about %s", event, client);
+	}
+}
+
+/* A join while Redis is away is announced once Redis is back, and the members of a
+ * node the others took for dead (stopped for longer than the ttl) are announced
+ * again when it comes back: a watcher's list ends right both times. */
+static void
+test_announced_late(void)
+{
+	g_autoptr(RcTestRedis) own = rc_test_redis_new();
+	g_autoptr(RcTestNode) r1 = start_redis_node(own, "l1", TTL_S);
+	g_autoptr(RcTestNode) r2 = start_redis_node(own, "l2", TTL_S);
+	g_autoptr(RcTestWs) watcher = ws_new(r2, "lw");
+	g_autoptr(RcTestWs) early = ws_new(r1, "learly");
+	g_autoptr(RcTestWs) late = ws_new(r1, "llate");
+	RcTestWs *const all[] = {watcher, early, late};
+
+	join_presence(watcher, "/", "late");
+	rc_test_ws_join(early, "/", "late");
+	expect_event(watcher, "/", "late", "join", early);
+
+	/* joined while Redis is stopped: a plain join works, its event comes later */
+	rc_test_redis_stop(own);
+	wait_health(r1, 503);
+	rc_test_ws_join(late, "/", "late");
+	rc_test_redis_start(own);
+	wait_health(r1, 200);
+	wait_health(r2, 200);
+	/* from its node's announcement, or else from the watcher node's own look at
+	 * the list once its subscription is back: within a heartbeat and a second */
+	{
+		g_autoptr(JsonObject) p =
+		    rc_test_ws_take(watcher, "presence", NULL, rc_test_timeout(4 * TTL_S * 1000));
+		g_assert_cmpstr(rc_test_json_get_string(p, "event"), ==, "join");
+		g_assert_cmpstr(rc_test_json_get_string(p, "client"),
+				==,
+				rc_test_ws_get_client_id(late));
+	}
+	wait_who(watcher, "/", "late", all, G_N_ELEMENTS(all), 3000);
+	/* written again after the restart, but announced once */
+	expect_no_event(watcher, 300);
+
+	/* a node frozen past the ttl is reaped: its members leave... */
+	rc_test_node_signal(r1, SIGSTOP);
+	expect_events_of(watcher, "late", "leave", early, late);
+	/* ...and join again when it wakes */
+	rc_test_node_signal(r1, SIGCONT);
+	expect_events_of(watcher, "late", "join", early, late);
+	wait_who(watcher, "/", "late", all, G_N_ELEMENTS(all), 3000);
+	expect_no_event(watcher, 300);
+	g_assert_cmpint(rc_test_node_stop(r1), ==, 0);
+	g_assert_cmpint(rc_test_node_stop(r2), ==, 0);
+}
+
 #define AWAY_TTL_S 9
 
 /* Redis keeps its data but a node loses it for a while: who joined and left
@@ -1432,6 +1503,7 @@ main(int argc, char **argv)
 	g_test_add_func("/presence/http", test_http);
 	g_test_add_func("/presence/redis/restart-and-flush", test_redis_restart);
 	g_test_add_func("/presence/redis/away", test_redis_away);
+	g_test_add_func("/presence/redis/announced-late", test_announced_late);
 	g_test_add_func("/presence/embedded", test_embedded);
 	ret = g_test_run();
 
