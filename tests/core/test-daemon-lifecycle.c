@@ -376,30 +376,13 @@ test_reuse_port(void)
 	g_autoptr(RcTestRedis) redis = rc_test_redis_new();
 	const gchar *config = rc_test_write_config("[server]\nreuse_port=true\n");
 	g_autofree gchar *port = g_strdup_printf("%u", rc_test_free_port());
-	g_autoptr(RcTestNode) a = rc_test_node_new("--port",
-						   port,
-						   "--bus",
-						   "none",
-						   "--node-id",
-						   "ra",
-						   "--config",
-						   config,
-						   "--redis",
-						   rc_test_redis_get_url(redis),
-						   NULL);
-	g_autoptr(RcTestNode) b = rc_test_node_new("--port",
-						   port,
-						   "--bus",
-						   "none",
-						   "--node-id",
-						   "rb",
-						   "--config",
-						   config,
-						   "--redis",
-						   rc_test_redis_get_url(redis),
-						   NULL);
-	g_autoptr(GPtrArray) clients =
-	    g_ptr_array_new_with_free_func((GDestroyNotify)rc_test_ws_free);
+	g_autoptr(RcTestNode) a = rc_test_node_new("--port", port, "--bus", "none", "--node-id", "ra",
+						   "--config", config, "--redis",
+						   rc_test_redis_get_url(redis), NULL);
+	g_autoptr(RcTestNode) b = rc_test_node_new("--port", port, "--bus", "none", "--node-id", "rb",
+						   "--config", config, "--redis",
+						   rc_test_redis_get_url(redis), NULL);
+	g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func((GDestroyNotify)rc_test_ws_free);
 	RcTestWs *on_a = NULL;
 	RcTestWs *on_b = NULL;
 	g_autofree gchar *id = NULL;

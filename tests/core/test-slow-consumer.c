@@ -73,10 +73,10 @@ run_slow_consumer(const gchar *redis_url, guint queue_limit)
 	guint64 rss_max = 0;
 	/* ASan keeps freed memory in quarantine (256 MiB by default): only a loose bound there */
 	/* sanitizers and valgrind keep shadow memory: only a loose bound means anything */
-	guint64 rss_limit_kb =
-	    g_getenv("RC_TEST_SANITIZED") != NULL || g_getenv("RC_TEST_DAEMON_WRAPPER") != NULL
-		? 512 * 1024
-		: 16 * 1024;
+	guint64 rss_limit_kb = g_getenv("RC_TEST_SANITIZED") != NULL ||
+				       g_getenv("RC_TEST_DAEMON_WRAPPER") != NULL
+				   ? 512 * 1024
+				   : 16 * 1024;
 	gboolean dropped = FALSE;
 	guint after_drop = 0;
 	gboolean saw_close = FALSE;
