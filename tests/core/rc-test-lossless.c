@@ -26,6 +26,13 @@ static void G_GNUC_PRINTF(3, 4) fail_at(const gchar *file, gint line, const gcha
 
 #define fail(...) fail_at(__FILE__, __LINE__, __VA_ARGS__)
 
+void
+rc_test_lossless_init(int *argc, char ***argv)
+{
+	rc_test_init(argc, argv);
+	g_setenv("G_SLICE", "always-malloc", TRUE);
+}
+
 gboolean
 rc_test_under_wrapper(void)
 {

@@ -20,6 +20,11 @@
 
 G_BEGIN_DECLS
 
+/* rc_test_init(), and every roomcastd started afterwards allocates without
+ * GSlice's caches (G_SLICE=always-malloc), so LeakSanitizer and valgrind see
+ * every block it loses */
+void rc_test_lossless_init(int *argc, char ***argv);
+
 typedef struct {
 	RcTestWs *ws;
 	gchar *name; /* for messages: the sender name it connected with */

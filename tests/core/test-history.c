@@ -1240,7 +1240,7 @@ main(int argc, char **argv)
 	g_autoptr(GTestDBus) bus = NULL;
 	int ret;
 
-	rc_test_init(&argc, &argv);
+	rc_test_lossless_init(&argc, &argv);
 	/* a private session bus for the D-Bus cases; the others use --bus none */
 	bus = g_test_dbus_new(G_TEST_DBUS_NONE);
 	g_test_dbus_up(bus);

@@ -317,6 +317,8 @@ test_invalid(void)
 	g_free(xadd(redis, "message", good));
 	tw.member = b;
 	g_assert_true(rc_test_wait_until(text_arrived, &tw, 5000));
+	tw.member = a;
+	g_assert_true(rc_test_wait_until(text_arrived, &tw, 5000));
 	w.want = before + G_N_ELEMENTS(bad);
 	if (!rc_test_wait_until(counted, &w, 5000))
 		g_error("roomcast_invalid_payloads_total went from %g to %g, %zu invalid entries",
@@ -343,7 +345,16 @@ test_invalid(void)
 	g_clear_pointer(&a, rc_test_member_free);
 	g_clear_pointer(&b, rc_test_member_free);
 	for (guint i = 0; i < 2; i++) {
-		g_assert_cmpint(rc_test_node_stop(nodes[i]), ==, 0);
+		gint status = rc_test_node_stop(nodes[i]);
+		/* valgrind's or LeakSanitizer's verdict on what the invalid entries left */
+		if (status != 0 &&
+		    (rc_test_under_wrapper() || g_getenv("RC_TEST_SANITIZED") != NULL))
+			g_test_fail_printf("known bug: node %u exited with %d: a leak (see the "
+					   "valgrind or LeakSanitizer report in the log)",
+					   i + 1,
+					   status);
+		else
+			g_assert_cmpint(status, ==, 0);
 		rc_test_node_free(nodes[i]);
 	}
 }
@@ -496,7 +507,7 @@ test_before_first_start(void)
 int
 main(int argc, char **argv)
 {
-	rc_test_init(&argc, &argv);
+	rc_test_lossless_init(&argc, &argv);
 	g_test_add_func("/ingress/delivered", test_delivered);
 	g_test_add_func("/ingress/invalid", test_invalid);
 	g_test_add_func("/ingress/dead-consumer", test_dead_consumer);

@@ -268,7 +268,7 @@ test_offsets_per_room(void)
 int
 main(int argc, char **argv)
 {
-	rc_test_init(&argc, &argv);
+	rc_test_lossless_init(&argc, &argv);
 	g_test_add_func("/offsets/concurrent/single", test_offsets_single);
 	g_test_add_func("/offsets/concurrent/per-room", test_offsets_per_room);
 	return g_test_run();

@@ -587,7 +587,7 @@ test_member_moves(void)
 int
 main(int argc, char **argv)
 {
-	rc_test_init(&argc, &argv);
+	rc_test_lossless_init(&argc, &argv);
 	g_test_add_func("/recovery/pubsub-kill/single", test_pubsub_kill_single);
 	g_test_add_func("/recovery/pubsub-kill/per-room", test_pubsub_kill_per_room);
 	g_test_add_func("/recovery/stall/over-timeout", test_stall_shorter_timeout);

@@ -462,7 +462,7 @@ test_stalled(void)
 int
 main(int argc, char **argv)
 {
-	rc_test_init(&argc, &argv);
+	rc_test_lossless_init(&argc, &argv);
 	g_test_add_func("/redis-outage/single", test_outage_single);
 	g_test_add_func("/redis-outage/per-room", test_outage_per_room);
 	g_test_add_func("/redis-outage/start-without-redis", test_start_without_redis);
