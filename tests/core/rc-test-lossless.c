@@ -760,14 +760,14 @@ local_ports_to(GPid pid, guint16 remote_port)
 	return ports;
 }
 
-guint
-rc_test_kill_pubsub_of(guint16 redis_port, GPid pid)
+GStrv
+rc_test_pubsub_ids_of(guint16 redis_port, GPid pid)
 {
 	g_autoptr(GHashTable) ports = local_ports_to(pid, redis_port);
 	g_autofree gchar *list =
 	    rc_test_port_command(redis_port, "CLIENT", "LIST", "TYPE", "pubsub", NULL);
 	g_auto(GStrv) lines = g_strsplit(list, "\n", -1);
-	guint killed = 0;
+	g_autoptr(GStrvBuilder) ids = g_strv_builder_new();
 
 	for (guint i = 0; lines[i] != NULL; i++) {
 		g_auto(GStrv) fields = g_strsplit(lines[i], " ", -1);
@@ -782,11 +782,22 @@ rc_test_kill_pubsub_of(guint16 redis_port, GPid pid)
 				port =
 				    (guint)g_ascii_strtoull(strrchr(fields[j], ':') + 1, NULL, 10);
 		}
-		if (id != NULL && g_hash_table_contains(ports, GUINT_TO_POINTER(port))) {
-			g_autofree gchar *n =
-			    rc_test_port_command(redis_port, "CLIENT", "KILL", "ID", id, NULL);
-			killed += (guint)g_ascii_strtoull(n, NULL, 10);
-		}
+		if (id != NULL && g_hash_table_contains(ports, GUINT_TO_POINTER(port)))
+			g_strv_builder_add(ids, id);
+	}
+	return g_strv_builder_end(ids);
+}
+
+guint
+rc_test_kill_pubsub_of(guint16 redis_port, GPid pid)
+{
+	g_auto(GStrv) ids = rc_test_pubsub_ids_of(redis_port, pid);
+	guint killed = 0;
+
+	for (guint i = 0; ids[i] != NULL; i++) {
+		g_autofree gchar *n =
+		    rc_test_port_command(redis_port, "CLIENT", "KILL", "ID", ids[i], NULL);
+		killed += (guint)g_ascii_strtoull(n, NULL, 10);
 	}
 	return killed;
 }

@@ -141,6 +141,8 @@ gchar *rc_test_port_transaction(guint16 port, GPtrArray *commands);
  * found by matching its sockets (/proc/PID/fd, /proc/net/tcp) with CLIENT
  * LIST TYPE pubsub; returns how many. */
 guint rc_test_kill_pubsub_of(guint16 redis_port, GPid pid);
+/* the CLIENT ids of those connections (to kill them over a connection of one's own) */
+GStrv rc_test_pubsub_ids_of(guint16 redis_port, GPid pid);
 
 /* TRUE under `meson test --setup valgrind` (every node far slower) */
 gboolean rc_test_under_wrapper(void);

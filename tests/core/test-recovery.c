@@ -7,6 +7,8 @@
 #include <signal.h>
 #include <string.h>
 
+#include <hiredis/hiredis.h>
+
 #include "rc-test-lossless.h"
 #include "rc-test-redis-extra.h"
 
@@ -23,6 +25,7 @@
 
 #define N_NODES 3
 #define ROOM "steady"
+#define N_HOPPERS 18
 
 typedef struct {
 	const gchar *label;
@@ -35,32 +38,50 @@ typedef struct {
 	RcTestRedisServer *redis;
 	guint16 port;
 	RcTestNode *nodes[N_NODES];
-	RcTestMember *members[8]; /* NULL-terminated; [0] is the sender */
-	guint member_node[8];
-	gint64 first_offset[8]; /* what each member starts at (1 unless it resumed) */
-	guint first_seq[8];	/* the first message it must have */
+	RcTestMember *members[24]; /* NULL-terminated; [0] is the sender */
+	guint member_node[24];
+	gint64 first_offset[24]; /* what each member starts at (1 unless it resumed) */
+	guint first_seq[24];	 /* the first message it must have */
 	RcTestMember *sender;
 	gchar *epoch;
 	guint interval_ms;
 	GArray *sent_us; /* gint64 by sequence number */
 	guint send_id;
+	gint64 storm_until_us;
 	guint pump_id;
 	GArray *disruptions;
 	GPtrArray *helpers; /* GSubprocess: redis-cli DEBUG SLEEP */
 	guint helpers_running;
 } Run;
 
-static gboolean
-send_tick(gpointer user_data)
+static void
+send_one(Run *r)
 {
-	Run *r = user_data;
 	guint seq = r->sent_us->len;
 	g_autofree gchar *ref = g_strdup_printf("m-%u", seq);
 	gint64 now = g_get_monotonic_time();
 
 	rc_test_member_send(r->sender, ref, ref);
 	g_array_append_val(r->sent_us, now);
+}
+
+static gboolean
+send_tick(gpointer user_data)
+{
+	Run *r = user_data;
+
+	/* a storm: several per tick for a while */
+	for (guint i = 0; i < (g_get_monotonic_time() < r->storm_until_us ? 5 : 1); i++)
+		send_one(r);
 	return G_SOURCE_CONTINUE;
+}
+
+/* five messages a tick for the next @ms: while a node resubscribes and reads back
+ * what it missed, more keep coming, so some reach it both ways */
+static void
+storm(Run *r, guint ms)
+{
+	r->storm_until_us = g_get_monotonic_time() + ms * 1000;
 }
 
 static gboolean
@@ -295,15 +316,15 @@ first_sent_after(Run *r, gint64 t_us)
 	return G_MAXUINT;
 }
 
-/* the longest time @m went without a message in [@from_us, @from_us + 5 s] */
+/* the longest time @m went without a message in [@from_us, @to_us] */
 static gint64
-longest_gap(RcTestMember *m, gint64 from_us)
+longest_gap(RcTestMember *m, gint64 from_us, gint64 to_us)
 {
 	gint64 last = from_us, gap = 0;
 
 	for (guint i = 0; i < m->messages->len; i++) {
 		gint64 t = g_array_index(m->arrived_us, gint64, i);
-		if (t < from_us || t > from_us + 5 * G_USEC_PER_SEC)
+		if (t < from_us || t > to_us)
 			continue;
 		gap = MAX(gap, t - last);
 		last = t;
@@ -396,6 +417,9 @@ finish(Run *r, guint *n_refused)
 	for (guint d = 0; d < r->disruptions->len; d++) {
 		Disruption *dis = &g_array_index(r->disruptions, Disruption, d);
 		guint seq = first_sent_after(r, dis->at_us);
+		gint64 until = dis->at_us + 3 * G_USEC_PER_SEC;
+		if (d + 1 < r->disruptions->len)
+			until = MIN(until, g_array_index(r->disruptions, Disruption, d + 1).at_us);
 		for (guint i = 0; r->members[i] != NULL && seq != G_MAXUINT; i++) {
 			RcTestMember *m = r->members[i];
 			gint64 at = -1;
@@ -423,7 +447,7 @@ finish(Run *r, guint *n_refused)
 				       r->member_node[i] + 1,
 				       seq,
 				       at >= 0 ? (at - dis->at_us) / 1e3 : -1.0,
-				       longest_gap(r->members[i], dis->at_us) / 1e3);
+				       longest_gap(r->members[i], dis->at_us, until) / 1e3);
 		}
 	}
 	return ghosts;
@@ -452,9 +476,20 @@ run_pubsub_kill(const gchar *fanout)
 	rc_test_sleep(800);
 	for (guint k = 0; k < 3; k++) {
 		kill_subscriber_of(r, 1);
+		storm(r, 300);
 		rc_test_sleep(700);
 	}
 	kill_every_subscriber(r);
+	storm(r, 300);
+	rc_test_sleep(1000);
+	/* Writes held back (CLIENT PAUSE WRITE) while node 2 resubscribes: the
+	 * messages published when they resume reach node 2 live and are also in the
+	 * history it reads back right after them, so it must drop what it has seen. */
+	g_free(rc_test_port_command(r->port, "CLIENT", "PAUSE", "400", "WRITE", NULL));
+	rc_test_sleep(20);
+	kill_subscriber_of(r, 1);
+	g_array_index(r->disruptions, Disruption, r->disruptions->len - 1).label =
+	    "CLIENT KILL (node 2's subscriber) during CLIENT PAUSE 400 WRITE";
 	rc_test_sleep(1200);
 	report_ghosts(finish(r, NULL));
 	/* node 2 did recover from history, not by luck */
@@ -515,6 +550,102 @@ test_stall_default_timeout(void)
 	run_stall(2);
 }
 
+/* ---- nothing comes after what was missed ---------------------------------------- */
+
+static redisReply *
+command_on(redisContext *ctx, const gchar *format, ...)
+{
+	va_list ap;
+	redisReply *reply;
+
+	va_start(ap, format);
+	reply = redisvCommand(ctx, format, ap);
+	va_end(ap);
+	if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
+		g_error("%s: %s", format, reply != NULL ? reply->str : ctx->errstr);
+	return reply;
+}
+
+/*
+ * Node 2 loses its subscription, and cannot get it back (maxclients is down to
+ * the connections there are) while five messages are published; then nothing
+ * more is sent. No later message shows node 2 a gap: only reading the history
+ * after it resubscribed brings them to its members.
+ */
+static void
+run_resync_when_quiet(const gchar *fanout)
+{
+	g_autoptr(Run) r = run_new(2, fanout);
+	struct timeval tv = {5, 0};
+	redisContext *ctx = redisConnectWithTimeout("127.0.0.1", r->port, tv);
+	redisReply *reply;
+	gdouble recovered_before =
+	    rc_test_node_metric(r->nodes[1], "roomcast_recovered_messages_total");
+	g_autofree gchar *clients = NULL;
+	g_auto(GStrv) ids = NULL;
+	gint64 restored_us;
+	guint n_clients;
+
+	g_assert_true(ctx != NULL && ctx->err == 0);
+	reply = command_on(ctx, "INFO clients");
+	clients = g_strdup(strstr(reply->str, "connected_clients:") + strlen("connected_clients:"));
+	n_clients = (guint)g_ascii_strtoull(clients, NULL, 10);
+	freeReplyObject(reply);
+	/* room for the connections there are, less node 2's subscriber */
+	ids = rc_test_pubsub_ids_of(r->port, rc_test_node_get_pid(r->nodes[1]));
+	g_assert_cmpuint(g_strv_length(ids), ==, 1);
+	freeReplyObject(command_on(ctx, "CONFIG SET maxclients %u", n_clients - 1));
+	reply = command_on(ctx, "CLIENT KILL ID %s", ids[0]);
+	g_assert_cmpint(reply->integer, ==, 1);
+	freeReplyObject(reply);
+	note(r, "CLIENT KILL (node 2's subscriber), no reconnecting", 1);
+	for (guint k = 0; k < 5; k++) {
+		g_autofree gchar *text = g_strdup_printf("quiet %u", k);
+		g_free(rc_test_publish(r->nodes[0], "/", ROOM, "pub", text));
+	}
+	/* node 1 and 3 have them; node 2 cannot */
+	rc_test_members_wait_messages(
+	    (RcTestMember *[]){r->members[0], r->members[4], NULL}, 5, 5000);
+	rc_test_sleep(300);
+	rc_test_member_pump_all();
+	g_assert_cmpuint(r->members[2]->messages->len, ==, 0);
+	g_assert_cmpuint(r->members[3]->messages->len, ==, 0);
+
+	freeReplyObject(command_on(ctx, "CONFIG SET maxclients 10000"));
+	restored_us = g_get_monotonic_time();
+	rc_test_members_wait_messages(r->members, 5, 10000);
+	g_test_message("fanout %s: node 2 had the 5 messages it missed %.0f ms after it could "
+		       "reconnect",
+		       fanout,
+		       (g_array_index(r->members[2]->arrived_us, gint64, 0) - restored_us) / 1e3);
+	rc_test_member_expect_no_more(r->members[2], 500);
+	for (guint i = 0; r->members[i] != NULL; i++) {
+		rc_test_member_assert_offsets(r->members[i], 1, 5);
+		for (guint k = 0; k < 5; k++)
+			g_assert_cmpstr(
+			    rc_test_json_get_string(r->members[i]->messages->pdata[k], "id"),
+			    ==,
+			    rc_test_json_get_string(r->members[0]->messages->pdata[k], "id"));
+	}
+	g_assert_cmpfloat(rc_test_node_metric(r->nodes[1], "roomcast_recovered_messages_total") -
+			      recovered_before,
+			  ==,
+			  5);
+	redisFree(ctx);
+}
+
+static void
+test_resync_when_quiet_single(void)
+{
+	run_resync_when_quiet("single");
+}
+
+static void
+test_resync_when_quiet_per_room(void)
+{
+	run_resync_when_quiet("per-room");
+}
+
 /* ---- a member moves to another node ------------------------------------------------ */
 
 static void
@@ -557,7 +688,36 @@ test_member_moves(void)
 	g_assert_cmpint(rc_test_json_get_int(joined, "offset"), >, last);
 	g_assert_cmpstr(rc_test_json_get_string(joined, "epoch"), ==, r->epoch);
 	joined_us = g_get_monotonic_time();
-	rc_test_sleep(1500);
+	/* More resume, one after the other on every node, in a storm: messages reach
+	 * a node both while a resumed member waits for its catch-up and in it. */
+	storm(r, 1500);
+	for (guint h = 0; h < N_HOPPERS; h++) {
+		guint slot = 5 + h;
+		g_autofree gchar *name = g_strdup_printf("hopper%u", h + 1);
+		g_autofree gchar *extra = NULL;
+		g_autoptr(JsonObject) hopped = NULL;
+		gint64 k;
+
+		rc_test_sleep(70);
+		rc_test_member_pump_all();
+		/* ten back from what the sender has seen */
+		k = MAX(0, (gint64)r->sender->messages->len - 10);
+		r->members[slot] = rc_test_member_new(r->nodes[h % N_NODES], name, "/", ROOM);
+		r->member_node[slot] = h % N_NODES;
+		r->first_offset[slot] = k + 1;
+		r->first_seq[slot] = (guint)k;
+		extra = g_strdup_printf(
+		    "\"since\":{\"epoch\":\"%s\",\"offset\":%" G_GINT64_FORMAT "}", r->epoch, k);
+		/* on node 1, right behind a burst of the sender's there: the catch-up is
+		 * read after those messages went out and came back */
+		if (h % N_NODES == 0) {
+			for (guint b = 0; b < 40; b++)
+				send_one(r);
+		}
+		hopped = rc_test_member_join(r->members[slot], extra);
+		g_assert_true(json_object_get_boolean_member(hopped, "recovered"));
+	}
+	rc_test_sleep(300);
 	live_seq = first_sent_after(r, joined_us);
 	g_assert_cmpuint(live_seq, !=, G_MAXUINT);
 
@@ -593,5 +753,7 @@ main(int argc, char **argv)
 	g_test_add_func("/recovery/stall/over-timeout", test_stall_shorter_timeout);
 	g_test_add_func("/recovery/stall/under-timeout", test_stall_default_timeout);
 	g_test_add_func("/recovery/member-moves", test_member_moves);
+	g_test_add_func("/recovery/resync-when-quiet/single", test_resync_when_quiet_single);
+	g_test_add_func("/recovery/resync-when-quiet/per-room", test_resync_when_quiet_per_room);
 	return g_test_run();
 }
