@@ -550,6 +550,95 @@ test_stall_default_timeout(void)
 	run_stall(2);
 }
 
+/* ---- a gap in what arrives ------------------------------------------------------ */
+
+/* a message as the publish script stores and sends it */
+static gchar *
+stored_payload(const gchar *room, const gchar *epoch, guint offset)
+{
+	return g_strdup_printf("{\"namespace\":\"/\",\"roomCode\":\"%s\",\"id\":\"gap-%u\","
+			       "\"ts\":%" G_GINT64_FORMAT ",\"msg\":{\"sender\":\"gap\",\"text\":"
+			       "\"gap %u\"},\"origin\":\"test\",\"offset\":%u,\"epoch\":\"%s\"}",
+			       room,
+			       offset,
+			       g_get_real_time() / 1000,
+			       offset,
+			       offset,
+			       epoch);
+}
+
+/*
+ * A message lost on its way to the nodes while their subscriptions stay up: 6
+ * is written to the room's history but never published, 7 is published. Every
+ * node sees 7 follow 5, reads 6 from the history, and delivers 6 before 7.
+ */
+static void
+run_gap(const gchar *fanout)
+{
+	g_autoptr(Run) r = run_new(2, fanout);
+	g_autoptr(GPtrArray) tx = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	g_autofree gchar *p6 = stored_payload(ROOM, r->epoch, 6);
+	g_autofree gchar *p7 = stored_payload(ROOM, r->epoch, 7);
+	const gchar *channel =
+	    g_strcmp0(fanout, "per-room") == 0 ? "livechat:{/:" ROOM "}" : "livechat";
+	gdouble recovered_before = 0;
+
+	for (guint i = 0; i < N_NODES; i++)
+		recovered_before +=
+		    rc_test_node_metric(r->nodes[i], "roomcast_recovered_messages_total");
+	for (guint k = 1; k <= 5; k++) {
+		g_autofree gchar *text = g_strdup_printf("before %u", k);
+		g_free(rc_test_publish(r->nodes[k % N_NODES], "/", ROOM, "pub", text));
+	}
+	rc_test_members_wait_messages(r->members, 5, 5000);
+
+	g_ptr_array_add(
+	    tx,
+	    g_strdupv((gchar *[]){"XADD", "livechat:{/:" ROOM "}:history", "6-1", "m", p6, NULL}));
+	g_ptr_array_add(
+	    tx,
+	    g_strdupv((gchar *[]){"XADD", "livechat:{/:" ROOM "}:history", "7-1", "m", p7, NULL}));
+	g_ptr_array_add(
+	    tx, g_strdupv((gchar *[]){"HSET", "livechat:{/:" ROOM "}:meta", "offset", "7", NULL}));
+	g_ptr_array_add(tx, g_strdupv((gchar *[]){"PUBLISH", (gchar *)channel, p7, NULL}));
+	g_free(rc_test_port_transaction(r->port, tx));
+
+	rc_test_members_wait_messages(r->members, 7, 5000);
+	/* and the room goes on from there */
+	g_free(rc_test_publish(r->nodes[0], "/", ROOM, "pub", "after"));
+	rc_test_members_wait_messages(r->members, 8, 5000);
+	rc_test_member_expect_no_more(r->members[0], 300);
+	for (guint i = 0; r->members[i] != NULL; i++) {
+		rc_test_member_assert_offsets(r->members[i], 1, 8);
+		g_assert_cmpstr(
+		    rc_test_message_text(r->members[i]->messages->pdata[5]), ==, "gap 6");
+		g_assert_cmpstr(
+		    rc_test_message_text(r->members[i]->messages->pdata[6]), ==, "gap 7");
+		g_assert_cmpstr(
+		    rc_test_message_text(r->members[i]->messages->pdata[7]), ==, "after");
+	}
+	/* 6 came from the history, to the members of each node */
+	{
+		gdouble recovered = 0;
+		for (guint i = 0; i < N_NODES; i++)
+			recovered +=
+			    rc_test_node_metric(r->nodes[i], "roomcast_recovered_messages_total");
+		g_assert_cmpfloat(recovered - recovered_before, >=, N_NODES);
+	}
+}
+
+static void
+test_gap_single(void)
+{
+	run_gap("single");
+}
+
+static void
+test_gap_per_room(void)
+{
+	run_gap("per-room");
+}
+
 /* ---- nothing comes after what was missed ---------------------------------------- */
 
 static redisReply *
@@ -753,6 +842,8 @@ main(int argc, char **argv)
 	g_test_add_func("/recovery/stall/over-timeout", test_stall_shorter_timeout);
 	g_test_add_func("/recovery/stall/under-timeout", test_stall_default_timeout);
 	g_test_add_func("/recovery/member-moves", test_member_moves);
+	g_test_add_func("/recovery/gap/single", test_gap_single);
+	g_test_add_func("/recovery/gap/per-room", test_gap_per_room);
 	g_test_add_func("/recovery/resync-when-quiet/single", test_resync_when_quiet_single);
 	g_test_add_func("/recovery/resync-when-quiet/per-room", test_resync_when_quiet_per_room);
 	return g_test_run();
