@@ -316,7 +316,8 @@ first_sent_after(Run *r, gint64 t_us)
 	return G_MAXUINT;
 }
 
-/* the longest time @m went without a message in [@from_us, @to_us] */
+/* the longest time @m went without a message from @from_us on, counting the
+ * silences that began before @to_us */
 static gint64
 longest_gap(RcTestMember *m, gint64 from_us, gint64 to_us)
 {
@@ -324,9 +325,11 @@ longest_gap(RcTestMember *m, gint64 from_us, gint64 to_us)
 
 	for (guint i = 0; i < m->messages->len; i++) {
 		gint64 t = g_array_index(m->arrived_us, gint64, i);
-		if (t < from_us || t > to_us)
+		if (t < from_us)
 			continue;
 		gap = MAX(gap, t - last);
+		if (t > to_us)
+			break;
 		last = t;
 	}
 	return gap;
