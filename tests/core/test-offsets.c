@@ -1,0 +1,275 @@
+/*
+ * Copyright 2026 roomcast developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "RcTestOffsets"
+
+#include <string.h>
+
+#include "rc-test-lossless.h"
+
+/*
+ * Room offsets under concurrency: three nodes on one Redis, six senders (two per
+ * node) pipelining their messages into one room while a second room gets its own
+ * traffic. Every member on every node must see the room's messages exactly once,
+ * with offsets 1..N without a gap, in one and the same order everywhere (the same
+ * id at the same offset), each sender's messages in the order it sent them, and
+ * each ack naming the id its message was delivered with.
+ */
+
+#define N_NODES 3
+#define SENDERS_PER_NODE 2
+#define LISTENERS_PER_NODE 2
+#define N_SENDERS (N_NODES * SENDERS_PER_NODE)
+#define N_LISTENERS (N_NODES * LISTENERS_PER_NODE)
+
+/* fewer under valgrind, where every node is some 20 times slower */
+static guint
+per_sender(guint normal)
+{
+	return rc_test_under_wrapper() ? normal / 4 : normal;
+}
+
+static RcTestNode *
+start_node(RcTestRedis *redis, guint i, const gchar *fanout)
+{
+	g_autofree gchar *contents =
+	    g_strdup_printf("[redis]\nfanout=%s\n[history]\nsize=2000\n", fanout);
+	const gchar *config = rc_test_write_config(contents);
+	g_autofree gchar *id = g_strdup_printf("off%u", i + 1);
+	RcTestNode *node = rc_test_node_new("--port",
+					    "0",
+					    "--bus",
+					    "none",
+					    "--node-id",
+					    id,
+					    "--redis",
+					    rc_test_redis_get_url(redis),
+					    "--config",
+					    config,
+					    NULL);
+	rc_test_node_wait_redis_connected(node, 5000);
+	return node;
+}
+
+/* "SENDER:SEQ" */
+static gboolean
+parse_text(const gchar *text, gchar **sender, guint *seq)
+{
+	const gchar *colon = text != NULL ? strrchr(text, ':') : NULL;
+
+	if (colon == NULL)
+		return FALSE;
+	*sender = g_strndup(text, colon - text);
+	*seq = (guint)g_ascii_strtoull(colon + 1, NULL, 10);
+	return TRUE;
+}
+
+/*
+ * Checks one room once every member holds @total messages: exactly offsets
+ * 1..total, the same ids at the same offsets everywhere, each sender's sequence in
+ * order, every sender's acks matching.
+ */
+static void
+check_room(RcTestMember **members, RcTestMember **senders, guint n_senders, guint per, guint total)
+{
+	RcTestMember *reference = members[0];
+	g_autoptr(GHashTable) id_of_text = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GHashTable) next_seq =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+	for (guint m = 0; members[m] != NULL; m++) {
+		rc_test_member_assert_offsets(members[m], 1, total);
+		for (guint i = 0; i < total; i++) {
+			JsonObject *mine = members[m]->messages->pdata[i];
+			JsonObject *ref = reference->messages->pdata[i];
+			if (g_strcmp0(rc_test_json_get_string(mine, "id"),
+				      rc_test_json_get_string(ref, "id")) != 0 ||
+			    g_strcmp0(rc_test_message_text(mine), rc_test_message_text(ref)) != 0)
+				g_error("%s and %s differ at offset %u: %s “%s” vs %s “%s”",
+					members[m]->name,
+					reference->name,
+					i + 1,
+					rc_test_json_get_string(mine, "id"),
+					rc_test_message_text(mine),
+					rc_test_json_get_string(ref, "id"),
+					rc_test_message_text(ref));
+		}
+	}
+	/* each sender's messages in its order, under its name, each once */
+	for (guint i = 0; i < total; i++) {
+		JsonObject *msg = reference->messages->pdata[i];
+		g_autofree gchar *sender = NULL;
+		guint seq = 0;
+		gpointer expected;
+
+		g_assert_true(parse_text(rc_test_message_text(msg), &sender, &seq));
+		g_assert_cmpstr(rc_test_message_sender(msg), ==, sender);
+		expected = g_hash_table_lookup(next_seq, sender);
+		if (GPOINTER_TO_UINT(expected) != seq)
+			g_error("offset %u: %s's message %u where %u was due",
+				i + 1,
+				sender,
+				seq,
+				GPOINTER_TO_UINT(expected));
+		g_hash_table_insert(next_seq, g_strdup(sender), GUINT_TO_POINTER(seq + 1));
+		g_assert_false(g_hash_table_contains(id_of_text, rc_test_message_text(msg)));
+		g_hash_table_insert(id_of_text,
+				    (gpointer)rc_test_message_text(msg),
+				    (gpointer)rc_test_json_get_string(msg, "id"));
+	}
+	g_assert_cmpuint(g_hash_table_size(next_seq), ==, n_senders);
+	/* the acks name the ids the messages went out with */
+	for (guint s = 0; s < n_senders; s++) {
+		for (guint k = 0; k < per; k++) {
+			g_autofree gchar *ref = g_strdup_printf("%s-%u", senders[s]->name, k);
+			g_autofree gchar *text = g_strdup_printf("%s:%u", senders[s]->name, k);
+			g_autoptr(JsonObject) ack =
+			    rc_test_member_wait_reply(senders[s], ref, 10000);
+			g_autofree gchar *ack_text = rc_test_json_to_string(ack);
+
+			if (g_strcmp0(rc_test_json_get_string(ack, "type"), "ack") != 0)
+				g_error("%s: expected an ack, got %s", ref, ack_text);
+			g_assert_cmpstr(rc_test_json_get_string(ack, "id"),
+					==,
+					g_hash_table_lookup(id_of_text, text));
+		}
+	}
+}
+
+static void
+run_offsets(const gchar *fanout)
+{
+	g_autoptr(RcTestRedis) redis = rc_test_redis_new();
+	RcTestNode *nodes[N_NODES];
+	/* room R: listeners and senders (both members); room B: one sender per node */
+	RcTestMember *r_members[N_LISTENERS + N_SENDERS + 1] = {NULL};
+	RcTestMember *r_senders[N_SENDERS];
+	RcTestMember *b_members[N_NODES + 1] = {NULL};
+	const guint per = per_sender(200);
+	const guint b_per = per_sender(100);
+	const guint total = per * N_SENDERS;
+	const guint b_total = b_per * N_NODES;
+	const gchar *epoch = NULL;
+	guint n = 0;
+	gint64 started;
+
+	for (guint i = 0; i < N_NODES; i++)
+		nodes[i] = start_node(redis, i, fanout);
+	for (guint i = 0; i < N_NODES; i++) {
+		for (guint k = 0; k < LISTENERS_PER_NODE; k++) {
+			g_autofree gchar *name = g_strdup_printf("l%u%c", i + 1, 'a' + k);
+			r_members[n++] = rc_test_member_new(nodes[i], name, "/", "offsets");
+		}
+		for (guint k = 0; k < SENDERS_PER_NODE; k++) {
+			g_autofree gchar *name = g_strdup_printf("s%u%c", i + 1, 'a' + k);
+			r_senders[i * SENDERS_PER_NODE + k] = r_members[n++] =
+			    rc_test_member_new(nodes[i], name, "/", "offsets");
+		}
+		{
+			g_autofree gchar *name = g_strdup_printf("b%u", i + 1);
+			b_members[i] = rc_test_member_new(nodes[i], name, "/", "offsets-b");
+		}
+	}
+	/* every join says the same epoch (the first one made it), offset 0 */
+	for (guint m = 0; r_members[m] != NULL; m++) {
+		g_autoptr(JsonObject) joined = rc_test_member_join(r_members[m], NULL);
+		g_assert_cmpint(rc_test_json_get_int(joined, "offset"), ==, 0);
+		g_assert_cmpstr(rc_test_json_get_string(joined, "epoch"), !=, "");
+		if (epoch == NULL)
+			epoch = g_intern_string(rc_test_json_get_string(joined, "epoch"));
+		g_assert_cmpstr(rc_test_json_get_string(joined, "epoch"), ==, epoch);
+	}
+	for (guint m = 0; b_members[m] != NULL; m++) {
+		g_autoptr(JsonObject) joined = rc_test_member_join(b_members[m], NULL);
+		g_assert_cmpint(rc_test_json_get_int(joined, "offset"), ==, 0);
+		/* another room, another epoch */
+		g_assert_cmpstr(rc_test_json_get_string(joined, "epoch"), !=, epoch);
+	}
+
+	/* everyone at once, pipelined: the frames go out before any ack comes back */
+	started = g_get_monotonic_time();
+	for (guint k = 0; k < MAX(per, b_per); k++) {
+		for (guint s = 0; s < N_SENDERS && k < per; s++) {
+			g_autofree gchar *ref = g_strdup_printf("%s-%u", r_senders[s]->name, k);
+			g_autofree gchar *text = g_strdup_printf("%s:%u", r_senders[s]->name, k);
+			rc_test_member_send(r_senders[s], ref, text);
+		}
+		for (guint s = 0; s < N_NODES && k < b_per; s++) {
+			g_autofree gchar *ref = g_strdup_printf("%s-%u", b_members[s]->name, k);
+			g_autofree gchar *text = g_strdup_printf("%s:%u", b_members[s]->name, k);
+			rc_test_member_send(b_members[s], ref, text);
+		}
+	}
+	rc_test_members_wait_messages(r_members, total, 30000);
+	rc_test_members_wait_messages(b_members, b_total, 30000);
+	g_test_message("fanout %s: %u + %u messages reached %u members in %.2f s",
+		       fanout,
+		       total,
+		       b_total,
+		       N_LISTENERS + N_SENDERS + N_NODES,
+		       (g_get_monotonic_time() - started) / 1e6);
+	/* exactly once: nothing more comes */
+	rc_test_member_expect_no_more(r_members[0], 300);
+	for (guint m = 0; r_members[m] != NULL; m++)
+		rc_test_member_expect_no_more(r_members[m], 0);
+	for (guint m = 0; b_members[m] != NULL; m++)
+		rc_test_member_expect_no_more(b_members[m], 0);
+
+	check_room(r_members, r_senders, N_SENDERS, per, total);
+	check_room(b_members, b_members, N_NODES, b_per, b_total);
+
+	/* the history holds the same order: its newest 50 are the last 50 offsets */
+	{
+		g_autoptr(RcTestHttpReply) reply =
+		    rc_test_http_get(nodes[2], "/history?namespace=%2F&roomCode=offsets");
+		g_autoptr(JsonObject) body = rc_test_http_reply_json(reply);
+		JsonArray *messages = json_object_get_array_member(body, "messages");
+
+		g_assert_cmpuint(reply->status, ==, 200);
+		g_assert_cmpstr(rc_test_json_get_string(body, "epoch"), ==, epoch);
+		g_assert_cmpint(rc_test_json_get_int(body, "offset"), ==, total);
+		g_assert_cmpuint(json_array_get_length(messages), ==, MIN(50, total));
+		for (guint i = 0; i < json_array_get_length(messages); i++) {
+			JsonObject *item = json_array_get_object_element(messages, i);
+			JsonObject *seen =
+			    r_members[0]
+				->messages->pdata[total - json_array_get_length(messages) + i];
+			g_assert_cmpstr(rc_test_json_get_string(item, "id"),
+					==,
+					rc_test_json_get_string(seen, "id"));
+			g_assert_cmpint(
+			    rc_test_message_offset(item), ==, rc_test_message_offset(seen));
+		}
+	}
+
+	for (guint m = 0; r_members[m] != NULL; m++)
+		rc_test_member_free(r_members[m]);
+	for (guint m = 0; b_members[m] != NULL; m++)
+		rc_test_member_free(b_members[m]);
+	for (guint i = 0; i < N_NODES; i++) {
+		g_assert_cmpint(rc_test_node_stop(nodes[i]), ==, 0);
+		rc_test_node_free(nodes[i]);
+	}
+}
+
+static void
+test_offsets_single(void)
+{
+	run_offsets("single");
+}
+
+static void
+test_offsets_per_room(void)
+{
+	run_offsets("per-room");
+}
+
+int
+main(int argc, char **argv)
+{
+	rc_test_lossless_init(&argc, &argv);
+	g_test_add_func("/offsets/concurrent/single", test_offsets_single);
+	g_test_add_func("/offsets/concurrent/per-room", test_offsets_per_room);
+	return g_test_run();
+}
