@@ -67,6 +67,8 @@ struct _RcRedisBus {
 	gboolean stopping;
 	guint claim_id;
 	guint resubscribe_id;
+	GQueue limbo; /* RcPublish whose answer was lost */
+	guint limbo_id;
 	GHashTable *room_subs; /* channel → RcRoomSub */
 	GHashTable *presence;  /* "NS\nROOM" → RcPresenceRoom */
 	guint heartbeat_id;
@@ -75,6 +77,8 @@ struct _RcRedisBus {
 G_DEFINE_TYPE(RcRedisBus, rc_redis_bus, RC_TYPE_BUS)
 
 static void rc_redis_bus_read_ingress(RcRedisBus *self, const gchar *from);
+typedef struct _RcPublish RcPublish;
+static void rc_publish_fail(RcPublish *p, GError *error);
 static void rc_redis_bus_sync_subscriptions(RcRedisBus *self);
 
 /* ---- state ------------------------------------------------------------------- */
@@ -560,11 +564,10 @@ rc_redis_bus_handle_entries(RcRedisBus *self, redisReply *entries)
 		    entry->element[0]->type != REDIS_REPLY_STRING)
 			continue;
 		message = rc_redis_bus_entry_message(entry);
-		payload = message != NULL ? g_bytes_new(message->str, message->len) : NULL;
 		/* the engine counts and acknowledges an entry without a message too */
-		rc_bus_emit_ingress(RC_BUS(self),
-				    entry->element[0]->str,
-				    payload != NULL ? payload : g_bytes_new_static("", 0));
+		payload = message != NULL ? g_bytes_new(message->str, message->len)
+					  : g_bytes_new_static("", 0);
+		rc_bus_emit_ingress(RC_BUS(self), entry->element[0]->str, payload);
 	}
 }
 
@@ -702,7 +705,8 @@ rc_redis_bus_ingress_opened_cb(RcRedisLink *link, RcRedisBus *self)
 				    "CREATE",
 				    self->ingress_stream,
 				    RC_REDIS_INGRESS_GROUP,
-				    "$",
+				    /* entries written before any node ran wait for it */
+				    "0",
 				    "MKSTREAM",
 				    NULL);
 }
@@ -1087,6 +1091,12 @@ rc_redis_bus_stop(RcBus *bus)
 	g_clear_handle_id(&self->claim_id, g_source_remove);
 	g_clear_handle_id(&self->heartbeat_id, g_source_remove);
 	g_clear_handle_id(&self->resubscribe_id, g_source_remove);
+	g_clear_handle_id(&self->limbo_id, g_source_remove);
+	while (!g_queue_is_empty(&self->limbo))
+		rc_publish_fail(g_queue_pop_head(&self->limbo),
+				g_error_new_literal(RC_ERROR,
+						    RC_ERROR_UNAVAILABLE,
+						    _("Redis is unreachable: the message was not sent")));
 	rc_redis_link_stop(self->sub);
 	rc_redis_link_stop(self->ingress);
 	g_hash_table_remove_all(self->shard_subs);
@@ -1109,31 +1119,109 @@ rc_redis_bus_unavailable(const GError *error, redisReply *reply)
 				   _("the connection to Redis was lost: the message was not sent"));
 }
 
+/* A publish on its way. When its answer is lost (the connection dropped, or Redis
+ * stalled past the timeout) Redis may have run it all the same: it waits, and once
+ * Redis answers again it is sent a second time with its id, which the script looks
+ * for in the room's history before it publishes anything. */
+struct _RcPublish {
+	RcRedisBus *bus;
+	GTask *task;
+	gchar *ingress_id;
+	gboolean retry;
+	gint64 lost_at;
+};
+
+/* how long a publish whose answer was lost waits for Redis before it gives up */
+#define RC_REDIS_PUBLISH_LIMBO_US (30 * G_USEC_PER_SEC)
+#define RC_REDIS_PUBLISH_RETRY_MS 100
+
+static void rc_redis_bus_send_publish(RcRedisBus *self, RcPublish *p);
+
+static void
+rc_publish_free(RcPublish *p)
+{
+	g_clear_object(&p->task);
+	g_free(p->ingress_id);
+	g_free(p);
+}
+
+static void
+rc_publish_fail(RcPublish *p, GError *error)
+{
+	g_task_return_error(p->task, error);
+	rc_publish_free(p);
+}
+
+static gboolean
+rc_redis_bus_limbo_cb(gpointer user_data)
+{
+	RcRedisBus *self = RC_REDIS_BUS(user_data);
+	gint64 now = g_get_monotonic_time();
+	GQueue waiting = self->limbo;
+
+	g_queue_init(&self->limbo);
+	while (!g_queue_is_empty(&waiting)) {
+		RcPublish *p = g_queue_pop_head(&waiting);
+		RcMessage *msg = g_task_get_task_data(p->task);
+		g_autofree gchar *meta = rc_redis_room_key(self->channel,
+							   RC_REDIS_KEY_META,
+							   rc_message_get_namespace(msg),
+							   rc_message_get_room_code(msg));
+		if (rc_redis_router_key_is_up(self->router, meta)) {
+			p->retry = TRUE;
+			rc_redis_bus_send_publish(self, p);
+		} else if (now - p->lost_at > RC_REDIS_PUBLISH_LIMBO_US) {
+			rc_publish_fail(p,
+					g_error_new_literal(RC_ERROR,
+							    RC_ERROR_UNAVAILABLE,
+							    _("Redis is unreachable: the message was not "
+							      "sent")));
+		} else {
+			g_queue_push_tail(&self->limbo, p);
+		}
+	}
+	if (!g_queue_is_empty(&self->limbo))
+		return G_SOURCE_CONTINUE;
+	self->limbo_id = 0;
+	return G_SOURCE_REMOVE;
+}
+
 static void
 rc_redis_bus_published_cb(RcRedisConnection *conn,
 			  redisReply *reply,
 			  const GError *error,
 			  gpointer user_data)
 {
-	g_autoptr(GTask) task = user_data;
-	RcMessage *msg = g_task_get_task_data(task);
+	RcPublish *p = user_data;
+	RcRedisBus *self = p->bus;
+	RcMessage *msg = g_task_get_task_data(p->task);
 
+	/* sent, and the answer lost: Redis may have run it */
+	if (reply == NULL && conn != NULL && !self->stopping) {
+		p->lost_at = g_get_monotonic_time();
+		g_queue_push_tail(&self->limbo, p);
+		if (self->limbo_id == 0)
+			self->limbo_id =
+			    g_timeout_add(RC_REDIS_PUBLISH_RETRY_MS, rc_redis_bus_limbo_cb, self);
+		return;
+	}
 	/* {epoch, offset, duplicate} */
 	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 ||
 	    reply->element[0]->type != REDIS_REPLY_STRING ||
 	    reply->element[1]->type != REDIS_REPLY_INTEGER) {
-		g_task_return_error(task, rc_redis_bus_unavailable(error, reply));
+		rc_publish_fail(p, rc_redis_bus_unavailable(error, reply));
 		return;
 	}
 	rc_message_set_offset(msg, reply->element[0]->str, (guint64)reply->element[1]->integer);
-	g_task_return_boolean(task, TRUE);
+	g_task_return_boolean(p->task, TRUE);
+	rc_publish_free(p);
 }
 
 static void
-rc_redis_bus_publish(RcBus *bus, RcMessage *msg, const gchar *ingress_id, GTask *task)
+rc_redis_bus_send_publish(RcRedisBus *self, RcPublish *p)
 {
-	RcRedisBus *self = RC_REDIS_BUS(bus);
-	RcConfig *config = rc_bus_get_config(bus);
+	RcConfig *config = rc_bus_get_config(RC_BUS(self));
+	RcMessage *msg = g_task_get_task_data(p->task);
 	const gchar *ns = rc_message_get_namespace(msg);
 	const gchar *room_code = rc_message_get_room_code(msg);
 	g_autofree gchar *meta = rc_redis_room_key(self->channel, RC_REDIS_KEY_META, ns, room_code);
@@ -1148,33 +1236,24 @@ rc_redis_bus_publish(RcBus *bus, RcMessage *msg, const gchar *ingress_id, GTask 
 	g_autofree gchar *epoch = rc_bus_new_epoch();
 	GBytes *payload;
 	gsize payload_len = 0;
-	const gchar *payload_data;
-	const gchar *argv[10];
-	gsize lens[10];
+	const gchar *argv[11];
+	gsize lens[11];
 
-	if (!rc_redis_router_key_is_up(self->router, meta)) {
-		g_task_return_new_error(task,
-					RC_ERROR,
-					RC_ERROR_UNAVAILABLE,
-					_("Redis is unreachable: the message was not sent"));
-		g_object_unref(task);
-		return;
-	}
 	if (self->fanout == RC_FANOUT_PER_ROOM)
 		room_channel = rc_redis_room_key(self->channel, RC_REDIS_KEY_CHANNEL, ns, room_code);
 	payload = rc_message_get_payload(msg);
-	payload_data = g_bytes_get_data(payload, &payload_len);
 	argv[0] = meta;
 	argv[1] = history;
 	argv[2] = seen;
 	argv[3] = room_channel != NULL ? room_channel : self->channel;
 	/* the script closes the object after adding offset and epoch */
-	argv[4] = payload_data;
+	argv[4] = g_bytes_get_data(payload, &payload_len);
 	argv[5] = size;
 	argv[6] = ttl;
 	argv[7] = epoch;
 	argv[8] = self->publish_verb;
-	argv[9] = ingress_id != NULL ? ingress_id : "";
+	argv[9] = p->ingress_id != NULL ? p->ingress_id : "";
+	argv[10] = p->retry ? rc_message_get_id(msg) : "";
 	for (guint i = 0; i < G_N_ELEMENTS(argv); i++)
 		lens[i] = strlen(argv[i]);
 	lens[4] = payload_len - 1;
@@ -1186,7 +1265,32 @@ rc_redis_bus_publish(RcBus *bus, RcMessage *msg, const gchar *ingress_id, GTask 
 				argv,
 				lens,
 				rc_redis_bus_published_cb,
-				task);
+				p);
+}
+
+static void
+rc_redis_bus_publish(RcBus *bus, RcMessage *msg, const gchar *ingress_id, GTask *task)
+{
+	RcRedisBus *self = RC_REDIS_BUS(bus);
+	g_autofree gchar *meta = rc_redis_room_key(self->channel,
+						   RC_REDIS_KEY_META,
+						   rc_message_get_namespace(msg),
+						   rc_message_get_room_code(msg));
+	RcPublish *p;
+
+	if (!rc_redis_router_key_is_up(self->router, meta)) {
+		g_task_return_new_error(task,
+					RC_ERROR,
+					RC_ERROR_UNAVAILABLE,
+					_("Redis is unreachable: the message was not sent"));
+		g_object_unref(task);
+		return;
+	}
+	p = g_new0(RcPublish, 1);
+	p->bus = self;
+	p->task = task;
+	p->ingress_id = g_strdup(ingress_id);
+	rc_redis_bus_send_publish(self, p);
 }
 
 static void

@@ -286,7 +286,8 @@ rc_protocol_read_since(RcJsonReader *r, RcSince *since, GString *key, GString *s
 			if (!rc_protocol_read_field(r, &epoch, scratch, error))
 				goto fail;
 		} else if (strcmp(key->str, "offset") == 0) {
-			have_offset = TRUE;
+			/* a resume needs its offset: null is no offset here */
+			have_offset = rc_json_reader_peek(r) != RC_JSON_NULL;
 			if (!rc_protocol_read_integer(r, &since->offset, &offset_wrong, error))
 				goto fail;
 		} else if (!rc_json_reader_skip_value(r, error)) {

@@ -12,10 +12,26 @@
 -- ARGV[5] the epoch for a room that has none
 -- ARGV[6] PUBLISH or SPUBLISH
 -- ARGV[7] the ingress stream entry id, or ''
+-- ARGV[8] the message id when this is a second try of a publish whose answer was lost
+--         (the connection dropped, or Redis stalled past the timeout): a message of the
+--         history with that id means the first try went through. Else ''.
 -- Returns {epoch, offset, 1 when the entry was published before (nothing done) or 0}.
 local meta, history, seen = KEYS[1], KEYS[2], KEYS[3]
 local ttl = tonumber(ARGV[4])
 local entry = ARGV[7]
+local retry = ARGV[8]
+
+if retry ~= nil and retry ~= '' then
+  local needle = '"id":"' .. retry .. '"'
+  local kept = redis.call('XREVRANGE', history, '+', '-', 'COUNT', tonumber(ARGV[3]))
+  for _, e in ipairs(kept) do
+    local fields = e[2]
+    if fields[2] and string.find(fields[2], needle, 1, true) then
+      local offset = tonumber(string.match(e[1], '^(%d+)'))
+      return {redis.call('HGET', meta, 'epoch') or '', offset, 1}
+    end
+  end
+end
 
 if entry ~= '' then
   local done = redis.call('ZSCORE', seen, entry)
