@@ -411,6 +411,7 @@ def check_policy(tmp, env, roomcastd, roomcastctl, policy, procs):
         ('org.freedesktop.DBus.Properties.GetAll', ['org.roomcast.Daemon']),
         ('org.freedesktop.DBus.Introspectable.Introspect', []),
         ('org.roomcast.Daemon.ListRooms', []),
+        ('org.roomcast.Daemon.ListMembers', ['/', 'room_1']),
     ]
     # answered by the daemon (NotFound), so the policy let them through
     readonly_not_found = [
@@ -422,6 +423,7 @@ def check_policy(tmp, env, roomcastd, roomcastctl, policy, procs):
         ('org.roomcast.Daemon.CloseRoom', ['/', 'nope', 'x']),
         ('org.roomcast.Daemon.Publish', ['/', 'room_1', 'ops', 'hi']),
         ('org.roomcast.Daemon.ReloadConfig', []),
+        ('org.roomcast.Daemon.GetHistory', ['/', 'room_1', '10']),
     ]
     for method, args in readonly:
         for user in ('root', 'nobody'):
@@ -438,6 +440,10 @@ def check_policy(tmp, env, roomcastd, roomcastctl, policy, procs):
         r = gdbus_call(method, args, 'root')
         check('AccessDenied' not in r.stderr,
               'policy: root may call %s %s' % (method, r.stderr.strip()))
+
+    # a drain is for root alone (not tried as root: the node would stop taking clients)
+    r = gdbus_call('org.roomcast.Daemon.Drain', ['1'], 'nobody')
+    check(r.returncode != 0 and 'AccessDenied' in r.stderr, 'policy: nobody may not call Drain')
 
     # roomcastctl --system as an ordinary user: status works, reload is refused (exit 2)
     r = run([roomcastctl, '--system', '--json', 'status'], env=benv, preexec_fn=as_nobody, cwd='/')
