@@ -9,15 +9,10 @@
 #include <libsoup/soup.h>
 
 #include "transport/rc-client-input-stream.h"
+#include "transport/rc-ws-frame.h"
 
 /* bytes one connection may hand libsoup per poller round */
 #define RC_CLIENT_INPUT_BUDGET 16384
-
-/* where the frame parser is in the byte stream */
-typedef enum {
-	RC_WS_PARSE_HEADER,
-	RC_WS_PARSE_PAYLOAD,
-} RcWsParseState;
 
 struct _RcClientInputStream {
 	GInputStream parent_instance;
@@ -28,11 +23,7 @@ struct _RcClientInputStream {
 	gsize used; /* bytes read in this round */
 	/* the frame headers seen so far: a message's size is known before its bytes */
 	guint64 max_message;
-	RcWsParseState state;
-	guint8 header[14];
-	gsize header_len;
-	guint64 payload_left;
-	guint64 message_total;
+	RcWsFrameCounter counter;
 	gboolean failed;
 };
 
@@ -65,35 +56,6 @@ rc_client_input_stream_set_max_message(RcClientInputStream *self, guint64 max_me
 	self->max_message = max_message;
 }
 
-/* the header's full length once its first two bytes are known */
-static gsize
-rc_ws_header_size(const guint8 *header)
-{
-	gsize size = 2;
-	guint8 len7 = header[1] & 0x7f;
-	if (len7 == 126)
-		size += 2;
-	else if (len7 == 127)
-		size += 8;
-	if (header[1] & 0x80)
-		size += 4; /* mask */
-	return size;
-}
-
-static guint64
-rc_ws_header_payload_len(const guint8 *header)
-{
-	guint8 len7 = header[1] & 0x7f;
-	guint64 len = 0;
-	if (len7 < 126)
-		return len7;
-	if (len7 == 126)
-		return (guint64)header[2] << 8 | header[3];
-	for (guint i = 0; i < 8; i++)
-		len = len << 8 | header[2 + i];
-	return len;
-}
-
 /* A message sent in many fragments is only limited by libsoup frame by frame: count
  * the whole message here, from the (unmasked) frame headers, and refuse it as soon as
  * it passes the limit, before its bytes are buffered. */
@@ -103,49 +65,14 @@ rc_client_input_stream_account(RcClientInputStream *self,
 			       gsize len,
 			       GError **error)
 {
-	gsize at = 0;
-
-	while (at < len) {
-		if (self->state == RC_WS_PARSE_PAYLOAD) {
-			guint64 take = MIN(self->payload_left, (guint64)(len - at));
-			self->payload_left -= take;
-			at += (gsize)take;
-			if (self->payload_left == 0)
-				self->state = RC_WS_PARSE_HEADER;
-			continue;
-		}
-		self->header[self->header_len++] = data[at++];
-		if (self->header_len < 2 || self->header_len < rc_ws_header_size(self->header))
-			continue;
-		{
-			guint8 opcode = self->header[0] & 0x0f;
-			gboolean fin = (self->header[0] & 0x80) != 0;
-			guint64 payload = rc_ws_header_payload_len(self->header);
-
-			/* control frames (8-15) may come between fragments and do not count */
-			if (opcode < 0x8) {
-				if (opcode != 0x0)
-					self->message_total = 0;
-				self->message_total += payload;
-				if (self->max_message > 0 && self->message_total > self->max_message) {
-					g_set_error(error,
-						    SOUP_WEBSOCKET_ERROR,
-						    SOUP_WEBSOCKET_CLOSE_TOO_BIG,
-						    "message of more than %" G_GUINT64_FORMAT
-						    " bytes",
-						    self->max_message);
-					return FALSE;
-				}
-				if (fin)
-					self->message_total = 0;
-			}
-			self->header_len = 0;
-			self->payload_left = payload;
-			if (payload > 0)
-				self->state = RC_WS_PARSE_PAYLOAD;
-		}
-	}
-	return TRUE;
+	if (rc_ws_frame_counter_feed(&self->counter, data, len, self->max_message, NULL))
+		return TRUE;
+	g_set_error(error,
+		    SOUP_WEBSOCKET_ERROR,
+		    SOUP_WEBSOCKET_CLOSE_TOO_BIG,
+		    "message of more than %" G_GUINT64_FORMAT " bytes",
+		    self->max_message);
+	return FALSE;
 }
 
 static gssize
