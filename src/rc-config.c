@@ -120,6 +120,29 @@ rc_config_get_string(GKeyFile *kf,
 	return TRUE;
 }
 
+/* A file named in the config; a relative path is taken from the config file's
+ * folder, not from wherever the daemon was started (GIO's TLS database even
+ * refuses relative paths). */
+static gboolean
+rc_config_get_file_key(
+    RcConfig *self, GKeyFile *kf, const gchar *group, const gchar *key, gchar **out, GError **error)
+{
+	g_autofree gchar *v = NULL;
+	g_autofree gchar *config_dir = NULL;
+	g_autofree gchar *dir = NULL;
+
+	if (!rc_config_get_string(kf, group, key, NULL, &v, error))
+		return FALSE;
+	if (v == NULL || g_path_is_absolute(v)) {
+		*out = g_steal_pointer(&v);
+		return TRUE;
+	}
+	config_dir = g_path_get_dirname(self->path);
+	dir = g_canonicalize_filename(config_dir, NULL);
+	*out = g_canonicalize_filename(v, dir);
+	return TRUE;
+}
+
 static gboolean
 rc_config_get_uint(GKeyFile *kf,
 		   const gchar *group,
@@ -402,16 +425,15 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 				      "other: give one of them"));
 		return NULL;
 	}
-	if (!rc_config_get_string(
-		kf, "redis", "password_file", NULL, &s->redis_password_file, error))
+	if (!rc_config_get_file_key(
+		self, kf, "redis", "password_file", &s->redis_password_file, error))
 		return NULL;
 	if (s->redis_password_file != NULL &&
 	    !rc_config_read_password(s->redis_password_file, &s->redis_password, error))
 		return NULL;
-	if (!rc_config_get_string(kf, "redis", "tls_ca_file", NULL, &s->redis_tls_ca_file, error) ||
-	    !rc_config_get_string(
-		kf, "redis", "tls_cert_file", NULL, &s->redis_tls_cert_file, error) ||
-	    !rc_config_get_string(kf, "redis", "tls_key_file", NULL, &s->redis_tls_key_file, error))
+	if (!rc_config_get_file_key(self, kf, "redis", "tls_ca_file", &s->redis_tls_ca_file, error) ||
+	    !rc_config_get_file_key(self, kf, "redis", "tls_cert_file", &s->redis_tls_cert_file, error) ||
+	    !rc_config_get_file_key(self, kf, "redis", "tls_key_file", &s->redis_tls_key_file, error))
 		return NULL;
 	if (!rc_config_check_tls_files(s, error))
 		return NULL;
