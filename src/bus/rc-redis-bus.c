@@ -522,7 +522,9 @@ rc_redis_bus_sync_subscriptions(RcRedisBus *self)
 				rc_redis_bus_send_unsubscribe(
 				    g_hash_table_lookup(self->shard_subs, rs->shard),
 				    rs->channel);
-			rc_room_sub_lost(rs);
+			/* a room that was never placed lost nothing: its joins wait on */
+			if (rs->shard != NULL)
+				rc_room_sub_lost(rs);
 			g_free(rs->shard);
 			rs->shard = g_strdup(address);
 		}
@@ -1322,7 +1324,17 @@ rc_redis_bus_subscribe_room(RcBus *bus, const gchar *ns, const gchar *room_code,
 	rs->wanted = TRUE;
 	g_ptr_array_add(rs->pending, task);
 	if (self->cluster) {
+		RcShardSub *ss;
+
 		rc_redis_bus_sync_subscriptions(self);
+		/* a subscriber to a master that is up but still connecting sends the
+		 * SSUBSCRIBE once open (or gives up on losing it): joined waits for that,
+		 * or messages published meanwhile would be missed for good */
+		ss = rs->shard != NULL ? g_hash_table_lookup(self->shard_subs, rs->shard) : NULL;
+		if (!rs->subscribed && !rs->subscribing && ss != NULL &&
+		    !rc_redis_link_is_ready(ss->link) &&
+		    rc_redis_router_key_is_up(self->router, rs->channel))
+			return;
 	} else if (!rs->subscribed && !rs->subscribing && rc_redis_link_is_ready(self->sub)) {
 		rc_redis_bus_send_subscribe(self, &self->main_sub, rs);
 	}
