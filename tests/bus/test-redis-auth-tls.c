@@ -604,8 +604,43 @@ test_acl_user(void)
 	g_assert_cmpint(acl_log_count(server, "admin", ADMIN_SECRET), ==, 0);
 }
 
-/* A Redis Cluster whose every node wants a password: the password file reaches
- * the seeds and the masters learnt from them. */
+/* what a Redis Cluster adds to the minimal ACL: sharded pub/sub and the layout */
+static const gchar *const rc_test_cluster_acl[] = {"ACL",
+						   "SETUSER",
+						   "roomcast",
+						   "+ssubscribe",
+						   "+sunsubscribe",
+						   "+spublish",
+						   "+cluster|shards",
+						   "+cluster|slots",
+						   "+asking",
+						   NULL};
+
+/* a command to a cluster node as @user, after CONFIG SET requirepass */
+static redisReply *
+cluster_node_command(guint16 port, const gchar *user, const gchar *password, const gchar *const *argv)
+{
+	redisContext *ctx = redisConnect("127.0.0.1", port);
+	redisReply *reply;
+
+	g_assert_nonnull(ctx);
+	g_assert_cmpint(ctx->err, ==, 0);
+	reply = redisCommand(ctx, "AUTH %s %s", user, password);
+	g_assert_nonnull(reply);
+	if (reply->type == REDIS_REPLY_ERROR)
+		g_error("AUTH on %u: %s", port, reply->str);
+	freeReplyObject(reply);
+	reply = redisCommandArgv(ctx, (int)g_strv_length((gchar **)argv), (const char **)argv, NULL);
+	g_assert_nonnull(reply);
+	if (reply->type == REDIS_REPLY_ERROR)
+		g_error("%s on %u: %s", argv[0], port, reply->str);
+	redisFree(ctx);
+	return reply;
+}
+
+/* A Redis Cluster whose every node wants a password, and roomcast as an ACL user
+ * with the minimal ACL: the seeds are URLs with the user name, the password file
+ * reaches them and the masters learnt from them. */
 static void
 test_cluster_password_file(void)
 {
@@ -617,26 +652,48 @@ test_cluster_password_file(void)
 	g_autoptr(RcTestNode) a = NULL;
 	g_autoptr(RcTestNode) b = NULL;
 	g_auto(GStrv) seeds = g_strsplit(rc_test_cluster_get_seeds(cluster), ",", -1);
+	g_autoptr(GString) urls = g_string_new(NULL);
+	guint16 ports[16];
+	guint n_ports = 0;
+	const gchar *acl_log[] = {"ACL", "LOG", NULL};
 
-	for (guint i = 0; seeds[i] != NULL; i++) {
+	for (guint i = 0; seeds[i] != NULL && n_ports < G_N_ELEMENTS(ports); i++) {
 		guint16 port = (guint16)g_ascii_strtoull(strrchr(seeds[i], ':') + 1, NULL, 10);
+		const gchar *minimal[G_N_ELEMENTS(rc_test_minimal_acl)];
+		redisReply *reply;
+
+		memcpy(minimal, rc_test_minimal_acl, sizeof(minimal));
 		g_free(rc_test_cluster_command(
-		    cluster, port, "CONFIG", "SET", "masterauth", SECRET, NULL));
+		    cluster, port, "CONFIG", "SET", "masterauth", ADMIN_SECRET, NULL));
 		g_free(rc_test_cluster_command(
-		    cluster, port, "CONFIG", "SET", "requirepass", SECRET, NULL));
+		    cluster, port, "CONFIG", "SET", "requirepass", ADMIN_SECRET, NULL));
+		reply = cluster_node_command(port, "default", ADMIN_SECRET, minimal);
+		freeReplyObject(reply);
+		reply = cluster_node_command(port, "default", ADMIN_SECRET, rc_test_cluster_acl);
+		freeReplyObject(reply);
+		g_string_append_printf(
+		    urls, "%sredis://roomcast@127.0.0.1:%u", i > 0 ? "," : "", port);
+		ports[n_ports++] = port;
 	}
 	write_secret(secret_path, SECRET "\n");
-	config = g_strdup_printf("[redis]\ncluster=%s\npassword_file=%s\n",
-				 rc_test_cluster_get_seeds(cluster),
-				 secret_path);
+	config = g_strdup_printf(
+	    "[redis]\ncluster=%s\npassword_file=%s\n", urls->str, secret_path);
 	path = rc_test_write_config(config);
 	a = rc_test_node_new("--port", "0", "--bus", "none", "--config", path, NULL);
 	b = rc_test_node_new("--port", "0", "--bus", "none", "--config", path, NULL);
 	rc_test_node_wait_redis_connected(a, WAIT);
 	rc_test_node_wait_redis_connected(b, WAIT);
 	assert_rooms_shared(a, b, "cluster-password");
+	assert_rooms_shared(b, a, "cluster-password-2");
 	assert_nowhere_in_output(a, SECRET);
 	assert_nowhere_in_output(b, SECRET);
+	/* no node refused roomcast anything */
+	for (guint i = 0; i < n_ports; i++) {
+		redisReply *reply = cluster_node_command(ports[i], "default", ADMIN_SECRET, acl_log);
+		if (reply->elements != 0)
+			g_error("the minimal ACL is not enough on %u: ACL LOG has entries", ports[i]);
+		freeReplyObject(reply);
+	}
 	g_unlink(secret_path);
 	g_rmdir(dir);
 }
