@@ -232,21 +232,23 @@ rc_config_read_password(const gchar *path, gchar **out, GError **error)
 	}
 	while (len > 0 && (contents[len - 1] == '\n' || contents[len - 1] == '\r'))
 		contents[--len] = '\0';
-	if (len == 0 || memchr(contents, '\n', len) != NULL || memchr(contents, '\r', len) != NULL ||
-	    strlen(contents) != len) {
+	if (len == 0 || memchr(contents, '\n', len) != NULL ||
+	    memchr(contents, '\r', len) != NULL || strlen(contents) != len) {
 		g_set_error(error,
 			    G_KEY_FILE_ERROR,
 			    G_KEY_FILE_ERROR_INVALID_VALUE,
-			    len == 0 ? _("[redis] password_file: “%s” is empty")
-				     : _("[redis] password_file: “%s” must hold the password alone, "
-					 "on one line"),
+			    len == 0
+				? _("[redis] password_file: “%s” is empty")
+				: _("[redis] password_file: “%s” must hold the password alone, "
+				    "on one line"),
 			    path);
 		explicit_bzero(contents, len);
 		g_free(contents);
 		return FALSE;
 	}
 	if (g_stat(path, &st) == 0 && (st.st_mode & S_IROTH) != 0)
-		g_warning("[redis] password_file %s can be read by every user of this system", path);
+		g_warning("[redis] password_file %s can be read by every user of this system",
+			  path);
 	*out = contents;
 	return TRUE;
 }
@@ -262,11 +264,12 @@ rc_config_check_tls_files(RcSettings *s, GError **error)
 	    s->redis_tls_key_file == NULL)
 		return TRUE;
 	if (!g_tls_backend_supports_tls(g_tls_backend_get_default())) {
-		g_set_error_literal(error,
-				    G_KEY_FILE_ERROR,
-				    G_KEY_FILE_ERROR_INVALID_VALUE,
-				    _("[redis] tls_ca_file, tls_cert_file, tls_key_file: this system "
-				      "has no TLS support for GIO (install glib-networking)"));
+		g_set_error_literal(
+		    error,
+		    G_KEY_FILE_ERROR,
+		    G_KEY_FILE_ERROR_INVALID_VALUE,
+		    _("[redis] tls_ca_file, tls_cert_file, tls_key_file: this system "
+		      "has no TLS support for GIO (install glib-networking)"));
 		return FALSE;
 	}
 	if (s->redis_tls_ca_file != NULL) {
@@ -282,11 +285,12 @@ rc_config_check_tls_files(RcSettings *s, GError **error)
 		}
 	}
 	if ((s->redis_tls_cert_file == NULL) != (s->redis_tls_key_file == NULL)) {
-		g_set_error_literal(error,
-				    G_KEY_FILE_ERROR,
-				    G_KEY_FILE_ERROR_INVALID_VALUE,
-				    _("[redis] tls_cert_file and tls_key_file go together: set both "
-				      "or neither"));
+		g_set_error_literal(
+		    error,
+		    G_KEY_FILE_ERROR,
+		    G_KEY_FILE_ERROR_INVALID_VALUE,
+		    _("[redis] tls_cert_file and tls_key_file go together: set both "
+		      "or neither"));
 		return FALSE;
 	}
 	if (s->redis_tls_cert_file != NULL) {
@@ -431,9 +435,12 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 	if (s->redis_password_file != NULL &&
 	    !rc_config_read_password(s->redis_password_file, &s->redis_password, error))
 		return NULL;
-	if (!rc_config_get_file_key(self, kf, "redis", "tls_ca_file", &s->redis_tls_ca_file, error) ||
-	    !rc_config_get_file_key(self, kf, "redis", "tls_cert_file", &s->redis_tls_cert_file, error) ||
-	    !rc_config_get_file_key(self, kf, "redis", "tls_key_file", &s->redis_tls_key_file, error))
+	if (!rc_config_get_file_key(
+		self, kf, "redis", "tls_ca_file", &s->redis_tls_ca_file, error) ||
+	    !rc_config_get_file_key(
+		self, kf, "redis", "tls_cert_file", &s->redis_tls_cert_file, error) ||
+	    !rc_config_get_file_key(
+		self, kf, "redis", "tls_key_file", &s->redis_tls_key_file, error))
 		return NULL;
 	if (!rc_config_check_tls_files(s, error))
 		return NULL;
@@ -666,20 +673,20 @@ rc_config_apply(RcConfig *self, GKeyFile *keyfile, gboolean *restart_needed, GEr
 		return FALSE;
 	}
 	if (restart_needed != NULL) {
-		*restart_needed = s->port != old->port || g_strcmp0(s->listen, old->listen) != 0 ||
-				  g_strcmp0(s->redis_url, old->redis_url) != 0 ||
-				  g_strcmp0(s->redis_cluster, old->redis_cluster) != 0 ||
-				  g_strcmp0(s->channel, old->channel) != 0 ||
-				  s->fanout != old->fanout || s->dbus_bus != old->dbus_bus ||
-				  g_strcmp0(s->dbus_name, old->dbus_name) != 0 ||
-				  g_strcmp0(s->node_id, old->node_id) != 0 ||
-				  g_strcmp0(s->redis_tls_ca_file, old->redis_tls_ca_file) != 0 ||
-				  g_strcmp0(s->redis_tls_cert_file, old->redis_tls_cert_file) != 0 ||
-				  g_strcmp0(s->redis_tls_key_file, old->redis_tls_key_file) != 0 ||
-				  !g_strv_equal((const gchar *const *)s->plugin_dirs,
-						(const gchar *const *)old->plugin_dirs) ||
-				  !g_strv_equal((const gchar *const *)s->plugins_enabled,
-						(const gchar *const *)old->plugins_enabled);
+		*restart_needed =
+		    s->port != old->port || g_strcmp0(s->listen, old->listen) != 0 ||
+		    g_strcmp0(s->redis_url, old->redis_url) != 0 ||
+		    g_strcmp0(s->redis_cluster, old->redis_cluster) != 0 ||
+		    g_strcmp0(s->channel, old->channel) != 0 || s->fanout != old->fanout ||
+		    s->dbus_bus != old->dbus_bus || g_strcmp0(s->dbus_name, old->dbus_name) != 0 ||
+		    g_strcmp0(s->node_id, old->node_id) != 0 ||
+		    g_strcmp0(s->redis_tls_ca_file, old->redis_tls_ca_file) != 0 ||
+		    g_strcmp0(s->redis_tls_cert_file, old->redis_tls_cert_file) != 0 ||
+		    g_strcmp0(s->redis_tls_key_file, old->redis_tls_key_file) != 0 ||
+		    !g_strv_equal((const gchar *const *)s->plugin_dirs,
+				  (const gchar *const *)old->plugin_dirs) ||
+		    !g_strv_equal((const gchar *const *)s->plugins_enabled,
+				  (const gchar *const *)old->plugins_enabled);
 	}
 	/* keys that only apply at start-up keep their running values */
 	s->port = old->port;

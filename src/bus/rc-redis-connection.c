@@ -116,8 +116,8 @@ struct _RcRedisConnection {
 	GCancellable *connect_cancellable; /* ours; the caller's one is watched */
 	GSource *connect_timer;
 	GSource *user_cancel_source;
-	guint handshake_pending;  /* AUTH / SELECT / PING replies still due */
-	gboolean tls_handshaking; /* glib-networking uses the socket from a thread */
+	guint handshake_pending;	 /* AUTH / SELECT / PING replies still due */
+	gboolean tls_handshaking;	 /* glib-networking uses the socket from a thread */
 	GTlsCertificateFlags tls_errors; /* why the server's certificate was refused */
 
 	/* I/O, from the socket's connection on */
@@ -1096,7 +1096,8 @@ rc_redis_start_tls(RcRedisConnection *self, GError **error)
 		}
 		g_tls_connection_set_certificate(G_TLS_CONNECTION(tls), cert);
 	}
-	g_signal_connect(tls, "accept-certificate", G_CALLBACK(rc_redis_on_accept_certificate), self);
+	g_signal_connect(
+	    tls, "accept-certificate", G_CALLBACK(rc_redis_on_accept_certificate), self);
 	/* RESP is self-delimiting: a truncated stream is just a lost connection */
 	g_tls_connection_set_require_close_notify(G_TLS_CONNECTION(tls), FALSE);
 	self->tls = G_TLS_CONNECTION(g_steal_pointer(&tls));

@@ -107,8 +107,12 @@ take_message(RcTestWs *ws, const gchar *id)
 static gchar *
 tcp_url(const gchar *scheme, const gchar *userinfo, const gchar *host, guint16 port)
 {
-	return g_strdup_printf(
-	    "%s://%s%s%s:%u", scheme, userinfo != NULL ? userinfo : "", userinfo != NULL ? "@" : "", host, port);
+	return g_strdup_printf("%s://%s%s%s:%u",
+			       scheme,
+			       userinfo != NULL ? userinfo : "",
+			       userinfo != NULL ? "@" : "",
+			       host,
+			       port);
 }
 
 typedef struct {
@@ -195,9 +199,10 @@ assert_rooms_shared(RcTestNode *a, RcTestNode *b, const gchar *room)
 			"over a guarded Redis");
 	id_back = rc_test_ws_send_message(wb, "/", room, "and back");
 	back = take_message(wa, id_back);
-	g_assert_cmpstr(rc_test_json_get_string(json_object_get_object_member(back, "msg"), "sender"),
-			==,
-			"bob");
+	g_assert_cmpstr(
+	    rc_test_json_get_string(json_object_get_object_member(back, "msg"), "sender"),
+	    ==,
+	    "bob");
 }
 
 /* Spawns roomcastd with @args, which must exit 1 at start with one line on
@@ -291,7 +296,8 @@ dbus_get_all(const gchar *name)
 static void
 test_password(void)
 {
-	g_autoptr(RcTestRedisServer) server = rc_test_redis_server_new("--requirepass", SECRET, NULL);
+	g_autoptr(RcTestRedisServer) server =
+	    rc_test_redis_server_new("--requirepass", SECRET, NULL);
 	guint16 port = rc_test_redis_server_get_port(server);
 	g_autofree gchar *url = tcp_url("redis", ":" SECRET, "127.0.0.1", port);
 	g_autofree gchar *unix_url = g_strdup_printf(
@@ -314,7 +320,8 @@ test_password(void)
 static void
 test_wrong_password(void)
 {
-	g_autoptr(RcTestRedisServer) server = rc_test_redis_server_new("--requirepass", SECRET, NULL);
+	g_autoptr(RcTestRedisServer) server =
+	    rc_test_redis_server_new("--requirepass", SECRET, NULL);
 	g_autofree gchar *url =
 	    tcp_url("redis", ":" WRONG_SECRET, "127.0.0.1", rc_test_redis_server_get_port(server));
 	g_autoptr(RcTestNode) node = rc_test_node_new("--port",
@@ -347,7 +354,8 @@ test_wrong_password(void)
 	rc_test_sleep(rc_test_timeout(3000));
 	g_assert_cmpint(acl_log_count(server, NULL, SECRET), >, 3);
 	g_assert_cmpuint(count_stderr(node, "WRONGPASS"), ==, 1);
-	g_assert_nonnull(rc_test_node_wait_stderr(node, "Redis refused the authentication: WRONGPASS", 0));
+	g_assert_nonnull(
+	    rc_test_node_wait_stderr(node, "Redis refused the authentication: WRONGPASS", 0));
 
 	/* D-Bus says the same, and no more */
 	props = dbus_get_all("org.roomcast.wrongpass");
@@ -384,15 +392,15 @@ write_secret(const gchar *path, const gchar *contents)
 {
 	g_autoptr(GError) error = NULL;
 
-	g_file_set_contents_full(
-	    path, contents, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error);
+	g_file_set_contents_full(path, contents, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error);
 	g_assert_no_error(error);
 }
 
 static void
 test_password_file(void)
 {
-	g_autoptr(RcTestRedisServer) server = rc_test_redis_server_new("--requirepass", SECRET, NULL);
+	g_autoptr(RcTestRedisServer) server =
+	    rc_test_redis_server_new("--requirepass", SECRET, NULL);
 	guint16 port = rc_test_redis_server_get_port(server);
 	g_autofree gchar *secret_path =
 	    g_build_filename(rc_test_redis_server_get_dir(server), "redis-password", NULL);
@@ -444,8 +452,9 @@ test_password_file_errors(void)
 	const gchar *cases[][2] = {
 	    {missing, "roomcastd: *[redis] password_file: *missing*No such file*"},
 	    {empty, "roomcastd: *[redis] password_file: “*empty” is empty"},
-	    {two_lines, "roomcastd: *[redis] password_file: “*two-lines” must hold the password "
-			"alone, on one line"},
+	    {two_lines,
+	     "roomcastd: *[redis] password_file: “*two-lines” must hold the password "
+	     "alone, on one line"},
 	};
 
 	write_secret(empty, "\n");
@@ -454,8 +463,7 @@ test_password_file_errors(void)
 		g_autofree gchar *config = g_strdup_printf(
 		    "[redis]\nurl=redis://127.0.0.1:1\npassword_file=%s\n", cases[i][0]);
 		const gchar *path = rc_test_write_config(config);
-		const gchar *args[] = {
-		    "--port", "0", "--bus", "none", "--config", path, NULL};
+		const gchar *args[] = {"--port", "0", "--bus", "none", "--config", path, NULL};
 
 		assert_start_refused(args, cases[i][1], SECRET);
 	}
@@ -490,26 +498,16 @@ test_bad_urls(void)
 		const gchar *path;
 
 		{
-			const gchar *args[] = {"--port",
-					       "0",
-					       "--bus",
-					       "none",
-					       "--redis",
-					       cases[i][0],
-					       NULL};
+			const gchar *args[] = {
+			    "--port", "0", "--bus", "none", "--redis", cases[i][0], NULL};
 			assert_start_refused(args, cases[i][1], SECRET);
 		}
 		/* the same from the config file */
 		config = g_strdup_printf("[redis]\nurl=%s\n", cases[i][0]);
 		path = rc_test_write_config(config);
 		{
-			const gchar *args[] = {"--port",
-					       "0",
-					       "--bus",
-					       "none",
-					       "--config",
-					       path,
-					       NULL};
+			const gchar *args[] = {
+			    "--port", "0", "--bus", "none", "--config", path, NULL};
 			assert_start_refused(args, cases[i][1], SECRET);
 		}
 	}
@@ -519,14 +517,44 @@ test_bad_urls(void)
  * The commands roomcast needs, as documented in docs/admin.md: nothing else is
  * granted, and the keys and channels are those under the default channel name.
  */
-static const gchar *const rc_test_minimal_acl[] = {
-    "ACL",	    "SETUSER",	   "roomcast",	 "reset",	"on",	      ">" SECRET,
-    "~livechat:*",  "&livechat",   "&livechat:*", "+ping",	"+subscribe", "+unsubscribe",
-    "+publish",	    "+evalsha",	   "+eval",	 "+script|load", "+xgroup|create", "+xreadgroup",
-    "+xack",	    "+xautoclaim", "+time",	 "+hget",	"+hset",      "+hincrby",
-    "+hdel",	    "+hgetall",	   "+hvals",	 "+del",	"+pexpire",   "+xadd",
-    "+xrange",	    "+xrevrange",  "+zadd",	 "+zscore",	"+zrem",      "+zrangebyscore",
-    "+zremrangebyrank", NULL};
+static const gchar *const rc_test_minimal_acl[] = {"ACL",
+						   "SETUSER",
+						   "roomcast",
+						   "reset",
+						   "on",
+						   ">" SECRET,
+						   "~livechat:*",
+						   "&livechat",
+						   "&livechat:*",
+						   "+ping",
+						   "+subscribe",
+						   "+unsubscribe",
+						   "+publish",
+						   "+evalsha",
+						   "+eval",
+						   "+script|load",
+						   "+xgroup|create",
+						   "+xreadgroup",
+						   "+xack",
+						   "+xautoclaim",
+						   "+time",
+						   "+hget",
+						   "+hset",
+						   "+hincrby",
+						   "+hdel",
+						   "+hgetall",
+						   "+hvals",
+						   "+del",
+						   "+pexpire",
+						   "+xadd",
+						   "+xrange",
+						   "+xrevrange",
+						   "+zadd",
+						   "+zscore",
+						   "+zrem",
+						   "+zrangebyscore",
+						   "+zremrangebyrank",
+						   NULL};
 
 static void
 test_acl_user(void)
@@ -568,9 +596,8 @@ test_acl_user(void)
 		rc_test_node_wait_redis_connected(b, WAIT);
 		/* publishing, history, presence, who and the ingress stream, across nodes */
 		watcher = rc_test_ws_new(a, "sender=watcher");
-		rc_test_ws_send_printf(watcher,
-				       "{\"type\":\"join\",\"roomCode\":\"%s\",\"presence\":true}",
-				       room);
+		rc_test_ws_send_printf(
+		    watcher, "{\"type\":\"join\",\"roomCode\":\"%s\",\"presence\":true}", room);
 		json_object_unref(rc_test_ws_expect(watcher, "joined", WAIT));
 		assert_rooms_shared(a, b, room);
 		presence = rc_test_ws_take(watcher, "presence", NULL, WAIT);
@@ -584,16 +611,16 @@ test_acl_user(void)
 		    late, "{\"type\":\"join\",\"roomCode\":\"%s\",\"history\":1}", room);
 		json_object_unref(rc_test_ws_expect(late, "joined", WAIT));
 		replay = rc_test_ws_expect(late, "MSG_TO_CLIENTS", WAIT);
-		g_assert_cmpstr(rc_test_json_get_string(json_object_get_object_member(replay, "msg"),
-							"text"),
-				==,
-				"and back");
+		g_assert_cmpstr(
+		    rc_test_json_get_string(json_object_get_object_member(replay, "msg"), "text"),
+		    ==,
+		    "and back");
 		server_command(server, "admin", ADMIN_SECRET, xadd);
 		ingress = rc_test_ws_take(late, "MSG_TO_CLIENTS", NULL, WAIT);
-		g_assert_cmpstr(rc_test_json_get_string(json_object_get_object_member(ingress, "msg"),
-							"text"),
-				==,
-				"from the stream");
+		g_assert_cmpstr(
+		    rc_test_json_get_string(json_object_get_object_member(ingress, "msg"), "text"),
+		    ==,
+		    "from the stream");
 		/* a node claims what others left pending every few seconds, and beats */
 		rc_test_sleep(6000);
 		g_assert_cmpuint(count_stderr(a, "NOPERM"), ==, 0);
@@ -618,7 +645,10 @@ static const gchar *const rc_test_cluster_acl[] = {"ACL",
 
 /* a command to a cluster node as @user, after CONFIG SET requirepass */
 static redisReply *
-cluster_node_command(guint16 port, const gchar *user, const gchar *password, const gchar *const *argv)
+cluster_node_command(guint16 port,
+		     const gchar *user,
+		     const gchar *password,
+		     const gchar *const *argv)
 {
 	redisContext *ctx = redisConnect("127.0.0.1", port);
 	redisReply *reply;
@@ -630,7 +660,8 @@ cluster_node_command(guint16 port, const gchar *user, const gchar *password, con
 	if (reply->type == REDIS_REPLY_ERROR)
 		g_error("AUTH on %u: %s", port, reply->str);
 	freeReplyObject(reply);
-	reply = redisCommandArgv(ctx, (int)g_strv_length((gchar **)argv), (const char **)argv, NULL);
+	reply =
+	    redisCommandArgv(ctx, (int)g_strv_length((gchar **)argv), (const char **)argv, NULL);
 	g_assert_nonnull(reply);
 	if (reply->type == REDIS_REPLY_ERROR)
 		g_error("%s on %u: %s", argv[0], port, reply->str);
@@ -676,8 +707,7 @@ test_cluster_password_file(void)
 		ports[n_ports++] = port;
 	}
 	write_secret(secret_path, SECRET "\n");
-	config = g_strdup_printf(
-	    "[redis]\ncluster=%s\npassword_file=%s\n", urls->str, secret_path);
+	config = g_strdup_printf("[redis]\ncluster=%s\npassword_file=%s\n", urls->str, secret_path);
 	path = rc_test_write_config(config);
 	a = rc_test_node_new("--port", "0", "--bus", "none", "--config", path, NULL);
 	b = rc_test_node_new("--port", "0", "--bus", "none", "--config", path, NULL);
@@ -689,9 +719,11 @@ test_cluster_password_file(void)
 	assert_nowhere_in_output(b, SECRET);
 	/* no node refused roomcast anything */
 	for (guint i = 0; i < n_ports; i++) {
-		redisReply *reply = cluster_node_command(ports[i], "default", ADMIN_SECRET, acl_log);
+		redisReply *reply =
+		    cluster_node_command(ports[i], "default", ADMIN_SECRET, acl_log);
 		if (reply->elements != 0)
-			g_error("the minimal ACL is not enough on %u: ACL LOG has entries", ports[i]);
+			g_error("the minimal ACL is not enough on %u: ACL LOG has entries",
+				ports[i]);
 		freeReplyObject(reply);
 	}
 	g_unlink(secret_path);
@@ -767,7 +799,8 @@ test_tls_untrusted(void)
 	g_autofree gchar *url =
 	    tcp_url("rediss", NULL, "localhost", rc_test_redis_server_get_tls_port(server));
 	g_autoptr(RcTestNode) node = tls_node_new(url, files->other_ca_cert, NULL, NULL);
-	g_autofree gchar *why = g_strdup_printf("it is not signed by a CA of %s", files->other_ca_cert);
+	g_autofree gchar *why =
+	    g_strdup_printf("it is not signed by a CA of %s", files->other_ca_cert);
 
 	assert_certificate_refused(node, why);
 }
@@ -802,16 +835,29 @@ test_tls_bad_files(void)
 	} cases[] = {
 	    {missing, NULL, NULL, "roomcastd: *[redis] tls_ca_file: cannot load “*missing.crt”: *"},
 	    /* a key is no CA certificate */
-	    {files->client_key, NULL, NULL, "roomcastd: *[redis] tls_ca_file: cannot load “*client.key”: *"},
-	    {files->ca_cert, files->client_cert, NULL,
+	    {files->client_key,
+	     NULL,
+	     NULL,
+	     "roomcastd: *[redis] tls_ca_file: cannot load “*client.key”: *"},
+	    {files->ca_cert,
+	     files->client_cert,
+	     NULL,
 	     "roomcastd: *[redis] tls_cert_file and tls_key_file go together: set both or neither"},
-	    {files->ca_cert, NULL, files->client_key,
+	    {files->ca_cert,
+	     NULL,
+	     files->client_key,
 	     "roomcastd: *[redis] tls_cert_file and tls_key_file go together: set both or neither"},
-	    {files->ca_cert, files->client_cert, missing,
-	     "roomcastd: *[redis] tls_cert_file, tls_key_file: cannot load “*client.crt” with its key "
+	    {files->ca_cert,
+	     files->client_cert,
+	     missing,
+	     "roomcastd: *[redis] tls_cert_file, tls_key_file: cannot load “*client.crt” with its "
+	     "key "
 	     "“*missing.crt”: *"},
-	    {files->ca_cert, files->client_cert, garbage,
-	     "roomcastd: *[redis] tls_cert_file, tls_key_file: cannot load “*client.crt” with its key "
+	    {files->ca_cert,
+	     files->client_cert,
+	     garbage,
+	     "roomcastd: *[redis] tls_cert_file, tls_key_file: cannot load “*client.crt” with its "
+	     "key "
 	     "“*garbage.key”: *"},
 	};
 	g_autoptr(GError) error = NULL;
@@ -819,10 +865,10 @@ test_tls_bad_files(void)
 	g_file_set_contents(garbage, "-----BEGIN PRIVATE KEY-----\nnot a key\n", -1, &error);
 	g_assert_no_error(error);
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
-		g_autofree gchar *config = tls_config(url, cases[i].ca, cases[i].cert, cases[i].key);
+		g_autofree gchar *config =
+		    tls_config(url, cases[i].ca, cases[i].cert, cases[i].key);
 		const gchar *path = rc_test_write_config(config);
-		const gchar *args[] = {
-		    "--port", "0", "--bus", "none", "--config", path, NULL};
+		const gchar *args[] = {"--port", "0", "--bus", "none", "--config", path, NULL};
 
 		assert_start_refused(args, cases[i].pattern, SECRET);
 	}

@@ -366,7 +366,8 @@ test_user_config_file(void)
 		g_autoptr(RcTestNode) node = NULL;
 
 		rc_test_node_set_next_env("XDG_CONFIG_HOME", home);
-		node = rc_test_node_new("--bus", "none", "--port", "0", "--config", explicit_config, NULL);
+		node = rc_test_node_new(
+		    "--bus", "none", "--port", "0", "--config", explicit_config, NULL);
 		g_assert_cmpstr(hello_node(node), ==, "from-config");
 		g_assert_cmpint(rc_test_node_stop(node), ==, 0);
 	}

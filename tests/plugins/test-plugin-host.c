@@ -171,8 +171,10 @@ test_load_search_path(void)
 	/* nowhere: the message names every folder, in the order searched */
 	g_assert_false(rc_plugin_host_load(missing, neither, nope, NULL, &error));
 	g_clear_pointer(&pattern, g_free);
-	pattern = g_strdup_printf(
-	    "plugin no-such-plugin: no-such-plugin.%s not found in %s, %s", G_MODULE_SUFFIX, empty->path, shadow->path);
+	pattern = g_strdup_printf("plugin no-such-plugin: no-such-plugin.%s not found in %s, %s",
+				  G_MODULE_SUFFIX,
+				  empty->path,
+				  shadow->path);
 	g_assert_cmpstr(error->message, ==, pattern);
 }
 

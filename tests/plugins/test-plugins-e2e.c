@@ -645,7 +645,8 @@ test_plugin_dirs(void)
 {
 	g_autofree gchar *empty = g_dir_make_tmp("roomcast-plugins-XXXXXX", NULL);
 	g_autofree gchar *list = g_strdup_printf("%s:%s", empty, shipped_plugin_dir());
-	g_autofree gchar *config = g_strdup_printf("[plugins]\ndir=%s\nenabled=filter-ratelimit\n", list);
+	g_autofree gchar *config =
+	    g_strdup_printf("[plugins]\ndir=%s\nenabled=filter-ratelimit\n", list);
 	g_autofree gchar *missing = g_strdup_printf(
 	    "[plugins]\ndir=%s:/nonexistent/roomcast\nenabled=no-such-plugin\n", empty);
 	g_autofree gchar *reason = g_strdup_printf(
@@ -653,8 +654,8 @@ test_plugin_dirs(void)
 	    G_MODULE_SUFFIX,
 	    empty,
 	    RC_PLUGINDIR);
-	g_autofree gchar *reason_flag = g_strdup_printf(
-	    "not found in %s, %s, %s", empty, shipped_plugin_dir(), RC_PLUGINDIR);
+	g_autofree gchar *reason_flag =
+	    g_strdup_printf("not found in %s, %s, %s", empty, shipped_plugin_dir(), RC_PLUGINDIR);
 	g_autoptr(RcTestNode) by_flag = node_new(list, "[plugins]\nenabled=filter-ratelimit\n");
 	const gchar *path = rc_test_write_config(config);
 	g_autoptr(RcTestNode) by_key =
@@ -663,7 +664,8 @@ test_plugin_dirs(void)
 	g_assert_nonnull(rc_test_node_wait_stderr(by_flag, "plugins: filter-ratelimit", WAIT));
 	g_assert_nonnull(rc_test_node_wait_stderr(by_key, "plugins: filter-ratelimit", WAIT));
 	/* the flag replaces the key's list; the shipped folder comes last either way */
-	assert_start_fails("/nonexistent/roomcast", missing, "not found in /nonexistent/roomcast, ");
+	assert_start_fails(
+	    "/nonexistent/roomcast", missing, "not found in /nonexistent/roomcast, ");
 	{
 		const gchar *mpath = rc_test_write_config(missing);
 		const gchar *args[] = {"--port", "0", "--bus", "none", "--config", mpath, NULL};
