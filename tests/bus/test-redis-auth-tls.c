@@ -805,6 +805,21 @@ test_tls_untrusted(void)
 	assert_certificate_refused(node, why);
 }
 
+/* the TLS keys with a redis:// URL: the node says they are unused, and works */
+static void
+test_tls_keys_without_tls(void)
+{
+	g_autoptr(RcTestTlsFiles) files = rc_test_tls_files_new();
+	g_autoptr(RcTestRedisServer) server = rc_test_redis_server_new_argv(NULL);
+	g_autofree gchar *url =
+	    tcp_url("redis", NULL, "127.0.0.1", rc_test_redis_server_get_port(server));
+	g_autoptr(RcTestNode) node = tls_node_new(url, files->ca_cert, NULL, NULL);
+
+	g_assert_nonnull(rc_test_node_wait_stderr(
+	    node, "are only used with rediss:// URLs: this node talks to Redis without TLS", WAIT));
+	rc_test_node_wait_redis_connected(node, WAIT);
+}
+
 static void
 test_tls_expired(void)
 {
@@ -917,6 +932,7 @@ main(int argc, char **argv)
 	if (rc_test_redis_server_has_tls()) {
 		g_test_add_func("/redis/tls/connect", test_tls);
 		g_test_add_func("/redis/tls/untrusted", test_tls_untrusted);
+		g_test_add_func("/redis/tls/keys-without-tls", test_tls_keys_without_tls);
 		g_test_add_func("/redis/tls/expired", test_tls_expired);
 		g_test_add_func("/redis/tls/bad-files", test_tls_bad_files);
 		g_test_add_func("/redis/tls/client-certificate", test_tls_client_certificate);
