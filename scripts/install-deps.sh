@@ -12,7 +12,7 @@ packages="
   chromium
   clang
   curl make valgrind
-  systemd man-db groff-base
+  systemd man-db groff-base desktop-file-utils
 "
 missing=""
 for p in $packages; do

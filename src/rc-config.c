@@ -7,6 +7,8 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <string.h>
 
 #include "rc-config.h"
 
@@ -18,10 +20,15 @@ typedef struct {
 	gboolean reuse_port;
 	gchar *redis_url;
 	gchar *redis_cluster;
+	gchar *redis_password_file;
+	gchar *redis_password; /* read from redis_password_file; wiped when freed */
+	gchar *redis_tls_ca_file;
+	gchar *redis_tls_cert_file;
+	gchar *redis_tls_key_file;
 	gchar *node_id;
 	RcDbusBus dbus_bus;
 	gchar *dbus_name;
-	gchar *plugin_dir;
+	GStrv plugin_dirs; /* searched in order; the shipped folder is the last one */
 	GStrv plugins_enabled;
 	gchar *channel;
 	RcFanout fanout;
@@ -72,9 +79,16 @@ rc_settings_free(RcSettings *s)
 	g_free(s->listen);
 	g_free(s->redis_url);
 	g_free(s->redis_cluster);
+	g_free(s->redis_password_file);
+	if (s->redis_password != NULL)
+		explicit_bzero(s->redis_password, strlen(s->redis_password));
+	g_free(s->redis_password);
+	g_free(s->redis_tls_ca_file);
+	g_free(s->redis_tls_cert_file);
+	g_free(s->redis_tls_key_file);
 	g_free(s->node_id);
 	g_free(s->dbus_name);
-	g_free(s->plugin_dir);
+	g_strfreev(s->plugin_dirs);
 	g_strfreev(s->plugins_enabled);
 	g_free(s->channel);
 	g_free(s->api_token);
@@ -105,6 +119,29 @@ rc_config_get_string(GKeyFile *kf,
 	}
 	g_strstrip(v);
 	*out = v[0] != '\0' ? g_steal_pointer(&v) : g_strdup(def);
+	return TRUE;
+}
+
+/* A file named in the config; a relative path is taken from the config file's
+ * folder, not from wherever the daemon was started (GIO's TLS database even
+ * refuses relative paths). */
+static gboolean
+rc_config_get_file_key(
+    RcConfig *self, GKeyFile *kf, const gchar *group, const gchar *key, gchar **out, GError **error)
+{
+	g_autofree gchar *v = NULL;
+	g_autofree gchar *config_dir = NULL;
+	g_autofree gchar *dir = NULL;
+
+	if (!rc_config_get_string(kf, group, key, NULL, &v, error))
+		return FALSE;
+	if (v == NULL || g_path_is_absolute(v)) {
+		*out = g_steal_pointer(&v);
+		return TRUE;
+	}
+	config_dir = g_path_get_dirname(self->path);
+	dir = g_canonicalize_filename(config_dir, NULL);
+	*out = g_canonicalize_filename(v, dir);
 	return TRUE;
 }
 
@@ -175,6 +212,131 @@ rc_config_split_list(const gchar *s)
 	return (GStrv)g_ptr_array_free(g_steal_pointer(&out), FALSE);
 }
 
+/*
+ * The password in @path: the whole file but its final line ending (editors add
+ * one). Nothing of the file's contents ever goes into @error.
+ */
+static gboolean
+rc_config_read_password(const gchar *path, gchar **out, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	gchar *contents = NULL;
+	gsize len = 0;
+	GStatBuf st;
+
+	if (!g_file_get_contents(path, &contents, &len, &local)) {
+		g_set_error(error,
+			    G_KEY_FILE_ERROR,
+			    G_KEY_FILE_ERROR_INVALID_VALUE,
+			    _("[redis] password_file: %s"),
+			    local->message);
+		return FALSE;
+	}
+	while (len > 0 && (contents[len - 1] == '\n' || contents[len - 1] == '\r'))
+		contents[--len] = '\0';
+	if (len == 0 || memchr(contents, '\n', len) != NULL ||
+	    memchr(contents, '\r', len) != NULL || strlen(contents) != len) {
+		g_set_error(error,
+			    G_KEY_FILE_ERROR,
+			    G_KEY_FILE_ERROR_INVALID_VALUE,
+			    len == 0
+				? _("[redis] password_file: “%s” is empty")
+				: _("[redis] password_file: “%s” must hold the password alone, "
+				    "on one line"),
+			    path);
+		explicit_bzero(contents, len);
+		g_free(contents);
+		return FALSE;
+	}
+	if (g_stat(path, &st) == 0 && (st.st_mode & S_IROTH) != 0)
+		g_warning("[redis] password_file %s can be read by every user of this system",
+			  path);
+	*out = contents;
+	return TRUE;
+}
+
+/* Loads the TLS files once, so that a wrong path or a broken file stops the
+ * start (or the reload) with its reason rather than every connect failing. */
+static gboolean
+rc_config_check_tls_files(RcSettings *s, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+
+	if (s->redis_tls_ca_file == NULL && s->redis_tls_cert_file == NULL &&
+	    s->redis_tls_key_file == NULL)
+		return TRUE;
+	if (!g_tls_backend_supports_tls(g_tls_backend_get_default())) {
+		g_set_error_literal(
+		    error,
+		    G_KEY_FILE_ERROR,
+		    G_KEY_FILE_ERROR_INVALID_VALUE,
+		    _("[redis] tls_ca_file, tls_cert_file, tls_key_file: this system "
+		      "has no TLS support for GIO (install glib-networking)"));
+		return FALSE;
+	}
+	if (s->redis_tls_ca_file != NULL) {
+		g_autoptr(GTlsDatabase) db = g_tls_file_database_new(s->redis_tls_ca_file, &local);
+		if (db == NULL) {
+			g_set_error(error,
+				    G_KEY_FILE_ERROR,
+				    G_KEY_FILE_ERROR_INVALID_VALUE,
+				    _("[redis] tls_ca_file: cannot load “%s”: %s"),
+				    s->redis_tls_ca_file,
+				    local->message);
+			return FALSE;
+		}
+	}
+	if ((s->redis_tls_cert_file == NULL) != (s->redis_tls_key_file == NULL)) {
+		g_set_error_literal(
+		    error,
+		    G_KEY_FILE_ERROR,
+		    G_KEY_FILE_ERROR_INVALID_VALUE,
+		    _("[redis] tls_cert_file and tls_key_file go together: set both "
+		      "or neither"));
+		return FALSE;
+	}
+	if (s->redis_tls_cert_file != NULL) {
+		g_autoptr(GTlsCertificate) cert = g_tls_certificate_new_from_files(
+		    s->redis_tls_cert_file, s->redis_tls_key_file, &local);
+		if (cert == NULL) {
+			g_set_error(error,
+				    G_KEY_FILE_ERROR,
+				    G_KEY_FILE_ERROR_INVALID_VALUE,
+				    _("[redis] tls_cert_file, tls_key_file: cannot load “%s” with "
+				      "its key “%s”: %s"),
+				    s->redis_tls_cert_file,
+				    s->redis_tls_key_file,
+				    local->message);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+/* [plugins] dir or --plugin-dir: folders separated by ':', then the shipped one */
+static GStrv
+rc_config_plugin_dirs(const gchar *list)
+{
+	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+	g_auto(GStrv) parts = g_strsplit(list != NULL ? list : "", G_SEARCHPATH_SEPARATOR_S, -1);
+	gboolean shipped = FALSE;
+
+	for (guint i = 0; parts[i] != NULL; i++) {
+		gchar *dir = g_strstrip(parts[i]);
+		gsize len = strlen(dir);
+
+		while (len > 1 && dir[len - 1] == G_DIR_SEPARATOR)
+			dir[--len] = '\0';
+		if (len == 0)
+			continue;
+		shipped |= g_strcmp0(dir, RC_PLUGINDIR) == 0;
+		g_strv_builder_add(builder, dir);
+	}
+	if (!shipped)
+		g_strv_builder_add(builder, RC_PLUGINDIR);
+	return g_strv_builder_end(builder);
+}
+
 /* builds complete settings from @kf and the flags; nothing is changed on error */
 static RcSettings *
 rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
@@ -188,6 +350,7 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 	g_autofree gchar *origins = NULL;
 	g_autofree gchar *hosts = NULL;
 	g_autofree gchar *reuse = NULL;
+	g_autofree gchar *plugin_dir = NULL;
 	guint64 v = 0;
 
 	if (!rc_config_get_string(kf, "server", "port", "8080", &port, error))
@@ -271,6 +434,21 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 				      "other: give one of them"));
 		return NULL;
 	}
+	if (!rc_config_get_file_key(
+		self, kf, "redis", "password_file", &s->redis_password_file, error))
+		return NULL;
+	if (s->redis_password_file != NULL &&
+	    !rc_config_read_password(s->redis_password_file, &s->redis_password, error))
+		return NULL;
+	if (!rc_config_get_file_key(
+		self, kf, "redis", "tls_ca_file", &s->redis_tls_ca_file, error) ||
+	    !rc_config_get_file_key(
+		self, kf, "redis", "tls_cert_file", &s->redis_tls_cert_file, error) ||
+	    !rc_config_get_file_key(
+		self, kf, "redis", "tls_key_file", &s->redis_tls_key_file, error))
+		return NULL;
+	if (!rc_config_check_tls_files(s, error))
+		return NULL;
 	if (!rc_config_get_string(kf, "redis", "channel", "livechat", &s->channel, error))
 		return NULL;
 	if (!rc_config_get_uint(kf, "redis", "timeout", 2, 1, 3600, &v, error))
@@ -326,12 +504,9 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 		return NULL;
 	}
 
-	if (!rc_config_get_string(kf, "plugins", "dir", RC_PLUGINDIR, &s->plugin_dir, error))
+	if (!rc_config_get_string(kf, "plugins", "dir", NULL, &plugin_dir, error))
 		return NULL;
-	if (o->plugin_dir != NULL) {
-		g_free(s->plugin_dir);
-		s->plugin_dir = g_strdup(o->plugin_dir);
-	}
+	s->plugin_dirs = rc_config_plugin_dirs(o->plugin_dir != NULL ? o->plugin_dir : plugin_dir);
 	if (!rc_config_get_string(kf, "plugins", "enabled", NULL, &enabled, error))
 		return NULL;
 	s->plugins_enabled = rc_config_split_list(enabled);
@@ -633,7 +808,8 @@ rc_config_parse_args(RcConfig *self, gint *argc, gchar ***argv, GError **error)
 	    {"dbus-name", 0, 0, G_OPTION_ARG_STRING, &o->dbus_name,
 	     N_("Well-known D-Bus name to own (default org.roomcast)"), N_("NAME")},
 	    {"plugin-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->plugin_dir,
-	     N_("Folder to load plugins from"), N_("DIR")},
+	     N_("Folders to look for plugins in, separated by “:”, before the shipped one"),
+	     N_("DIR[:DIR…]")},
 	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config,
 	     N_("Configuration file"), N_("FILE")},
 	    {"check-config", 0, 0, G_OPTION_ARG_NONE, &o->check_config,
@@ -671,6 +847,17 @@ rc_config_parse_args(RcConfig *self, gint *argc, gchar ***argv, GError **error)
 		g_free(self->path);
 		self->path = g_strdup(o->config);
 		self->path_explicit = TRUE;
+	} else if (g_strcmp0(o->bus, "system") != 0) {
+		/* a desktop user's own node: their file replaces the system one, as a whole,
+		 * so that nothing of a system node's settings leaks into it */
+		g_autofree gchar *user =
+		    g_build_filename(g_get_user_config_dir(), "roomcast", "roomcast.conf", NULL);
+		if (g_file_test(user, G_FILE_TEST_EXISTS)) {
+			g_debug("reading the user's configuration %s", user);
+			g_free(self->path);
+			self->path = g_steal_pointer(&user);
+			self->path_explicit = TRUE;
+		}
 	}
 	/* the check reports every problem itself instead of stopping at the first */
 	if (o->check_config)
@@ -710,16 +897,20 @@ rc_config_apply(RcConfig *self, GKeyFile *keyfile, gboolean *restart_needed, GEr
 		return FALSE;
 	}
 	if (restart_needed != NULL) {
-		*restart_needed = s->port != old->port || g_strcmp0(s->listen, old->listen) != 0 ||
-				  g_strcmp0(s->redis_url, old->redis_url) != 0 ||
-				  g_strcmp0(s->redis_cluster, old->redis_cluster) != 0 ||
-				  g_strcmp0(s->channel, old->channel) != 0 ||
-				  s->fanout != old->fanout || s->dbus_bus != old->dbus_bus ||
-				  g_strcmp0(s->dbus_name, old->dbus_name) != 0 ||
-				  g_strcmp0(s->node_id, old->node_id) != 0 ||
-				  g_strcmp0(s->plugin_dir, old->plugin_dir) != 0 ||
-				  !g_strv_equal((const gchar *const *)s->plugins_enabled,
-						(const gchar *const *)old->plugins_enabled);
+		*restart_needed =
+		    s->port != old->port || g_strcmp0(s->listen, old->listen) != 0 ||
+		    g_strcmp0(s->redis_url, old->redis_url) != 0 ||
+		    g_strcmp0(s->redis_cluster, old->redis_cluster) != 0 ||
+		    g_strcmp0(s->channel, old->channel) != 0 || s->fanout != old->fanout ||
+		    s->dbus_bus != old->dbus_bus || g_strcmp0(s->dbus_name, old->dbus_name) != 0 ||
+		    g_strcmp0(s->node_id, old->node_id) != 0 ||
+		    g_strcmp0(s->redis_tls_ca_file, old->redis_tls_ca_file) != 0 ||
+		    g_strcmp0(s->redis_tls_cert_file, old->redis_tls_cert_file) != 0 ||
+		    g_strcmp0(s->redis_tls_key_file, old->redis_tls_key_file) != 0 ||
+		    !g_strv_equal((const gchar *const *)s->plugin_dirs,
+				  (const gchar *const *)old->plugin_dirs) ||
+		    !g_strv_equal((const gchar *const *)s->plugins_enabled,
+				  (const gchar *const *)old->plugins_enabled);
 	}
 	/* keys that only apply at start-up keep their running values */
 	s->port = old->port;
@@ -737,8 +928,14 @@ rc_config_apply(RcConfig *self, GKeyFile *keyfile, gboolean *restart_needed, GEr
 	s->dbus_name = g_strdup(old->dbus_name);
 	g_free(s->node_id);
 	s->node_id = g_strdup(old->node_id);
-	g_free(s->plugin_dir);
-	s->plugin_dir = g_strdup(old->plugin_dir);
+	g_free(s->redis_tls_ca_file);
+	s->redis_tls_ca_file = g_strdup(old->redis_tls_ca_file);
+	g_free(s->redis_tls_cert_file);
+	s->redis_tls_cert_file = g_strdup(old->redis_tls_cert_file);
+	g_free(s->redis_tls_key_file);
+	s->redis_tls_key_file = g_strdup(old->redis_tls_key_file);
+	g_strfreev(s->plugin_dirs);
+	s->plugin_dirs = g_strdupv(old->plugin_dirs);
 	g_strfreev(s->plugins_enabled);
 	s->plugins_enabled = g_strdupv(old->plugins_enabled);
 	s->reuse_port = old->reuse_port;
@@ -800,6 +997,30 @@ rc_config_get_redis_cluster(RcConfig *self)
 }
 
 const gchar *
+rc_config_get_redis_password(RcConfig *self)
+{
+	return self->settings->redis_password;
+}
+
+const gchar *
+rc_config_get_redis_tls_ca_file(RcConfig *self)
+{
+	return self->settings->redis_tls_ca_file;
+}
+
+const gchar *
+rc_config_get_redis_tls_cert_file(RcConfig *self)
+{
+	return self->settings->redis_tls_cert_file;
+}
+
+const gchar *
+rc_config_get_redis_tls_key_file(RcConfig *self)
+{
+	return self->settings->redis_tls_key_file;
+}
+
+const gchar *
 rc_config_get_node_id(RcConfig *self)
 {
 	return self->settings->node_id;
@@ -817,10 +1038,10 @@ rc_config_get_dbus_name(RcConfig *self)
 	return self->settings->dbus_name;
 }
 
-const gchar *
-rc_config_get_plugin_dir(RcConfig *self)
+const gchar *const *
+rc_config_get_plugin_dirs(RcConfig *self)
 {
-	return self->settings->plugin_dir;
+	return (const gchar *const *)self->settings->plugin_dirs;
 }
 
 const gchar *const *

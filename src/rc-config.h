@@ -50,11 +50,19 @@ gboolean rc_config_get_reuse_port(RcConfig *self);
 const gchar *rc_config_get_redis_url(RcConfig *self);
 /* the seed list of a Redis Cluster (','-separated), or NULL */
 const gchar *rc_config_get_redis_cluster(RcConfig *self);
+/* the password read from [redis] password_file (at start and on each reload),
+ * which replaces one in the URLs; NULL when the key is not set */
+const gchar *rc_config_get_redis_password(RcConfig *self);
+/* [redis] tls_ca_file, tls_cert_file, tls_key_file (checked to load), or NULL */
+const gchar *rc_config_get_redis_tls_ca_file(RcConfig *self);
+const gchar *rc_config_get_redis_tls_cert_file(RcConfig *self);
+const gchar *rc_config_get_redis_tls_key_file(RcConfig *self);
 /* NULL when not set: the daemon derives one from the hostname and port */
 const gchar *rc_config_get_node_id(RcConfig *self);
 RcDbusBus rc_config_get_dbus_bus(RcConfig *self);
 const gchar *rc_config_get_dbus_name(RcConfig *self);
-const gchar *rc_config_get_plugin_dir(RcConfig *self);
+/* folders to look for plugins in, in order; the shipped folder is always last */
+const gchar *const *rc_config_get_plugin_dirs(RcConfig *self);
 const gchar *const *rc_config_get_plugins_enabled(RcConfig *self);
 const gchar *rc_config_get_channel(RcConfig *self);
 RcFanout rc_config_get_fanout(RcConfig *self);

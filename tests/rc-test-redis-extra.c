@@ -182,6 +182,79 @@ rc_test_tls_files_new(void)
 	return files;
 }
 
+/* `openssl x509` cannot date a certificate in the past: `openssl ca` can */
+static const gchar rc_test_expired_ca_conf[] = "[ca]\n"
+					       "default_ca = test\n"
+					       "[test]\n"
+					       "database = expired-index.txt\n"
+					       "serial = expired-serial\n"
+					       "new_certs_dir = .\n"
+					       "certificate = ca.crt\n"
+					       "private_key = ca.key\n"
+					       "default_md = sha256\n"
+					       "policy = any\n"
+					       "unique_subject = no\n"
+					       "[any]\n"
+					       "commonName = supplied\n"
+					       "[server]\n"
+					       "basicConstraints = CA:FALSE\n"
+					       "keyUsage = digitalSignature,keyEncipherment\n"
+					       "extendedKeyUsage = serverAuth\n"
+					       "subjectAltName = DNS:localhost,IP:127.0.0.1\n";
+
+void
+rc_test_tls_files_make_expired(RcTestTlsFiles *files)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *conf = g_build_filename(files->dir, "expired-ca.cnf", NULL);
+	g_autofree gchar *index = g_build_filename(files->dir, "expired-index.txt", NULL);
+	g_autofree gchar *serial = g_build_filename(files->dir, "expired-serial", NULL);
+	const gchar *req[] = {"openssl",
+			      "req",
+			      "-newkey",
+			      "ec",
+			      "-pkeyopt",
+			      "ec_paramgen_curve:prime256v1",
+			      "-nodes",
+			      "-keyout",
+			      "expired.key",
+			      "-out",
+			      "expired.csr",
+			      "-subj",
+			      "/CN=localhost",
+			      NULL};
+	const gchar *sign[] = {"openssl",
+			       "ca",
+			       "-batch",
+			       "-notext",
+			       "-config",
+			       "expired-ca.cnf",
+			       "-extensions",
+			       "server",
+			       "-in",
+			       "expired.csr",
+			       "-out",
+			       "expired.crt",
+			       "-startdate",
+			       "20200101000000Z",
+			       "-enddate",
+			       "20200102000000Z",
+			       NULL};
+
+	g_file_set_contents(conf, rc_test_expired_ca_conf, -1, &error);
+	g_assert_no_error(error);
+	g_file_set_contents(index, "", -1, &error);
+	g_assert_no_error(error);
+	g_file_set_contents(serial, "1000\n", -1, &error);
+	g_assert_no_error(error);
+	run_openssl(files->dir, req);
+	run_openssl(files->dir, sign);
+	g_free(files->expired_cert);
+	g_free(files->expired_key);
+	files->expired_cert = g_build_filename(files->dir, "expired.crt", NULL);
+	files->expired_key = g_build_filename(files->dir, "expired.key", NULL);
+}
+
 void
 rc_test_tls_files_free(RcTestTlsFiles *files)
 {
@@ -195,6 +268,8 @@ rc_test_tls_files_free(RcTestTlsFiles *files)
 	g_free(files->server_key);
 	g_free(files->client_cert);
 	g_free(files->client_key);
+	g_free(files->expired_cert);
+	g_free(files->expired_key);
 	g_free(files);
 }
 
@@ -362,16 +437,32 @@ rc_test_redis_server_new(const gchar *first_arg, ...)
 RcTestRedisServer *
 rc_test_redis_server_new_tls(const RcTestTlsFiles *files, gboolean auth_clients)
 {
-	const gchar *args[] = {"--tls-cert-file",
-			       files->server_cert,
-			       "--tls-key-file",
-			       files->server_key,
-			       "--tls-ca-cert-file",
-			       files->ca_cert,
-			       "--tls-auth-clients",
-			       auth_clients ? "yes" : "no",
-			       NULL};
-	return server_new(args, TRUE);
+	return rc_test_redis_server_new_tls_full(files, NULL, NULL, auth_clients, NULL);
+}
+
+RcTestRedisServer *
+rc_test_redis_server_new_tls_full(const RcTestTlsFiles *files,
+				  const gchar *cert,
+				  const gchar *key,
+				  gboolean auth_clients,
+				  const gchar *const *extra)
+{
+	g_autoptr(GPtrArray) args = g_ptr_array_new();
+	const gchar *tls[] = {"--tls-cert-file",
+			      cert != NULL ? cert : files->server_cert,
+			      "--tls-key-file",
+			      key != NULL ? key : files->server_key,
+			      "--tls-ca-cert-file",
+			      files->ca_cert,
+			      "--tls-auth-clients",
+			      auth_clients ? "yes" : "no"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(tls); i++)
+		g_ptr_array_add(args, (gpointer)tls[i]);
+	for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+		g_ptr_array_add(args, (gpointer)extra[i]);
+	g_ptr_array_add(args, NULL);
+	return server_new((const gchar *const *)args->pdata, TRUE);
 }
 
 guint16

@@ -33,11 +33,16 @@ typedef struct {
 	gchar *client_cert;
 	gchar *client_key;
 	gchar *other_ca_cert;
+	gchar *expired_cert; /* NULL until rc_test_tls_files_make_expired() */
+	gchar *expired_key;
 } RcTestTlsFiles;
 
 /* Fails the test when openssl is missing or fails. */
 RcTestTlsFiles *rc_test_tls_files_new(void);
 void rc_test_tls_files_free(RcTestTlsFiles *files);
+/* Adds a server certificate (localhost, 127.0.0.1) signed by the CA that
+ * expired in 2020: expired_cert, expired_key. */
+void rc_test_tls_files_make_expired(RcTestTlsFiles *files);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcTestTlsFiles, rc_test_tls_files_free)
 
 /* TRUE when this redis-server can do TLS (Debian builds it with OpenSSL). */
@@ -52,6 +57,14 @@ RcTestRedisServer *rc_test_redis_server_new_argv(const gchar *const *args);
 /* The same with a TLS port as well, using @files; @auth_clients: demand a
  * client certificate (--tls-auth-clients yes). */
 RcTestRedisServer *rc_test_redis_server_new_tls(const RcTestTlsFiles *files, gboolean auth_clients);
+/* The same with another server certificate and key (NULL: the files' own)
+ * and extra arguments (NULL-terminated, may be NULL; "--port", "0" makes it
+ * TLS only, and then get_port() names a port nothing listens on). */
+RcTestRedisServer *rc_test_redis_server_new_tls_full(const RcTestTlsFiles *files,
+						     const gchar *cert,
+						     const gchar *key,
+						     gboolean auth_clients,
+						     const gchar *const *extra);
 
 guint16 rc_test_redis_server_get_port(RcTestRedisServer *self);
 /* 0 unless started with _new_tls() */

@@ -14,6 +14,7 @@ typedef struct {
 	guint shards_down;
 	RcConfig *config;
 	gchar *node_id;
+	gchar *error;
 	guint64 invalid_payloads;
 } RcBusPrivate;
 
@@ -189,6 +190,24 @@ rc_bus_set_state(RcBus *self, RcBusState state)
 	g_signal_emit(self, signals[SIGNAL_STATE_CHANGED], 0);
 }
 
+const gchar *
+rc_bus_get_error(RcBus *self)
+{
+	RcBusPrivate *priv = GET_PRIVATE(self);
+	return priv->error;
+}
+
+void
+rc_bus_set_error(RcBus *self, const gchar *error)
+{
+	RcBusPrivate *priv = GET_PRIVATE(self);
+	if (g_strcmp0(priv->error, error) == 0)
+		return;
+	g_free(priv->error);
+	priv->error = g_strdup(error);
+	g_signal_emit(self, signals[SIGNAL_STATE_CHANGED], 0);
+}
+
 void
 rc_bus_get_shards(RcBus *self, guint *up, guint *down)
 {
@@ -313,6 +332,7 @@ rc_bus_finalize(GObject *object)
 	RcBusPrivate *priv = GET_PRIVATE(RC_BUS(object));
 	g_clear_object(&priv->config);
 	g_free(priv->node_id);
+	g_free(priv->error);
 	G_OBJECT_CLASS(rc_bus_parent_class)->finalize(object);
 }
 

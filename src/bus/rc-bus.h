@@ -117,6 +117,9 @@ guint64 rc_bus_get_invalid_payloads(RcBus *self);
 /* the Redis servers (one, or a cluster's masters) that answer and that do not;
  * both 0 for the embedded bus */
 void rc_bus_get_shards(RcBus *self, guint *up, guint *down);
+/* why the bus is not (fully) connected, as Redis or the network said it; NULL
+ * while connected, in embedded mode, or before a first attempt failed */
+const gchar *rc_bus_get_error(RcBus *self);
 RcConfig *rc_bus_get_config(RcBus *self);
 /* set with the "node-id" property before the bus starts */
 const gchar *rc_bus_get_node_id(RcBus *self);
@@ -125,6 +128,8 @@ const gchar *rc_bus_get_node_id(RcBus *self);
 void rc_bus_set_state(RcBus *self, RcBusState state);
 /* emits ::state-changed when the counts changed */
 void rc_bus_set_shards(RcBus *self, guint up, guint down);
+/* emits ::state-changed when it differs */
+void rc_bus_set_error(RcBus *self, const gchar *error);
 void rc_bus_emit_room_resubscribed(RcBus *self, const gchar *ns, const gchar *room_code);
 void rc_bus_emit_message(RcBus *self, RcMessage *msg);
 void rc_bus_emit_resubscribed(RcBus *self);

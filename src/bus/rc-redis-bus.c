@@ -64,6 +64,9 @@ struct _RcRedisBus {
 	GHashTable *shard_subs; /* cluster: master address → RcShardSub (SSUBSCRIBE) */
 	RcRedisLink *ingress;	/* reads the ingress stream */
 	gboolean ingress_ready;
+	gchar *url_password; /* the first URL's, for when [redis] password_file goes away */
+	gchar *password;     /* the one in use */
+	gchar *logged_error; /* the last reason logged, so that retries do not repeat it */
 	gboolean stopping;
 	guint claim_id;
 	guint resubscribe_id;
@@ -79,7 +82,17 @@ G_DEFINE_TYPE(RcRedisBus, rc_redis_bus, RC_TYPE_BUS)
 static void rc_redis_bus_read_ingress(RcRedisBus *self, const gchar *from);
 typedef struct _RcPublish RcPublish;
 static void rc_publish_fail(RcPublish *p, GError *error);
+static void rc_redis_bus_update_error(RcRedisBus *self);
 static void rc_redis_bus_sync_subscriptions(RcRedisBus *self);
+
+/* a password should not linger in freed memory */
+static void
+rc_redis_secret_free(gchar *secret)
+{
+	if (secret != NULL)
+		explicit_bzero(secret, strlen(secret));
+	g_free(secret);
+}
 
 /* ---- state ------------------------------------------------------------------- */
 
@@ -99,8 +112,10 @@ rc_redis_bus_update_state(RcRedisBus *self)
 	else
 		state = RC_BUS_STATE_DEGRADED;
 	rc_bus_set_shards(RC_BUS(self), up, n - up);
-	if (state == old)
+	if (state == old) {
+		rc_redis_bus_update_error(self);
 		return;
+	}
 	if (state == RC_BUS_STATE_CONNECTED)
 		g_message("connected to Redis at %s, subscribed to %s", self->display, self->channel);
 	else if (state == RC_BUS_STATE_DEGRADED && old == RC_BUS_STATE_CONNECTED)
@@ -110,6 +125,34 @@ rc_redis_bus_update_state(RcRedisBus *self)
 	else
 		g_warning("Redis at %s is unreachable: reconnecting", self->display);
 	rc_bus_set_state(RC_BUS(self), state);
+	rc_redis_bus_update_error(self);
+}
+
+/* The reason, Redis' or the network's own words, is logged once per outage and
+ * cause, not once per retry of every link; /healthz and D-Bus show it meanwhile. */
+static void
+rc_redis_bus_update_error(RcRedisBus *self)
+{
+	RcBusState state = rc_bus_get_state(RC_BUS(self));
+	const gchar *error = NULL;
+	const GError *link_error;
+
+	if (state != RC_BUS_STATE_CONNECTED && !self->stopping) {
+		if ((link_error = rc_redis_link_get_error(self->sub)) != NULL)
+			error = link_error->message;
+		else if ((error = rc_redis_router_get_error(self->router)) != NULL)
+			;
+		else if ((link_error = rc_redis_link_get_error(self->ingress)) != NULL)
+			error = link_error->message;
+	}
+	if (state == RC_BUS_STATE_CONNECTED)
+		g_clear_pointer(&self->logged_error, g_free);
+	if (error != NULL && g_strcmp0(error, self->logged_error) != 0) {
+		g_warning("%s", error);
+		g_free(self->logged_error);
+		self->logged_error = g_strdup(error);
+	}
+	rc_bus_set_error(RC_BUS(self), error);
 }
 
 /* ---- subscriptions ------------------------------------------------------------ */
@@ -428,6 +471,7 @@ rc_shard_sub_lost_cb(RcRedisLink *link, RcShardSub *ss)
 			rc_room_sub_lost(rs);
 	}
 	rc_redis_router_refresh(self->router);
+	rc_redis_bus_update_error(self);
 }
 
 static void
@@ -482,7 +526,9 @@ rc_redis_bus_sync_subscriptions(RcRedisBus *self)
 				rc_redis_bus_send_unsubscribe(
 				    g_hash_table_lookup(self->shard_subs, rs->shard),
 				    rs->channel);
-			rc_room_sub_lost(rs);
+			/* a room that was never placed lost nothing: its joins wait on */
+			if (rs->shard != NULL)
+				rc_room_sub_lost(rs);
 			g_free(rs->shard);
 			rs->shard = g_strdup(address);
 		}
@@ -734,6 +780,7 @@ rc_redis_bus_ingress_lost_cb(RcRedisLink *link, RcRedisBus *self)
 {
 	const RcRedisEndpoint *ep;
 
+	rc_redis_bus_update_error(self);
 	if (!self->cluster)
 		return;
 	ep = rc_redis_router_get_endpoint_for_key(self->router, self->ingress_stream);
@@ -1402,7 +1449,17 @@ rc_redis_bus_subscribe_room(RcBus *bus, const gchar *ns, const gchar *room_code,
 	rs->wanted = TRUE;
 	g_ptr_array_add(rs->pending, task);
 	if (self->cluster) {
+		RcShardSub *ss;
+
 		rc_redis_bus_sync_subscriptions(self);
+		/* a subscriber to a master that is up but still connecting sends the
+		 * SSUBSCRIBE once open (or gives up on losing it): joined waits for that,
+		 * or messages published meanwhile would be missed for good */
+		ss = rs->shard != NULL ? g_hash_table_lookup(self->shard_subs, rs->shard) : NULL;
+		if (!rs->subscribed && !rs->subscribing && ss != NULL &&
+		    !rc_redis_link_is_ready(ss->link) &&
+		    rc_redis_router_key_is_up(self->router, rs->channel))
+			return;
 	} else if (!rs->subscribed && !rs->subscribing && rc_redis_link_is_ready(self->sub)) {
 		rc_redis_bus_send_subscribe(self, &self->main_sub, rs);
 	}
@@ -1460,6 +1517,9 @@ rc_redis_bus_finalize(GObject *object)
 	g_free(self->display);
 	g_free(self->channel);
 	g_free(self->ingress_stream);
+	rc_redis_secret_free(self->url_password);
+	rc_redis_secret_free(self->password);
+	g_free(self->logged_error);
 	G_OBJECT_CLASS(rc_redis_bus_parent_class)->finalize(object);
 }
 
@@ -1531,6 +1591,57 @@ rc_redis_bus_init(RcRedisBus *self)
 	    g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)rc_shard_sub_free);
 }
 
+/* what a URL cannot say: TLS files, the timeout, and the password of the
+ * password file, which wins over the URL's */
+static void
+rc_redis_bus_configure_endpoint(RcRedisBus *self, RcRedisEndpoint *ep, guint timeout_ms)
+{
+	RcConfig *config = rc_bus_get_config(RC_BUS(self));
+
+	ep->timeout_ms = timeout_ms;
+	if (rc_config_get_redis_password(config) != NULL)
+		rc_redis_endpoint_set_password(ep, rc_config_get_redis_password(config));
+	g_free(ep->tls_ca_file);
+	ep->tls_ca_file = g_strdup(rc_config_get_redis_tls_ca_file(config));
+	g_free(ep->tls_cert_file);
+	ep->tls_cert_file = g_strdup(rc_config_get_redis_tls_cert_file(config));
+	g_free(ep->tls_key_file);
+	ep->tls_key_file = g_strdup(rc_config_get_redis_tls_key_file(config));
+}
+
+static void
+rc_redis_bus_link_set_password(RcRedisLink *link, const gchar *password)
+{
+	g_autoptr(RcRedisEndpoint) ep = rc_redis_endpoint_copy(rc_redis_link_get_endpoint(link));
+	rc_redis_endpoint_set_password(ep, password);
+	rc_redis_link_set_endpoint(link, ep);
+}
+
+void
+rc_redis_bus_reload(RcRedisBus *self)
+{
+	RcConfig *config = rc_bus_get_config(RC_BUS(self));
+	const gchar *password = rc_config_get_redis_password(config) != NULL
+				    ? rc_config_get_redis_password(config)
+				    : self->url_password;
+	GHashTableIter iter;
+	gpointer value;
+
+	g_return_if_fail(RC_IS_REDIS_BUS(self));
+	if (g_strcmp0(password, self->password) == 0)
+		return;
+	rc_redis_secret_free(self->password);
+	self->password = g_strdup(password);
+	/* open connections stay: Redis does not drop them when a password changes */
+	rc_redis_router_set_password(self->router, password);
+	rc_redis_bus_link_set_password(self->sub, password);
+	rc_redis_bus_link_set_password(self->ingress, password);
+	g_hash_table_iter_init(&iter, self->shard_subs);
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		rc_redis_bus_link_set_password(((RcShardSub *)value)->link, password);
+	g_message("the Redis password changed: new connections to Redis use it");
+}
+
 RcBus *
 rc_redis_bus_new(RcConfig *config, GError **error)
 {
@@ -1558,7 +1669,9 @@ rc_redis_bus_new(RcConfig *config, GError **error)
 					      "and has no databases to select"));
 				return NULL;
 			}
-			ep->timeout_ms = timeout_ms;
+			if (i == 0)
+				self->url_password = g_strdup(ep->password);
+			rc_redis_bus_configure_endpoint(self, ep, timeout_ms);
 		}
 		self->cluster = TRUE;
 		/* a cluster carries every room on its own sharded channel */
@@ -1570,18 +1683,26 @@ rc_redis_bus_new(RcConfig *config, GError **error)
 		    rc_redis_endpoint_parse(rc_config_get_redis_url(config), error);
 		if (ep == NULL)
 			return NULL;
-		ep->timeout_ms = timeout_ms;
+		self->url_password = g_strdup(ep->password);
+		rc_redis_bus_configure_endpoint(self, ep, timeout_ms);
 		self->router = rc_redis_router_new_single(ep);
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(scripts); i++)
 		rc_redis_router_add_script(self->router, scripts[i]);
 	first = rc_redis_router_get_first_endpoint(self->router);
+	self->password = g_strdup(first->password);
+	if (!first->tls && (rc_config_get_redis_tls_ca_file(config) != NULL ||
+			    rc_config_get_redis_tls_cert_file(config) != NULL))
+		g_warning("[redis] tls_ca_file, tls_cert_file and tls_key_file are only used "
+			  "with rediss:// URLs: this node talks to Redis without TLS");
 	self->display = rc_redis_endpoint_to_display_string(first);
 	if (self->cluster) {
 		g_autofree gchar *seeds = self->display;
 		self->display = g_strdup_printf("%s (cluster)", seeds);
 	}
 	g_signal_connect(self->router, "changed", G_CALLBACK(rc_redis_bus_router_changed_cb), self);
+	g_signal_connect_swapped(
+	    self->router, "failed", G_CALLBACK(rc_redis_bus_update_error), self);
 	g_signal_connect(self->router,
 			 "shard-opened",
 			 G_CALLBACK(rc_redis_bus_shard_opened_cb),

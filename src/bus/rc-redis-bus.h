@@ -20,5 +20,8 @@ G_DECLARE_FINAL_TYPE(RcRedisBus, rc_redis_bus, RC, REDIS_BUS, RcBus)
 RcBus *rc_redis_bus_new(RcConfig *config, GError **error);
 /* where it connects, for logs: the URL or the first seed, without password */
 const gchar *rc_redis_bus_get_display(RcRedisBus *self);
+/* After a configuration reload: a password changed in [redis] password_file
+ * (or the key removed: the URL's again) is used from the next connect on. */
+void rc_redis_bus_reload(RcRedisBus *self);
 
 G_END_DECLS

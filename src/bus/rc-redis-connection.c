@@ -116,8 +116,9 @@ struct _RcRedisConnection {
 	GCancellable *connect_cancellable; /* ours; the caller's one is watched */
 	GSource *connect_timer;
 	GSource *user_cancel_source;
-	guint handshake_pending;  /* AUTH / SELECT / PING replies still due */
-	gboolean tls_handshaking; /* glib-networking uses the socket from a thread */
+	guint handshake_pending;	 /* AUTH / SELECT / PING replies still due */
+	gboolean tls_handshaking;	 /* glib-networking uses the socket from a thread */
+	GTlsCertificateFlags tls_errors; /* why the server's certificate was refused */
 
 	/* I/O, from the socket's connection on */
 	GSocketConnection *sockconn;
@@ -971,6 +972,49 @@ rc_redis_start_session(RcRedisConnection *self)
 	}
 }
 
+/* GIO refuses a certificate that fails verification with one word for every
+ * reason ("unacceptable"): an operator needs to know which one */
+static gboolean
+rc_redis_on_accept_certificate(GTlsConnection *tls,
+			       GTlsCertificate *peer,
+			       GTlsCertificateFlags errors,
+			       gpointer user_data)
+{
+	RcRedisConnection *self = user_data;
+	self->tls_errors = errors;
+	return FALSE;
+}
+
+static gchar *
+rc_redis_describe_certificate_errors(RcRedisConnection *self)
+{
+	GTlsCertificateFlags errors = self->tls_errors;
+	g_autoptr(GPtrArray) why = g_ptr_array_new_with_free_func(g_free);
+
+	if (errors & G_TLS_CERTIFICATE_UNKNOWN_CA)
+		g_ptr_array_add(why,
+				self->ep->tls_ca_file != NULL
+				    ? g_strdup_printf(_("it is not signed by a CA of %s"),
+						      self->ep->tls_ca_file)
+				    : g_strdup(_("it is not signed by a CA this system trusts")));
+	if (errors & G_TLS_CERTIFICATE_BAD_IDENTITY)
+		g_ptr_array_add(why,
+				g_strdup_printf(_("it is not made out to %s"),
+						self->ep->host != NULL ? self->ep->host : ""));
+	if (errors & G_TLS_CERTIFICATE_NOT_ACTIVATED)
+		g_ptr_array_add(why, g_strdup(_("it is not valid yet")));
+	if (errors & G_TLS_CERTIFICATE_EXPIRED)
+		g_ptr_array_add(why, g_strdup(_("it has expired")));
+	if (errors & G_TLS_CERTIFICATE_REVOKED)
+		g_ptr_array_add(why, g_strdup(_("it has been revoked")));
+	if (errors & G_TLS_CERTIFICATE_INSECURE)
+		g_ptr_array_add(why, g_strdup(_("it uses an insecure algorithm")));
+	if (why->len == 0)
+		g_ptr_array_add(why, g_strdup(_("it is not valid")));
+	g_ptr_array_add(why, NULL);
+	return g_strjoinv("; ", (gchar **)why->pdata);
+}
+
 static void
 rc_redis_on_tls_handshake(GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -986,6 +1030,15 @@ rc_redis_on_tls_handshake(GObject *source, GAsyncResult *result, gpointer user_d
 		return;
 	}
 	if (!ok) {
+		if (self->tls_errors != 0 &&
+		    g_error_matches(error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE)) {
+			g_autofree gchar *why = rc_redis_describe_certificate_errors(self);
+			g_clear_error(&error);
+			error = g_error_new(G_TLS_ERROR,
+					    G_TLS_ERROR_BAD_CERTIFICATE,
+					    _("the server's certificate is refused: %s"),
+					    why);
+		}
 		g_prefix_error(&error, _("TLS handshake with Redis at %s failed: "), self->display);
 		rc_redis_connection_fail(self, error);
 		return;
@@ -1043,6 +1096,8 @@ rc_redis_start_tls(RcRedisConnection *self, GError **error)
 		}
 		g_tls_connection_set_certificate(G_TLS_CONNECTION(tls), cert);
 	}
+	g_signal_connect(
+	    tls, "accept-certificate", G_CALLBACK(rc_redis_on_accept_certificate), self);
 	/* RESP is self-delimiting: a truncated stream is just a lost connection */
 	g_tls_connection_set_require_close_notify(G_TLS_CONNECTION(tls), FALSE);
 	self->tls = G_TLS_CONNECTION(g_steal_pointer(&tls));

@@ -75,6 +75,16 @@ rc_redis_endpoint_free(RcRedisEndpoint *ep)
 	g_free(ep);
 }
 
+void
+rc_redis_endpoint_set_password(RcRedisEndpoint *ep, const gchar *password)
+{
+	g_return_if_fail(ep != NULL);
+	if (ep->password == password)
+		return;
+	rc_redis_secret_free(ep->password);
+	ep->password = password != NULL && password[0] != '\0' ? g_strdup(password) : NULL;
+}
+
 static void G_GNUC_PRINTF(2, 3)
     rc_redis_endpoint_set_error(GError **error, const gchar *format, ...)
 {

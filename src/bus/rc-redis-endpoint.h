@@ -59,6 +59,9 @@ void rc_redis_endpoint_free(RcRedisEndpoint *ep);
  */
 RcRedisEndpoint *rc_redis_endpoint_parse(const gchar *url, GError **error);
 
+/* Replaces the password (NULL: none), wiping the old one from memory. */
+void rc_redis_endpoint_set_password(RcRedisEndpoint *ep, const gchar *password);
+
 /* TRUE when both name the same server (host and port, or unix path) */
 gboolean rc_redis_endpoint_equal_address(const RcRedisEndpoint *a, const RcRedisEndpoint *b);
 

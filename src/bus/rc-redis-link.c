@@ -24,6 +24,7 @@ struct _RcRedisLink {
 	gboolean open;
 	gboolean ready;
 	guint attempts;
+	GError *error; /* why the last connection failed or went away */
 	guint reconnect_id;
 	guint ping_id;
 };
@@ -84,6 +85,9 @@ rc_redis_link_closed_cb(RcRedisConnection *conn, GError *reason, gpointer user_d
 	g_autoptr(RcRedisLink) keep G_GNUC_UNUSED = g_object_ref(self);
 
 	g_debug("%s: %s", self->name, reason != NULL ? reason->message : "closed");
+	g_clear_error(&self->error);
+	if (reason != NULL)
+		self->error = g_error_copy(reason);
 	rc_redis_link_drop(self);
 	rc_redis_link_schedule_reconnect(self);
 	g_signal_emit(self, signals[SIGNAL_LOST], 0);
@@ -111,14 +115,10 @@ rc_redis_link_connected_cb(GObject *source, GAsyncResult *res, gpointer user_dat
 			g_object_unref(self);
 			return;
 		}
-		/* said once per outage, with Redis' own words for a refused password */
-		if (self->attempts == 0)
-			g_warning("%s: cannot connect to Redis at %s: %s",
-				  self->name,
-				  self->display,
-				  error->message);
-		else
-			g_debug("%s: connecting failed: %s", self->name, error->message);
+		/* the owner reports it (once for all its links), from rc_redis_link_get_error() */
+		g_debug("%s: connecting failed: %s", self->name, error->message);
+		g_clear_error(&self->error);
+		self->error = g_steal_pointer(&error);
 		g_clear_object(&self->conn);
 		g_clear_object(&self->cancellable);
 		rc_redis_link_schedule_reconnect(self);
@@ -129,6 +129,7 @@ rc_redis_link_connected_cb(GObject *source, GAsyncResult *res, gpointer user_dat
 	g_clear_object(&self->cancellable);
 	g_debug("%s connected to %s", self->name, self->display);
 	self->attempts = 0;
+	g_clear_error(&self->error);
 	g_signal_connect(self->conn, "closed", G_CALLBACK(rc_redis_link_closed_cb), self);
 	self->ping_id = g_timeout_add(RC_REDIS_PING_MS, rc_redis_link_ping_cb, self);
 	self->open = TRUE;
@@ -231,6 +232,12 @@ rc_redis_link_set_ready(RcRedisLink *self, gboolean ready)
 	self->ready = self->open && ready;
 }
 
+const GError *
+rc_redis_link_get_error(RcRedisLink *self)
+{
+	return self->open ? NULL : self->error;
+}
+
 guint
 rc_redis_link_get_attempts(RcRedisLink *self)
 {
@@ -251,6 +258,7 @@ rc_redis_link_finalize(GObject *object)
 	rc_redis_endpoint_free(self->endpoint);
 	g_free(self->display);
 	g_free(self->name);
+	g_clear_error(&self->error);
 	G_OBJECT_CLASS(rc_redis_link_parent_class)->finalize(object);
 }
 

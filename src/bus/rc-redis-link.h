@@ -41,6 +41,10 @@ RcRedisConnection *rc_redis_link_get_connection(RcRedisLink *self);
 gboolean rc_redis_link_is_open(RcRedisLink *self);
 gboolean rc_redis_link_is_ready(RcRedisLink *self);
 void rc_redis_link_set_ready(RcRedisLink *self, gboolean ready);
+/* why the last connect failed or the last connection went away (Redis' own
+ * words for a refused password); NULL while open and before anything failed.
+ * The link logs it at debug level only: its owner decides what to say. */
+const GError *rc_redis_link_get_error(RcRedisLink *self);
 /* connects that failed since the last success */
 guint rc_redis_link_get_attempts(RcRedisLink *self);
 

@@ -47,6 +47,7 @@ struct _RcRedisRouter {
 	gboolean asking_slots; /* it answered CLUSTER SHARDS with an error: CLUSTER SLOTS */
 	GCancellable *refresh_cancellable;
 	gchar *refresh_error;
+	gchar *layout_error; /* why no node told the layout, until one does */
 	gboolean warned;
 	gint64 last_refresh;
 	guint timer_id;
@@ -55,7 +56,7 @@ struct _RcRedisRouter {
 
 G_DEFINE_TYPE(RcRedisRouter, rc_redis_router, G_TYPE_OBJECT)
 
-enum { SIGNAL_CHANGED, SIGNAL_SHARD_OPENED, SIGNAL_LAST };
+enum { SIGNAL_CHANGED, SIGNAL_SHARD_OPENED, SIGNAL_FAILED, SIGNAL_LAST };
 static guint signals[SIGNAL_LAST] = {0};
 
 static gchar *
@@ -93,6 +94,7 @@ static void
 rc_redis_shard_lost_cb(RcRedisLink *link, RcRedisShard *shard)
 {
 	rc_redis_shard_update(shard);
+	g_signal_emit(shard->router, signals[SIGNAL_FAILED], 0);
 	/* a master that went away may have been replaced: ask who serves its slots */
 	if (shard->router->cluster)
 		rc_redis_router_refresh(shard->router);
@@ -400,11 +402,17 @@ rc_redis_router_refresh_done(RcRedisRouter *self, RcRedisTopology *topology)
 		if (self->warned)
 			g_message("learnt the Redis Cluster layout again");
 		self->warned = FALSE;
+		g_clear_pointer(&self->layout_error, g_free);
 		rc_redis_router_apply(self, topology);
 	} else {
-		if (!self->warned)
-			g_warning("cannot learn the Redis Cluster layout from any known node: %s",
-				  self->refresh_error != NULL ? self->refresh_error : "no node");
+		/* the owner says it, once, with whatever else it knows (get_error) */
+		if (!self->warned) {
+			g_free(self->layout_error);
+			self->layout_error = g_strdup_printf(
+			    "cannot learn the Redis Cluster layout from any known node: %s",
+			    self->refresh_error != NULL ? self->refresh_error : "no node");
+			g_debug("%s", self->layout_error);
+		}
 		self->warned = TRUE;
 		/* nothing learnt: whatever waited for it fails */
 		waiting = g_steal_pointer(&self->waiting);
@@ -415,6 +423,8 @@ rc_redis_router_refresh_done(RcRedisRouter *self, RcRedisTopology *topology)
 			req->asking = FALSE;
 			g_idle_add(rc_redis_request_fail_cb, req);
 		}
+		if (self->running)
+			g_signal_emit(self, signals[SIGNAL_FAILED], 0);
 	}
 	g_clear_pointer(&self->refresh_error, g_free);
 	if (self->refresh_again) {
@@ -714,6 +724,51 @@ rc_redis_router_get_first_endpoint(RcRedisRouter *self)
 	return g_ptr_array_index(self->seeds, 0);
 }
 
+const gchar *
+rc_redis_router_get_error(RcRedisRouter *self)
+{
+	GHashTableIter iter;
+	gpointer value;
+	RcRedisShard *first = NULL;
+
+	g_return_val_if_fail(RC_IS_REDIS_ROUTER(self), NULL);
+	if (self->cluster && self->topology == NULL)
+		return self->layout_error;
+	/* the same shard every time, so that the reason does not flip between two */
+	g_hash_table_iter_init(&iter, self->shards);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		RcRedisShard *shard = value;
+		if (!shard->up && rc_redis_link_get_error(shard->link) != NULL &&
+		    (first == NULL || strcmp(shard->address, first->address) < 0))
+			first = shard;
+	}
+	if (first != NULL)
+		return rc_redis_link_get_error(first->link)->message;
+	return self->layout_error;
+}
+
+void
+rc_redis_router_set_password(RcRedisRouter *self, const gchar *password)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	g_return_if_fail(RC_IS_REDIS_ROUTER(self));
+	for (guint i = 0; i < self->seeds->len; i++)
+		rc_redis_endpoint_set_password(g_ptr_array_index(self->seeds, i), password);
+	g_hash_table_iter_init(&iter, self->shards);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		RcRedisShard *shard = value;
+		g_autoptr(RcRedisEndpoint) ep =
+		    rc_redis_endpoint_copy(rc_redis_link_get_endpoint(shard->link));
+		rc_redis_endpoint_set_password(ep, password);
+		rc_redis_link_set_endpoint(shard->link, ep);
+	}
+	/* a cluster that refused the old one may tell its layout now */
+	if (self->cluster && self->topology == NULL)
+		rc_redis_router_refresh(self);
+}
+
 guint
 rc_redis_router_get_n_pending(RcRedisRouter *self)
 {
@@ -774,6 +829,7 @@ rc_redis_router_finalize(GObject *object)
 	g_ptr_array_unref(self->seeds);
 	g_clear_pointer(&self->topology, rc_redis_topology_unref);
 	g_free(self->refresh_error);
+	g_free(self->layout_error);
 	G_OBJECT_CLASS(rc_redis_router_parent_class)->finalize(object);
 }
 
@@ -803,6 +859,15 @@ rc_redis_router_class_init(RcRedisRouterClass *klass)
 						    G_TYPE_NONE,
 						    1,
 						    G_TYPE_STRING);
+	signals[SIGNAL_FAILED] = g_signal_new("failed",
+					      G_TYPE_FROM_CLASS(klass),
+					      G_SIGNAL_RUN_LAST,
+					      0,
+					      NULL,
+					      NULL,
+					      NULL,
+					      G_TYPE_NONE,
+					      0);
 }
 
 static void

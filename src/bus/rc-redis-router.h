@@ -30,6 +30,9 @@ G_BEGIN_DECLS
  * ::changed: the layout, or whether a shard is up, changed.
  * ::shard-opened (address): a master's command link connected again (Redis may
  * have lost what it held, or this is a new master).
+ * ::failed: a connect failed, a connection was lost, or no node told the
+ * layout; rc_redis_router_get_error() says why. The router logs none of these
+ * above debug level: its owner reports them.
  */
 #define RC_TYPE_REDIS_ROUTER (rc_redis_router_get_type())
 G_DECLARE_FINAL_TYPE(RcRedisRouter, rc_redis_router, RC, REDIS_ROUTER, GObject)
@@ -75,6 +78,12 @@ const RcRedisEndpoint *rc_redis_router_get_first_endpoint(RcRedisRouter *self);
 
 /* commands sent and not answered yet, on every master */
 guint rc_redis_router_get_n_pending(RcRedisRouter *self);
+/* why a shard is down (the first one by address) or the layout unknown, or NULL */
+const gchar *rc_redis_router_get_error(RcRedisRouter *self);
+/* a new password for every server (NULL: none): used from each link's next
+ * connect on; links that are down try it at once */
+void rc_redis_router_set_password(RcRedisRouter *self, const gchar *password);
+
 guint rc_redis_router_get_n_shards(RcRedisRouter *self);
 guint rc_redis_router_get_n_shards_up(RcRedisRouter *self);
 

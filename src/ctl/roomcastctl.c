@@ -152,7 +152,7 @@ rc_ctl_status(RcCtl *ctl, gchar **args, GError **error)
 	g_autoptr(GVariant) reply = NULL;
 	g_autoptr(GVariant) props = NULL;
 	g_autoptr(GVariant) plugins = NULL;
-	const gchar *version = "", *node = "";
+	const gchar *version = "", *node = "", *redis_error = "";
 	guint32 connections = 0, rooms = 0;
 	guint64 received = 0, delivered = 0;
 	gboolean redis = FALSE;
@@ -179,6 +179,7 @@ rc_ctl_status(RcCtl *ctl, gchar **args, GError **error)
 	g_variant_lookup(props, "Connections", "u", &connections);
 	g_variant_lookup(props, "Rooms", "u", &rooms);
 	g_variant_lookup(props, "RedisConnected", "b", &redis);
+	g_variant_lookup(props, "RedisError", "&s", &redis_error);
 	g_variant_lookup(props, "MessagesReceived", "t", &received);
 	g_variant_lookup(props, "MessagesDelivered", "t", &delivered);
 	plugins = g_variant_lookup_value(props, "Plugins", G_VARIANT_TYPE_STRING_ARRAY);
@@ -190,6 +191,8 @@ rc_ctl_status(RcCtl *ctl, gchar **args, GError **error)
 	rc_ctl_fields_add_uint(fields, _("Rooms"), rooms);
 	/* the API cannot tell embedded mode from a Redis outage, so neither do we */
 	rc_ctl_fields_add(fields, _("Redis"), redis ? _("connected") : _("not connected"));
+	if (redis_error[0] != '\0')
+		rc_ctl_fields_add(fields, _("Redis error"), redis_error);
 	rc_ctl_fields_add_uint(fields, _("Messages received"), received);
 	rc_ctl_fields_add_uint(fields, _("Messages delivered"), delivered);
 	rc_ctl_fields_add(fields, _("Plugins"), plugins_str);

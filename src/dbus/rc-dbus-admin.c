@@ -20,6 +20,7 @@ static const gchar *const rc_dbus_admin_live_props[] = {
     "Connections",
     "Rooms",
     "RedisConnected",
+    "RedisError",
     "MessagesReceived",
     "MessagesDelivered",
     "Plugins",
@@ -79,6 +80,10 @@ rc_dbus_admin_get_property(const gchar *name, gpointer user_data)
 					     stats.bus_state == RC_BUS_STATE_DEGRADED);
 	if (g_strcmp0(name, "Draining") == 0)
 		return g_variant_new_boolean(rc_engine_is_draining(self->engine));
+	if (g_strcmp0(name, "RedisError") == 0) {
+		const gchar *error = rc_engine_get_bus_error(self->engine);
+		return g_variant_new_string(error != NULL ? error : "");
+	}
 	if (g_strcmp0(name, "MessagesReceived") == 0)
 		return g_variant_new_uint64(stats.received);
 	if (g_strcmp0(name, "MessagesDelivered") == 0)

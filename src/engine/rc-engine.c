@@ -137,6 +137,12 @@ rc_engine_get_bus_state(RcEngine *self)
 }
 
 const gchar *
+rc_engine_get_bus_error(RcEngine *self)
+{
+	return self->bus != NULL ? rc_bus_get_error(self->bus) : NULL;
+}
+
+const gchar *
 rc_engine_get_bus_state_name(RcEngine *self)
 {
 	return self->bus != NULL ? rc_bus_get_state_name(self->bus) : "disconnected";
@@ -1353,6 +1359,9 @@ rc_engine_reload_config(RcEngine *self, GError **error)
 			    error_local->message);
 		return FALSE;
 	}
+	/* the password file is read again with the rest */
+	if (RC_IS_REDIS_BUS(self->bus))
+		rc_redis_bus_reload(RC_REDIS_BUS(self->bus));
 	if (restart_needed)
 		g_message("configuration reloaded; changes to server, redis, dbus and plugin list "
 			  "keys apply at the next start");
@@ -1367,7 +1376,7 @@ rc_engine_load(RcEngine *self, GError **error)
 	g_autoptr(GError) error_local = NULL;
 
 	if (!rc_plugin_host_load(self->plugins,
-				 rc_config_get_plugin_dir(self->config),
+				 rc_config_get_plugin_dirs(self->config),
 				 rc_config_get_plugins_enabled(self->config),
 				 rc_config_get_keyfile(self->config),
 				 &error_local)) {

@@ -97,6 +97,8 @@ const gchar *rc_engine_get_node_id(RcEngine *self);
 void rc_engine_get_stats(RcEngine *self, RcEngineStats *stats);
 RcBusState rc_engine_get_bus_state(RcEngine *self);
 const gchar *rc_engine_get_bus_state_name(RcEngine *self);
+/* why Redis is not (fully) connected, in Redis' or the network's words; NULL when it is */
+const gchar *rc_engine_get_bus_error(RcEngine *self);
 /* names of the loaded plugins, in load order (transfer full), never NULL */
 GStrv rc_engine_get_plugin_names(RcEngine *self);
 gboolean rc_engine_has_auth(RcEngine *self);

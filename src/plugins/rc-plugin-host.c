@@ -62,23 +62,27 @@ rc_plugin_host_name_is_valid(const gchar *name)
 	return TRUE;
 }
 
-/* DIR/NAME.so when installed, DIR/NAME/NAME.so in the build tree */
+/* DIR/NAME.so when installed, DIR/NAME/NAME.so in the build tree; the first
+ * folder that has it wins, so a folder of one's own can replace a shipped plugin */
 static gchar *
-rc_plugin_host_find_module(const gchar *dir, const gchar *name)
+rc_plugin_host_find_module(const gchar *const *dirs, const gchar *name)
 {
 	g_autofree gchar *basename = g_strdup_printf("%s.%s", name, G_MODULE_SUFFIX);
-	g_autofree gchar *flat = g_build_filename(dir, basename, NULL);
-	g_autofree gchar *nested = g_build_filename(dir, name, basename, NULL);
 
-	if (g_file_test(flat, G_FILE_TEST_IS_REGULAR))
-		return g_steal_pointer(&flat);
-	if (g_file_test(nested, G_FILE_TEST_IS_REGULAR))
-		return g_steal_pointer(&nested);
+	for (guint i = 0; dirs[i] != NULL; i++) {
+		g_autofree gchar *flat = g_build_filename(dirs[i], basename, NULL);
+		g_autofree gchar *nested = g_build_filename(dirs[i], name, basename, NULL);
+
+		if (g_file_test(flat, G_FILE_TEST_IS_REGULAR))
+			return g_steal_pointer(&flat);
+		if (g_file_test(nested, G_FILE_TEST_IS_REGULAR))
+			return g_steal_pointer(&nested);
+	}
 	return NULL;
 }
 
 static RcPlugin *
-rc_plugin_host_open_plugin(const gchar *dir, const gchar *name, GError **error)
+rc_plugin_host_open_plugin(const gchar *const *dirs, const gchar *name, GError **error)
 {
 	GModule *module;
 	RcPluginGetInfoFunc get_info = NULL;
@@ -86,8 +90,9 @@ rc_plugin_host_open_plugin(const gchar *dir, const gchar *name, GError **error)
 	GType type;
 	g_autofree gchar *path = NULL;
 
-	path = rc_plugin_host_find_module(dir, name);
+	path = rc_plugin_host_find_module(dirs, name);
 	if (path == NULL) {
+		g_autofree gchar *where = g_strjoinv(", ", (gchar **)dirs);
 		g_set_error(error,
 			    RC_ERROR,
 			    RC_ERROR_FAILED,
@@ -95,7 +100,7 @@ rc_plugin_host_open_plugin(const gchar *dir, const gchar *name, GError **error)
 			    name,
 			    name,
 			    G_MODULE_SUFFIX,
-			    dir);
+			    where);
 		return NULL;
 	}
 	/* local binding: two plugins may both define helpers of the same name */
@@ -194,7 +199,7 @@ rc_plugin_host_has_plugin(GPtrArray *plugins, const gchar *name)
 
 gboolean
 rc_plugin_host_load(RcPluginHost *self,
-		    const gchar *dir,
+		    const gchar *const *dirs,
 		    const gchar *const *names,
 		    GKeyFile *keyfile,
 		    GError **error)
@@ -203,7 +208,7 @@ rc_plugin_host_load(RcPluginHost *self,
 	g_autoptr(GKeyFile) empty = NULL;
 
 	g_return_val_if_fail(RC_IS_PLUGIN_HOST(self), FALSE);
-	g_return_val_if_fail(dir != NULL, FALSE);
+	g_return_val_if_fail(dirs != NULL, FALSE);
 
 	if (keyfile == NULL) {
 		empty = g_key_file_new();
@@ -240,7 +245,7 @@ rc_plugin_host_load(RcPluginHost *self,
 				    name);
 			return FALSE;
 		}
-		plugin = rc_plugin_host_open_plugin(dir, name, error);
+		plugin = rc_plugin_host_open_plugin(dirs, name, error);
 		if (plugin == NULL)
 			return FALSE;
 		if (!rc_plugin_host_start_plugin(plugin, keyfile, error))

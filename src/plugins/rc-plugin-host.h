@@ -16,10 +16,11 @@ G_DECLARE_FINAL_TYPE(RcPluginHost, rc_plugin_host, RC, PLUGIN_HOST, GObject)
 
 RcPluginHost *rc_plugin_host_new(void);
 
-/* Loads @names (in order) from @dir and starts each with its [plugin:NAME] group of
- * @keyfile. FALSE means the daemon must not start (exit 1). */
+/* Loads @names (in order), each from the first of @dirs (NULL-terminated) that has
+ * it, and starts each with its [plugin:NAME] group of @keyfile. FALSE means the
+ * daemon must not start (exit 1). */
 gboolean rc_plugin_host_load(RcPluginHost *self,
-			     const gchar *dir,
+			     const gchar *const *dirs,
 			     const gchar *const *names,
 			     GKeyFile *keyfile,
 			     GError **error);

@@ -698,6 +698,11 @@ rc_server_healthz_handler(SoupServer *soup,
 		json_builder_set_member_name(builder, "shards_down");
 		json_builder_add_int_value(builder, stats.shards_down);
 	}
+	/* why, as Redis said it (a refused password) or the network did; never a secret */
+	if (rc_engine_get_bus_error(self->engine) != NULL) {
+		json_builder_set_member_name(builder, "error");
+		json_builder_add_string_value(builder, rc_engine_get_bus_error(self->engine));
+	}
 	json_builder_set_member_name(builder, "node");
 	json_builder_add_string_value(builder, rc_engine_get_node_id(self->engine));
 	json_builder_set_member_name(builder, "connections");

@@ -4,6 +4,7 @@
  */
 #define G_LOG_DOMAIN "RcTestLifecycle"
 
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
 
@@ -431,6 +432,91 @@ test_config_file_and_flag_precedence(void)
 	}
 }
 
+static const gchar *
+hello_node(RcTestNode *node)
+{
+	static gchar id[256];
+	g_autoptr(RcTestWs) ws = rc_test_ws_new(node, NULL);
+
+	g_strlcpy(id, rc_test_json_get_string(rc_test_ws_get_hello(ws), "node"), sizeof(id));
+	rc_test_ws_close(ws);
+	return id;
+}
+
+/* a desktop user's $XDG_CONFIG_HOME/roomcast/roomcast.conf: read instead of the
+ * system file when it exists, unless --config or --bus system says otherwise */
+static void
+test_user_config_file(void)
+{
+	g_autofree gchar *home = g_dir_make_tmp("roomcast-xdg-XXXXXX", NULL);
+	g_autofree gchar *dir = g_build_filename(home, "roomcast", NULL);
+	g_autofree gchar *file = g_build_filename(dir, "roomcast.conf", NULL);
+	g_autofree gchar *empty_home = g_build_filename(home, "nothing-here", NULL);
+	const gchar *explicit_config = rc_test_write_config("[server]\nnode_id=from-config\n");
+	g_autoptr(GError) error = NULL;
+
+	g_assert_cmpint(g_mkdir(dir, 0700), ==, 0);
+	g_file_set_contents(file, "[server]\nport=0\nnode_id=from-user-file\n", -1, &error);
+	g_assert_no_error(error);
+	/* the user's file, with nothing given on the command line but --bus none */
+	{
+		g_autoptr(RcTestNode) node = NULL;
+
+		rc_test_node_set_next_env("XDG_CONFIG_HOME", home);
+		node = rc_test_node_new("--bus", "none", NULL);
+		g_assert_cmpstr(hello_node(node), ==, "from-user-file");
+		g_assert_cmpint(rc_test_node_stop(node), ==, 0);
+	}
+	/* --config wins over it */
+	{
+		g_autoptr(RcTestNode) node = NULL;
+
+		rc_test_node_set_next_env("XDG_CONFIG_HOME", home);
+		node = rc_test_node_new(
+		    "--bus", "none", "--port", "0", "--config", explicit_config, NULL);
+		g_assert_cmpstr(hello_node(node), ==, "from-config");
+		g_assert_cmpint(rc_test_node_stop(node), ==, 0);
+	}
+	/* a system node never reads a user's file (here it finds no system bus) */
+	{
+		g_autoptr(RcTestNode) node = NULL;
+
+		rc_test_node_set_next_env("XDG_CONFIG_HOME", home);
+		rc_test_node_set_next_env("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+		node = rc_test_node_new("--bus", "system", "--port", "0", NULL);
+		g_assert_cmpstr(hello_node(node), !=, "from-user-file");
+		g_assert_cmpint(rc_test_node_stop(node), ==, 0);
+	}
+	/* no such file: the defaults (there is no system file in a build tree) */
+	{
+		g_autoptr(RcTestNode) node = NULL;
+
+		rc_test_node_set_next_env("XDG_CONFIG_HOME", empty_home);
+		node = rc_test_node_new("--bus", "none", "--port", "0", NULL);
+		g_assert_true(g_str_has_prefix(hello_node(node), g_get_host_name()));
+		g_assert_cmpint(rc_test_node_stop(node), ==, 0);
+	}
+	/* a broken user file is a bad configuration, named in the one line */
+	{
+		const gchar *args[] = {"--bus", "none", "--port", "0", NULL};
+		g_autoptr(RcTestNode) node = NULL;
+		const gchar *line;
+
+		g_file_set_contents(file, "[redis]\nfanout=sideways\n", -1, &error);
+		g_assert_no_error(error);
+		rc_test_node_set_next_env("XDG_CONFIG_HOME", home);
+		node = rc_test_node_spawn(args);
+		g_assert_cmpint(rc_test_node_wait_exit(node, 10000), ==, 1);
+		line = rc_test_node_get_stderr_lines(node)->pdata[0];
+		g_assert_true(g_str_has_prefix(line, "roomcastd: "));
+		g_assert_nonnull(strstr(line, file));
+		g_assert_nonnull(strstr(line, "sideways"));
+	}
+	g_unlink(file);
+	g_rmdir(dir);
+	g_rmdir(home);
+}
+
 static void
 test_listen_ipv6_loopback(void)
 {
@@ -532,6 +618,7 @@ main(int argc, char **argv)
 	g_test_add_func("/lifecycle/exit-2/port-in-use", test_port_in_use);
 	g_test_add_func("/lifecycle/fixed-port-restart", test_fixed_port_restart);
 	g_test_add_func("/lifecycle/version-and-help", test_version_and_help);
+	g_test_add_func("/lifecycle/user-config-file", test_user_config_file);
 	g_test_add_func("/lifecycle/config-file-and-flag-precedence",
 			test_config_file_and_flag_precedence);
 	g_test_add_func("/lifecycle/default-node-id", test_default_node_id);

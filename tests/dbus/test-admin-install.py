@@ -255,9 +255,10 @@ def main():
 CONF_KEYS = {
     'server': {'port': '8080', 'listen': '127.0.0.1', 'node_id': '', 'reuse_port': 'false',
                'allowed_origins': ''},
-    'redis': {'url': '', 'channel': 'livechat', 'fanout': 'single'},
+    'redis': {'url': '', 'channel': 'livechat', 'fanout': 'single', 'password_file': '',
+              'tls_ca_file': '', 'tls_cert_file': '', 'tls_key_file': ''},
     'dbus': {'bus': 'session', 'name': 'org.roomcast'},
-    'plugins': {'dir': None, 'enabled': ''},
+    'plugins': {'dir': '', 'enabled': ''},
     'limits': {'max_text_bytes': '4096', 'max_frame_bytes': '65536',
                'max_queue_bytes': '1048576'},
     'http': {'api_token': ''},
@@ -281,12 +282,8 @@ def check_conf(text):
     for group, keys in CONF_KEYS.items():
         for key, default in keys.items():
             got = groups.get(group, {}).get(key)
-            if default is None:
-                check(got is not None and got.endswith('/roomcast/plugins'),
-                      'roomcast.conf: [%s] #%s=%s' % (group, key, got))
-            else:
-                check(got == default, 'roomcast.conf: [%s] #%s=%s (got %r)'
-                      % (group, key, default, got))
+            check(got == default, 'roomcast.conf: [%s] #%s=%s (got %r)'
+                  % (group, key, default, got))
     for plugin in ('auth-token', 'auth-jwt', 'filter-profanity', 'filter-ratelimit'):
         check('#[plugin:%s]' % plugin in text, 'roomcast.conf documents [plugin:%s]' % plugin)
 

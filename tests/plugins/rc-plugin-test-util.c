@@ -145,10 +145,11 @@ rc_ptest_host_new(const gchar *dir, const gchar *names, const gchar *config, GEr
 	g_autoptr(GKeyFile) keyfile = g_key_file_new();
 	g_autoptr(GError) local = NULL;
 	g_auto(GStrv) list = g_strsplit(names, ";", -1);
+	const gchar *dirs[] = {dir, NULL};
 
 	g_key_file_load_from_data(keyfile, config, -1, G_KEY_FILE_NONE, &local);
 	g_assert_no_error(local);
-	if (!rc_plugin_host_load(host, dir, (const gchar *const *)list, keyfile, error))
+	if (!rc_plugin_host_load(host, dirs, (const gchar *const *)list, keyfile, error))
 		return NULL;
 	return g_steal_pointer(&host);
 }

@@ -126,6 +126,58 @@ test_load_order_and_names(void)
 	g_assert_false(rc_plugin_host_has_auth(host));
 }
 
+/* several folders: each plugin comes from the first folder that has it */
+static void
+test_load_search_path(void)
+{
+	g_autoptr(RcPtestDir) empty = rc_ptest_dir_new();
+	g_autoptr(RcPtestDir) shadow = rc_ptest_dir_new();
+	g_autofree gchar *wrong_abi =
+	    g_build_filename(rc_ptest_extra_plugin_dir(), "wrong-abi." G_MODULE_SUFFIX, NULL);
+	g_autofree gchar *module = NULL;
+	gsize len = 0;
+	g_autofree gchar *copy = NULL;
+	g_autofree gchar *pattern = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(RcPluginHost) host = rc_plugin_host_new();
+	g_autoptr(RcPluginHost) shadowed = rc_plugin_host_new();
+	g_autoptr(RcPluginHost) missing = rc_plugin_host_new();
+	g_auto(GStrv) names = NULL;
+	const gchar *found_later[] = {empty->path, rc_ptest_plugin_dir(), NULL};
+	const gchar *shadow_first[] = {shadow->path, rc_ptest_plugin_dir(), NULL};
+	const gchar *neither[] = {empty->path, shadow->path, NULL};
+	const gchar *ratelimit[] = {"filter-ratelimit", NULL};
+	const gchar *nope[] = {"no-such-plugin", NULL};
+
+	/* not in the first folder: the next one has it */
+	g_assert_true(rc_plugin_host_load(host, found_later, ratelimit, NULL, &error));
+	g_assert_no_error(error);
+	names = rc_plugin_host_get_names(host);
+	g_assert_cmpstrv(names, ratelimit);
+
+	/* a module of that name in an earlier folder wins over the later one, even a
+	 * broken one: here a build for another ABI under the shipped plugin's name */
+	g_file_get_contents(wrong_abi, &module, &len, &error);
+	g_assert_no_error(error);
+	copy = g_build_filename(shadow->path, "filter-ratelimit." G_MODULE_SUFFIX, NULL);
+	g_file_set_contents(copy, module, (gssize)len, &error);
+	g_assert_no_error(error);
+	g_assert_false(rc_plugin_host_load(shadowed, shadow_first, ratelimit, NULL, &error));
+	pattern = g_strdup_printf("plugin filter-ratelimit: %s was built for plugin ABI *", copy);
+	if (!g_pattern_match_simple(pattern, error->message))
+		g_error("“%s” does not match “%s”", error->message, pattern);
+	g_clear_error(&error);
+
+	/* nowhere: the message names every folder, in the order searched */
+	g_assert_false(rc_plugin_host_load(missing, neither, nope, NULL, &error));
+	g_clear_pointer(&pattern, g_free);
+	pattern = g_strdup_printf("plugin no-such-plugin: no-such-plugin.%s not found in %s, %s",
+				  G_MODULE_SUFFIX,
+				  empty->path,
+				  shadow->path);
+	g_assert_cmpstr(error->message, ==, pattern);
+}
+
 static void
 test_no_plugins(void)
 {
@@ -340,6 +392,7 @@ main(int argc, char **argv)
 	g_test_add_func("/plugin-host/load/startup-fails", test_load_startup_fails);
 	g_test_add_func("/plugin-host/load/bad-names", test_load_bad_names);
 	g_test_add_func("/plugin-host/load/order-and-names", test_load_order_and_names);
+	g_test_add_func("/plugin-host/load/search-path", test_load_search_path);
 	g_test_add_func("/plugin-host/no-plugins", test_no_plugins);
 	g_test_add_func("/plugin-host/auth/results", test_auth_results);
 	g_test_add_func("/plugin-host/auth/chain", test_auth_chain);

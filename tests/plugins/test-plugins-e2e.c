@@ -639,6 +639,45 @@ test_start_failures(void)
 	    "plugin filter-ratelimit: cannot start: “rate”");
 }
 
+/* --plugin-dir and [plugins] dir: folders separated by ':', then the shipped one */
+static void
+test_plugin_dirs(void)
+{
+	g_autofree gchar *empty = g_dir_make_tmp("roomcast-plugins-XXXXXX", NULL);
+	g_autofree gchar *list = g_strdup_printf("%s:%s", empty, shipped_plugin_dir());
+	g_autofree gchar *config =
+	    g_strdup_printf("[plugins]\ndir=%s\nenabled=filter-ratelimit\n", list);
+	g_autofree gchar *missing = g_strdup_printf(
+	    "[plugins]\ndir=%s:/nonexistent/roomcast\nenabled=no-such-plugin\n", empty);
+	g_autofree gchar *reason = g_strdup_printf(
+	    "plugin no-such-plugin: no-such-plugin.%s not found in %s, /nonexistent/roomcast, %s",
+	    G_MODULE_SUFFIX,
+	    empty,
+	    RC_PLUGINDIR);
+	g_autofree gchar *reason_flag =
+	    g_strdup_printf("not found in %s, %s, %s", empty, shipped_plugin_dir(), RC_PLUGINDIR);
+	g_autoptr(RcTestNode) by_flag = node_new(list, "[plugins]\nenabled=filter-ratelimit\n");
+	const gchar *path = rc_test_write_config(config);
+	g_autoptr(RcTestNode) by_key =
+	    rc_test_node_new("--port", "0", "--bus", "none", "--config", path, NULL);
+
+	g_assert_nonnull(rc_test_node_wait_stderr(by_flag, "plugins: filter-ratelimit", WAIT));
+	g_assert_nonnull(rc_test_node_wait_stderr(by_key, "plugins: filter-ratelimit", WAIT));
+	/* the flag replaces the key's list; the shipped folder comes last either way */
+	assert_start_fails(
+	    "/nonexistent/roomcast", missing, "not found in /nonexistent/roomcast, ");
+	{
+		const gchar *mpath = rc_test_write_config(missing);
+		const gchar *args[] = {"--port", "0", "--bus", "none", "--config", mpath, NULL};
+		g_autoptr(RcTestNode) node = rc_test_node_spawn(args);
+
+		g_assert_cmpint(rc_test_node_wait_exit(node, rc_test_timeout(10000)), ==, 1);
+		g_assert_nonnull(rc_test_node_wait_stderr(node, reason, 0));
+	}
+	assert_start_fails(list, "[plugins]\nenabled=no-such-plugin\n", reason_flag);
+	g_rmdir(empty);
+}
+
 static void
 test_names_logged(void)
 {
@@ -667,5 +706,6 @@ main(int argc, char **argv)
 	g_test_add_func("/plugins-e2e/filtered-once-across-nodes", test_filtered_once_across_nodes);
 	g_test_add_func("/plugins-e2e/start-failures", test_start_failures);
 	g_test_add_func("/plugins-e2e/names-logged", test_names_logged);
+	g_test_add_func("/plugins-e2e/plugin-dirs", test_plugin_dirs);
 	return g_test_run();
 }
