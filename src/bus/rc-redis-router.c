@@ -327,6 +327,16 @@ rc_redis_router_endpoint_for(RcRedisRouter *self, const gchar *host, guint16 por
 	return ep;
 }
 
+/* a node's port as the seeds speak: TLS when they do */
+static guint16
+rc_redis_router_node_port(RcRedisRouter *self, const RcRedisNode *node)
+{
+	const RcRedisEndpoint *seed = g_ptr_array_index(self->seeds, 0);
+	if (seed->tls && node->tls_port != 0)
+		return node->tls_port;
+	return node->port;
+}
+
 static void
 rc_redis_router_apply(RcRedisRouter *self, RcRedisTopology *topology)
 {
@@ -340,12 +350,13 @@ rc_redis_router_apply(RcRedisRouter *self, RcRedisTopology *topology)
 	g_autoptr(GPtrArray) waiting = NULL;
 
 	for (guint i = 0; i < rc_redis_topology_get_n_shards(topology); i++) {
-		guint16 port = 0;
-		const gchar *host = rc_redis_topology_get_master_address(topology, i, &port);
+		const RcRedisNode *master = rc_redis_topology_get_master(topology, i);
+		const gchar *host = master->host;
+		guint16 port = rc_redis_router_node_port(self, master);
 		g_autofree gchar *address = rc_redis_router_address(host, port);
 		RcRedisShard *shard = NULL;
 
-		if (rc_redis_topology_get_n_slots(topology, i) == 0) {
+		if (rc_redis_topology_get_n_slots(topology, i) == 0 || port == 0) {
 			g_ptr_array_add(index, NULL);
 			continue;
 		}
@@ -579,10 +590,17 @@ rc_redis_router_refresh_start(RcRedisRouter *self)
 	for (guint i = 0; self->topology != NULL && i < rc_redis_topology_get_n_shards(self->topology);
 	     i++) {
 		const RcRedisNode *node = rc_redis_topology_get_master(self->topology, i);
-		rc_redis_router_add_candidate(self, seen, node->host, node->port, NULL);
+		if (rc_redis_router_node_port(self, node) != 0)
+			rc_redis_router_add_candidate(
+			    self, seen, node->host, rc_redis_router_node_port(self, node), NULL);
 		for (guint j = 0; j < rc_redis_topology_get_n_replicas(self->topology, i); j++) {
 			node = rc_redis_topology_get_replica(self->topology, i, j);
-			rc_redis_router_add_candidate(self, seen, node->host, node->port, NULL);
+			if (rc_redis_router_node_port(self, node) != 0)
+				rc_redis_router_add_candidate(self,
+							      seen,
+							      node->host,
+							      rc_redis_router_node_port(self, node),
+							      NULL);
 		}
 	}
 	self->refresh_cancellable = g_cancellable_new();

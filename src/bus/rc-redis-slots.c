@@ -440,6 +440,12 @@ parse_shards_node(const redisReply *r, const gchar *asked_host, GError **error)
 			}
 			node->port = (guint16)n;
 			have_port = TRUE;
+		} else if (key_is(k, "tls-port")) {
+			if (!get_int(v, 1, G_MAXUINT16, &n)) {
+				fail(error, "bad tls-port");
+				return NULL;
+			}
+			node->tls_port = (guint16)n;
 		} else if (key_is(k, "ip") && is_clean_string(v)) {
 			set_string(&node->ip, v);
 		} else if (key_is(k, "endpoint")) {
@@ -469,15 +475,14 @@ parse_shards_node(const redisReply *r, const gchar *asked_host, GError **error)
 			else
 				node->health = RC_REDIS_NODE_HEALTH_UNKNOWN;
 		}
-		/* other fields (tls-port, and whatever later versions add) are not ours */
+		/* other fields (whatever later versions add) are not ours */
 	}
 	if (node->id == NULL) {
 		fail(error, "a node without id");
 		return NULL;
 	}
-	if (!have_port) {
-		/* a TLS-only node: roomcast speaks plain TCP */
-		fail(error, "node %s has no plain TCP port", node->id);
+	if (!have_port && node->tls_port == 0) {
+		fail(error, "node %s has no port", node->id);
 		return NULL;
 	}
 	if (!have_role) {

@@ -58,7 +58,8 @@ typedef enum {
 typedef struct {
 	gchar *id;   /* 40 hex digits; "" when the server did not say */
 	gchar *host; /* where to connect: the preferred endpoint, or its stand-in */
-	guint16 port;
+	guint16 port;	  /* plain TCP; 0 for a node that only speaks TLS */
+	guint16 tls_port; /* 0 when the node has no TLS port (or the server does not say) */
 	gchar *ip;	 /* the address the node announces; NULL when not reported */
 	gchar *hostname; /* NULL when the node announces none */
 	gboolean is_master;

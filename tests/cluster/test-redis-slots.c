@@ -695,9 +695,9 @@ test_topology_invalid(void)
 	     "*1\r\n*4\r\n$5\r\nslots\r\n*0\r\n$5\r\nnodes\r\n*1\r\n" NODE(
 		 "1\r\na", "$2\r\nxy", "$6\r\nmaster\r\n")},
 	    {TRUE,
-	     "node without port (TLS only)",
+	     "node without any port",
 	     "*1\r\n*4\r\n$5\r\nslots\r\n*0\r\n$5\r\nnodes\r\n*1\r\n"
-	     "*6\r\n$2\r\nid\r\n$1\r\na\r\n$8\r\ntls-port\r\n:7000\r\n$4\r\nrole\r\n$"
+	     "*4\r\n$2\r\nid\r\n$1\r\na\r\n$4\r\nrole\r\n$"
 	     "6\r\nmaster\r\n"},
 	    {TRUE,
 	     "node without id",
@@ -782,8 +782,20 @@ test_topology_lenient(void)
 			  "*1\r\n*4\r\n:0\r\n:16383\r\n*2\r\n$4\r\nhost\r\n:7000\r\n*2\r\n$"
 			  "4\r\nhost\r\n:7001\r\n",
 			  NULL);
+	/* a node that only speaks TLS */
+	g_autoptr(RcRedisTopology) tls_only = topology_from(
+	    TRUE,
+	    "*1\r\n*4\r\n$5\r\nslots\r\n*2\r\n:0\r\n:16383\r\n$5\r\nnodes\r\n*1\r\n"
+	    "*8\r\n$2\r\nid\r\n$1\r\na\r\n$8\r\ntls-port\r\n:7000\r\n$4\r\nrole\r\n$"
+	    "6\r\nmaster\r\n$8\r\nendpoint\r\n$4\r\nhost\r\n",
+	    NULL);
 	const RcRedisNode *master = rc_redis_topology_get_master(extra, 0);
 	const RcRedisNode *replica = rc_redis_topology_get_replica(extra, 0, 0);
+
+	g_assert_cmpuint(master->tls_port, ==, 7100);
+	g_assert_cmpuint(replica->tls_port, ==, 0);
+	g_assert_cmpuint(rc_redis_topology_get_master(tls_only, 0)->port, ==, 0);
+	g_assert_cmpuint(rc_redis_topology_get_master(tls_only, 0)->tls_port, ==, 7000);
 
 	g_assert_cmpuint(rc_redis_topology_get_n_slots(extra, 0), ==, 12);
 	g_assert_cmpuint(rc_redis_topology_get_n_unassigned(extra), ==, RC_REDIS_SLOT_COUNT - 12);
