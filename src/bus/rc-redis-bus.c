@@ -1393,12 +1393,23 @@ rc_redis_bus_new(RcConfig *config, GError **error)
 			return NULL;
 		for (guint i = 0; i < seeds->len; i++) {
 			RcRedisEndpoint *ep = g_ptr_array_index(seeds, i);
-			if (ep->unix_path != NULL || ep->db != 0) {
+			/* the engine puts "[redis] " before the message */
+			if (ep->unix_path != NULL) {
 				g_set_error(error,
 					    G_IO_ERROR,
 					    G_IO_ERROR_INVALID_ARGUMENT,
-					    _("[redis] cluster: a Redis Cluster is reached over TCP "
-					      "and has no databases to select"));
+					    _("Entry %u of the list: a Redis Cluster is reached over "
+					      "TCP, not over a unix socket"),
+					    i + 1);
+				return NULL;
+			}
+			if (ep->db != 0) {
+				g_set_error(error,
+					    G_IO_ERROR,
+					    G_IO_ERROR_INVALID_ARGUMENT,
+					    _("Entry %u of the list: a Redis Cluster has no databases "
+					      "to select"),
+					    i + 1);
 				return NULL;
 			}
 			ep->timeout_ms = timeout_ms;
