@@ -1040,6 +1040,9 @@ rc_redis_bus_start(RcBus *bus, GError **error)
 {
 	RcRedisBus *self = RC_REDIS_BUS(bus);
 	rc_redis_router_start(self->router);
+	/* the shards are down until they answer: counted so from the start, not
+	 * only after a first change (a seed list nobody answers makes none) */
+	rc_redis_bus_update_state(self);
 	/* on a cluster they wait for the layout, which says where they go */
 	if (!self->cluster) {
 		rc_redis_link_start(self->sub);
