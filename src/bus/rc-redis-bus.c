@@ -128,6 +128,10 @@ rc_room_sub_complete(RcRoomSub *rs)
 {
 	g_autoptr(GPtrArray) pending = g_steal_pointer(&rs->pending);
 	rs->pending = g_ptr_array_new_with_free_func(g_object_unref);
+	/* joins that go on unsubscribed: once the subscription comes, the room reads
+	 * what was published before it (nothing later may reveal the gap) */
+	if (!rs->subscribed && pending->len > 0)
+		rs->resync = TRUE;
 	for (guint i = 0; i < pending->len; i++)
 		g_task_return_boolean(g_ptr_array_index(pending, i), TRUE);
 }
