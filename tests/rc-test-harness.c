@@ -637,8 +637,8 @@ cluster_any_master(RcTestRedis *self)
 static guint16
 cluster_port_for_key(RcTestRedis *self, const gchar *key)
 {
-	g_autofree gchar *slot =
-	    rc_test_cluster_command(self->cluster, cluster_any_master(self), "CLUSTER", "KEYSLOT", key, NULL);
+	g_autofree gchar *slot = rc_test_cluster_command(
+	    self->cluster, cluster_any_master(self), "CLUSTER", "KEYSLOT", key, NULL);
 	gint shard = rc_test_cluster_master_for_slot(self->cluster,
 						     (guint16)g_ascii_strtoull(slot, NULL, 10));
 
