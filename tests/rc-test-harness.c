@@ -858,33 +858,64 @@ rc_test_redis_pubsub_channels(RcTestRedis *self, const gchar *pattern)
 	return result;
 }
 
-gint
-rc_test_redis_cli_publish(RcTestRedis *self, const gchar *channel, const gchar *payload)
+guint16
+rc_test_redis_get_port_for_key(RcTestRedis *self, const gchar *key)
+{
+	return self->cluster != NULL ? cluster_port_for_key(self, key) : self->port;
+}
+
+static gchar *
+redis_cli_argv(RcTestRedis *self, GPtrArray *args)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GSubprocessLauncher) launcher = new_launcher(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
 	g_autoptr(GSubprocess) proc = NULL;
-	/* on a cluster, where roomcast's nodes subscribe (see redis_command_argv()) */
-	g_autofree gchar *port = g_strdup_printf(
-	    "%u", self->cluster != NULL ? cluster_port_for_key(self, channel) : self->port);
-	g_autofree gchar *out = NULL;
+	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+	guint16 port = self->port;
+	gchar *out = NULL;
 
-	proc = g_subprocess_launcher_spawn(launcher,
-					   &error,
-					   "redis-cli",
-					   "-c",
-					   "-h",
-					   "127.0.0.1",
-					   "-p",
-					   port,
-					   "PUBLISH",
-					   channel,
-					   payload,
-					   NULL);
+	/* on a cluster, the master of the first argument after the command: its key
+	 * (and, for PUBLISH, where roomcast's nodes subscribe; see redis_command_argv()) */
+	if (self->cluster != NULL)
+		port = args->len > 1 ? cluster_port_for_key(self, args->pdata[1])
+				     : cluster_any_master(self);
+	g_ptr_array_add(argv, g_strdup("redis-cli"));
+	/* follows MOVED and ASK on a cluster; changes nothing on one server */
+	g_ptr_array_add(argv, g_strdup("-c"));
+	g_ptr_array_add(argv, g_strdup("-h"));
+	g_ptr_array_add(argv, g_strdup("127.0.0.1"));
+	g_ptr_array_add(argv, g_strdup("-p"));
+	g_ptr_array_add(argv, g_strdup_printf("%u", port));
+	for (guint i = 0; i < args->len; i++)
+		g_ptr_array_add(argv, g_strdup(args->pdata[i]));
+	g_ptr_array_add(argv, NULL);
+	proc = g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
 	g_assert_no_error(error);
 	g_subprocess_communicate_utf8(proc, NULL, NULL, &out, NULL, &error);
 	g_assert_no_error(error);
-	g_assert_true(g_subprocess_get_successful(proc));
+	if (!g_subprocess_get_successful(proc))
+		fail("redis-cli %s failed: %s", (gchar *)args->pdata[0], out);
+	return g_strstrip(out);
+}
+
+gchar *
+rc_test_redis_cli(RcTestRedis *self, const gchar *first_arg, ...)
+{
+	g_autoptr(GPtrArray) args = g_ptr_array_new();
+	va_list ap;
+
+	va_start(ap, first_arg);
+	for (const gchar *a = first_arg; a != NULL; a = va_arg(ap, const gchar *))
+		g_ptr_array_add(args, (gpointer)a);
+	va_end(ap);
+	return redis_cli_argv(self, args);
+}
+
+gint
+rc_test_redis_cli_publish(RcTestRedis *self, const gchar *channel, const gchar *payload)
+{
+	g_autofree gchar *out = rc_test_redis_cli(self, "PUBLISH", channel, payload, NULL);
+
 	/* redis-cli prints "(integer) N" on a tty, plain "N" otherwise */
 	return (gint)g_ascii_strtoll(
 	    g_str_has_prefix(out, "(integer) ") ? out + 10 : out, NULL, 10);

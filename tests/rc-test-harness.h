@@ -75,9 +75,10 @@ guint16 rc_test_free_port(void);
  *    "--redis-cluster", SEEDS instead;
  *  - names Redis in a config file with rc_test_redis_get_config_entry(), not
  *    with a url= it builds itself;
- *  - talks to Redis through rc_test_redis_command(),
+ *  - talks to Redis through rc_test_redis_command(), rc_test_redis_cli(),
  *    rc_test_redis_pubsub_channels() and rc_test_redis_cli_publish(), which
- *    route by key on a cluster (below);
+ *    route by key on a cluster (below), and opens its own connections (a
+ *    redis-cli of its own, a raw socket) to rc_test_redis_get_port_for_key();
  *  - skips, with g_test_skip() and a reason, what means nothing on a cluster
  *    (rc_test_redis_is_cluster(), or rc_test_redis_want_cluster() before
  *    there is a Redis), e.g. a URL with a database number.
@@ -133,10 +134,19 @@ gboolean rc_test_redis_is_running(RcTestRedis *self);
 gchar *rc_test_redis_command(RcTestRedis *self, const gchar *first_arg, ...) G_GNUC_NULL_TERMINATED;
 /* PUBSUB CHANNELS @pattern, sorted; never NULL */
 GStrv rc_test_redis_pubsub_channels(RcTestRedis *self, const gchar *pattern);
-/* PUBLISH through the real `redis-cli` binary (as an operator would);
- * returns the number of receivers redis reported (on a cluster, sent as
- * rc_test_redis_command() sends a PUBLISH). */
+/* One command through the real `redis-cli -c` binary (as an operator would),
+ * sent to the server of the first argument after the command (its key, or a
+ * PUBLISH's channel, as rc_test_redis_command() sends it); returns what it
+ * printed, stripped (an error reply is printed too). Fails the test when
+ * redis-cli cannot run or exits with an error. */
+gchar *rc_test_redis_cli(RcTestRedis *self, const gchar *first_arg, ...) G_GNUC_NULL_TERMINATED;
+/* PUBLISH through rc_test_redis_cli(); returns the number of receivers redis
+ * reported. */
 gint rc_test_redis_cli_publish(RcTestRedis *self, const gchar *channel, const gchar *payload);
+/* the port of the server that holds @key: rc_test_redis_get_port(), or on a
+ * cluster the port of the master serving @key's slot now (for tests that
+ * talk to Redis over their own connection) */
+guint16 rc_test_redis_get_port_for_key(RcTestRedis *self, const gchar *key);
 void rc_test_redis_free(RcTestRedis *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcTestRedis, rc_test_redis_free)
 
