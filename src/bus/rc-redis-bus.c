@@ -33,6 +33,7 @@ typedef struct {
 	gboolean wanted;
 	gboolean subscribed;
 	gboolean subscribing; /* a SUBSCRIBE or SSUBSCRIBE is under way */
+	gboolean awaiting;    /* on a cluster: its subscriber is connecting, its joins wait */
 	gboolean resync;      /* the subscription was lost: read what it missed once back */
 	gchar *shard;	      /* on a cluster: the master it is subscribed on (or asked) */
 	GPtrArray *pending;   /* GTask waiting for the subscription */
@@ -143,6 +144,7 @@ rc_room_sub_lost(RcRoomSub *rs)
 		rs->resync = TRUE;
 	rs->subscribed = FALSE;
 	rs->subscribing = FALSE;
+	rs->awaiting = FALSE;
 	rc_room_sub_complete(rs);
 }
 
@@ -287,6 +289,7 @@ rc_redis_bus_send_subscribe(RcRedisBus *self, RcShardSub *ss, RcRoomSub *rs)
 	call->channel = g_strdup(rs->channel);
 	call->address = g_strdup(ss->address);
 	rs->subscribing = TRUE;
+	rs->awaiting = FALSE;
 	rc_redis_connection_command(rc_redis_link_get_connection(ss->link),
 				    rc_redis_bus_room_subscribed_cb,
 				    call,
@@ -478,11 +481,15 @@ rc_redis_bus_sync_subscriptions(RcRedisBus *self)
 		if (!rs->wanted)
 			continue;
 		if (g_strcmp0(address, rs->shard) != 0) {
-			if (rs->shard != NULL && (rs->subscribed || rs->subscribing))
-				rc_redis_bus_send_unsubscribe(
-				    g_hash_table_lookup(self->shard_subs, rs->shard),
-				    rs->channel);
-			rc_room_sub_lost(rs);
+			/* a room new here has lost nothing: its joins wait for its first
+			 * subscription */
+			if (rs->shard != NULL) {
+				if (rs->subscribed || rs->subscribing)
+					rc_redis_bus_send_unsubscribe(
+					    g_hash_table_lookup(self->shard_subs, rs->shard),
+					    rs->channel);
+				rc_room_sub_lost(rs);
+			}
 			g_free(rs->shard);
 			rs->shard = g_strdup(address);
 		}
@@ -494,6 +501,12 @@ rc_redis_bus_sync_subscriptions(RcRedisBus *self)
 		    rc_redis_router_get_endpoint_for_key(self->router, rs->channel));
 		if (rc_redis_link_is_ready(ss->link))
 			rc_redis_bus_send_subscribe(self, ss, rs);
+		else if (rc_redis_link_get_attempts(ss->link) == 0)
+			/* its first connect is under way: worth waiting for, so that the
+			 * join is subscribed as it would be on one Redis (a subscriber that
+			 * failed or waits to reconnect lets it go on, and the room reads
+			 * what it missed once subscribed) */
+			rs->awaiting = TRUE;
 	}
 	/* subscribers on masters that serve nothing any more */
 	g_hash_table_iter_init(&iter, self->shard_subs);
@@ -1289,7 +1302,7 @@ rc_redis_bus_subscribe_room(RcBus *bus, const gchar *ns, const gchar *room_code,
 		rc_redis_bus_send_subscribe(self, &self->main_sub, rs);
 	}
 	/* while its subscriber is down the room is subscribed when it is back */
-	if (rs->subscribed || !rs->subscribing)
+	if (rs->subscribed || (!rs->subscribing && !rs->awaiting))
 		rc_room_sub_complete(rs);
 }
 
