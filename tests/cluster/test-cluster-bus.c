@@ -1340,6 +1340,58 @@ load_check_room(LoadRoom *lr, RcTestNode *node, gint64 lossy_before)
 }
 
 /*
+ * A node subscribes to a master's sharded channels over a connection it opens
+ * for the first room there. The first join answers only once that room is
+ * subscribed, as on one Redis: with no history kept, a message accepted right
+ * after the join reaches the member live or never.
+ */
+static void
+test_first_join_subscribed(void)
+{
+	const gchar *config = rc_test_write_config("[history]\nsize=0\n");
+
+	for (guint round = 0; round < 3; round++) {
+		g_autoptr(RcTestNode) fresh = rc_test_node_new("--port",
+							       "0",
+							       "--bus",
+							       "none",
+							       "--node-id",
+							       "fresh",
+							       "--config",
+							       config,
+							       "--redis",
+							       rc_test_redis_get_url(redis),
+							       NULL);
+
+		rc_test_node_wait_redis_connected(fresh, 10000);
+		for (guint s = 0; s < RC_TEST_CLUSTER_N_MASTERS; s++) {
+			g_autofree gchar *prefix = g_strdup_printf("first%u", round);
+			g_autofree gchar *room = room_on_shard(prefix, s, NULL);
+			g_autofree gchar *body =
+			    message_json(room, "bot", "right after the first join");
+			g_autoptr(RcTestWs) member = rc_test_ws_new(fresh, NULL);
+			g_autoptr(JsonObject) joined = join_room(member, room, NULL);
+			g_autoptr(RcTestHttpReply) reply =
+			    rc_test_http_post(nodes[0], "/publish", NULL, body, strlen(body), NULL);
+			g_autoptr(JsonObject) msg = NULL;
+
+			g_assert_cmpuint(reply->status, ==, 200);
+			msg = rc_test_ws_try_next(member, 3000);
+			if (msg == NULL)
+				g_error("round %u: the message right after the first join into %s "
+					"(shard %u) never came",
+					round,
+					room,
+					s);
+			g_assert_cmpstr(rc_test_json_get_string(msg, "type"), ==, "MSG_TO_CLIENTS");
+			g_assert_cmpstr(rc_test_json_get_string(msg, "roomCode"), ==, room);
+			rc_test_ws_close(member);
+		}
+		g_assert_cmpint(rc_test_node_stop(fresh), ==, 0);
+	}
+}
+
+/*
  * A join that comes while the node's subscriber on the room's master is
  * reconnecting (here: Redis closed it) completes before the room is
  * subscribed. A message accepted right after it, before the subscription is
@@ -2103,6 +2155,7 @@ main(int argc, char **argv)
 	g_test_add_func("/cluster-bus/ingress-stream", test_ingress_stream);
 	g_test_add_func("/cluster-bus/history-and-since", test_history_and_since);
 	g_test_add_func("/cluster-bus/presence", test_presence);
+	g_test_add_func("/cluster-bus/first-join-subscribed", test_first_join_subscribed);
 	g_test_add_func("/cluster-bus/join-while-resubscribing", test_join_while_resubscribing);
 	g_test_add_func("/cluster-bus/resharding-under-load", test_resharding_under_load);
 	g_test_add_func("/cluster-bus/failover-under-load", test_failover_under_load);
