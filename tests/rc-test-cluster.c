@@ -806,26 +806,55 @@ rc_test_cluster_wait_failover(RcTestCluster *self, guint timeout_ms)
 }
 
 void
-rc_test_cluster_restart_node(RcTestCluster *self, guint16 port)
+rc_test_cluster_kill_node(RcTestCluster *self, guint16 port)
 {
 	Node *node = node_by_port(self, port);
+
+	if (!node_running(node))
+		fail("the node on port %u is not running", port);
+	node_kill(node);
+}
+
+gboolean
+rc_test_cluster_is_running(RcTestCluster *self, guint16 port)
+{
+	return node_running(node_by_port(self, port));
+}
+
+/* its old socket may linger briefly: retries */
+static void
+node_restart(RcTestCluster *self, Node *node)
+{
 	g_autoptr(GError) error = NULL;
 
 	if (node_running(node))
-		fail("the node on port %u is running", port);
+		fail("the node on port %u is running", node->port);
 	g_clear_object(&node->proc);
 	if (self->master[node->shard] == node)
 		self->killed[node->shard] = FALSE;
-	/* its old socket may linger briefly; retry */
 	for (guint attempt = 0; attempt < 10; attempt++) {
 		g_clear_error(&error);
 		if (node_spawn(self, node, &error) && node_wait_ready(node, &error))
 			break;
-		g_clear_object(&node->proc);
+		if (node->proc != NULL)
+			node_kill(node);
 		rc_test_sleep(200);
 	}
 	g_assert_no_error(error);
+}
+
+void
+rc_test_cluster_restart_nodes(RcTestCluster *self, const guint16 *ports, guint n_ports)
+{
+	for (guint i = 0; i < n_ports; i++)
+		node_restart(self, node_by_port(self, ports[i]));
 	wait_settled(self, SETTLE_TIMEOUT_MS, "after a restart");
+}
+
+void
+rc_test_cluster_restart_node(RcTestCluster *self, guint16 port)
+{
+	rc_test_cluster_restart_nodes(self, &port, 1);
 }
 
 /* ---------------------------------------------------------- resharding --- */

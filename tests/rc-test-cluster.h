@@ -70,6 +70,21 @@ guint rc_test_cluster_wait_failover(RcTestCluster *self, guint timeout_ms);
 /* Starts a stopped node again with its old identity and waits until it is
  * back as a replica in sync with its shard's master. */
 void rc_test_cluster_restart_node(RcTestCluster *self, guint16 port);
+/* SIGKILLs the node on @port, master or replica, and waits until it is gone;
+ * nothing else. A master killed this way while its replica runs is still
+ * failed over by the cluster, but rc_test_cluster_wait_failover() does not
+ * wait for that: use rc_test_cluster_kill_master() then. Killing a shard's
+ * replica first and then its master loses the shard (its slots stay
+ * unserved: the nodes run with cluster-require-full-coverage no, so the other
+ * shards keep working while a majority of masters lives). */
+void rc_test_cluster_kill_node(RcTestCluster *self, guint16 port);
+/* Starts the stopped nodes of @ports (@n_ports of them) with their old
+ * identities, then waits until the whole cluster is settled again, as after
+ * creation: for nodes that cannot come back one at a time, such as a lost
+ * shard's master and replica, or every node. */
+void rc_test_cluster_restart_nodes(RcTestCluster *self, const guint16 *ports, guint n_ports);
+/* whether the node on @port runs */
+gboolean rc_test_cluster_is_running(RcTestCluster *self, guint16 port);
 
 /* shard whose master serves @slot according to the first running master, or
  * -1 when that master knows no owner */

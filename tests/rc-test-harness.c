@@ -6,6 +6,7 @@
 #define _GNU_SOURCE /* memmem */
 
 #include "rc-test-harness.h"
+#include "rc-test-cluster.h"
 
 #include <glib/gstdio.h>
 #include <hiredis/hiredis.h>
@@ -224,7 +225,11 @@ struct _RcTestRedis {
 	gboolean exited;
 	guint16 port;
 	gchar *url;
+	RcTestCluster *cluster; /* the cluster backend, or NULL */
 };
+
+/* every live RcTestRedis with a cluster backend, whose URL rc_test_node_spawn() rewrites */
+static GPtrArray *cluster_backends;
 
 /* reaps the child so g_subprocess_get_identifier() turns NULL when it exits */
 static void
@@ -298,8 +303,21 @@ redis_spawn(RcTestRedis *self, GError **error)
 	return FALSE;
 }
 
-RcTestRedis *
-rc_test_redis_new(void)
+gboolean
+rc_test_redis_want_cluster(void)
+{
+	const gchar *backend = g_getenv("RC_TEST_REDIS");
+
+	if (backend == NULL || backend[0] == '\0' || g_str_equal(backend, "single"))
+		return FALSE;
+	if (g_str_equal(backend, "cluster"))
+		return TRUE;
+	fail("RC_TEST_REDIS=%s: expected \"single\" or \"cluster\"", backend);
+	return FALSE;
+}
+
+static RcTestRedis *
+redis_new_single(void)
 {
 	RcTestRedis *self = g_new0(RcTestRedis, 1);
 	g_autoptr(GError) error = NULL;
@@ -316,9 +334,60 @@ rc_test_redis_new(void)
 	return self;
 }
 
+RcTestRedis *
+rc_test_redis_new_cluster(void)
+{
+	RcTestRedis *self = g_new0(RcTestRedis, 1);
+
+	self->cluster = rc_test_cluster_new();
+	self->port = rc_test_cluster_get_master_port(self->cluster, 0);
+	/* the address of a master, so that it names a real Redis; nodes started
+	 * with it get the seed list instead */
+	self->url = g_strdup_printf("redis://127.0.0.1:%u", self->port);
+	if (cluster_backends == NULL)
+		cluster_backends = g_ptr_array_new();
+	g_ptr_array_add(cluster_backends, self);
+	g_test_message("Redis for this test: a cluster, %s", rc_test_cluster_get_seeds(self->cluster));
+	return self;
+}
+
+RcTestRedis *
+rc_test_redis_new(void)
+{
+	return rc_test_redis_want_cluster() ? rc_test_redis_new_cluster() : redis_new_single();
+}
+
+gboolean
+rc_test_redis_is_cluster(RcTestRedis *self)
+{
+	return self->cluster != NULL;
+}
+
+RcTestCluster *
+rc_test_redis_get_cluster(RcTestRedis *self)
+{
+	return self->cluster;
+}
+
+const gchar *
+rc_test_redis_get_seeds(RcTestRedis *self)
+{
+	return self->cluster != NULL ? rc_test_cluster_get_seeds(self->cluster) : NULL;
+}
+
+gchar *
+rc_test_redis_get_config_entry(RcTestRedis *self)
+{
+	if (self->cluster != NULL)
+		return g_strdup_printf("cluster=%s", rc_test_cluster_get_seeds(self->cluster));
+	return g_strdup_printf("url=%s", self->url);
+}
+
 guint16
 rc_test_redis_get_port(RcTestRedis *self)
 {
+	if (self->cluster != NULL)
+		return rc_test_cluster_get_master_port(self->cluster, 0);
 	return self->port;
 }
 
@@ -328,10 +397,59 @@ rc_test_redis_get_url(RcTestRedis *self)
 	return self->url;
 }
 
+/* every node of the cluster */
+static guint
+cluster_ports(RcTestRedis *self, guint16 *ports)
+{
+	guint n = 0;
+
+	for (guint i = 0; i < RC_TEST_CLUSTER_N_MASTERS; i++) {
+		ports[n++] = rc_test_cluster_get_master_port(self->cluster, i);
+		ports[n++] = rc_test_cluster_get_replica_port(self->cluster, i);
+	}
+	return n;
+}
+
 gboolean
 rc_test_redis_is_running(RcTestRedis *self)
 {
+	if (self->cluster != NULL) {
+		for (guint i = 0; i < RC_TEST_CLUSTER_N_MASTERS; i++) {
+			guint16 port = rc_test_cluster_get_master_port(self->cluster, i);
+			if (!rc_test_cluster_is_running(self->cluster, port))
+				return FALSE;
+		}
+		return TRUE;
+	}
 	return self->proc != NULL && g_subprocess_get_identifier(self->proc) != NULL;
+}
+
+/* the whole cluster goes away at once, and comes back as it was (without its data) */
+static void
+cluster_stop_all(RcTestRedis *self)
+{
+	guint16 ports[2 * RC_TEST_CLUSTER_N_MASTERS];
+	guint n = cluster_ports(self, ports);
+
+	for (guint i = 0; i < n; i++) {
+		if (rc_test_cluster_is_running(self->cluster, ports[i]))
+			rc_test_cluster_kill_node(self->cluster, ports[i]);
+	}
+}
+
+static void
+cluster_start_all(RcTestRedis *self)
+{
+	guint16 ports[2 * RC_TEST_CLUSTER_N_MASTERS];
+	guint16 stopped[2 * RC_TEST_CLUSTER_N_MASTERS];
+	guint n = cluster_ports(self, ports);
+	guint n_stopped = 0;
+
+	for (guint i = 0; i < n; i++) {
+		if (!rc_test_cluster_is_running(self->cluster, ports[i]))
+			stopped[n_stopped++] = ports[i];
+	}
+	rc_test_cluster_restart_nodes(self->cluster, stopped, n_stopped);
 }
 
 static gboolean
@@ -360,6 +478,10 @@ subprocess_terminate(GSubprocess *proc, gint signum, guint timeout_ms)
 void
 rc_test_redis_stop(RcTestRedis *self)
 {
+	if (self->cluster != NULL) {
+		cluster_stop_all(self);
+		return;
+	}
 	if (self->proc == NULL)
 		return;
 	subprocess_terminate(self->proc, SIGTERM, RC_TEST_STOP_TIMEOUT_MS);
@@ -369,6 +491,10 @@ rc_test_redis_stop(RcTestRedis *self)
 void
 rc_test_redis_kill(RcTestRedis *self)
 {
+	if (self->cluster != NULL) {
+		cluster_stop_all(self);
+		return;
+	}
 	if (self->proc == NULL)
 		return;
 	subprocess_terminate(self->proc, SIGKILL, RC_TEST_STOP_TIMEOUT_MS);
@@ -380,6 +506,10 @@ rc_test_redis_start(RcTestRedis *self)
 {
 	g_autoptr(GError) error = NULL;
 
+	if (self->cluster != NULL) {
+		cluster_start_all(self);
+		return;
+	}
 	g_assert_null(self->proc);
 	/* the old socket may linger briefly; redis uses SO_REUSEADDR, but retry anyway */
 	for (guint attempt = 0; attempt < 10; attempt++) {
@@ -414,36 +544,288 @@ reply_flatten(redisReply *reply, GString *out)
 	}
 }
 
-static gchar *
-redis_command_argv(RcTestRedis *self, GPtrArray *args)
+/* One command over a fresh connection to @port, after ASKING when @asking;
+ * NULL with @errstr when the connection fails or breaks. */
+static redisReply *
+port_command_argv(guint16 port, GPtrArray *args, gboolean asking, gchar **errstr)
 {
 	struct timeval tv = {5, 0};
-	redisContext *ctx = redisConnectWithTimeout("127.0.0.1", self->port, tv);
+	redisContext *ctx = redisConnectWithTimeout("127.0.0.1", port, tv);
 	g_autofree gsize *lens = g_new0(gsize, args->len);
-	redisReply *reply;
-	GString *out = g_string_new(NULL);
+	redisReply *reply = NULL;
 
 	if (ctx == NULL || ctx->err != 0) {
-		fail("cannot connect to redis on port %u: %s",
-		     self->port,
-		     ctx != NULL ? ctx->errstr : "out of memory");
+		*errstr = g_strdup_printf("cannot connect to redis on port %u: %s",
+					  port,
+					  ctx != NULL ? ctx->errstr : "out of memory");
 		if (ctx != NULL)
 			redisFree(ctx);
-		return g_string_free(out, FALSE);
+		return NULL;
+	}
+	redisSetTimeout(ctx, tv);
+	if (asking) {
+		reply = redisCommand(ctx, "ASKING");
+		if (reply != NULL)
+			freeReplyObject(reply);
 	}
 	for (guint i = 0; i < args->len; i++)
 		lens[i] = strlen(args->pdata[i]);
 	reply = redisCommandArgv(ctx, (int)args->len, (const char **)args->pdata, lens);
 	if (reply == NULL)
-		fail("redis command %s failed: %s", (gchar *)args->pdata[0], ctx->errstr);
+		*errstr = g_strdup_printf("redis command %s on port %u failed: %s",
+					  (gchar *)args->pdata[0],
+					  port,
+					  ctx->errstr);
+	redisFree(ctx);
+	return reply;
+}
+
+/* the flattened reply; fails the test on an error reply or none */
+static gchar *
+reply_take_flat(redisReply *reply, const gchar *errstr, GPtrArray *args, guint16 port)
+{
+	GString *out = g_string_new(NULL);
+
+	if (reply == NULL)
+		fail("%s", errstr);
 	else if (reply->type == REDIS_REPLY_ERROR)
-		fail("redis command %s: %s", (gchar *)args->pdata[0], reply->str);
+		fail("redis command %s on port %u: %s", (gchar *)args->pdata[0], port, reply->str);
 	else
 		reply_flatten(reply, out);
 	if (reply != NULL)
 		freeReplyObject(reply);
-	redisFree(ctx);
 	return g_string_free(out, FALSE);
+}
+
+static gchar *
+redis_command_argv_single(RcTestRedis *self, GPtrArray *args)
+{
+	g_autofree gchar *errstr = NULL;
+	redisReply *reply = port_command_argv(self->port, args, FALSE, &errstr);
+
+	return reply_take_flat(reply, errstr, args, self->port);
+}
+
+/* ---- a cluster behind the same calls ---- */
+
+static int
+compare_strv_items(const void *a, const void *b)
+{
+	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
+
+static gboolean
+arg_is(GPtrArray *args, guint index, const gchar *name)
+{
+	return index < args->len && g_ascii_strcasecmp(args->pdata[index], name) == 0;
+}
+
+static guint16
+cluster_any_master(RcTestRedis *self)
+{
+	for (guint i = 0; i < RC_TEST_CLUSTER_N_MASTERS; i++) {
+		guint16 port = rc_test_cluster_get_master_port(self->cluster, i);
+		if (rc_test_cluster_is_running(self->cluster, port))
+			return port;
+	}
+	fail("no master of the test cluster is running");
+	return 0;
+}
+
+/* the master that serves @key's slot now */
+static guint16
+cluster_port_for_key(RcTestRedis *self, const gchar *key)
+{
+	g_autofree gchar *slot = rc_test_cluster_command(
+	    self->cluster, cluster_any_master(self), "CLUSTER", "KEYSLOT", key, NULL);
+	gint shard = rc_test_cluster_master_for_slot(self->cluster,
+						     (guint16)g_ascii_strtoull(slot, NULL, 10));
+
+	if (shard < 0)
+		fail("no master of the test cluster serves the slot of %s", key);
+	return rc_test_cluster_get_master_port(self->cluster, (guint)shard);
+}
+
+/* like redis-cli -c: asks a master, follows MOVED and ASK, waits out TRYAGAIN
+ * and CLUSTERDOWN for a few seconds */
+static gchar *
+cluster_routed(RcTestRedis *self, GPtrArray *args, guint16 port)
+{
+	gboolean asking = FALSE;
+
+	for (guint attempt = 0; attempt < 50; attempt++) {
+		g_autofree gchar *errstr = NULL;
+		redisReply *reply = port_command_argv(port, args, asking, &errstr);
+		const gchar *colon;
+
+		asking = FALSE;
+		if (reply != NULL && reply->type == REDIS_REPLY_ERROR &&
+		    (g_str_has_prefix(reply->str, "MOVED ") || g_str_has_prefix(reply->str, "ASK ")) &&
+		    (colon = strrchr(reply->str, ':')) != NULL) {
+			asking = g_str_has_prefix(reply->str, "ASK ");
+			port = (guint16)g_ascii_strtoull(colon + 1, NULL, 10);
+			freeReplyObject(reply);
+			continue;
+		}
+		if (reply != NULL && reply->type == REDIS_REPLY_ERROR &&
+		    (g_str_has_prefix(reply->str, "TRYAGAIN") ||
+		     g_str_has_prefix(reply->str, "CLUSTERDOWN"))) {
+			freeReplyObject(reply);
+			rc_test_sleep(100);
+			continue;
+		}
+		return reply_take_flat(reply, errstr, args, port);
+	}
+	fail("redis command %s: still redirected or refused after 50 attempts",
+	     (gchar *)args->pdata[0]);
+	return g_strdup("");
+}
+
+/* commands about a whole server (no key): every master runs them; integer
+ * replies are added up, arrays joined, anything else is the first master's */
+static gchar *
+cluster_on_every_master(RcTestRedis *self, GPtrArray *args)
+{
+	GString *out = g_string_new(NULL);
+	gboolean all_integers = TRUE;
+	gboolean have_other = FALSE;
+	long long sum = 0;
+
+	for (guint i = 0; i < RC_TEST_CLUSTER_N_MASTERS; i++) {
+		guint16 port = rc_test_cluster_get_master_port(self->cluster, i);
+		g_autofree gchar *errstr = NULL;
+		redisReply *reply;
+
+		if (!rc_test_cluster_is_running(self->cluster, port))
+			continue;
+		reply = port_command_argv(port, args, FALSE, &errstr);
+		if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+			g_free(reply_take_flat(reply, errstr, args, port)); /* fails the test */
+			continue;
+		}
+		if (reply->type == REDIS_REPLY_INTEGER) {
+			sum += reply->integer;
+		} else if (reply->type == REDIS_REPLY_ARRAY) {
+			all_integers = FALSE;
+			if (reply->elements > 0 && out->len > 0)
+				g_string_append_c(out, '\n');
+			reply_flatten(reply, out);
+		} else {
+			all_integers = FALSE;
+			if (!have_other)
+				reply_flatten(reply, out);
+			have_other = TRUE;
+		}
+		freeReplyObject(reply);
+	}
+	if (all_integers)
+		g_string_printf(out, "%lld", sum);
+	return g_string_free(out, FALSE);
+}
+
+/* Classic subscriptions are per cluster node and sharded ones per shard:
+ * PUBSUB CHANNELS and NUMSUB count both kinds on every running node, the
+ * SHARD variants the sharded ones, NUMPAT the patterns. */
+static gchar *
+cluster_pubsub(RcTestRedis *self, GPtrArray *args)
+{
+	gboolean shard_only = arg_is(args, 1, "SHARDCHANNELS") || arg_is(args, 1, "SHARDNUMSUB");
+	gboolean numsub = arg_is(args, 1, "NUMSUB") || arg_is(args, 1, "SHARDNUMSUB");
+	gboolean channels = arg_is(args, 1, "CHANNELS") || arg_is(args, 1, "SHARDCHANNELS");
+	const gchar *kinds[2][2] = {{"CHANNELS", "SHARDCHANNELS"}, {"NUMSUB", "SHARDNUMSUB"}};
+	guint16 ports[2 * RC_TEST_CLUSTER_N_MASTERS];
+	guint n = cluster_ports(self, ports);
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GArray) counts = g_array_new(FALSE, TRUE, sizeof(gint64));
+	GString *out = g_string_new(NULL);
+	long long numpat = 0;
+
+	if (!channels && !numsub && !arg_is(args, 1, "NUMPAT"))
+		fail("PUBSUB %s: not supported on the test cluster",
+		     args->len > 1 ? (gchar *)args->pdata[1] : "");
+	g_array_set_size(counts, args->len);
+	for (guint i = 0; i < n; i++) {
+		if (!rc_test_cluster_is_running(self->cluster, ports[i]))
+			continue;
+		for (guint k = shard_only ? 1 : 0; k < 2; k++) {
+			g_autoptr(GPtrArray) asked = g_ptr_array_new();
+			g_autofree gchar *errstr = NULL;
+			redisReply *reply;
+
+			g_ptr_array_add(asked, "PUBSUB");
+			g_ptr_array_add(asked, channels ? (gpointer)kinds[0][k]
+					       : numsub ? (gpointer)kinds[1][k]
+							: "NUMPAT");
+			for (guint a = 2; a < args->len; a++)
+				g_ptr_array_add(asked, args->pdata[a]);
+			reply = port_command_argv(ports[i], asked, FALSE, &errstr);
+			if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+				g_free(reply_take_flat(reply, errstr, asked, ports[i]));
+				continue;
+			}
+			if (reply->type == REDIS_REPLY_INTEGER)
+				numpat += reply->integer;
+			for (gsize e = 0; reply->type == REDIS_REPLY_ARRAY && e < reply->elements;
+			     e++) {
+				redisReply *item = reply->element[e];
+				if (channels && item->type == REDIS_REPLY_STRING)
+					g_hash_table_add(seen, g_strdup(item->str));
+				/* NUMSUB: channel, count, channel, count... in the order asked */
+				if (numsub && e % 2 == 1 && item->type == REDIS_REPLY_INTEGER)
+					g_array_index(counts, gint64, 2 + e / 2) += item->integer;
+			}
+			freeReplyObject(reply);
+			if (!channels && !numsub)
+				break;
+		}
+	}
+	if (channels) {
+		g_autofree gpointer *keys = g_hash_table_get_keys_as_array(seen, NULL);
+		g_auto(GStrv) sorted = g_strdupv((gchar **)keys);
+		qsort(sorted, g_strv_length(sorted), sizeof(gchar *), compare_strv_items);
+		g_string_free(out, TRUE);
+		return g_strjoinv("\n", sorted);
+	}
+	if (numsub) {
+		for (guint a = 2; a < args->len; a++)
+			g_string_append_printf(out,
+					       "%s%s\n%" G_GINT64_FORMAT,
+					       a > 2 ? "\n" : "",
+					       (gchar *)args->pdata[a],
+					       g_array_index(counts, gint64, a));
+		return g_string_free(out, FALSE);
+	}
+	g_string_printf(out, "%lld", numpat);
+	return g_string_free(out, FALSE);
+}
+
+static gchar *
+redis_command_argv(RcTestRedis *self, GPtrArray *args)
+{
+	const gchar *whole_server[] = {"FLUSHALL",
+				       "FLUSHDB",
+				       "DBSIZE",
+				       "KEYS",
+				       "CLIENT",
+				       "CONFIG",
+				       "SCRIPT",
+				       "FUNCTION"};
+
+	if (self->cluster == NULL)
+		return redis_command_argv_single(self, args);
+	if (arg_is(args, 0, "PUBSUB"))
+		return cluster_pubsub(self, args);
+	for (guint i = 0; i < G_N_ELEMENTS(whole_server); i++) {
+		if (arg_is(args, 0, whole_server[i]))
+			return cluster_on_every_master(self, args);
+	}
+	/* a classic PUBLISH reaches the whole cluster, but counts the receivers
+	 * of the node it was sent to: roomcast's nodes subscribe on the master of
+	 * the channel's slot */
+	if (arg_is(args, 0, "PUBLISH") && args->len > 1)
+		return cluster_routed(self, args, cluster_port_for_key(self, args->pdata[1]));
+	return cluster_routed(self, args, cluster_any_master(self));
 }
 
 gchar *
@@ -457,12 +839,6 @@ rc_test_redis_command(RcTestRedis *self, const gchar *first_arg, ...)
 		g_ptr_array_add(args, (gpointer)a);
 	va_end(ap);
 	return redis_command_argv(self, args);
-}
-
-static int
-compare_strv_items(const void *a, const void *b)
-{
-	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
 }
 
 GStrv
@@ -482,30 +858,64 @@ rc_test_redis_pubsub_channels(RcTestRedis *self, const gchar *pattern)
 	return result;
 }
 
-gint
-rc_test_redis_cli_publish(RcTestRedis *self, const gchar *channel, const gchar *payload)
+guint16
+rc_test_redis_get_port_for_key(RcTestRedis *self, const gchar *key)
+{
+	return self->cluster != NULL ? cluster_port_for_key(self, key) : self->port;
+}
+
+static gchar *
+redis_cli_argv(RcTestRedis *self, GPtrArray *args)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GSubprocessLauncher) launcher = new_launcher(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
 	g_autoptr(GSubprocess) proc = NULL;
-	g_autofree gchar *port = g_strdup_printf("%u", self->port);
-	g_autofree gchar *out = NULL;
+	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+	guint16 port = self->port;
+	gchar *out = NULL;
 
-	proc = g_subprocess_launcher_spawn(launcher,
-					   &error,
-					   "redis-cli",
-					   "-h",
-					   "127.0.0.1",
-					   "-p",
-					   port,
-					   "PUBLISH",
-					   channel,
-					   payload,
-					   NULL);
+	/* on a cluster, the master of the first argument after the command: its key
+	 * (and, for PUBLISH, where roomcast's nodes subscribe; see redis_command_argv()) */
+	if (self->cluster != NULL)
+		port = args->len > 1 ? cluster_port_for_key(self, args->pdata[1])
+				     : cluster_any_master(self);
+	g_ptr_array_add(argv, g_strdup("redis-cli"));
+	/* follows MOVED and ASK on a cluster; changes nothing on one server */
+	g_ptr_array_add(argv, g_strdup("-c"));
+	g_ptr_array_add(argv, g_strdup("-h"));
+	g_ptr_array_add(argv, g_strdup("127.0.0.1"));
+	g_ptr_array_add(argv, g_strdup("-p"));
+	g_ptr_array_add(argv, g_strdup_printf("%u", port));
+	for (guint i = 0; i < args->len; i++)
+		g_ptr_array_add(argv, g_strdup(args->pdata[i]));
+	g_ptr_array_add(argv, NULL);
+	proc = g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
 	g_assert_no_error(error);
 	g_subprocess_communicate_utf8(proc, NULL, NULL, &out, NULL, &error);
 	g_assert_no_error(error);
-	g_assert_true(g_subprocess_get_successful(proc));
+	if (!g_subprocess_get_successful(proc))
+		fail("redis-cli %s failed: %s", (gchar *)args->pdata[0], out);
+	return g_strstrip(out);
+}
+
+gchar *
+rc_test_redis_cli(RcTestRedis *self, const gchar *first_arg, ...)
+{
+	g_autoptr(GPtrArray) args = g_ptr_array_new();
+	va_list ap;
+
+	va_start(ap, first_arg);
+	for (const gchar *a = first_arg; a != NULL; a = va_arg(ap, const gchar *))
+		g_ptr_array_add(args, (gpointer)a);
+	va_end(ap);
+	return redis_cli_argv(self, args);
+}
+
+gint
+rc_test_redis_cli_publish(RcTestRedis *self, const gchar *channel, const gchar *payload)
+{
+	g_autofree gchar *out = rc_test_redis_cli(self, "PUBLISH", channel, payload, NULL);
+
 	/* redis-cli prints "(integer) N" on a tty, plain "N" otherwise */
 	return (gint)g_ascii_strtoll(
 	    g_str_has_prefix(out, "(integer) ") ? out + 10 : out, NULL, 10);
@@ -516,6 +926,10 @@ rc_test_redis_free(RcTestRedis *self)
 {
 	if (self == NULL)
 		return;
+	if (self->cluster != NULL) {
+		g_ptr_array_remove(cluster_backends, self);
+		g_clear_pointer(&self->cluster, rc_test_cluster_free);
+	}
 	rc_test_redis_stop(self);
 	g_free(self->url);
 	g_free(self);
@@ -667,6 +1081,18 @@ rc_test_node_set_next_env(const gchar *variable, const gchar *value)
 	g_ptr_array_add(next_env, g_strdup(value));
 }
 
+/* the seed list of the cluster backend whose URL is @url, or NULL */
+static const gchar *
+cluster_seeds_for_url(const gchar *url)
+{
+	for (guint i = 0; cluster_backends != NULL && i < cluster_backends->len; i++) {
+		RcTestRedis *redis = g_ptr_array_index(cluster_backends, i);
+		if (g_str_equal(redis->url, url))
+			return rc_test_cluster_get_seeds(redis->cluster);
+	}
+	return NULL;
+}
+
 RcTestNode *
 rc_test_node_spawn(const gchar *const *args)
 {
@@ -690,8 +1116,22 @@ rc_test_node_spawn(const gchar *const *args)
 			g_ptr_array_add(argv, g_steal_pointer(&wrapper[i]));
 	}
 	g_ptr_array_add(argv, g_strdup(daemon));
-	for (guint i = 0; args != NULL && args[i] != NULL; i++)
-		g_ptr_array_add(argv, g_strdup(args[i]));
+	for (guint i = 0; args != NULL && args[i] != NULL; i++) {
+		const gchar *seeds = NULL;
+
+		/* --redis URL of a cluster backend: its seed list */
+		if (g_str_equal(args[i], "--redis") && args[i + 1] != NULL &&
+		    (seeds = cluster_seeds_for_url(args[i + 1])) != NULL) {
+			g_ptr_array_add(argv, g_strdup("--redis-cluster"));
+			g_ptr_array_add(argv, g_strdup(seeds));
+			i++;
+		} else if (g_str_has_prefix(args[i], "--redis=") &&
+			   (seeds = cluster_seeds_for_url(args[i] + strlen("--redis="))) != NULL) {
+			g_ptr_array_add(argv, g_strconcat("--redis-cluster=", seeds, NULL));
+		} else {
+			g_ptr_array_add(argv, g_strdup(args[i]));
+		}
+	}
 	g_ptr_array_add(argv, NULL);
 
 	/* English log lines whatever the machine's locale */

@@ -30,6 +30,7 @@
  *  RC_TEST_DEBUG=1       keep GLib/libsoup debug messages of the test program
  *  RC_TEST_SANITIZED     set by meson in an ASan build (looser memory bounds)
  *  RC_TEST_TIMEOUT_SCALE multiplies every timeout (e.g. 3 under valgrind/ASan)
+ *  RC_TEST_REDIS=cluster rc_test_redis_new() starts a Redis Cluster (see below)
  */
 
 #include <gio/gio.h>
@@ -63,31 +64,89 @@ guint16 rc_test_free_port(void);
 
 /* ---------------------------------------------------------------- Redis --- */
 
+/*
+ * The Redis the nodes of a test share: one redis-server, or a Redis Cluster
+ * (three masters and three replicas, see rc-test-cluster.h) when the
+ * environment says RC_TEST_REDIS=cluster. The same test program runs against
+ * either without a change when it
+ *  - gets its Redis from rc_test_redis_new() and starts its nodes with
+ *    "--redis", rc_test_redis_get_url(redis) (also "--redis=URL"): for a
+ *    cluster, rc_test_node_new() and rc_test_node_spawn() pass
+ *    "--redis-cluster", SEEDS instead;
+ *  - names Redis in a config file with rc_test_redis_get_config_entry(), not
+ *    with a url= it builds itself;
+ *  - talks to Redis through rc_test_redis_command(), rc_test_redis_cli(),
+ *    rc_test_redis_pubsub_channels() and rc_test_redis_cli_publish(), which
+ *    route by key on a cluster (below), and opens its own connections (a
+ *    redis-cli of its own, a raw socket) to rc_test_redis_get_port_for_key();
+ *  - skips, with g_test_skip() and a reason, what means nothing on a cluster
+ *    (rc_test_redis_is_cluster(), or rc_test_redis_want_cluster() before
+ *    there is a Redis), e.g. a URL with a database number.
+ * The lifecycle calls (stop, kill, start) take the whole cluster down and up
+ * again: every node at once, back with the same layout and no data, as a
+ * single Redis without persistence comes back.
+ */
 typedef struct _RcTestRedis RcTestRedis;
+typedef struct _RcTestCluster RcTestCluster;
 
-/* Starts redis-server on a free 127.0.0.1 port, no persistence; waits until it
- * answers PING (fails the test otherwise). */
+/* TRUE when RC_TEST_REDIS=cluster (FALSE unset, empty or "single"; any other
+ * value fails the test) */
+gboolean rc_test_redis_want_cluster(void);
+/* Starts redis-server on a free 127.0.0.1 port, no persistence, and waits until
+ * it answers PING; or, when rc_test_redis_want_cluster(), a cluster, as
+ * rc_test_redis_new_cluster(). Fails the test when it cannot. */
 RcTestRedis *rc_test_redis_new(void);
+/* always a cluster, settled and ready */
+RcTestRedis *rc_test_redis_new_cluster(void);
+gboolean rc_test_redis_is_cluster(RcTestRedis *self);
+/* the cluster behind it (owned by @self), or NULL for one redis-server */
+RcTestCluster *rc_test_redis_get_cluster(RcTestRedis *self);
+/* the cluster's seed list for --redis-cluster and [redis] cluster, or NULL */
+const gchar *rc_test_redis_get_seeds(RcTestRedis *self);
+/* the [redis] line that points a config file at this Redis:
+ * "url=redis://127.0.0.1:PORT", or "cluster=SEEDS" (transfer full) */
+gchar *rc_test_redis_get_config_entry(RcTestRedis *self);
+/* the port; on a cluster, the port of the first shard's current master */
 guint16 rc_test_redis_get_port(RcTestRedis *self);
-/* "redis://127.0.0.1:PORT" */
+/* "redis://127.0.0.1:PORT" (on a cluster: a master's, with which nodes get
+ * the seed list as said above) */
 const gchar *rc_test_redis_get_url(RcTestRedis *self);
 /* SIGTERM and wait; the port is remembered for rc_test_redis_start(). */
 void rc_test_redis_stop(RcTestRedis *self);
 /* SIGKILL and wait: a crash, no goodbye to the clients. */
 void rc_test_redis_kill(RcTestRedis *self);
-/* (Re)starts on the same port and waits for PING. */
+/* (Re)starts on the same port and waits for PING (a cluster: until settled). */
 void rc_test_redis_start(RcTestRedis *self);
+/* on a cluster: whether every master runs */
 gboolean rc_test_redis_is_running(RcTestRedis *self);
 /* Runs one command (argv as for redis-cli, NULL-terminated) over a fresh
  * connection and returns the reply flattened to a string: integers and status
  * as text, arrays as their elements joined with '\n', nil as "".
- * Fails the test on connection errors or an error reply. */
+ * Fails the test on connection errors or an error reply.
+ * On a cluster, like `redis-cli -c`: a command goes to a master and follows
+ * MOVED and ASK to the one that serves its key (TRYAGAIN and CLUSTERDOWN are
+ * retried for a few seconds); PUBLISH goes to the master of the channel's
+ * slot, where roomcast's nodes subscribe, since Redis counts only the
+ * receivers on the node that got it; FLUSHALL, FLUSHDB, DBSIZE, KEYS, CLIENT,
+ * CONFIG, SCRIPT and FUNCTION run on every master (integers added up, arrays
+ * joined); PUBSUB CHANNELS and NUMSUB count classic and sharded
+ * subscriptions on every node (SHARDCHANNELS, SHARDNUMSUB the sharded ones). */
 gchar *rc_test_redis_command(RcTestRedis *self, const gchar *first_arg, ...) G_GNUC_NULL_TERMINATED;
 /* PUBSUB CHANNELS @pattern, sorted; never NULL */
 GStrv rc_test_redis_pubsub_channels(RcTestRedis *self, const gchar *pattern);
-/* PUBLISH through the real `redis-cli` binary (as an operator would);
- * returns the number of receivers redis reported. */
+/* One command through the real `redis-cli -c` binary (as an operator would),
+ * sent to the server of the first argument after the command (its key, or a
+ * PUBLISH's channel, as rc_test_redis_command() sends it); returns what it
+ * printed, stripped (an error reply is printed too). Fails the test when
+ * redis-cli cannot run or exits with an error. */
+gchar *rc_test_redis_cli(RcTestRedis *self, const gchar *first_arg, ...) G_GNUC_NULL_TERMINATED;
+/* PUBLISH through rc_test_redis_cli(); returns the number of receivers redis
+ * reported. */
 gint rc_test_redis_cli_publish(RcTestRedis *self, const gchar *channel, const gchar *payload);
+/* the port of the server that holds @key: rc_test_redis_get_port(), or on a
+ * cluster the port of the master serving @key's slot now (for tests that
+ * talk to Redis over their own connection) */
+guint16 rc_test_redis_get_port_for_key(RcTestRedis *self, const gchar *key);
 void rc_test_redis_free(RcTestRedis *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcTestRedis, rc_test_redis_free)
 

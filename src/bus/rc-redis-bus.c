@@ -33,6 +33,7 @@ typedef struct {
 	gboolean wanted;
 	gboolean subscribed;
 	gboolean subscribing; /* a SUBSCRIBE or SSUBSCRIBE is under way */
+	gboolean awaiting;    /* on a cluster: its subscriber is connecting, its joins wait */
 	gboolean resync;      /* the subscription was lost: read what it missed once back */
 	gchar *shard;	      /* on a cluster: the master it is subscribed on (or asked) */
 	GPtrArray *pending;   /* GTask waiting for the subscription */
@@ -175,6 +176,10 @@ rc_room_sub_complete(RcRoomSub *rs)
 {
 	g_autoptr(GPtrArray) pending = g_steal_pointer(&rs->pending);
 	rs->pending = g_ptr_array_new_with_free_func(g_object_unref);
+	/* joins that go on unsubscribed: once the subscription comes, the room reads
+	 * what was published before it (nothing later may reveal the gap) */
+	if (!rs->subscribed && pending->len > 0)
+		rs->resync = TRUE;
 	for (guint i = 0; i < pending->len; i++)
 		g_task_return_boolean(g_ptr_array_index(pending, i), TRUE);
 }
@@ -186,6 +191,7 @@ rc_room_sub_lost(RcRoomSub *rs)
 		rs->resync = TRUE;
 	rs->subscribed = FALSE;
 	rs->subscribing = FALSE;
+	rs->awaiting = FALSE;
 	rc_room_sub_complete(rs);
 }
 
@@ -330,6 +336,7 @@ rc_redis_bus_send_subscribe(RcRedisBus *self, RcShardSub *ss, RcRoomSub *rs)
 	call->channel = g_strdup(rs->channel);
 	call->address = g_strdup(ss->address);
 	rs->subscribing = TRUE;
+	rs->awaiting = FALSE;
 	rc_redis_connection_command(rc_redis_link_get_connection(ss->link),
 				    rc_redis_bus_room_subscribed_cb,
 				    call,
@@ -522,13 +529,15 @@ rc_redis_bus_sync_subscriptions(RcRedisBus *self)
 		if (!rs->wanted)
 			continue;
 		if (g_strcmp0(address, rs->shard) != 0) {
-			if (rs->shard != NULL && (rs->subscribed || rs->subscribing))
-				rc_redis_bus_send_unsubscribe(
-				    g_hash_table_lookup(self->shard_subs, rs->shard),
-				    rs->channel);
-			/* a room that was never placed lost nothing: its joins wait on */
-			if (rs->shard != NULL)
+			/* a room new here has lost nothing: its joins wait for its first
+			 * subscription */
+			if (rs->shard != NULL) {
+				if (rs->subscribed || rs->subscribing)
+					rc_redis_bus_send_unsubscribe(
+					    g_hash_table_lookup(self->shard_subs, rs->shard),
+					    rs->channel);
 				rc_room_sub_lost(rs);
+			}
 			g_free(rs->shard);
 			rs->shard = g_strdup(address);
 		}
@@ -540,6 +549,12 @@ rc_redis_bus_sync_subscriptions(RcRedisBus *self)
 		    rc_redis_router_get_endpoint_for_key(self->router, rs->channel));
 		if (rc_redis_link_is_ready(ss->link))
 			rc_redis_bus_send_subscribe(self, ss, rs);
+		else if (rc_redis_link_get_attempts(ss->link) == 0)
+			/* its first connect is under way: worth waiting for, so that the
+			 * join is subscribed as it would be on one Redis (a subscriber that
+			 * failed or waits to reconnect lets it go on, and the room reads
+			 * what it missed once subscribed) */
+			rs->awaiting = TRUE;
 	}
 	/* subscribers on masters that serve nothing any more */
 	g_hash_table_iter_init(&iter, self->shard_subs);
@@ -796,7 +811,6 @@ typedef struct {
 	gchar *room_code;
 	gchar *redis_key; /* its presence hash, which decides where it lives */
 	GHashTable *entries; /* client → RcPresence */
-	GHashTable *unannounced; /* clients that joined while Redis could not be told */
 } RcPresenceRoom;
 
 static void
@@ -806,7 +820,6 @@ rc_presence_room_free(RcPresenceRoom *room)
 	g_free(room->room_code);
 	g_free(room->redis_key);
 	g_hash_table_unref(room->entries);
-	g_hash_table_unref(room->unannounced);
 	g_free(room);
 }
 
@@ -872,14 +885,10 @@ rc_redis_bus_presence_sync(RcRedisBus *self, RcPresenceRoom *room)
 
 	g_hash_table_iter_init(&iter, room->entries);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
-		const gchar *client = rc_presence_get_client(value);
 		g_autoptr(GBytes) entry = rc_protocol_build_presence_entry(value);
-		g_ptr_array_add(extra, g_strdup(client));
+		g_ptr_array_add(extra, g_strdup(rc_presence_get_client(value)));
 		g_ptr_array_add(extra, g_strndup(g_bytes_get_data(entry, NULL), g_bytes_get_size(entry)));
-		g_ptr_array_add(extra,
-				g_strdup(g_hash_table_contains(room->unannounced, client) ? "1" : "0"));
 	}
-	g_hash_table_remove_all(room->unannounced);
 	rc_redis_bus_presence_call(self, room->ns, room->room_code, "sync", extra, NULL, NULL);
 }
 
@@ -981,7 +990,6 @@ rc_redis_bus_presence_join(RcBus *bus, RcPresence *entry)
 						      g_str_equal,
 						      g_free,
 						      (GDestroyNotify)rc_presence_unref);
-		room->unannounced = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 		g_hash_table_insert(self->presence, g_strdup(key), room);
 	}
 	g_hash_table_replace(room->entries,
@@ -989,10 +997,8 @@ rc_redis_bus_presence_join(RcBus *bus, RcPresence *entry)
 			     rc_presence_ref(entry));
 	/* while Redis is away the entry waits here and is written (and announced)
 	 * when it is back */
-	if (!rc_redis_router_key_is_up(self->router, room->redis_key)) {
-		g_hash_table_add(room->unannounced, g_strdup(rc_presence_get_client(entry)));
+	if (!rc_redis_router_key_is_up(self->router, room->redis_key))
 		return;
-	}
 	event = rc_presence_new(room->ns,
 				room->room_code,
 				"join",
@@ -1029,7 +1035,6 @@ rc_redis_bus_presence_leave(RcBus *bus, RcPresence *entry)
 
 	if (room == NULL || !g_hash_table_remove(room->entries, rc_presence_get_client(entry)))
 		return;
-	g_hash_table_remove(room->unannounced, rc_presence_get_client(entry));
 	if (rc_redis_router_key_is_up(self->router, room->redis_key)) {
 		event = rc_presence_new(room->ns,
 					room->room_code,
@@ -1112,6 +1117,9 @@ rc_redis_bus_start(RcBus *bus, GError **error)
 {
 	RcRedisBus *self = RC_REDIS_BUS(bus);
 	rc_redis_router_start(self->router);
+	/* the shards are down until they answer: counted so from the start, not
+	 * only after a first change (a seed list nobody answers makes none) */
+	rc_redis_bus_update_state(self);
 	/* on a cluster they wait for the layout, which says where they go */
 	if (!self->cluster) {
 		rc_redis_link_start(self->sub);
@@ -1464,7 +1472,7 @@ rc_redis_bus_subscribe_room(RcBus *bus, const gchar *ns, const gchar *room_code,
 		rc_redis_bus_send_subscribe(self, &self->main_sub, rs);
 	}
 	/* while its subscriber is down the room is subscribed when it is back */
-	if (rs->subscribed || !rs->subscribing)
+	if (rs->subscribed || (!rs->subscribing && !rs->awaiting))
 		rc_room_sub_complete(rs);
 }
 
@@ -1661,12 +1669,23 @@ rc_redis_bus_new(RcConfig *config, GError **error)
 			return NULL;
 		for (guint i = 0; i < seeds->len; i++) {
 			RcRedisEndpoint *ep = g_ptr_array_index(seeds, i);
-			if (ep->unix_path != NULL || ep->db != 0) {
+			/* the engine puts "[redis] " before the message */
+			if (ep->unix_path != NULL) {
 				g_set_error(error,
 					    G_IO_ERROR,
 					    G_IO_ERROR_INVALID_ARGUMENT,
-					    _("[redis] cluster: a Redis Cluster is reached over TCP "
-					      "and has no databases to select"));
+					    _("Entry %u of the list: a Redis Cluster is reached over "
+					      "TCP, not over a unix socket"),
+					    i + 1);
+				return NULL;
+			}
+			if (ep->db != 0) {
+				g_set_error(error,
+					    G_IO_ERROR,
+					    G_IO_ERROR_INVALID_ARGUMENT,
+					    _("Entry %u of the list: a Redis Cluster has no databases "
+					      "to select"),
+					    i + 1);
 				return NULL;
 			}
 			if (i == 0)

@@ -4,7 +4,9 @@
  *
  * The test cluster itself: it starts with every slot served, sharded pub/sub
  * works on the owning shard, a killed master fails over, a slot moves with
- * its keys, and nothing is left running afterwards.
+ * its keys, and nothing is left running afterwards. And RcTestRedis with a
+ * cluster behind it: commands routed by key, counted over the masters,
+ * nodes pointed at the seeds, the whole cluster stopped and started.
  */
 #define G_LOG_DOMAIN "RcTestClusterHarness"
 
@@ -355,6 +357,205 @@ test_move_slot(void)
 	free_and_check(cluster);
 }
 
+/* a key of the form "PREFIX-N" on the master of @shard */
+static gchar *
+key_on_shard(RcTestCluster *cluster, const gchar *prefix, guint shard)
+{
+	for (guint i = 0; i < 1000; i++) {
+		g_autofree gchar *key = g_strdup_printf("%s-%u", prefix, i);
+		if (rc_test_cluster_master_for_slot(cluster, slot_of(cluster, key)) == (gint)shard)
+			return g_steal_pointer(&key);
+	}
+	g_assert_not_reached();
+}
+
+static guint
+count_lines(const gchar *text, const gchar *line)
+{
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	guint n = 0;
+
+	for (guint i = 0; lines[i] != NULL; i++)
+		n += g_strcmp0(lines[i], line) == 0;
+	return n;
+}
+
+/* RcTestRedis with a cluster behind it: what tests written for one
+ * redis-server call keeps its meaning */
+static void
+test_redis_backend(void)
+{
+	g_autoptr(RcTestRedis) redis = rc_test_redis_new_cluster();
+	RcTestCluster *cluster = rc_test_redis_get_cluster(redis);
+	g_autofree gchar *entry = rc_test_redis_get_config_entry(redis);
+	g_autofree gchar *expected_entry =
+	    g_strdup_printf("cluster=%s", rc_test_cluster_get_seeds(cluster));
+	gchar *keys[RC_TEST_CLUSTER_N_MASTERS];
+
+	g_assert_true(rc_test_redis_is_cluster(redis));
+	g_assert_cmpstr(entry, ==, expected_entry);
+	g_assert_cmpstr(rc_test_redis_get_seeds(redis), ==, rc_test_cluster_get_seeds(cluster));
+	g_assert_true(rc_test_redis_is_running(redis));
+	/* keyed commands reach the master of the key, whichever it is */
+	for (guint s = 0; s < RC_TEST_CLUSTER_N_MASTERS; s++) {
+		guint16 owner = rc_test_cluster_get_master_port(cluster, s);
+		g_autofree gchar *value = g_strdup_printf("on shard %u", s);
+		g_autofree gchar *set = NULL;
+		g_autofree gchar *got = NULL;
+		g_autofree gchar *there = NULL;
+		g_autofree gchar *via_cli = NULL;
+
+		keys[s] = key_on_shard(cluster, "backend", s);
+		set = rc_test_redis_command(redis, "SET", keys[s], value, NULL);
+		g_assert_cmpstr(set, ==, "OK");
+		got = rc_test_redis_command(redis, "GET", keys[s], NULL);
+		g_assert_cmpstr(got, ==, value);
+		there = rc_test_cluster_command(cluster, owner, "GET", keys[s], NULL);
+		g_assert_cmpstr(there, ==, value);
+		via_cli = rc_test_redis_cli(redis, "GET", keys[s], NULL);
+		g_assert_cmpstr(via_cli, ==, value);
+		g_assert_cmpuint(rc_test_redis_get_port_for_key(redis, keys[s]), ==, owner);
+	}
+	/* whole-server commands: on every master, integers added up */
+	{
+		g_autofree gchar *dbsize = rc_test_redis_command(redis, "DBSIZE", NULL);
+		g_autofree gchar *all = rc_test_redis_command(redis, "KEYS", "backend-*", NULL);
+		g_assert_cmpstr(dbsize, ==, "3");
+		for (guint s = 0; s < RC_TEST_CLUSTER_N_MASTERS; s++)
+			g_assert_cmpuint(count_lines(all, keys[s]), ==, 1);
+	}
+	/* a classic subscriber on a replica and a sharded one on a master: both
+	 * counted, each once; PUBLISH goes where the channel's slot is */
+	{
+		g_autofree gchar *tag = key_on_shard(cluster, "{tag}", 1);
+		g_autofree gchar *classic = key_on_shard(cluster, "classic", 2);
+		g_autoptr(redisContext) on_replica =
+		    connect_port(rc_test_cluster_get_replica_port(cluster, 0));
+		g_autoptr(redisContext) on_owner =
+		    connect_port(rc_test_cluster_get_master_port(cluster, 2));
+		g_autoptr(redisContext) sharded =
+		    connect_port(rc_test_cluster_get_master_port(cluster, 1));
+		g_autoptr(redisReply) r1 = redisCommand(on_replica, "SUBSCRIBE %s", classic);
+		g_autoptr(redisReply) r2 = redisCommand(on_owner, "SUBSCRIBE %s", classic);
+		g_autoptr(redisReply) r3 = redisCommand(sharded, "SSUBSCRIBE %s", tag);
+		g_auto(GStrv) channels = rc_test_redis_pubsub_channels(redis, "*");
+		g_autofree gchar *numsub =
+		    rc_test_redis_command(redis, "PUBSUB", "NUMSUB", classic, tag, NULL);
+		g_autofree gchar *shardnumsub =
+		    rc_test_redis_command(redis, "PUBSUB", "SHARDNUMSUB", classic, tag, NULL);
+		g_autofree gchar *expected_numsub = g_strdup_printf("%s\n2\n%s\n1", classic, tag);
+		g_autofree gchar *expected_shard = g_strdup_printf("%s\n0\n%s\n1", classic, tag);
+		g_autofree gchar *published = NULL;
+
+		g_assert_nonnull(r1);
+		g_assert_nonnull(r2);
+		g_assert_nonnull(r3);
+		g_assert_cmpuint(g_strv_length(channels), ==, 2);
+		g_assert_true(g_strv_contains((const gchar *const *)channels, classic));
+		g_assert_true(g_strv_contains((const gchar *const *)channels, tag));
+		g_assert_cmpstr(numsub, ==, expected_numsub);
+		g_assert_cmpstr(shardnumsub, ==, expected_shard);
+		/* counted where it is sent: on the master of the channel's slot */
+		published = rc_test_redis_command(redis, "PUBLISH", classic, "hi", NULL);
+		g_assert_cmpstr(published, ==, "1");
+		g_assert_cmpint(rc_test_redis_cli_publish(redis, classic, "hi"), ==, 1);
+	}
+	/* FLUSHALL empties every master */
+	{
+		g_autofree gchar *ok = rc_test_redis_command(redis, "FLUSHALL", NULL);
+		g_autofree gchar *dbsize = rc_test_redis_command(redis, "DBSIZE", NULL);
+		g_assert_cmpstr(ok, ==, "OK");
+		g_assert_cmpstr(dbsize, ==, "0");
+	}
+	for (guint s = 0; s < RC_TEST_CLUSTER_N_MASTERS; s++)
+		g_free(keys[s]);
+}
+
+/* nodes given --redis URL (or --redis=URL) of a cluster backend get its seeds */
+static void
+test_redis_backend_nodes(void)
+{
+	g_autoptr(RcTestRedis) redis = rc_test_redis_new_cluster();
+	g_autofree gchar *flag = g_strdup_printf("--redis=%s", rc_test_redis_get_url(redis));
+	g_autoptr(RcTestNode) a = rc_test_node_new(
+	    "--port", "0", "--bus", "none", "--redis", rc_test_redis_get_url(redis), NULL);
+	g_autoptr(RcTestNode) b = rc_test_node_new("--port", "0", "--bus", "none", flag, NULL);
+	RcTestNode *both[] = {a, b};
+
+	for (guint i = 0; i < G_N_ELEMENTS(both); i++) {
+		g_autoptr(RcTestHttpReply) metrics = NULL;
+
+		rc_test_node_wait_redis_connected(both[i], 10000);
+		g_assert_nonnull(rc_test_node_wait_stderr(both[i], "(cluster)", 1000));
+		metrics = rc_test_http_get(both[i], "/metrics");
+		g_assert_cmpfloat(
+		    rc_test_metrics_value(metrics->body, "roomcast_redis_shards{state=\"up\"}"),
+		    ==,
+		    RC_TEST_CLUSTER_N_MASTERS);
+		g_assert_cmpint(rc_test_node_stop(both[i]), ==, 0);
+	}
+}
+
+/* stop and start take the whole cluster down and up, without its data */
+static void
+test_redis_backend_restart(void)
+{
+	g_autoptr(RcTestRedis) redis = rc_test_redis_new_cluster();
+	RcTestCluster *cluster = rc_test_redis_get_cluster(redis);
+	g_autofree gchar *set = rc_test_redis_command(redis, "SET", "survivor", "x", NULL);
+	g_autofree gchar *dbsize = NULL;
+
+	rc_test_redis_stop(redis);
+	g_assert_false(rc_test_redis_is_running(redis));
+	for (guint s = 0; s < RC_TEST_CLUSTER_N_MASTERS; s++) {
+		g_assert_false(rc_test_cluster_is_running(
+		    cluster, rc_test_cluster_get_master_port(cluster, s)));
+		g_assert_false(rc_test_cluster_is_running(
+		    cluster, rc_test_cluster_get_replica_port(cluster, s)));
+	}
+	rc_test_redis_start(redis);
+	g_assert_true(rc_test_redis_is_running(redis));
+	dbsize = rc_test_redis_command(redis, "DBSIZE", NULL);
+	g_assert_cmpstr(dbsize, ==, "0");
+	g_free(set);
+	set = rc_test_redis_command(redis, "SET", "survivor", "y", NULL);
+	g_assert_cmpstr(set, ==, "OK");
+}
+
+/* RC_TEST_REDIS picks the backend of rc_test_redis_new() */
+static void
+test_redis_backend_env(void)
+{
+	if (g_test_subprocess()) {
+		g_setenv("RC_TEST_REDIS", "bogus", TRUE);
+		rc_test_redis_want_cluster();
+		return;
+	}
+	g_unsetenv("RC_TEST_REDIS");
+	g_assert_false(rc_test_redis_want_cluster());
+	g_setenv("RC_TEST_REDIS", "single", TRUE);
+	g_assert_false(rc_test_redis_want_cluster());
+	g_setenv("RC_TEST_REDIS", "cluster", TRUE);
+	g_assert_true(rc_test_redis_want_cluster());
+	{
+		g_autoptr(RcTestRedis) redis = rc_test_redis_new();
+		g_assert_true(rc_test_redis_is_cluster(redis));
+	}
+	g_unsetenv("RC_TEST_REDIS");
+	{
+		g_autoptr(RcTestRedis) redis = rc_test_redis_new();
+		g_autofree gchar *entry = rc_test_redis_get_config_entry(redis);
+		g_autofree gchar *expected =
+		    g_strdup_printf("url=%s", rc_test_redis_get_url(redis));
+		g_assert_false(rc_test_redis_is_cluster(redis));
+		g_assert_null(rc_test_redis_get_cluster(redis));
+		g_assert_cmpstr(entry, ==, expected);
+	}
+	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+	g_test_trap_assert_failed();
+	g_test_trap_assert_stderr("*RC_TEST_REDIS=bogus*");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -364,5 +565,9 @@ main(int argc, char **argv)
 	g_test_add_func("/cluster-harness/sharded-pubsub", test_sharded_pubsub);
 	g_test_add_func("/cluster-harness/failover", test_failover);
 	g_test_add_func("/cluster-harness/move-slot", test_move_slot);
+	g_test_add_func("/cluster-harness/redis-backend/commands", test_redis_backend);
+	g_test_add_func("/cluster-harness/redis-backend/nodes", test_redis_backend_nodes);
+	g_test_add_func("/cluster-harness/redis-backend/restart", test_redis_backend_restart);
+	g_test_add_func("/cluster-harness/redis-backend/env", test_redis_backend_env);
 	return g_test_run();
 }

@@ -428,9 +428,10 @@ test_disconnect_others_continue(void)
 static RcTestNode *
 per_room_node(const gchar *node_id)
 {
-	/* the Redis URL from the config file this time, not from --redis */
-	g_autofree gchar *contents = g_strdup_printf(
-	    "[redis]\nurl=%s\nchannel=prchat\nfanout=per-room\n", rc_test_redis_get_url(redis));
+	/* where Redis is from the config file this time, not from --redis */
+	g_autofree gchar *entry = rc_test_redis_get_config_entry(redis);
+	g_autofree gchar *contents =
+	    g_strdup_printf("[redis]\n%s\nchannel=prchat\nfanout=per-room\n", entry);
 	const gchar *config = rc_test_write_config(contents);
 	RcTestNode *node = rc_test_node_new(
 	    "--port", "0", "--bus", "none", "--node-id", node_id, "--config", config, NULL);

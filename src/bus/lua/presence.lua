@@ -12,18 +12,15 @@
 -- ARGV[6] the start of a leave event of this room, up to its "client" member
 -- join:  ARGV[7] client, ARGV[8] its entry, ARGV[9] the join event
 -- leave: ARGV[7] client, ARGV[8] the leave event
--- sync:  ARGV[7..] client, entry, announce, client, entry, announce, ...: all of this
---        node's members here. They are written again; a join event goes out for the
---        ones marked announce (they joined while Redis could not be told), and for all
---        that were announced gone while this node could not refresh them. Its other
---        entries go, with a leave event each.
---
--- A node found dead leaves a mark (REAPED .. node) in the hash, so that it can tell,
--- should it come back, that the others heard its members leave.
+-- sync:  ARGV[7..] client, entry, client, entry, ...: all of this node's members here.
+--        They are written again, and a join event goes out for each one Redis did not
+--        have (it joined while Redis could not be told, it was announced gone while
+--        this node could not refresh it, or Redis lost it): a node that knows it still
+--        drops the event, one that heard it leave learns it is back. This node's
+--        other entries go, with a leave event each.
 local presence, nodes = KEYS[1], KEYS[2]
 local op, ttl, node = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local channel, publish, leave_prefix = ARGV[4], ARGV[5], ARGV[6]
-local REAPED = '\0reaped:'
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
@@ -39,7 +36,6 @@ if #dead > 0 then
       redis.call(publish, channel, leave_prefix .. string.sub(entries[i + 1], 2))
     end
   end
-  for _, d in ipairs(dead) do redis.call('HSET', presence, REAPED .. d, '1') end
   redis.call('ZREM', nodes, unpack(dead))
 end
 
@@ -69,11 +65,9 @@ elseif op == 'sync' then
   alive()
   local here = {}
   local join_prefix = string.gsub(leave_prefix, '"event":"leave"', '"event":"join"', 1)
-  local reaped = redis.call('HDEL', presence, REAPED .. node) == 1
-  for i = 7, #ARGV - 2, 3 do
+  for i = 7, #ARGV - 1, 2 do
     here[ARGV[i]] = true
-    if redis.call('HSET', presence, ARGV[i], ARGV[i + 1]) == 1 and
-       (reaped or ARGV[i + 2] == '1') then
+    if redis.call('HSET', presence, ARGV[i], ARGV[i + 1]) == 1 then
       redis.call(publish, channel, join_prefix .. string.sub(ARGV[i + 1], 2))
     end
   end
@@ -90,11 +84,6 @@ elseif op == 'sync' then
   end
   return 1
 elseif op == 'list' then
-  local out = {}
-  local entries = redis.call('HGETALL', presence)
-  for i = 1, #entries, 2 do
-    if string.sub(entries[i], 1, 1) ~= '\0' then out[#out + 1] = entries[i + 1] end
-  end
-  return out
+  return redis.call('HVALS', presence)
 end
 return redis.error_reply('unknown presence operation')
