@@ -337,6 +337,31 @@ rc_config_plugin_dirs(const gchar *list)
 	return g_strv_builder_end(builder);
 }
 
+/* a bad value: when it came from a flag the error says so (and carries no file
+ * name, see rc_config_prefix_error()) */
+static void G_GNUC_PRINTF(3, 4)
+rc_config_bad_value(GError **error, gboolean from_flag, const gchar *format, ...)
+{
+	va_list args;
+	g_autofree gchar *text = NULL;
+
+	va_start(args, format);
+	text = g_strdup_vprintf(format, args);
+	va_end(args);
+	if (from_flag)
+		g_set_error_literal(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, text);
+	else
+		g_set_error_literal(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, text);
+}
+
+/* the file's name goes before what is wrong in it, not before a bad flag */
+static void
+rc_config_prefix_error(RcConfig *self, GError **error)
+{
+	if (error != NULL && *error != NULL && (*error)->domain != G_OPTION_ERROR)
+		g_prefix_error(error, "%s: ", self->path);
+}
+
 /* builds complete settings from @kf and the flags; nothing is changed on error */
 static RcSettings *
 rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
@@ -368,11 +393,10 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 		s->listen = g_strdup(o->listen);
 	}
 	if (!g_hostname_is_ip_address(s->listen)) {
-		g_set_error(error,
-			    G_KEY_FILE_ERROR,
-			    G_KEY_FILE_ERROR_INVALID_VALUE,
-			    _("invalid listen address “%s”: expected an IPv4 or IPv6 address"),
-			    s->listen);
+		rc_config_bad_value(error,
+				    o->listen != NULL,
+				    _("invalid listen address “%s”: expected an IPv4 or IPv6 address"),
+				    s->listen);
 		return NULL;
 	}
 	if (!rc_config_get_string(kf, "server", "reuse_port", "false", &reuse, error))
@@ -393,11 +417,12 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 		g_free(s->node_id);
 		s->node_id = g_strdup(o->node_id);
 	}
-	if (s->node_id != NULL && (strlen(s->node_id) > 128 || !g_utf8_validate(s->node_id, -1, NULL))) {
-		g_set_error(error,
-			    G_KEY_FILE_ERROR,
-			    G_KEY_FILE_ERROR_INVALID_VALUE,
-			    _("invalid node id: at most 128 bytes of UTF-8"));
+	if (s->node_id != NULL && (s->node_id[0] == '\0' || strlen(s->node_id) > 128 ||
+				   !g_utf8_validate(s->node_id, -1, NULL))) {
+		rc_config_bad_value(error,
+				    o->node_id != NULL,
+				    "%s",
+				    _("invalid node id: 1 to 128 bytes of UTF-8"));
 		return NULL;
 	}
 	if (!rc_config_get_string(kf, "server", "allowed_origins", NULL, &origins, error))
@@ -425,11 +450,19 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 		g_free(s->redis_cluster);
 		s->redis_cluster = g_strdup(o->redis_cluster);
 	}
+	/* an empty list is no cluster, and not meant as none either */
+	if (s->redis_cluster == NULL && g_key_file_has_key(kf, "redis", "cluster", NULL)) {
+		rc_config_bad_value(error,
+				    FALSE,
+				    "%s",
+				    _("[redis] cluster: empty; remove the key to run without a cluster"));
+		return NULL;
+	}
 	/* the URLs themselves are checked by the bus that uses them */
 	if (s->redis_url != NULL && s->redis_cluster != NULL) {
-		g_set_error_literal(error,
-				    G_KEY_FILE_ERROR,
-				    G_KEY_FILE_ERROR_INVALID_VALUE,
+		rc_config_bad_value(error,
+				    o->redis_url != NULL || o->redis_cluster != NULL,
+				    "%s",
 				    _("a Redis URL and a Redis Cluster seed list exclude each "
 				      "other: give one of them"));
 		return NULL;
@@ -482,11 +515,10 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 	else if (g_strcmp0(bus, "none") == 0)
 		s->dbus_bus = RC_DBUS_BUS_NONE;
 	else {
-		g_set_error(error,
-			    G_KEY_FILE_ERROR,
-			    G_KEY_FILE_ERROR_INVALID_VALUE,
-			    _("invalid bus “%s”: expected session, system or none"),
-			    bus);
+		rc_config_bad_value(error,
+				    o->bus != NULL,
+				    _("invalid bus “%s”: expected session, system or none"),
+				    bus);
 		return NULL;
 	}
 	if (!rc_config_get_string(kf, "dbus", "name", "org.roomcast", &s->dbus_name, error))
@@ -726,7 +758,8 @@ rc_config_check(RcConfig *self)
 				rc_settings_free(s);
 				continue;
 			}
-			line = g_strdup_printf("%s: %s", self->path, error_key->message);
+			rc_config_prefix_error(self, &error_key);
+			line = g_strdup(error_key->message);
 			if (g_hash_table_contains(seen, line)) {
 				g_free(line);
 				continue;
@@ -738,7 +771,9 @@ rc_config_check(RcConfig *self)
 	/* and together, for what only a combination gets wrong */
 	s = rc_config_build(self, kf, &error);
 	if (s == NULL) {
-		gchar *line = g_strdup_printf("%s: %s", self->path, error->message);
+		gchar *line;
+		rc_config_prefix_error(self, &error);
+		line = g_strdup(error->message);
 		if (!g_hash_table_contains(seen, line))
 			g_ptr_array_add(problems, line);
 		else
@@ -775,7 +810,7 @@ rc_config_load_file(RcConfig *self, const gchar *path, GError **error)
 		return FALSE;
 	s = rc_config_build(self, kf, error);
 	if (s == NULL) {
-		g_prefix_error(error, "%s: ", self->path);
+		rc_config_prefix_error(self, error);
 		return FALSE;
 	}
 	g_clear_pointer(&self->settings, rc_settings_free);
@@ -877,7 +912,7 @@ rc_config_check_file(RcConfig *self, GError **error)
 		return NULL;
 	s = rc_config_build(self, kf, error);
 	if (s == NULL) {
-		g_prefix_error(error, "%s: ", self->path);
+		rc_config_prefix_error(self, error);
 		return NULL;
 	}
 	rc_settings_free(s);
@@ -893,7 +928,7 @@ rc_config_apply(RcConfig *self, GKeyFile *keyfile, gboolean *restart_needed, GEr
 
 	s = rc_config_build(self, kf, error);
 	if (s == NULL) {
-		g_prefix_error(error, "%s: ", self->path);
+		rc_config_prefix_error(self, error);
 		return FALSE;
 	}
 	if (restart_needed != NULL) {

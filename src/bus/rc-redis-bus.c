@@ -76,11 +76,13 @@ struct _RcRedisBus {
 	GHashTable *room_subs; /* channel → RcRoomSub */
 	GHashTable *presence;  /* "NS\nROOM" → RcPresenceRoom */
 	guint heartbeat_id;
+	guint presence_retry_id;
 };
 
 G_DEFINE_TYPE(RcRedisBus, rc_redis_bus, RC_TYPE_BUS)
 
 static void rc_redis_bus_read_ingress(RcRedisBus *self, const gchar *from);
+static void rc_redis_bus_presence_sync_up(RcRedisBus *self);
 typedef struct _RcPublish RcPublish;
 static void rc_publish_fail(RcPublish *p, GError *error);
 static void rc_redis_bus_update_error(RcRedisBus *self);
@@ -570,6 +572,8 @@ rc_redis_bus_router_changed_cb(RcRedisRouter *router, RcRedisBus *self)
 	const RcRedisEndpoint *ep;
 
 	rc_redis_bus_update_state(self);
+	/* the layout changed, or a shard went up or down */
+	rc_redis_bus_presence_sync_up(self);
 	if (!self->cluster)
 		return;
 	rc_redis_bus_sync_subscriptions(self);
@@ -811,6 +815,7 @@ typedef struct {
 	gchar *room_code;
 	gchar *redis_key; /* its presence hash, which decides where it lives */
 	GHashTable *entries; /* client → RcPresence */
+	gboolean written;    /* its shard was up when the entries were last written */
 } RcPresenceRoom;
 
 static void
@@ -876,12 +881,54 @@ rc_redis_bus_presence_call(RcRedisBus *self,
 }
 
 /* writes every member of @room on this node again, without events */
+typedef struct {
+	RcRedisBus *bus;
+	gchar *key;
+} RcPresenceBeat;
+
+/* how soon members that could not be written (a cluster still settling) are tried again */
+#define RC_REDIS_PRESENCE_RETRY_MS 500
+
+static gboolean
+rc_redis_bus_presence_retry_cb(gpointer user_data)
+{
+	RcRedisBus *self = RC_REDIS_BUS(user_data);
+	self->presence_retry_id = 0;
+	rc_redis_bus_presence_sync_up(self);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+rc_redis_bus_synced_cb(RcRedisConnection *conn,
+		       redisReply *reply,
+		       const GError *error,
+		       gpointer user_data)
+{
+	RcPresenceBeat *call = user_data;
+	RcRedisBus *self = call->bus;
+	RcPresenceRoom *room = g_hash_table_lookup(self->presence, call->key);
+
+	if ((reply == NULL || reply->type == REDIS_REPLY_ERROR) && room != NULL) {
+		g_debug("presence of a room not written: %s",
+			reply != NULL ? reply->str : error->message);
+		room->written = FALSE;
+		if (self->presence_retry_id == 0 && !self->stopping)
+			self->presence_retry_id = g_timeout_add(RC_REDIS_PRESENCE_RETRY_MS,
+								rc_redis_bus_presence_retry_cb,
+								self);
+	}
+	g_object_unref(call->bus);
+	g_free(call->key);
+	g_free(call);
+}
+
 static void
 rc_redis_bus_presence_sync(RcRedisBus *self, RcPresenceRoom *room)
 {
 	g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func(g_free);
 	GHashTableIter iter;
 	gpointer value;
+	RcPresenceBeat *call = g_new0(RcPresenceBeat, 1);
 
 	g_hash_table_iter_init(&iter, room->entries);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
@@ -889,13 +936,16 @@ rc_redis_bus_presence_sync(RcRedisBus *self, RcPresenceRoom *room)
 		g_ptr_array_add(extra, g_strdup(rc_presence_get_client(value)));
 		g_ptr_array_add(extra, g_strndup(g_bytes_get_data(entry, NULL), g_bytes_get_size(entry)));
 	}
-	rc_redis_bus_presence_call(self, room->ns, room->room_code, "sync", extra, NULL, NULL);
+	call->bus = g_object_ref(self);
+	call->key = g_strconcat(room->ns, "\n", room->room_code, NULL);
+	rc_redis_bus_presence_call(self,
+				   room->ns,
+				   room->room_code,
+				   "sync",
+				   extra,
+				   rc_redis_bus_synced_cb,
+				   call);
 }
-
-typedef struct {
-	RcRedisBus *bus;
-	gchar *key;
-} RcPresenceBeat;
 
 static void
 rc_redis_bus_beat_cb(RcRedisConnection *conn,
@@ -946,8 +996,11 @@ rc_redis_bus_heartbeat_cb(gpointer user_data)
 
 /* after a reconnect, the master may have lost everything (a restart without
  * persistence, or a replica promoted before it had all) */
+/* Writes the members of every room whose shard came up since they were last
+ * written: Redis may have lost them (a restart without persistence, a replica
+ * promoted before it had all, a shard that was lost) */
 static void
-rc_redis_bus_shard_opened_cb(RcRedisRouter *router, const gchar *address, RcRedisBus *self)
+rc_redis_bus_presence_sync_up(RcRedisBus *self)
 {
 	GHashTableIter iter;
 	gpointer value;
@@ -955,9 +1008,27 @@ rc_redis_bus_shard_opened_cb(RcRedisRouter *router, const gchar *address, RcRedi
 	g_hash_table_iter_init(&iter, self->presence);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		RcPresenceRoom *room = value;
-		if (g_strcmp0(rc_redis_router_get_shard_for_key(router, room->redis_key), address) == 0)
+		gboolean up = rc_redis_router_key_is_up(self->router, room->redis_key);
+		if (up && !room->written)
 			rc_redis_bus_presence_sync(self, room);
+		room->written = up;
 	}
+}
+
+static void
+rc_redis_bus_shard_opened_cb(RcRedisRouter *router, const gchar *address, RcRedisBus *self)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	/* a master that connected again may have restarted: what it held is not trusted */
+	g_hash_table_iter_init(&iter, self->presence);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		RcPresenceRoom *room = value;
+		if (g_strcmp0(rc_redis_router_get_shard_for_key(router, room->redis_key), address) == 0)
+			room->written = FALSE;
+	}
+	rc_redis_bus_presence_sync_up(self);
 	rc_redis_bus_update_state(self);
 }
 
@@ -997,8 +1068,11 @@ rc_redis_bus_presence_join(RcBus *bus, RcPresence *entry)
 			     rc_presence_ref(entry));
 	/* while Redis is away the entry waits here and is written (and announced)
 	 * when it is back */
-	if (!rc_redis_router_key_is_up(self->router, room->redis_key))
+	if (!rc_redis_router_key_is_up(self->router, room->redis_key)) {
+		room->written = FALSE;
 		return;
+	}
+	room->written = TRUE;
 	event = rc_presence_new(room->ns,
 				room->room_code,
 				"join",
@@ -1145,6 +1219,7 @@ rc_redis_bus_stop(RcBus *bus)
 		return; /* never made whole */
 	g_clear_handle_id(&self->claim_id, g_source_remove);
 	g_clear_handle_id(&self->heartbeat_id, g_source_remove);
+	g_clear_handle_id(&self->presence_retry_id, g_source_remove);
 	g_clear_handle_id(&self->resubscribe_id, g_source_remove);
 	g_clear_handle_id(&self->limbo_id, g_source_remove);
 	while (!g_queue_is_empty(&self->limbo))

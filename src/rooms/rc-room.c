@@ -10,6 +10,8 @@
 
 /* messages held while a room waits for its history before it may deliver more */
 #define RC_ROOM_MAX_HELD 4096
+/* offsets read again after a lost subscription, to catch offsets given twice */
+#define RC_ROOM_VERIFY 32
 
 struct _RcMembership {
 	RcMember *member; /* not owned: a member leaves its rooms before it goes away */
@@ -51,6 +53,11 @@ struct _RcRoom {
 	gpointer fetch_data;
 	guint64 recovered;	/* messages delivered from history */
 	guint64 misses;		/* recoveries that could not fill their gap */
+	/* the ids of the last offsets delivered: after a lost subscription the room reads
+	 * these again, for a promoted replica may have given lost offsets to new messages */
+	guint64 seen_offset[RC_ROOM_VERIFY];
+	gchar *seen_id[RC_ROOM_VERIFY];
+	gboolean verify; /* the next fetch reads the last offsets again */
 	/* who is in the room on any node, as its presence events and lists said:
 	 * kept while a local member listens, NULL otherwise */
 	GHashTable *present; /* client → RcPresence entry */
@@ -61,6 +68,29 @@ struct _RcRoom {
 };
 
 G_DEFINE_TYPE(RcRoom, rc_room, G_TYPE_OBJECT)
+
+static void
+rc_room_remember(RcRoom *self, RcMessage *msg)
+{
+	guint64 offset = rc_message_get_offset(msg);
+	guint i = (guint)(offset % RC_ROOM_VERIFY);
+
+	self->seen_offset[i] = offset;
+	g_free(self->seen_id[i]);
+	self->seen_id[i] = g_strdup(rc_message_get_id(msg));
+}
+
+/* TRUE when @msg is what this room delivered at its offset; FALSE for another message
+ * at an offset it delivered (a rewritten offset), or one it has no record of */
+static gboolean
+rc_room_seen_same(RcRoom *self, RcMessage *msg, gboolean *known)
+{
+	guint64 offset = rc_message_get_offset(msg);
+	guint i = (guint)(offset % RC_ROOM_VERIFY);
+
+	*known = self->seen_offset[i] == offset && self->seen_id[i] != NULL;
+	return *known && g_strcmp0(self->seen_id[i], rc_message_get_id(msg)) == 0;
+}
 
 static void
 rc_membership_free(RcMembership *m)
@@ -247,10 +277,16 @@ rc_room_hold(RcRoom *self, RcMessage *msg)
 static void
 rc_room_start_fetch(RcRoom *self, gboolean messages)
 {
+	guint64 after = self->last;
+
 	self->sequence = RC_ROOM_RECOVERING;
 	self->fetch_again = FALSE;
+	if (self->verify) {
+		after -= MIN(after, RC_ROOM_VERIFY);
+		self->verify = FALSE;
+	}
 	if (self->fetch != NULL)
-		self->fetch(self, self->last, messages, self->fetch_data);
+		self->fetch(self, after, messages, self->fetch_data);
 }
 
 guint
@@ -275,6 +311,7 @@ rc_room_deliver(RcRoom *self, RcMessage *msg)
 		return 0; /* seen already */
 	if (offset == self->last + 1) {
 		self->last = offset;
+		rc_room_remember(self, msg);
 		return rc_room_broadcast(self, msg);
 	}
 	/* a gap: what fills it comes from the history, then this and what follows */
@@ -336,6 +373,7 @@ rc_room_resync(RcRoom *self)
 		RcMembership *m = value;
 		m->presence_live = m->presence;
 	}
+	self->verify = TRUE;
 	switch (self->sequence) {
 	case RC_ROOM_RECOVERING:
 		/* the fetch in flight may have been read before the loss */
@@ -389,13 +427,31 @@ rc_room_recovered(RcRoom *self, RcHistory *history)
 	for (guint i = 0; i < history->messages->len; i++) {
 		RcMessage *msg = g_ptr_array_index(history->messages, i);
 		guint64 offset = rc_message_get_offset(msg);
-		if (offset <= self->last)
-			continue;
+		if (offset <= self->last) {
+			gboolean known = FALSE;
+			if (rc_room_seen_same(self, msg, &known) || !known)
+				continue;
+			/* a message of its own at an offset delivered before: the master
+			 * that gave that offset first died before its replica had it */
+			g_debug("room %s %s: offset %" G_GUINT64_FORMAT " was given again",
+				self->ns,
+				self->room_code,
+				offset);
+			self->last = offset - 1;
+			missed = TRUE;
+		}
 		if (offset != self->last + 1)
 			missed = TRUE; /* trimmed or expired before it could be read */
 		self->last = offset;
+		rc_room_remember(self, msg);
 		n += rc_room_broadcast(self, msg);
 		self->recovered++;
+	}
+	if (history->top < self->last) {
+		/* the room's offsets went back (a promoted replica that had not seen the
+		 * last ones): what comes next has offsets this room delivered already */
+		self->last = history->top;
+		missed = TRUE;
 	}
 	if (history->top > self->last) {
 		/* held no more (history off, or trimmed): the rest is lost */
@@ -655,6 +711,8 @@ static void
 rc_room_finalize(GObject *object)
 {
 	rc_room_forget_presence(RC_ROOM(object));
+	for (guint i = 0; i < RC_ROOM_VERIFY; i++)
+		g_free(RC_ROOM(object)->seen_id[i]);
 	g_queue_clear_full(&RC_ROOM(object)->since_list, (GDestroyNotify)rc_presence_unref);
 	RcRoom *self = RC_ROOM(object);
 	g_hash_table_unref(self->members);

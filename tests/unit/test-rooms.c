@@ -162,10 +162,11 @@ test_room_recovery_new_epoch(void)
 	rc_room_set_fetch_func(room, fetch_log_cb, afters);
 	rc_room_sync(room, "E1", 5);
 	rc_room_activate(room, ma, "E1", 5, NULL);
-	/* the subscription came back: read what came after 5 */
+	/* the subscription came back: read what came after 5, and the last offsets
+	 * delivered again to check them */
 	rc_room_resync(room);
 	g_assert_cmpuint(afters->len, ==, 1);
-	g_assert_cmpuint(g_array_index(afters, guint64, 0), ==, 5);
+	g_assert_cmpuint(g_array_index(afters, guint64, 0), ==, 0);
 	/* the new epoch's messages wait for the read */
 	g_assert_cmpuint(rc_room_deliver(room, n1), ==, 0);
 	g_assert_cmpuint(rc_room_deliver(room, n2), ==, 0);
@@ -182,6 +183,50 @@ test_room_recovery_new_epoch(void)
 	g_assert_cmpstr(rc_room_get_epoch(room), ==, "E2");
 	g_assert_cmpuint(rc_room_get_last_offset(room), ==, 3);
 	g_assert_cmpuint(rc_room_take_misses(room), >=, 1);
+}
+
+/* A master died before its replica had its last messages: the promoted replica
+ * gives those offsets to new messages. A room that reads its last offsets again
+ * after the lost subscription sees other ids there, and delivers the new ones. */
+static void
+test_room_offsets_given_again(void)
+{
+	g_autoptr(RcRoom) room = rc_room_new("/", "r1");
+	g_autoptr(RcTestMember) a = rc_test_member_new("c1", "alice", NULL);
+	RcMembership *ma = rc_room_add(room, RC_MEMBER(a), NULL);
+	g_autoptr(GArray) afters = g_array_new(FALSE, FALSE, sizeof(guint64));
+	g_autoptr(RcMessage) m1 = msg_new("m1", "E1", 1);
+	g_autoptr(RcMessage) lost2 = msg_new("lost2", "E1", 2);
+	g_autoptr(RcMessage) lost3 = msg_new("lost3", "E1", 3);
+	g_autoptr(RcMessage) new2 = msg_new("new2", "E1", 2);
+	g_autoptr(RcMessage) new3 = msg_new("new3", "E1", 3);
+	g_autoptr(RcMessage) new4 = msg_new("new4", "E1", 4);
+	g_autoptr(RcHistory) again = rc_history_new("E1", 3);
+	g_autoptr(RcHistory) behind = rc_history_new("E1", 1);
+	const gchar *expected[] = {"m1", "lost2", "lost3", "new2", "new3", "new4", NULL};
+
+	rc_room_set_fetch_func(room, fetch_log_cb, afters);
+	rc_room_sync(room, "E1", 0);
+	rc_room_activate(room, ma, "E1", 0, NULL);
+	g_assert_cmpuint(rc_room_deliver(room, m1), ==, 1);
+	g_assert_cmpuint(rc_room_deliver(room, lost2), ==, 1);
+	g_assert_cmpuint(rc_room_deliver(room, lost3), ==, 1);
+	/* failover: the new master holds 1, 2', 3' */
+	rc_room_resync(room);
+	g_ptr_array_add(again->messages, rc_message_ref(m1));
+	g_ptr_array_add(again->messages, rc_message_ref(new2));
+	g_ptr_array_add(again->messages, rc_message_ref(new3));
+	g_assert_cmpuint(rc_room_recovered(room, again), ==, 2);
+	g_assert_cmpuint(rc_room_deliver(room, new4), ==, 1);
+	assert_texts(a, expected);
+	g_assert_cmpuint(rc_room_get_last_offset(room), ==, 4);
+
+	/* and one that read the new master before it had anything new: it goes back,
+	 * so the next offsets count as new */
+	rc_room_resync(room);
+	g_ptr_array_add(behind->messages, rc_message_ref(m1));
+	g_assert_cmpuint(rc_room_recovered(room, behind), ==, 0);
+	g_assert_cmpuint(rc_room_get_last_offset(room), ==, 1);
 }
 
 typedef struct {
@@ -318,6 +363,7 @@ main(int argc, char **argv)
 	g_test_add_func("/rooms/room/pending-keeps-then-replays", test_room_pending_keeps_then_replays);
 	g_test_add_func("/rooms/room/pending-other-epoch-is-kept", test_room_pending_other_epoch_is_kept);
 	g_test_add_func("/rooms/room/recovery-new-epoch", test_room_recovery_new_epoch);
+	g_test_add_func("/rooms/room/offsets-given-again", test_room_offsets_given_again);
 	g_test_add_func("/rooms/registry/rooms-come-and-go", test_registry_rooms_come_and_go);
 	g_test_add_func("/rooms/message/frames-are-cached", test_message_frames_are_cached);
 	g_test_add_func("/errors/one-table", test_error_table);
