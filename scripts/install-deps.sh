@@ -23,11 +23,14 @@ if [ -n "$missing" ]; then
   apt-get install -y -q --no-install-recommends $missing
 fi
 
-# the browser tests drive Debian's chromium through playwright-core from npm
+# the browser tests drive Debian's chromium through playwright-core from npm, the
+# socket.io tests use the real socket.io-client from npm
 if ! command -v node >/dev/null 2>&1; then
   apt-get install -y -q --no-install-recommends nodejs npm
 fi
 top=$(cd "$(dirname "$0")/.." && pwd)
-if [ -f "$top/tests/browser/package-lock.json" ]; then
-  (cd "$top/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+for dir in tests/browser tests/socketio/client; do
+  if [ -f "$top/$dir/package-lock.json" ]; then
+    (cd "$top/$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done

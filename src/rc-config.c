@@ -45,6 +45,8 @@ typedef struct {
 	guint history_size;
 	guint history_ttl;
 	guint presence_ttl;
+	guint sio_ping_interval;
+	guint sio_ping_timeout;
 } RcSettings;
 
 /* the flags, which win over the file; NULL / -1 when not given */
@@ -568,6 +570,13 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 	if (!rc_config_get_uint(kf, "presence", "ttl", 30, 1, 86400, &v, error))
 		return NULL;
 	s->presence_ttl = (guint)v;
+	/* milliseconds, as socket.io's own options are */
+	if (!rc_config_get_uint(kf, "socketio", "ping_interval", 25000, 50, 3600000, &v, error))
+		return NULL;
+	s->sio_ping_interval = (guint)v;
+	if (!rc_config_get_uint(kf, "socketio", "ping_timeout", 20000, 50, 3600000, &v, error))
+		return NULL;
+	s->sio_ping_timeout = (guint)v;
 	return g_steal_pointer(&s);
 }
 
@@ -1173,6 +1182,18 @@ guint
 rc_config_get_presence_ttl(RcConfig *self)
 {
 	return self->settings->presence_ttl;
+}
+
+guint
+rc_config_get_sio_ping_interval(RcConfig *self)
+{
+	return self->settings->sio_ping_interval;
+}
+
+guint
+rc_config_get_sio_ping_timeout(RcConfig *self)
+{
+	return self->settings->sio_ping_timeout;
 }
 
 static void

@@ -88,6 +88,9 @@ guint rc_config_get_history_size(RcConfig *self);
 guint rc_config_get_history_ttl(RcConfig *self);
 /* seconds a dead node's members stay listed */
 guint rc_config_get_presence_ttl(RcConfig *self);
+/* milliseconds between the server's Engine.IO pings, and for the answer to one */
+guint rc_config_get_sio_ping_interval(RcConfig *self);
+guint rc_config_get_sio_ping_timeout(RcConfig *self);
 
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include "dbus/rc-dbus-admin.h"
 #include "engine/rc-engine.h"
 #include "rc-daemon.h"
+#include "socketio/rc-eio-server.h"
 #include "transport/rc-server.h"
 
 struct _RcDaemon {
@@ -17,6 +18,7 @@ struct _RcDaemon {
 	RcEngine *engine;
 	GTask *shutdown_task; /* a shutdown waiting for its drain */
 	RcServer *server;
+	RcEioServer *socketio;
 	RcDbusAdmin *dbus;
 };
 
@@ -51,6 +53,7 @@ rc_daemon_start(RcDaemon *self, GError **error)
 	if (!rc_engine_load(self->engine, error))
 		return FALSE;
 	self->server = rc_server_new(self->engine);
+	self->socketio = rc_eio_server_new(self->engine, self->server);
 	if (!rc_server_listen(self->server,
 			      rc_config_get_listen(self->config),
 			      rc_config_get_port(self->config),
@@ -97,6 +100,8 @@ rc_daemon_stop_now(RcDaemon *self, GTask *task)
 {
 	if (self->server != NULL)
 		rc_server_stop(self->server);
+	if (self->socketio != NULL)
+		rc_eio_server_stop(self->socketio);
 	rc_engine_shutdown_async(self->engine, rc_daemon_engine_shutdown_cb, task);
 }
 
@@ -150,6 +155,7 @@ rc_daemon_dispose(GObject *object)
 	if (self->dbus != NULL)
 		rc_dbus_admin_stop(self->dbus);
 	g_clear_object(&self->dbus);
+	g_clear_object(&self->socketio);
 	g_clear_object(&self->server);
 	g_clear_object(&self->engine);
 	G_OBJECT_CLASS(rc_daemon_parent_class)->dispose(object);

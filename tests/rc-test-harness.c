@@ -2150,6 +2150,25 @@ RcTestRawWs *
 rc_test_raw_ws_try_new(
     RcTestNode *node, const gchar *query, gint rcvbuf, guint timeout_ms, GError **error)
 {
+	g_autofree gchar *target = g_strconcat("/ws", query != NULL ? "?" : "", query, NULL);
+	return rc_test_raw_ws_try_new_at(node, target, rcvbuf, timeout_ms, error);
+}
+
+RcTestRawWs *
+rc_test_raw_ws_new_at(RcTestNode *node, const gchar *target, gint rcvbuf)
+{
+	g_autoptr(GError) error = NULL;
+	RcTestRawWs *self = rc_test_raw_ws_try_new_at(node, target, rcvbuf, 5000, &error);
+
+	if (self == NULL)
+		fail("raw WebSocket handshake: %s", error->message);
+	return self;
+}
+
+RcTestRawWs *
+rc_test_raw_ws_try_new_at(
+    RcTestNode *node, const gchar *target, gint rcvbuf, guint timeout_ms, GError **error)
+{
 	g_autoptr(GError) local = NULL;
 	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
 	g_autoptr(GSocketAddress) addr = g_inet_socket_address_new(lo, rc_test_node_get_port(node));
@@ -2168,15 +2187,14 @@ rc_test_raw_ws_try_new(
 	}
 	/* blocking calls must not hang a test on a daemon that stopped reading */
 	g_socket_set_timeout(self->sock, 10);
-	request = g_strdup_printf("GET /ws%s%s HTTP/1.1\r\n"
+	request = g_strdup_printf("GET %s HTTP/1.1\r\n"
 				  "Host: 127.0.0.1:%u\r\n"
 				  "Upgrade: websocket\r\n"
 				  "Connection: Upgrade\r\n"
 				  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
 				  "Sec-WebSocket-Version: 13\r\n"
 				  "\r\n",
-				  query != NULL ? "?" : "",
-				  query != NULL ? query : "",
+				  target,
 				  rc_test_node_get_port(node));
 	if (!g_socket_connect(self->sock, addr, NULL, &local) ||
 	    !raw_try_send_all(self->sock, (const guint8 *)request, strlen(request), &local))

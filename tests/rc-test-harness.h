@@ -371,6 +371,10 @@ RcTestRawWs *rc_test_raw_ws_new(RcTestNode *node, const gchar *query, gint rcvbu
  * the answer is not 101, or no answer came within @timeout_ms. */
 RcTestRawWs *rc_test_raw_ws_try_new(
     RcTestNode *node, const gchar *query, gint rcvbuf, guint timeout_ms, GError **error);
+/* the same for any request target ("/path?query") */
+RcTestRawWs *rc_test_raw_ws_new_at(RcTestNode *node, const gchar *target, gint rcvbuf);
+RcTestRawWs *rc_test_raw_ws_try_new_at(
+    RcTestNode *node, const gchar *target, gint rcvbuf, guint timeout_ms, GError **error);
 /* Sends one masked, final frame with @opcode (0x1 text, 0x2 binary, 0x8 close...). */
 void rc_test_raw_ws_send_frame(RcTestRawWs *self, guint8 opcode, gconstpointer data, gsize len);
 /* Sends one masked frame with an explicit FIN bit: a message in fragments is a

@@ -272,3 +272,30 @@ rc_eio_payload_encode(GBytes *const *packets, guint n_packets)
 	}
 	return g_string_free_to_bytes(s);
 }
+
+GBytes *
+rc_eio_build_http_error(RcEioHttpError code, const gchar *detail)
+{
+	/* the reference server's words, which clients and proxies may match on */
+	static const gchar *const messages[] = {
+	    "Transport unknown",
+	    "Session ID unknown",
+	    "Bad handshake method",
+	    "Bad request",
+	    "Forbidden",
+	    "Unsupported protocol version",
+	};
+	GString *s;
+
+	g_return_val_if_fail((guint)code < G_N_ELEMENTS(messages), NULL);
+
+	s = g_string_new(NULL);
+	g_string_append_printf(s, "{\"code\":%u,\"message\":", (guint)code);
+	rc_protocol_append_json_string(s, messages[code]);
+	if (detail != NULL) {
+		g_string_append(s, ",\"detail\":");
+		rc_protocol_append_json_string(s, detail);
+	}
+	g_string_append_c(s, '}');
+	return g_string_free_to_bytes(s);
+}

@@ -80,4 +80,18 @@ void rc_eio_payload_append(GString *payload, const gchar *packet, gsize len);
 /* the polling response body of @n_packets encoded packets (at least one) */
 GBytes *rc_eio_payload_encode(GBytes *const *packets, guint n_packets);
 
+/* The error codes of an Engine.IO server's HTTP 400 answers */
+typedef enum {
+	RC_EIO_HTTP_UNKNOWN_TRANSPORT = 0,
+	RC_EIO_HTTP_UNKNOWN_SID = 1,
+	RC_EIO_HTTP_BAD_HANDSHAKE_METHOD = 2,
+	RC_EIO_HTTP_BAD_REQUEST = 3,
+	RC_EIO_HTTP_FORBIDDEN = 4,
+	RC_EIO_HTTP_UNSUPPORTED_PROTOCOL_VERSION = 5,
+} RcEioHttpError;
+
+/* {"code":N,"message":"<the protocol's words for N>"[,"detail":@detail]}: the
+ * JSON body of such an answer, @detail saying what exactly was wrong */
+GBytes *rc_eio_build_http_error(RcEioHttpError code, const gchar *detail);
+
 G_END_DECLS

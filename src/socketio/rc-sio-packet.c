@@ -54,11 +54,14 @@ rc_sio_fail(GError **error, const gchar *message)
 	return FALSE;
 }
 
-/* printable ASCII that cannot be mistaken for the start of the data */
+/* Printable text that cannot be mistaken for the start of the data: a client takes
+ * the namespace from its URL path as it is, spaces and UTF-8 included, and such a
+ * name deserves a clean refusal from the caller rather than a broken connection
+ * (the packet is valid UTF-8 by now). */
 static gboolean
 rc_sio_namespace_char(gchar c)
 {
-	return c > 0x20 && c < 0x7f && strchr(",[]{}\"", c) == NULL;
+	return (c >= 0x20 && c < 0x7f && strchr(",[]{}\"", c) == NULL) || (guchar)c >= 0x80;
 }
 
 /* a decimal without leading zeros, at most @max; the digits are known to be there */

@@ -57,8 +57,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(RcSioPacket, rc_sio_packet_clear)
 const gchar *rc_sio_packet_type_to_string(RcSioPacketType type);
 
 /* Parses one packet (the data of an Engine.IO message). Strict: a namespace is
- * "/" and printable ASCII other than , [ ] { } " and ends at a "," (or at the
- * end of a packet without data), never the main namespace written out; an ack
+ * "/" and printable text (spaces and UTF-8 included) other than , [ ] { } " and
+ * ends at a "," (or at the end of a packet without data), never the main namespace written out; an ack
  * id is 0..2^53-1 without leading zeros, only on EVENT and ACK (where it is
  * required) and their binary forms; the data is strict JSON, UTF-8, at most
  * @max_depth deep (at most RC_SIO_MAX_JSON_DEPTH), integers within 64 bits,

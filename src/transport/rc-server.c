@@ -36,16 +36,20 @@ G_DEFINE_TYPE(RcServer, rc_server, G_TYPE_OBJECT)
 /* what an accepted upgrade carries until the 101 is on the wire */
 typedef struct {
 	RcServer *server;
-	gchar *sender;
-	GStrv room_globs;
+	RcServerUpgradeFunc func;
+	gpointer user_data;
+	GDestroyNotify destroy;
 	gchar *peer;
 } RcUpgrade;
 
+/* the handler's data, freed with the handler: after it ran, or with a message that
+ * never got its 101 out */
 static void
-rc_upgrade_free(RcUpgrade *up)
+rc_upgrade_free(gpointer data, GClosure *closure)
 {
-	g_free(up->sender);
-	g_strfreev(up->room_globs);
+	RcUpgrade *up = data;
+	if (up->destroy != NULL)
+		up->destroy(up->user_data);
 	g_free(up->peer);
 	g_free(up);
 }
@@ -66,26 +70,20 @@ rc_server_upgrade_done_cb(SoupServerMessage *msg, gpointer user_data)
 	g_autoptr(GSocket) socket = NULL;
 	g_autoptr(GIOStream) stream = NULL;
 	g_autoptr(SoupWebsocketConnection) conn = NULL;
-	g_autoptr(RcWsClient) client = NULL;
-	g_autofree gchar *id = NULL;
 	const gchar *origin;
 	GMainContext *parking;
 
 	RcHttpConnection *hc = rc_http_connection_from_message(msg);
 
-	/* this handler runs once; the data goes with the message */
+	/* this handler runs once; its data lives until it returns */
 	g_signal_handlers_disconnect_by_func(msg, rc_server_upgrade_done_cb, user_data);
-	if (hc == NULL) {
-		rc_upgrade_free(up);
+	if (hc == NULL)
 		return;
-	}
 	socket = g_object_ref(rc_http_connection_get_socket(hc));
 	rc_http_connection_set_message(hc, NULL);
 	base = soup_server_message_steal_connection(msg);
-	if (base == NULL) {
-		rc_upgrade_free(up);
+	if (base == NULL)
 		return;
-	}
 	stream = rc_client_io_stream_new(base, g_socket_get_fd(socket));
 	origin = soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Origin");
 	/* libsoup attaches the connection's input source to the thread-default
@@ -107,17 +105,72 @@ rc_server_upgrade_done_cb(SoupServerMessage *msg, gpointer user_data)
 								rc_config_get_max_frame_bytes(config));
 	/* libsoup pings nothing by default; idle peers are the kernel's business */
 	soup_websocket_connection_set_keepalive_interval(conn, 0);
-	id = rc_engine_new_client_id(self->engine);
-	client = rc_ws_client_new(self->engine,
-				  conn,
-				  stream,
-				  id,
-				  up->sender,
-				  up->peer,
-				  up->room_globs);
-	g_debug("client %s connected from %s as %s", id, up->peer, up->sender);
+	up->func(conn, stream, up->peer, up->user_data);
+}
+
+gboolean
+rc_server_accept_websocket(RcServer *self,
+			   SoupServerMessage *msg,
+			   RcServerUpgradeFunc func,
+			   gpointer user_data,
+			   GDestroyNotify destroy)
+{
+	RcUpgrade *up;
+
+	if (!soup_websocket_server_process_handshake(msg, NULL, NULL, NULL, NULL)) {
+		if (destroy != NULL)
+			destroy(user_data);
+		rc_http_set_text(msg, SOUP_STATUS_BAD_REQUEST, _("bad WebSocket handshake\n"));
+		return FALSE;
+	}
+	/* process_handshake appended Upgrade to the Connection: close every reply gets */
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+				     "Connection",
+				     "Upgrade");
+	up = g_new0(RcUpgrade, 1);
+	up->server = self;
+	up->func = func;
+	up->user_data = user_data;
+	up->destroy = destroy;
+	up->peer = rc_http_get_peer(msg);
+	g_signal_connect_data(msg,
+			      "wrote-informational",
+			      G_CALLBACK(rc_server_upgrade_done_cb),
+			      up,
+			      rc_upgrade_free,
+			      0);
+	return TRUE;
+}
+
+/* what a /ws upgrade carries to its client */
+typedef struct {
+	RcServer *server;
+	gchar *sender;
+	GStrv room_globs;
+} RcWsUpgrade;
+
+static void
+rc_ws_upgrade_free(RcWsUpgrade *wu)
+{
+	g_free(wu->sender);
+	g_strfreev(wu->room_globs);
+	g_free(wu);
+}
+
+static void
+rc_server_ws_upgraded(SoupWebsocketConnection *conn,
+		      GIOStream *stream,
+		      const gchar *peer,
+		      gpointer user_data)
+{
+	RcWsUpgrade *wu = user_data;
+	RcServer *self = wu->server;
+	g_autofree gchar *id = rc_engine_new_client_id(self->engine);
+	g_autoptr(RcWsClient) client =
+	    rc_ws_client_new(self->engine, conn, stream, id, wu->sender, peer, wu->room_globs);
+
+	g_debug("client %s connected from %s as %s", id, peer, wu->sender);
 	rc_ws_client_start(client);
-	rc_upgrade_free(up);
 }
 
 /* the sender a client without auth plugins names itself with, or a guest name */
@@ -150,7 +203,7 @@ rc_server_ws_cb(SoupServer *soup,
 	g_autoptr(GHashTable) query = NULL;
 	g_autofree gchar *sender = NULL;
 	g_auto(GStrv) room_globs = NULL;
-	RcUpgrade *up;
+	RcWsUpgrade *wu;
 
 	if (g_strcmp0(path, "/ws") != 0) {
 		rc_http_set_text(msg, SOUP_STATUS_NOT_FOUND, _("not found\n"));
@@ -198,20 +251,15 @@ rc_server_ws_cb(SoupServer *soup,
 			return;
 		}
 	}
-	if (!soup_websocket_server_process_handshake(msg, NULL, NULL, NULL, NULL)) {
-		rc_http_set_text(msg, SOUP_STATUS_BAD_REQUEST, _("bad WebSocket handshake\n"));
-		return;
-	}
-	/* process_handshake appended Upgrade to the Connection: close every reply gets */
-	soup_message_headers_replace(soup_server_message_get_response_headers(msg),
-				     "Connection",
-				     "Upgrade");
-	up = g_new0(RcUpgrade, 1);
-	up->server = self;
-	up->sender = g_steal_pointer(&sender);
-	up->room_globs = g_steal_pointer(&room_globs);
-	up->peer = rc_http_get_peer(msg);
-	g_signal_connect(msg, "wrote-informational", G_CALLBACK(rc_server_upgrade_done_cb), up);
+	wu = g_new0(RcWsUpgrade, 1);
+	wu->server = self;
+	wu->sender = g_steal_pointer(&sender);
+	wu->room_globs = g_steal_pointer(&room_globs);
+	rc_server_accept_websocket(self,
+				   msg,
+				   rc_server_ws_upgraded,
+				   wu,
+				   (GDestroyNotify)rc_ws_upgrade_free);
 }
 
 static void
@@ -568,6 +616,41 @@ rc_server_framing_ok(SoupServerMessage *msg, gboolean *has_body, guint64 *length
 
 static void rc_server_publish_chunk_cb(SoupServerMessage *msg, GBytes *chunk, gpointer user_data);
 
+/* The checks every route gets, on the request headers: FALSE when the request
+ * was refused. */
+static gboolean
+rc_server_early_common(RcServer *self,
+		       SoupServerMessage *msg,
+		       const gchar *path,
+		       gboolean *has_body,
+		       guint64 *length)
+{
+	RcConfig *config = rc_server_get_config(self);
+
+	if (!rc_server_framing_ok(msg, has_body, length)) {
+		rc_server_refuse(msg,
+				 path,
+				 SOUP_STATUS_BAD_REQUEST,
+				 _("malformed request framing: one Content-Length, or chunked"));
+		return FALSE;
+	}
+	if (!rc_server_host_allowed(self, msg)) {
+		rc_server_refuse(msg,
+				 path,
+				 SOUP_STATUS_FORBIDDEN,
+				 _("this node does not answer to that Host name"));
+		return FALSE;
+	}
+	if (!rc_http_origin_allowed(config, msg)) {
+		rc_server_refuse(msg,
+				 path,
+				 SOUP_STATUS_FORBIDDEN,
+				 _("requests from this origin are not allowed"));
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* Everything is decided from the request headers, before libsoup reads a body:
  * a refused request is answered at once and its body never buffered. */
 static void
@@ -584,27 +667,8 @@ rc_server_early_handler(SoupServer *soup,
 	gboolean has_body = FALSE;
 	guint64 length = 0;
 
-	if (!rc_server_framing_ok(msg, &has_body, &length)) {
-		rc_server_refuse(msg,
-				 path,
-				 SOUP_STATUS_BAD_REQUEST,
-				 _("malformed request framing: one Content-Length, or chunked"));
+	if (!rc_server_early_common(self, msg, path, &has_body, &length))
 		return;
-	}
-	if (!rc_server_host_allowed(self, msg)) {
-		rc_server_refuse(msg,
-				 path,
-				 SOUP_STATUS_FORBIDDEN,
-				 _("this node does not answer to that Host name"));
-		return;
-	}
-	if (!rc_http_origin_allowed(config, msg)) {
-		rc_server_refuse(msg,
-				 path,
-				 SOUP_STATUS_FORBIDDEN,
-				 _("requests from this origin are not allowed"));
-		return;
-	}
 	if (!is_publish) {
 		if (has_body) {
 			rc_server_refuse(msg,
@@ -664,6 +728,45 @@ rc_server_publish_chunk_cb(SoupServerMessage *msg, GBytes *chunk, gpointer user_
 			 "/publish",
 			 SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
 			 _("the body is larger than max_frame_bytes"));
+}
+
+/* a route mounted by another front end, with its own early check */
+typedef struct {
+	RcServer *server;
+	RcServerEarlyFunc early;
+	gpointer user_data;
+} RcServerRoute;
+
+static void
+rc_server_route_early_handler(SoupServer *soup,
+			      SoupServerMessage *msg,
+			      const gchar *path,
+			      GHashTable *query,
+			      gpointer user_data)
+{
+	RcServerRoute *route = user_data;
+	gboolean has_body = FALSE;
+	guint64 length = 0;
+
+	if (!rc_server_early_common(route->server, msg, path, &has_body, &length))
+		return;
+	route->early(msg, path, has_body, length, route->user_data);
+}
+
+void
+rc_server_add_route(RcServer *self,
+		    const gchar *path,
+		    RcServerEarlyFunc early,
+		    SoupServerCallback callback,
+		    gpointer user_data)
+{
+	RcServerRoute *route = g_new0(RcServerRoute, 1);
+
+	route->server = self;
+	route->early = early;
+	route->user_data = user_data;
+	soup_server_add_early_handler(self->soup, path, rc_server_route_early_handler, route, g_free);
+	soup_server_add_handler(self->soup, path, callback, user_data, NULL);
 }
 
 static void

@@ -26,4 +26,35 @@ guint rc_server_get_port(RcServer *self);
 /* stops accepting new connections */
 void rc_server_stop(RcServer *self);
 
+/* A route that another front end serves on this server. Its requests get the node's
+ * own checks first (framing, Host, Origin); then @early sees the headers of those
+ * that passed, before any body is read, and may refuse them
+ * (rc_http_connection_refuse()); @has_body with @length 0 means chunked. */
+typedef void (*RcServerEarlyFunc)(SoupServerMessage *msg,
+				  const gchar *path,
+				  gboolean has_body,
+				  guint64 length,
+				  gpointer user_data);
+void rc_server_add_route(RcServer *self,
+			 const gchar *path,
+			 RcServerEarlyFunc early,
+			 SoupServerCallback callback,
+			 gpointer user_data);
+
+/* Gets a WebSocket connection once its 101 is on the wire: @stream is the
+ * RcClientIOStream under @conn; the node's frame limit is set on @conn. */
+typedef void (*RcServerUpgradeFunc)(SoupWebsocketConnection *conn,
+				    GIOStream *stream,
+				    const gchar *peer,
+				    gpointer user_data);
+/* Answers @msg, a WebSocket handshake the caller checked and accepts, with the
+ * 101; @func runs once it is written (never when the client went away first).
+ * FALSE with a 400 set on @msg when the handshake is not one. @destroy frees
+ * @user_data in every case. */
+gboolean rc_server_accept_websocket(RcServer *self,
+				    SoupServerMessage *msg,
+				    RcServerUpgradeFunc func,
+				    gpointer user_data,
+				    GDestroyNotify destroy);
+
 G_END_DECLS

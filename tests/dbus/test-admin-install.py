@@ -262,6 +262,7 @@ CONF_KEYS = {
     'limits': {'max_text_bytes': '4096', 'max_frame_bytes': '65536',
                'max_queue_bytes': '1048576'},
     'http': {'api_token': ''},
+    'socketio': {'ping_interval': '25000', 'ping_timeout': '20000'},
 }
 
 

@@ -405,6 +405,32 @@ test_encode_packets(void)
 	}
 }
 
+/* the HTTP error bodies: the reference server's words, and what was wrong */
+static void
+test_encode_http_error(void)
+{
+	g_autoptr(GBytes) unknown = rc_eio_build_http_error(RC_EIO_HTTP_UNKNOWN_TRANSPORT, NULL);
+	g_autoptr(GBytes) sid = rc_eio_build_http_error(RC_EIO_HTTP_UNKNOWN_SID, NULL);
+	g_autoptr(GBytes) method = rc_eio_build_http_error(RC_EIO_HTTP_BAD_HANDSHAKE_METHOD, NULL);
+	g_autoptr(GBytes) version =
+	    rc_eio_build_http_error(RC_EIO_HTTP_UNSUPPORTED_PROTOCOL_VERSION, NULL);
+	g_autoptr(GBytes) detail =
+	    rc_eio_build_http_error(RC_EIO_HTTP_BAD_REQUEST, "a \"quoted\"\nline");
+	static const gchar unknown_expected[] = "{\"code\":0,\"message\":\"Transport unknown\"}";
+	static const gchar sid_expected[] = "{\"code\":1,\"message\":\"Session ID unknown\"}";
+	static const gchar method_expected[] = "{\"code\":2,\"message\":\"Bad handshake method\"}";
+	static const gchar version_expected[] =
+	    "{\"code\":5,\"message\":\"Unsupported protocol version\"}";
+	static const gchar detail_expected[] =
+	    "{\"code\":3,\"message\":\"Bad request\",\"detail\":\"a \\\"quoted\\\"\\nline\"}";
+
+	assert_bytes(unknown, unknown_expected, LEN(unknown_expected));
+	assert_bytes(sid, sid_expected, LEN(sid_expected));
+	assert_bytes(method, method_expected, LEN(method_expected));
+	assert_bytes(version, version_expected, LEN(version_expected));
+	assert_bytes(detail, detail_expected, LEN(detail_expected));
+}
+
 static void
 test_encode_open(void)
 {
@@ -534,6 +560,7 @@ main(int argc, char **argv)
 	g_test_add_func("/eio/payload/limits", test_payload_limits);
 	g_test_add_func("/eio/encode/packets", test_encode_packets);
 	g_test_add_func("/eio/encode/open", test_encode_open);
+	g_test_add_func("/eio/encode/http-error", test_encode_http_error);
 	g_test_add_func("/eio/encode/payload", test_encode_payload);
 	g_test_add_func("/eio/encode/type-names", test_type_names);
 	g_test_add_func("/eio/encode/misuse/1", test_encode_misuse);
