@@ -51,6 +51,24 @@ rc_error_row(const GError *error)
 	return &rc_error_rows[0];
 }
 
+const gchar *const *
+rc_error_get_wire_codes(void)
+{
+	static const gchar *codes[G_N_ELEMENTS(rc_error_rows) + 1] = {NULL};
+	guint n = 0;
+
+	if (codes[0] != NULL)
+		return codes;
+	for (gsize i = 0; i < G_N_ELEMENTS(rc_error_rows); i++) {
+		gboolean seen = FALSE;
+		for (guint j = 0; j < n && !seen; j++)
+			seen = g_strcmp0(codes[j], rc_error_rows[i].wire) == 0;
+		if (!seen)
+			codes[n++] = rc_error_rows[i].wire;
+	}
+	return codes;
+}
+
 const gchar *
 rc_error_get_wire_code(const GError *error)
 {

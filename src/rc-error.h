@@ -30,6 +30,8 @@ typedef enum {
 
 /* "bad_request", "forbidden", … as error frames carry them */
 const gchar *rc_error_get_wire_code(const GError *error);
+/* every wire code once, NULL-terminated */
+const gchar *const *rc_error_get_wire_codes(void);
 /* the HTTP status a route answers the error with */
 guint rc_error_get_http_status(const GError *error);
 /* "org.roomcast.Error.NotFound", … */

@@ -19,6 +19,7 @@ struct _RcMessage {
 	gchar *origin;
 	gchar *epoch;
 	gint64 ts;
+	gint64 accepted_at; /* monotonic µs; 0 until the engine has it */
 	guint64 offset;
 	GBytes *frames[RC_WIRE_N_FORMATS];
 	GBytes *payload;
@@ -100,6 +101,18 @@ const gchar *
 rc_message_get_text(RcMessage *self)
 {
 	return self->text;
+}
+
+gint64
+rc_message_get_accepted_at(RcMessage *self)
+{
+	return self->accepted_at;
+}
+
+void
+rc_message_set_accepted_at(RcMessage *self, gint64 accepted_at)
+{
+	self->accepted_at = accepted_at;
 }
 
 const gchar *

@@ -61,6 +61,10 @@ const gchar *rc_message_get_epoch(RcMessage *self);
 void rc_message_set_id(RcMessage *self, const gchar *id);
 void rc_message_set_ts(RcMessage *self, gint64 ts);
 void rc_message_set_offset(RcMessage *self, const gchar *epoch, guint64 offset);
+/* when the engine took it from the bus (g_get_monotonic_time()), for the delivery
+ * latency; 0 for a message read from history */
+gint64 rc_message_get_accepted_at(RcMessage *self);
+void rc_message_set_accepted_at(RcMessage *self, gint64 accepted_at);
 
 /* the cached frame for @format, or NULL when no member asked for it yet */
 GBytes *rc_message_peek_frame(RcMessage *self, RcWireFormat format);

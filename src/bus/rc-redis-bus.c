@@ -16,6 +16,7 @@
 #include "bus/rc-redis-script.h"
 #include "protocol/rc-protocol.h"
 #include "rc-error.h"
+#include "rc-metrics.h"
 
 /* the ingress stream: entries read per call, and when another node's are taken over */
 #define RC_REDIS_INGRESS_BATCH "64"
@@ -50,6 +51,7 @@ struct _RcRedisBus {
 	RcBus parent_instance;
 	RcRedisRouter *router;
 	gboolean cluster;
+	gboolean was_connected; /* a connected state after this one is a reconnect */
 	gchar *display;
 	gchar *channel;
 	gchar *ingress_stream;
@@ -119,9 +121,13 @@ rc_redis_bus_update_state(RcRedisBus *self)
 		rc_redis_bus_update_error(self);
 		return;
 	}
-	if (state == RC_BUS_STATE_CONNECTED)
+	if (state == RC_BUS_STATE_CONNECTED) {
 		g_message("connected to Redis at %s, subscribed to %s", self->display, self->channel);
-	else if (state == RC_BUS_STATE_DEGRADED && old == RC_BUS_STATE_CONNECTED)
+		/* once per outage, however many links it took down */
+		if (self->was_connected)
+			rc_metrics_count_redis_reconnect();
+		self->was_connected = TRUE;
+	} else if (state == RC_BUS_STATE_DEGRADED && old == RC_BUS_STATE_CONNECTED)
 		g_warning("Redis Cluster at %s: %u of %u shards unreachable", self->display, n - up, n);
 	else if (state == RC_BUS_STATE_DEGRADED)
 		g_debug("Redis Cluster at %s: %u of %u shards reachable", self->display, up, n);

@@ -868,6 +868,9 @@ rc_engine_bus_message_cb(RcBus *bus, RcMessage *msg, RcEngine *self)
 	RcRoom *room;
 	guint delivered;
 
+	/* once per message: each member's write is measured from here */
+	if (rc_message_get_accepted_at(msg) == 0)
+		rc_message_set_accepted_at(msg, g_get_monotonic_time());
 	if (rc_message_get_id(msg) == NULL) {
 		g_autofree gchar *id = rc_engine_new_message_id(self);
 		rc_message_set_id(msg, id);

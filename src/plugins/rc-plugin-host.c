@@ -11,6 +11,8 @@
 
 #include "plugins/rc-plugin-host.h"
 #include "rc-error.h"
+#include "rc-log.h"
+#include "rc-metrics.h"
 #include "rc-message.h"
 
 struct _RcPluginHost {
@@ -316,12 +318,31 @@ rc_plugin_host_has_filter(RcPluginHost *self)
 	return FALSE;
 }
 
+/* a peer can cause these at will: counted always, logged within a limit */
+static RcLogLimit rc_plugin_host_auth_log = RC_LOG_LIMIT_INIT("auth plugin refusals");
+static RcLogLimit rc_plugin_host_filter_log = RC_LOG_LIMIT_INIT("filter plugin refusals");
+
+static void
+rc_plugin_host_auth_refused(const gchar *plugin, const gchar *peer, const gchar *reason)
+{
+	rc_metrics_count_plugin_rejection(plugin, "auth");
+	rc_log_limited(&rc_plugin_host_auth_log,
+		       peer,
+		       NULL,
+		       "plugin %s refused client %s: %s",
+		       plugin,
+		       peer,
+		       reason);
+}
+
 gboolean
 rc_plugin_host_authenticate_request(
     RcPluginHost *self, RcAuthRequest *request, gchar **sender, GStrv *room_globs, GError **error)
 {
 	g_autoptr(GString) reasons = g_string_new(NULL);
 	g_autofree gchar *first_reason = NULL;
+	/* the refusals count only when no plugin accepts: (name, reason) pairs */
+	g_autoptr(GPtrArray) refusals = g_ptr_array_new_with_free_func(g_free);
 	const gchar *peer;
 	guint n_refused = 0;
 
@@ -367,15 +388,21 @@ rc_plugin_host_authenticate_request(
 						    _("refused without a reason"));
 		g_debug("plugin %s refused %s: %s", name, peer, local->message);
 		if (g_error_matches(local, RC_PLUGIN_ERROR, RC_PLUGIN_ERROR_FORBIDDEN)) {
+			rc_plugin_host_auth_refused(name, peer, local->message);
 			g_set_error_literal(error, RC_ERROR, RC_ERROR_FORBIDDEN, local->message);
 			return FALSE;
 		}
+		g_ptr_array_add(refusals, g_strdup(name));
+		g_ptr_array_add(refusals, g_strdup(local->message));
 		if (n_refused++ == 0)
 			first_reason = g_strdup(local->message);
 		if (reasons->len > 0)
 			g_string_append(reasons, "; ");
 		g_string_append_printf(reasons, "%s: %s", name, local->message);
 	}
+	for (guint i = 0; i + 1 < refusals->len; i += 2)
+		rc_plugin_host_auth_refused(
+		    g_ptr_array_index(refusals, i), peer, g_ptr_array_index(refusals, i + 1));
 	/* one auth plugin: its own words; several: each one's, so nobody has to guess */
 	if (n_refused == 1) {
 		g_set_error_literal(error, RC_ERROR, RC_ERROR_UNAUTHORIZED, first_reason);
@@ -412,6 +439,7 @@ rc_plugin_host_filter(RcPluginHost *self,
 		      GError **error)
 {
 	g_autoptr(RcFilterMessage) message = NULL;
+	g_autofree gchar *room = NULL;
 
 	g_return_val_if_fail(RC_IS_PLUGIN_HOST(self), FALSE);
 	g_return_val_if_fail(text != NULL && *text != NULL, FALSE);
@@ -429,11 +457,16 @@ rc_plugin_host_filter(RcPluginHost *self,
 			continue;
 		if (rc_plugin_filter(plugin, message, &local))
 			continue;
-		g_debug("plugin %s refused a message to %s %s: %s",
-			rc_plugin_get_name(plugin),
-			ns,
-			room_code,
-			local != NULL ? local->message : "(no reason)");
+		room = g_strdup_printf("%s/%s", ns, room_code);
+		rc_metrics_count_plugin_rejection(rc_plugin_get_name(plugin), "filter");
+		rc_log_limited(&rc_plugin_host_filter_log,
+			       connection_id,
+			       room,
+			       "plugin %s refused a message from %s to %s: %s",
+			       rc_plugin_get_name(plugin),
+			       connection_id != NULL ? connection_id : "HTTP or D-Bus",
+			       room,
+			       local != NULL ? local->message : "(no reason)");
 		if (g_error_matches(local, RC_PLUGIN_ERROR, RC_PLUGIN_ERROR_RATE_LIMITED)) {
 			g_set_error_literal(error, RC_ERROR, RC_ERROR_RATE_LIMITED, local->message);
 			return FALSE;

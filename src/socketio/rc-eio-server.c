@@ -249,6 +249,7 @@ rc_eio_server_set_error(SoupServerMessage *msg,
 		soup_server_message_get_method(msg),
 		g_uri_get_path(soup_server_message_get_uri(msg)),
 		detail != NULL ? detail : "");
+	rc_server_note_refused_upgrade(msg, status, detail != NULL ? detail : "");
 	soup_server_message_set_status(msg, status, NULL);
 	soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_TAKE, data, len);
 }

@@ -334,7 +334,7 @@ rc_eio_session_slow_consumer(RcEioSession *self)
 /* ---- sending ----------------------------------------------------------------- */
 
 static void
-rc_eio_session_push_frame(RcEioSession *self, GBytes *frame)
+rc_eio_session_push_frame_stamped(RcEioSession *self, GBytes *frame, gint64 accepted_at)
 {
 	RcQueueOutputStream *queue = self->ws_queue;
 
@@ -345,7 +345,13 @@ rc_eio_session_push_frame(RcEioSession *self, GBytes *frame)
 		rc_eio_session_slow_consumer(self);
 		return;
 	}
-	rc_queue_output_stream_push(queue, frame);
+	rc_queue_output_stream_push_stamped(queue, frame, accepted_at);
+}
+
+static void
+rc_eio_session_push_frame(RcEioSession *self, GBytes *frame)
+{
+	rc_eio_session_push_frame_stamped(self, frame, 0);
 }
 
 static void
@@ -380,13 +386,13 @@ rc_eio_session_send_packet(RcEioSession *self, GBytes *packet)
 }
 
 void
-rc_eio_session_send_frame(RcEioSession *self, GBytes *frame)
+rc_eio_session_send_frame(RcEioSession *self, GBytes *frame, gint64 accepted_at)
 {
 	g_return_if_fail(self->websocket);
 
 	if (self->closed)
 		return;
-	rc_eio_session_push_frame(self, frame);
+	rc_eio_session_push_frame_stamped(self, frame, accepted_at);
 }
 
 static void

@@ -70,8 +70,9 @@ void rc_eio_session_attach_websocket(RcEioSession *self,
 /* queues one encoded Engine.IO packet ("<type><data>"), possibly shared */
 void rc_eio_session_send_packet(RcEioSession *self, GBytes *packet);
 /* queues a complete WebSocket text frame holding one packet; only while
- * rc_eio_session_is_websocket() */
-void rc_eio_session_send_frame(RcEioSession *self, GBytes *frame);
+ * rc_eio_session_is_websocket(). @accepted_at: a message's
+ * rc_message_get_accepted_at(), for the delivery latency; 0 for other frames */
+void rc_eio_session_send_frame(RcEioSession *self, GBytes *frame, gint64 accepted_at);
 /* sends a ping; FALSE when the session is closed */
 gboolean rc_eio_session_ping(RcEioSession *self);
 /* Closes the session: a WebSocket gets a close frame with @code and @reason, a

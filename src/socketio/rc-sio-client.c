@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "protocol/rc-protocol.h"
+#include "rc-metrics.h"
 #include "socketio/rc-eio-packet.h"
 #include "socketio/rc-eio-session.h"
 #include "socketio/rc-sio-client.h"
@@ -95,6 +96,7 @@ rc_sio_client_refuse(RcSioClient *self, gint64 ack_id, const GError *error)
 	const gchar *code = rc_error_get_wire_code(error);
 	g_autoptr(GString) s = g_string_new(NULL);
 
+	rc_metrics_count_error(code);
 	if (ack_id != RC_SIO_NO_ACK_ID) {
 		g_string_append(s, "{\"error\":");
 		rc_protocol_append_json_string(s, code);
@@ -607,9 +609,10 @@ rc_sio_client_send_message(RcMember *member, RcMessage *msg)
 								   g_bytes_get_size(packet));
 			cached = rc_message_set_frame(msg, RC_WIRE_SIO_WS, frame);
 		}
-		rc_eio_session_send_frame(session, cached);
+		rc_eio_session_send_frame(session, cached, rc_message_get_accepted_at(msg));
 		return;
 	}
+	/* polling: the answer to a long poll is libsoup's to write, and not measured */
 	cached = rc_message_peek_frame(msg, RC_WIRE_SIO_POLLING);
 	if (G_UNLIKELY(cached == NULL)) {
 		g_autoptr(GBytes) packet = rc_sio_client_build_message(msg);
@@ -646,7 +649,7 @@ rc_sio_client_send_presence(RcMember *member, RcPresence *event)
 								   g_bytes_get_size(packet));
 			cached = rc_presence_set_frame(event, RC_WIRE_SIO_WS, frame);
 		}
-		rc_eio_session_send_frame(session, cached);
+		rc_eio_session_send_frame(session, cached, 0);
 		return;
 	}
 	cached = rc_presence_peek_frame(event, RC_WIRE_SIO_POLLING);

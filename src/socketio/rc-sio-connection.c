@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "protocol/rc-protocol.h"
+#include "rc-metrics.h"
 #include "socketio/rc-sio-client.h"
 #include "socketio/rc-sio-connection.h"
 #include "socketio/rc-sio-packet.h"
@@ -98,6 +99,7 @@ rc_sio_connection_refuse(RcSioConnection *self, const gchar *nsp, const GError *
 	g_autoptr(GString) data = g_string_new("{\"code\":");
 	GString *packet = g_string_new("4");
 
+	rc_metrics_count_error(code);
 	rc_protocol_append_json_string(data, code);
 	g_string_append(data, ",\"message\":");
 	rc_protocol_append_json_string(data, error->message);

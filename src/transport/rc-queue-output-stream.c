@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include "rc-metrics.h"
 #include "transport/rc-queue-output-stream.h"
 #include "transport/rc-ws-frame.h"
 
@@ -14,8 +15,9 @@
 
 typedef struct {
 	GBytes *bytes;
-	gsize offset;    /* bytes of it already written */
-	gboolean urgent; /* a control frame of libsoup's */
+	gsize offset;	    /* bytes of it already written */
+	gboolean urgent;    /* a control frame of libsoup's */
+	gint64 accepted_at; /* of the message in it, for the latency; 0: none */
 } RcChunk;
 
 struct _RcQueueOutputStream {
@@ -142,6 +144,7 @@ rc_queue_output_stream_drain(RcQueueOutputStream *self)
 				break;
 			}
 			done -= left;
+			rc_metrics_observe_delivery(chunk->accepted_at);
 			rc_chunk_free(g_queue_pop_head(&self->chunks));
 		}
 	}
@@ -165,12 +168,13 @@ rc_chunk_new(GBytes *bytes, gsize offset, gboolean urgent)
 	chunk->bytes = g_bytes_ref(bytes);
 	chunk->offset = offset;
 	chunk->urgent = urgent;
+	chunk->accepted_at = 0;
 	return chunk;
 }
 
 /* writes @bytes at once when nothing waits, and queues what the socket leaves over */
 static void
-rc_queue_output_stream_write_or_queue(RcQueueOutputStream *self, GBytes *bytes)
+rc_queue_output_stream_write_or_queue(RcQueueOutputStream *self, GBytes *bytes, gint64 accepted_at)
 {
 	gsize size = 0;
 	const guint8 *data = g_bytes_get_data(bytes, &size);
@@ -187,25 +191,39 @@ rc_queue_output_stream_write_or_queue(RcQueueOutputStream *self, GBytes *bytes)
 		n = 0;
 	}
 	if ((gsize)n < size) {
-		g_queue_push_tail(&self->chunks, rc_chunk_new(bytes, (gsize)n, FALSE));
+		RcChunk *chunk = rc_chunk_new(bytes, (gsize)n, FALSE);
+		chunk->accepted_at = accepted_at;
+		g_queue_push_tail(&self->chunks, chunk);
 		self->queued += size - (gsize)n;
 		rc_queue_output_stream_wait(self);
+		return;
 	}
+	rc_metrics_observe_delivery(accepted_at);
+}
+
+void
+rc_queue_output_stream_push_stamped(RcQueueOutputStream *self, GBytes *bytes, gint64 accepted_at)
+{
+	gsize size = g_bytes_get_size(bytes);
+	RcChunk *chunk;
+
+	if (self->failed || self->closed || size == 0)
+		return;
+	if (g_queue_is_empty(&self->chunks)) {
+		rc_queue_output_stream_write_or_queue(self, bytes, accepted_at);
+		return;
+	}
+	/* the chunk is allocated anyway: the stamp rides in it, no more per delivery */
+	chunk = rc_chunk_new(bytes, 0, FALSE);
+	chunk->accepted_at = accepted_at;
+	g_queue_push_tail(&self->chunks, chunk);
+	self->queued += size;
 }
 
 void
 rc_queue_output_stream_push(RcQueueOutputStream *self, GBytes *bytes)
 {
-	gsize size = g_bytes_get_size(bytes);
-
-	if (self->failed || self->closed || size == 0)
-		return;
-	if (g_queue_is_empty(&self->chunks)) {
-		rc_queue_output_stream_write_or_queue(self, bytes);
-		return;
-	}
-	g_queue_push_tail(&self->chunks, rc_chunk_new(bytes, 0, FALSE));
-	self->queued += size;
+	rc_queue_output_stream_push_stamped(self, bytes, 0);
 }
 
 /* Control frames go ahead of every queued data frame that has not started (a frame
@@ -239,7 +257,7 @@ rc_queue_output_stream_push_control(RcQueueOutputStream *self, GBytes *bytes)
 	if (g_queue_is_empty(&self->chunks)) {
 		if (is_close)
 			self->closed = TRUE;
-		rc_queue_output_stream_write_or_queue(self, bytes);
+		rc_queue_output_stream_write_or_queue(self, bytes, 0);
 		return;
 	}
 	for (l = self->chunks.head; l != NULL; l = l->next) {

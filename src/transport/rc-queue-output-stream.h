@@ -29,6 +29,10 @@ G_DECLARE_FINAL_TYPE(RcQueueOutputStream,
 GOutputStream *rc_queue_output_stream_new(GOutputStream *base, gint fd, RcClientPoller *poller);
 /* queues @bytes after everything pushed before it (a reference is kept, no copy) */
 void rc_queue_output_stream_push(RcQueueOutputStream *self, GBytes *bytes);
+/* the same for a message frame: when its last byte is written, the time since
+ * @accepted_at (g_get_monotonic_time(), 0 for none) goes into the delivery latency */
+void
+rc_queue_output_stream_push_stamped(RcQueueOutputStream *self, GBytes *bytes, gint64 accepted_at);
 /* queues a control frame as libsoup's own are (see above) */
 void rc_queue_output_stream_push_control(RcQueueOutputStream *self, GBytes *bytes);
 /* bytes accepted and not yet written to the socket */

@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 
 #include "protocol/rc-protocol.h"
+#include "rc-log.h"
+#include "rc-metrics.h"
 #include "transport/rc-client-io-stream.h"
 #include "transport/rc-client-poller.h"
 #include "transport/rc-http-connection.h"
@@ -108,6 +110,39 @@ rc_server_upgrade_done_cb(SoupServerMessage *msg, gpointer user_data)
 	up->func(conn, stream, up->peer, up->user_data);
 }
 
+/* a peer can send these at will: counted always, logged within a limit */
+static RcLogLimit rc_server_upgrade_log = RC_LOG_LIMIT_INIT("refused WebSocket upgrades");
+
+void
+rc_server_note_refused_upgrade(SoupServerMessage *msg, guint status, const gchar *reason)
+{
+	SoupMessageHeaders *headers = soup_server_message_get_request_headers(msg);
+	g_autofree gchar *peer = NULL;
+	g_autofree gchar *why = NULL;
+
+	if (!soup_message_headers_header_contains(headers, "Upgrade", "websocket"))
+		return;
+	rc_metrics_count_refused_upgrade(status);
+	peer = rc_http_get_peer(msg);
+	why = g_strchomp(g_strdup(reason));
+	rc_log_limited(&rc_server_upgrade_log,
+		       peer,
+		       NULL,
+		       "refused a WebSocket upgrade to %s from %s: %u %s",
+		       g_uri_get_path(soup_server_message_get_uri(msg)),
+		       peer,
+		       status,
+		       why);
+}
+
+/* the answer to a /ws upgrade that is not taken */
+static void
+rc_server_refuse_upgrade(SoupServerMessage *msg, guint status, const gchar *text)
+{
+	rc_server_note_refused_upgrade(msg, status, text);
+	rc_http_set_text(msg, status, text);
+}
+
 gboolean
 rc_server_accept_websocket(RcServer *self,
 			   SoupServerMessage *msg,
@@ -120,7 +155,8 @@ rc_server_accept_websocket(RcServer *self,
 	if (!soup_websocket_server_process_handshake(msg, NULL, NULL, NULL, NULL)) {
 		if (destroy != NULL)
 			destroy(user_data);
-		rc_http_set_text(msg, SOUP_STATUS_BAD_REQUEST, _("bad WebSocket handshake\n"));
+		rc_server_refuse_upgrade(
+		    msg, SOUP_STATUS_BAD_REQUEST, _("bad WebSocket handshake\n"));
 		return FALSE;
 	}
 	/* process_handshake appended Upgrade to the Connection: close every reply gets */
@@ -206,11 +242,11 @@ rc_server_ws_cb(SoupServer *soup,
 	RcWsUpgrade *wu;
 
 	if (g_strcmp0(path, "/ws") != 0) {
-		rc_http_set_text(msg, SOUP_STATUS_NOT_FOUND, _("not found\n"));
+		rc_server_refuse_upgrade(msg, SOUP_STATUS_NOT_FOUND, _("not found\n"));
 		return;
 	}
 	if (!soup_websocket_server_check_handshake(msg, NULL, NULL, NULL, &error)) {
-		rc_http_set_text(msg, SOUP_STATUS_BAD_REQUEST, error->message);
+		rc_server_refuse_upgrade(msg, SOUP_STATUS_BAD_REQUEST, error->message);
 		return;
 	}
 	/* a draining node sends its clients elsewhere: new ones go there at once */
@@ -218,9 +254,9 @@ rc_server_ws_cb(SoupServer *soup,
 		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
 					     "Retry-After",
 					     "5");
-		rc_http_set_text(msg,
-				 SOUP_STATUS_SERVICE_UNAVAILABLE,
-				 _("this node is draining: connect to another one\n"));
+		rc_server_refuse_upgrade(msg,
+					 SOUP_STATUS_SERVICE_UNAVAILABLE,
+					 _("this node is draining: connect to another one\n"));
 		return;
 	}
 	query = rc_http_get_query(msg, &error);
@@ -229,25 +265,26 @@ rc_server_ws_cb(SoupServer *soup,
 		if (query == NULL) {
 			g_autofree gchar *text =
 			    g_strdup_printf(_("malformed query string: %s\n"), error->message);
-			rc_http_set_text(msg, SOUP_STATUS_UNAUTHORIZED, text);
+			rc_server_refuse_upgrade(msg, SOUP_STATUS_UNAUTHORIZED, text);
 			return;
 		}
 		request = rc_http_auth_request_new(msg, query);
 		if (!rc_engine_authenticate(self->engine, request, &sender, &room_globs, &error)) {
 			g_debug("upgrade refused: %s", error->message);
-			rc_http_set_text(msg, rc_error_get_http_status(error), error->message);
+			rc_server_refuse_upgrade(
+			    msg, rc_error_get_http_status(error), error->message);
 			return;
 		}
 	} else {
 		if (query == NULL) {
 			g_autofree gchar *text =
 			    g_strdup_printf(_("malformed query string: %s\n"), error->message);
-			rc_http_set_text(msg, SOUP_STATUS_BAD_REQUEST, text);
+			rc_server_refuse_upgrade(msg, SOUP_STATUS_BAD_REQUEST, text);
 			return;
 		}
 		sender = rc_server_query_sender(query, &error);
 		if (sender == NULL) {
-			rc_http_set_text(msg, SOUP_STATUS_BAD_REQUEST, error->message);
+			rc_server_refuse_upgrade(msg, SOUP_STATUS_BAD_REQUEST, error->message);
 			return;
 		}
 	}
@@ -547,6 +584,7 @@ rc_server_refuse(SoupServerMessage *msg, const gchar *path, guint status, const 
 	RcHttpConnection *hc = rc_http_connection_from_message(msg);
 
 	g_debug("refusing %s %s: %u %s", soup_server_message_get_method(msg), path, status, error);
+	rc_server_note_refused_upgrade(msg, status, error);
 	if (hc != NULL)
 		rc_server_refuse_connection(hc, FALSE, path, status, error);
 }
@@ -883,6 +921,7 @@ rc_server_metrics_handler(SoupServer *soup,
 	rc_server_metric(s, "roomcast_history_misses_total", "counter",
 			 "Recoveries that could not give every message asked for.",
 			 stats.history_misses);
+	rc_metrics_append(s);
 	len = s->len;
 	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
 	soup_server_message_set_response(msg,

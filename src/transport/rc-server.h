@@ -56,5 +56,9 @@ gboolean rc_server_accept_websocket(RcServer *self,
 				    RcServerUpgradeFunc func,
 				    gpointer user_data,
 				    GDestroyNotify destroy);
+/* Counts and logs (rate-limited, at info level) the refusal of @msg with @status
+ * when it is a WebSocket upgrade; nothing for other requests. The caller sets the
+ * answer itself. */
+void rc_server_note_refused_upgrade(SoupServerMessage *msg, guint status, const gchar *reason);
 
 G_END_DECLS

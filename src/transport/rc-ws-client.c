@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "protocol/rc-protocol.h"
+#include "rc-metrics.h"
 #include "transport/rc-client-io-stream.h"
 #include "transport/rc-client-poller.h"
 #include "transport/rc-ws-client.h"
@@ -78,7 +79,7 @@ rc_ws_client_slow_consumer(RcWsClient *self)
 
 /* @frame is a complete WebSocket frame, possibly shared with other members */
 static void
-rc_ws_client_send_frame(RcWsClient *self, GBytes *frame)
+rc_ws_client_send_frame_stamped(RcWsClient *self, GBytes *frame, gint64 accepted_at)
 {
 	RcConfig *config = rc_engine_get_config(self->engine);
 
@@ -89,7 +90,13 @@ rc_ws_client_send_frame(RcWsClient *self, GBytes *frame)
 		rc_ws_client_slow_consumer(self);
 		return;
 	}
-	rc_queue_output_stream_push(self->queue, frame);
+	rc_queue_output_stream_push_stamped(self->queue, frame, accepted_at);
+}
+
+static void
+rc_ws_client_send_frame(RcWsClient *self, GBytes *frame)
+{
+	rc_ws_client_send_frame_stamped(self, frame, 0);
 }
 
 /* frames one JSON reply for this client alone and takes @json */
@@ -105,10 +112,10 @@ rc_ws_client_send_json(RcWsClient *self, GBytes *json)
 static void
 rc_ws_client_send_error(RcWsClient *self, const GError *error, const gchar *ref)
 {
-	rc_ws_client_send_json(self,
-			       rc_protocol_build_error(rc_error_get_wire_code(error),
-						       error->message,
-						       ref));
+	const gchar *code = rc_error_get_wire_code(error);
+
+	rc_metrics_count_error(code);
+	rc_ws_client_send_json(self, rc_protocol_build_error(code, error->message, ref));
 }
 
 void
@@ -423,7 +430,7 @@ rc_ws_client_send_message(RcMember *member, RcMessage *msg)
 		    rc_ws_frame_text(g_bytes_get_data(json, NULL), g_bytes_get_size(json));
 		frame = rc_message_set_frame(msg, RC_WIRE_WS, built);
 	}
-	rc_ws_client_send_frame(self, frame);
+	rc_ws_client_send_frame_stamped(self, frame, rc_message_get_accepted_at(msg));
 }
 
 static void

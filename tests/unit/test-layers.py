@@ -30,7 +30,8 @@ def module_of(path):
     if len(parts) > 1:
         return parts[0]
     name = parts[0]
-    if name.startswith(('rc-error', 'rc-config', 'rc-message', 'rc-history', 'rc-presence')):
+    if name.startswith(('rc-error', 'rc-config', 'rc-message', 'rc-history', 'rc-presence',
+                         'rc-log', 'rc-metrics')):
         return 'base'
     if name.startswith(('rc-daemon', 'main')):
         return 'daemon'
