@@ -441,6 +441,76 @@ test_delivery_latency(void)
 	g_assert_cmpint(rc_test_node_stop(n), ==, 0);
 }
 
+/* socket.io on a WebSocket shares the /ws path: the same histogram, the same error
+ * counter; a refused Engine.IO upgrade is counted too */
+static gchar *
+sio_next(RcTestWs *ws)
+{
+	g_autoptr(JsonObject) frame = rc_test_ws_try_next(ws, rc_test_timeout(3000));
+	g_assert_nonnull(frame);
+	g_assert_cmpstr(rc_test_json_get_string(frame, "type"), ==, "<unparsable>");
+	return g_strdup(rc_test_json_get_string(frame, "raw"));
+}
+
+static void
+test_socketio(void)
+{
+	g_autoptr(RcTestNode) n = rc_test_node_new("--port", "0", "--bus", "none", NULL);
+	g_autofree gchar *url = g_strdup_printf(
+	    "ws://127.0.0.1:%u/socket.io/?EIO=4&transport=websocket", rc_test_node_get_port(n));
+	g_autofree gchar *bad_url = g_strdup_printf("%s&sid=nope", url);
+	g_autoptr(GError) error = NULL;
+	guint status = 0;
+	g_autoptr(RcTestWs) ws = rc_test_ws_try_connect(url, NULL, NULL, &status, &error);
+	g_autoptr(RcTestWs) refused = NULL;
+	g_autofree gchar *open = NULL;
+	g_autofree gchar *connected = NULL;
+	g_autofree gchar *joined = NULL;
+	g_autofree gchar *msg = NULL;
+	g_autofree gchar *refusal = NULL;
+	g_autofree gchar *m0 = NULL;
+	g_autofree gchar *m1 = NULL;
+	g_autoptr(RcTestHttpReply) reply = NULL;
+	const gchar *body = "{\"namespace\":\"/chat\",\"roomCode\":\"r\","
+			    "\"msg\":{\"sender\":\"bot\",\"text\":\"to sio\"}}";
+	gdouble count0, sum0, count1, sum1;
+
+	g_assert_no_error(error);
+	g_assert_nonnull(ws);
+	open = sio_next(ws);
+	g_assert_true(g_str_has_prefix(open, "0{\"sid\":\""));
+	rc_test_ws_send_text(ws, "40/chat,{\"sender\":\"wes\"}");
+	connected = sio_next(ws);
+	g_assert_true(g_str_has_prefix(connected, "40/chat,"));
+	rc_test_ws_send_text(ws, "42/chat,7[\"join\",\"r\"]");
+	joined = sio_next(ws);
+	g_assert_true(g_str_has_prefix(joined, "43/chat,7[{\"joined\":true"));
+	m0 = get_metrics(n);
+	assert_histogram(m0, &count0, &sum0);
+
+	reply = rc_test_http_post(n, "/publish", NULL, body, strlen(body), NULL);
+	g_assert_cmpuint(reply->status, ==, 200);
+	msg = sio_next(ws);
+	g_assert_true(g_str_has_prefix(msg, "42/chat,[\"MSG_TO_CLIENTS\""));
+	/* a join of a bad room code, with an ack: refused as bad_request */
+	rc_test_ws_send_text(ws, "42/chat,8[\"join\",\"\"]");
+	refusal = sio_next(ws);
+	g_assert_true(g_str_has_prefix(refusal, "43/chat,8[{\"error\":\"bad_request\""));
+	refused = rc_test_ws_try_connect(bad_url, NULL, NULL, &status, &error);
+	g_assert_null(refused);
+	g_assert_cmpuint(status, ==, 400);
+
+	m1 = get_metrics(n);
+	assert_histogram(m1, &count1, &sum1);
+	g_assert_cmpfloat(count1 - count0, ==, 1);
+	g_assert_cmpfloat(rc_test_metrics_value(m1, "roomcast_messages_delivered_total"), ==, 1);
+	g_assert_cmpfloat(
+	    rc_test_metrics_value(m1, "roomcast_errors_total{code=\"bad_request\"}"), ==, 1);
+	g_assert_cmpfloat(
+	    rc_test_metrics_value(m1, "roomcast_upgrades_refused_total{status=\"400\"}"), ==, 1);
+	g_assert_cmpint(rc_test_node_stop(n), ==, 0);
+}
+
 /* ---- Redis reconnects ----------------------------------------------------------- */
 
 static gboolean
@@ -539,6 +609,7 @@ main(int argc, char **argv)
 	g_test_add_func("/metrics/auth-refused", test_auth_refused);
 	g_test_add_func("/metrics/filter-refused", test_filter_refused);
 	g_test_add_func("/metrics/delivery-latency", test_delivery_latency);
+	g_test_add_func("/metrics/socketio", test_socketio);
 	g_test_add_func("/metrics/redis-reconnects", test_redis_reconnects);
 	g_test_add_func("/logs/rate-limit", test_log_rate_limit);
 	ret = g_test_run();
