@@ -12,6 +12,7 @@ packages="
   chromium
   clang
   curl make valgrind
+  prometheus
   systemd man-db groff-base desktop-file-utils
 "
 missing=""
