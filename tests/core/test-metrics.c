@@ -441,6 +441,82 @@ test_delivery_latency(void)
 	g_assert_cmpint(rc_test_node_stop(n), ==, 0);
 }
 
+/* a member that does not read: its frames wait in the node's queue, and are measured
+ * when they are written, not when they were queued */
+static void
+test_delivery_latency_queued(void)
+{
+	const gchar *config = rc_test_write_config("[limits]\nmax_queue_bytes=16777216\n");
+	g_autoptr(RcTestNode) n =
+	    rc_test_node_new("--port", "0", "--bus", "none", "--config", config, NULL);
+	g_autoptr(RcTestWs) flood = rc_test_ws_new(n, NULL);
+	g_autoptr(RcTestRawWs) slow = NULL;
+	g_autoptr(JsonObject) hello = NULL;
+	g_autoptr(JsonObject) joined = NULL;
+	g_autofree gchar *filler = g_strnfill(4000, 'x');
+	g_autofree gchar *m0 = NULL;
+	g_autofree gchar *m1 = NULL;
+	g_autofree gchar *m2 = NULL;
+	const gchar *join = "{\"type\":\"join\",\"namespace\":\"/\",\"roomCode\":\"q\"}";
+	guint n_sent = 0;
+	gdouble count0, sum0, count1 = 0, sum1 = 0, count2, sum2, slow_ones;
+	guint n_read = 0;
+
+	rc_test_ws_join(flood, "/", "q");
+	slow = rc_test_raw_ws_new(n, NULL, 4096);
+	hello = rc_test_raw_ws_read_json(slow, 3000);
+	g_assert_nonnull(hello);
+	rc_test_raw_ws_send_frame(slow, 0x1, join, strlen(join));
+	joined = rc_test_raw_ws_read_json(slow, 3000);
+	g_assert_cmpstr(rc_test_json_get_string(joined, "type"), ==, "joined");
+	m0 = get_metrics(n);
+	assert_histogram(m0, &count0, &sum0);
+
+	/* batches until the kernel holds no more for a client with a 4 kB window and
+	 * frames wait in the node */
+	for (guint batch = 0; batch < 100; batch++) {
+		for (guint i = 0; i < 50; i++, n_sent++)
+			rc_test_ws_send_printf(
+			    flood,
+			    "{\"type\":\"send\",\"namespace\":\"/\",\"roomCode\":\"q\","
+			    "\"text\":\"%s\",\"ref\":\"q%u\"}",
+			    filler,
+			    n_sent);
+		for (guint i = 0; i < 50; i++)
+			rc_test_ws_drop(flood, "MSG_TO_CLIENTS", NULL, 5000);
+		g_clear_pointer(&m1, g_free);
+		m1 = get_metrics(n);
+		assert_histogram(m1, &count1, &sum1);
+		/* the reading member's are in; are some of the other's still waiting? */
+		g_assert_cmpfloat(count1 - count0, >=, n_sent);
+		if (count1 - count0 <= 2 * n_sent - 20)
+			break;
+	}
+	g_test_message(
+	    "%u messages sent, %g of %u deliveries written", n_sent, count1 - count0, 2 * n_sent);
+	g_assert_cmpfloat(count1 - count0, <=, 2 * n_sent - 20);
+
+	rc_test_sleep(600);
+	while (n_read < n_sent) {
+		g_autoptr(JsonObject) msg = rc_test_raw_ws_read_json(slow, 5000);
+		g_assert_nonnull(msg);
+		if (g_strcmp0(rc_test_json_get_string(msg, "type"), "MSG_TO_CLIENTS") == 0)
+			n_read++;
+	}
+	/* the last frame was read, so it was written: every one is in now */
+	m2 = get_metrics(n);
+	assert_histogram(m2, &count2, &sum2);
+	g_assert_cmpfloat(count2 - count0, ==, 2 * n_sent);
+	slow_ones =
+	    rc_test_metrics_value(m2, "roomcast_delivery_latency_seconds_bucket{le=\"+Inf\"}") -
+	    rc_test_metrics_value(m2, "roomcast_delivery_latency_seconds_bucket{le=\"0.25\"}");
+	g_test_message("%g deliveries took over 0.25 s", slow_ones);
+	/* those that waited through the 600 ms sleep */
+	g_assert_cmpfloat(slow_ones, >=, 20);
+	g_assert_cmpfloat(sum2 - sum1, >=, 20 * 0.25);
+	g_assert_cmpint(rc_test_node_stop(n), ==, 0);
+}
+
 /* socket.io on a WebSocket shares the /ws path: the same histogram, the same error
  * counter; a refused Engine.IO upgrade is counted too */
 static gchar *
@@ -609,6 +685,7 @@ main(int argc, char **argv)
 	g_test_add_func("/metrics/auth-refused", test_auth_refused);
 	g_test_add_func("/metrics/filter-refused", test_filter_refused);
 	g_test_add_func("/metrics/delivery-latency", test_delivery_latency);
+	g_test_add_func("/metrics/delivery-latency-queued", test_delivery_latency_queued);
 	g_test_add_func("/metrics/socketio", test_socketio);
 	g_test_add_func("/metrics/redis-reconnects", test_redis_reconnects);
 	g_test_add_func("/logs/rate-limit", test_log_rate_limit);
