@@ -335,6 +335,15 @@ rc_plugin_host_auth_refused(const gchar *plugin, const gchar *peer, const gchar 
 		       reason);
 }
 
+/* @refusals: (name, reason) pairs of every plugin that refused a client nobody accepted */
+static void
+rc_plugin_host_auth_refused_all(GPtrArray *refusals, const gchar *peer)
+{
+	for (guint i = 0; i + 1 < refusals->len; i += 2)
+		rc_plugin_host_auth_refused(
+		    g_ptr_array_index(refusals, i), peer, g_ptr_array_index(refusals, i + 1));
+}
+
 gboolean
 rc_plugin_host_authenticate_request(
     RcPluginHost *self, RcAuthRequest *request, gchar **sender, GStrv *room_globs, GError **error)
@@ -387,22 +396,20 @@ rc_plugin_host_authenticate_request(
 						    RC_PLUGIN_ERROR_UNAUTHORIZED,
 						    _("refused without a reason"));
 		g_debug("plugin %s refused %s: %s", name, peer, local->message);
+		g_ptr_array_add(refusals, g_strdup(name));
+		g_ptr_array_add(refusals, g_strdup(local->message));
 		if (g_error_matches(local, RC_PLUGIN_ERROR, RC_PLUGIN_ERROR_FORBIDDEN)) {
-			rc_plugin_host_auth_refused(name, peer, local->message);
+			rc_plugin_host_auth_refused_all(refusals, peer);
 			g_set_error_literal(error, RC_ERROR, RC_ERROR_FORBIDDEN, local->message);
 			return FALSE;
 		}
-		g_ptr_array_add(refusals, g_strdup(name));
-		g_ptr_array_add(refusals, g_strdup(local->message));
 		if (n_refused++ == 0)
 			first_reason = g_strdup(local->message);
 		if (reasons->len > 0)
 			g_string_append(reasons, "; ");
 		g_string_append_printf(reasons, "%s: %s", name, local->message);
 	}
-	for (guint i = 0; i + 1 < refusals->len; i += 2)
-		rc_plugin_host_auth_refused(
-		    g_ptr_array_index(refusals, i), peer, g_ptr_array_index(refusals, i + 1));
+	rc_plugin_host_auth_refused_all(refusals, peer);
 	/* one auth plugin: its own words; several: each one's, so nobody has to guess */
 	if (n_refused == 1) {
 		g_set_error_literal(error, RC_ERROR, RC_ERROR_UNAUTHORIZED, first_reason);
