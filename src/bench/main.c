@@ -494,6 +494,8 @@ bench_begin_row(Bench *b, const gchar *mode)
 	json_builder_add_boolean_value(builder, b->o->presence);
 	json_builder_set_member_name(builder, "join_s");
 	json_builder_add_double_value(builder, rc_bench_runner_get_join_s(b->runner));
+	json_builder_set_member_name(builder, "presenceEventsTotal");
+	json_builder_add_int_value(builder, (gint64)rc_bench_runner_get_presence_events(b->runner));
 	json_builder_set_member_name(builder, "resumeFraction");
 	json_builder_add_double_value(builder, b->config.resume_fraction);
 	json_builder_set_member_name(builder, "resumeGapS");

@@ -418,6 +418,24 @@ def case_resume(a, procs, tmp):
     check(re.search(rb"#   resume: [1-9][0-9]* reconnects, 0 lost", res.stderr) is not None,
           "resume line under the table row")
 
+    # the counters see a resume that cannot recover: without history the missed messages
+    # are gone, and every rejoin says recovered:false
+    conf = os.path.join(tmp, "nohistory.conf")
+    with open(conf, "w") as fh:
+        fh.write("[history]\nsize=0\n")
+    n2, u2 = start_node(procs, a.roomcastd, "r2", redis + ["--config", conf])
+    res = run_bench(a.bench, ["--url", u2, "-c", "12", "-r", "2", "-s", "2", "-p", "60", "-t", "3",
+                              "-w", "0", "--resume-every", "1", "--drain-idle", "1", "--json", "-"], 60)
+    check(res.returncode == 0, f"no history: exits 0 (got {res.returncode}: {res.stderr.decode()!r})")
+    row = json.loads(res.stdout)
+    rs = row["resume"]
+    print("resume without history:", rs)
+    check(rs["reconnects"] > 0 and rs["notRecovered"] == rs["reconnects"],
+          "no history: every rejoin counted as not recovered")
+    check(rs["lost"] > 0 and rs["lost"] == row["expected"] - row["delivered"] and rs["recovered"] == 0,
+          f"no history: the messages missed while away are lost ({rs['lost']}), none recovered")
+    check(rs["duplicates"] == 0 and rs["orderViolations"] == 0, "no history: still no duplicates, in order")
+
     # a fraction per second instead
     res = run_bench(a.bench, ["--url", u0, "-c", "12", "-r", "2", "-s", "2", "-p", "30", "-t", "2",
                               "-w", "0", "--resume", "0.5", "--json", "-"], 60)
