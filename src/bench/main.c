@@ -880,6 +880,18 @@ static const gchar *figures_help =
        "Exit status: 0 done, 1 bad command line or setup, 2 the run failed (connect, barrier,\n"
        "interrupted). See roomcast-bench(1) and docs/bench.md.");
 
+static const gchar *figures_help_more =
+    N_("More figures:\n"
+       "  join_s     every row: first join sent -> last joined received while connecting\n"
+       "             (compare runs with and without --presence)\n"
+       "  --idle     srv%, rds% = CPU of the --pid and --redis-pid processes over the idle\n"
+       "             window in % of one core; rdsCmd/s = Redis commands per second in it\n"
+       "             (INFO stats, --redis-port or --redis-url)\n"
+       "  --resume-every, --resume: receivers drop and rejoin with \"since\"; the \"# resume:\"\n"
+       "             line counts reconnects, lost (acknowledged deliveries never received),\n"
+       "             recovered (replayed after a rejoin), duplicates and order violations\n"
+       "             (a room offset going backwards)");
+
 int
 main(int argc, char **argv)
 {
@@ -1163,6 +1175,7 @@ main(int argc, char **argv)
 	g_autoptr(RcBenchRunner) runner = NULL;
 	g_autoptr(GAsyncResult) res = NULL;
 	g_autoptr(GSocketConnectable) redis_info = NULL;
+	g_autofree gchar *description = NULL;
 	Bench b = {.o = &o, .cancellable = cancellable, .table = stdout};
 	guint64 before_kb;
 	gboolean ok = TRUE;
@@ -1177,7 +1190,8 @@ main(int argc, char **argv)
 	ctx = g_option_context_new(_("— WebSocket load generator for roomcastd"));
 	g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
 	g_option_context_set_translation_domain(ctx, GETTEXT_PACKAGE);
-	g_option_context_set_description(ctx, _(figures_help));
+	description = g_strconcat(_(figures_help), "\n\n", _(figures_help_more), NULL);
+	g_option_context_set_description(ctx, description);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		g_printerr("roomcast-bench: %s\n", error->message);
 		return EXIT_USAGE;
