@@ -15,14 +15,18 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "rc-bench-proc.h"
+#include "rc-bench-redis.h"
 #include "rc-bench-report.h"
 #include "rc-bench-runner.h"
 
 #define EXIT_USAGE 1
 #define EXIT_RUN_FAILED 2
 #define RSS_SETTLE_S 2.0
+#define PROGRESS_EVERY_MS 1000
+#define RESUME_GAP_DEFAULT_S 1.0
 
 typedef struct {
 	gchar **urls;
@@ -54,6 +58,11 @@ typedef struct {
 	gdouble barrier_timeout;
 	gdouble drain_max;
 	gdouble drain_idle;
+	gboolean presence;
+	gdouble resume_every;
+	gdouble resume_fraction;
+	gint redis_port;
+	gchar *redis_url;
 	gboolean version;
 } Options;
 
@@ -66,6 +75,7 @@ options_clear(Options *o)
 	g_clear_pointer(&o->placement, g_free);
 	g_clear_pointer(&o->json, g_free);
 	g_clear_pointer(&o->label, g_free);
+	g_clear_pointer(&o->redis_url, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Options, options_clear)
@@ -78,6 +88,8 @@ typedef struct {
 	FILE *table;
 	FILE *json;
 	gboolean json_is_stdout;
+	gboolean progress;		/* a \r-updated line on stderr while a step runs */
+	GSocketConnectable *redis_info; /* where to read INFO stats from; NULL: nowhere */
 } Bench;
 
 /* ------------------------------------------------------------------ parsing */
@@ -298,6 +310,18 @@ check_options(Options *o, GError **error)
 		BAD(_("--redis-pid must be a process id"));
 	if (o->idle && o->find_max)
 		BAD(_("--idle and --find-max cannot be combined"));
+	if (o->resume_every < 0 || o->resume_fraction < 0 || o->resume_fraction > 1)
+		BAD(_("--resume-every cannot be negative and --resume must be between 0 and 1"));
+	if ((o->resume_every > 0 || o->resume_fraction > 0) && o->idle)
+		BAD(_("--resume-every and --resume need messages: they cannot be combined with "
+		      "--idle"));
+	if ((o->resume_every > 0 || o->resume_fraction > 0) && o->senders >= o->clients)
+		BAD(_("--resume-every and --resume drop receiving clients: --senders must be below "
+		      "--clients"));
+	if (o->redis_port < 0 || o->redis_port > 65535)
+		BAD(_("--redis-port must be between 1 and 65535"));
+	if (o->redis_port > 0 && o->redis_url != NULL)
+		BAD(_("--redis-port and --redis-url cannot be combined"));
 	return TRUE;
 #undef BAD
 }
@@ -342,6 +366,76 @@ on_signal_cb(gpointer user_data)
 {
 	g_cancellable_cancel(G_CANCELLABLE(user_data));
 	return G_SOURCE_CONTINUE;
+}
+
+static GSocketConnectable *
+parse_redis_address(Options *o, GError **error)
+{
+	g_autoptr(GUri) uri = NULL;
+
+	if (o->redis_port > 0)
+		return g_network_address_new("127.0.0.1", (guint16)o->redis_port);
+	if (o->redis_url == NULL)
+		return NULL;
+	uri = g_uri_parse(o->redis_url, G_URI_FLAGS_NONE, NULL);
+	if (uri == NULL || g_strcmp0(g_uri_get_scheme(uri), "redis") != 0 ||
+	    g_uri_get_host(uri) == NULL || g_uri_get_host(uri)[0] == '\0') {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_INVALID_ARGUMENT,
+			    _("--redis-url: “%s” is not a redis://HOST[:PORT] URL"),
+			    o->redis_url);
+		return NULL;
+	}
+	return g_network_address_new(g_uri_get_host(uri),
+				     g_uri_get_port(uri) > 0 ? (guint16)g_uri_get_port(uri) : 6379);
+}
+
+/* total_commands_processed of the --redis-port/--redis-url server, the main loop running */
+static gboolean
+bench_redis_commands(Bench *b, guint64 *commands, GError **error)
+{
+	g_autoptr(GAsyncResult) res = NULL;
+
+	rc_bench_redis_commands_async(b->redis_info, b->cancellable, store_result_cb, &res);
+	iterate_until(&res);
+	return rc_bench_redis_commands_finish(res, commands, error);
+}
+
+static gboolean
+progress_cb(gpointer user_data)
+{
+	Bench *b = user_data;
+	gdouble elapsed, total = b->o->warmup + b->o->duration;
+	guint64 sent, delivered, expected, reconnects;
+
+	if (!rc_bench_runner_get_progress(
+		b->runner, &elapsed, &sent, &delivered, &expected, &reconnects))
+		return G_SOURCE_CONTINUE;
+	fputs("\r\033[K", stderr);
+	fprintf(stderr,
+		_("  %.0f/%.0f s: sent %llu, delivered %llu of %llu"),
+		MIN(elapsed, total),
+		total,
+		(unsigned long long)sent,
+		(unsigned long long)delivered,
+		(unsigned long long)expected);
+	if (b->o->resume_every > 0 || b->o->resume_fraction > 0)
+		fprintf(stderr, _(", reconnects %llu"), (unsigned long long)reconnects);
+	return G_SOURCE_CONTINUE;
+}
+
+/* iterate_until() with the progress line when the table goes to a terminal */
+static void
+bench_wait_step(Bench *b, GAsyncResult **result)
+{
+	guint id = b->progress ? g_timeout_add(PROGRESS_EVERY_MS, progress_cb, b) : 0;
+
+	iterate_until(result);
+	if (id != 0) {
+		g_source_remove(id);
+		fputs("\r\033[K", stderr);
+	}
 }
 
 /* ------------------------------------------------------------------ output */
@@ -396,6 +490,16 @@ bench_begin_row(Bench *b, const gchar *mode)
 	json_builder_add_double_value(builder, rc_bench_runner_get_connect_ms(b->runner));
 	json_builder_set_member_name(builder, "barrierMs");
 	json_builder_add_double_value(builder, rc_bench_runner_get_barrier_ms(b->runner));
+	json_builder_set_member_name(builder, "presence");
+	json_builder_add_boolean_value(builder, b->o->presence);
+	json_builder_set_member_name(builder, "join_s");
+	json_builder_add_double_value(builder, rc_bench_runner_get_join_s(b->runner));
+	json_builder_set_member_name(builder, "presenceEventsTotal");
+	json_builder_add_int_value(builder, (gint64)rc_bench_runner_get_presence_events(b->runner));
+	json_builder_set_member_name(builder, "resumeFraction");
+	json_builder_add_double_value(builder, b->config.resume_fraction);
+	json_builder_set_member_name(builder, "resumeGapS");
+	json_builder_add_double_value(builder, b->config.resume_gap_s);
 	return builder;
 }
 
@@ -430,7 +534,7 @@ bench_run_step(
 				       b->cancellable,
 				       store_result_cb,
 				       &res);
-	iterate_until(&res);
+	bench_wait_step(b, &res);
 	r = rc_bench_runner_run_step_finish(b->runner, res, error);
 	if (r == NULL)
 		return NULL;
@@ -523,15 +627,37 @@ bench_find_max(Bench *b, GError **error)
 		else
 			hi = mid;
 	}
-	fprintf(
-	    b->table,
-	    _("# find-max: highest passing delivered rate %.0f msg/s at P=%.0f (last pass P=%.0f, "
-	      "first fail P=%.0f); stop: %s\n"),
-	    best_rate,
-	    best_p,
-	    lo,
-	    hi,
-	    stop);
+	{
+		g_autofree gchar *best =
+		    best_rate > 0
+			? g_strdup_printf(_("highest passing delivered rate %.0f msg/s at P=%.0f"),
+					  best_rate,
+					  best_p)
+			: g_strdup(_("no step passed"));
+		g_autofree gchar *last_pass =
+		    lo > 0 ? g_strdup_printf(_("last passing rate: %.0f msg/s"), lo)
+			   : g_strdup(_("no step passed"));
+		g_autofree gchar *first_fail =
+		    hi > 0 ? g_strdup_printf(_("first failing rate: %.0f msg/s"), hi)
+			   : g_strdup(_("no step failed"));
+
+		/* "last pass" would repeat "no step passed" */
+		if (best_rate > 0)
+			fprintf(b->table,
+				"# find-max: %s; %s, %s; %s %s\n",
+				best,
+				last_pass,
+				first_fail,
+				_("stop:"),
+				stop);
+		else
+			fprintf(b->table,
+				"# find-max: %s; %s; %s %s\n",
+				best,
+				first_fail,
+				_("stop:"),
+				stop);
+	}
 	builder = bench_begin_row(b, "fmax-summary");
 	json_builder_set_member_name(builder, "maxSustainedDeliveredPerSec");
 	json_builder_add_double_value(builder, best_rate);
@@ -589,30 +715,53 @@ bench_idle(Bench *b, guint64 before_kb, GArray *before)
 	g_autoptr(GArray) after = g_array_new(FALSE, TRUE, sizeof(guint64));
 	g_autoptr(GArray) late = g_array_new(FALSE, TRUE, sizeof(guint64));
 	g_autoptr(JsonBuilder) builder = NULL;
+	g_autoptr(GError) redis_error = NULL;
 	g_autofree gdouble *cpu_a = g_new0(gdouble, b->config.pids->len + 1);
-	gdouble cpu_s = 0, lg_a, lg_b;
-	guint64 after_kb, late_kb;
-	gdouble per_conn, per_conn_late, c = b->o->clients;
+	g_autofree gchar *srv = NULL, *rds = NULL, *cmds = NULL;
+	gdouble cpu_s = 0, lg_a, lg_b, redis_a = -1, redis_b = -1, redis_cpu_s = -1, window_s;
+	guint64 after_kb, late_kb, cmds_a = 0, cmds_b = 0, presence_a;
+	gdouble per_conn, per_conn_late, c = b->o->clients, cmds_per_s = -1;
+	gboolean have_cmds = FALSE;
+	gint64 t_a, t_b;
 
 	bench_sleep(b, RSS_SETTLE_S);
 	after_kb = sum_rss_kb(b, after);
+	/* the idle window: CPU and Redis commands from here to the late sample */
+	if (b->redis_info != NULL)
+		have_cmds = bench_redis_commands(b, &cmds_a, &redis_error);
 	for (guint i = 0; i < b->config.pids->len; i++)
 		rc_bench_proc_get_cpu_seconds(
 		    g_array_index(b->config.pids, gint, i), &cpu_a[i], NULL);
+	if (b->config.redis_pid > 0 &&
+	    !rc_bench_proc_get_cpu_seconds(b->config.redis_pid, &redis_a, NULL))
+		redis_a = -1;
 	lg_a = rc_bench_proc_get_self_cpu_seconds();
+	presence_a = rc_bench_runner_get_presence_events(b->runner);
+	t_a = g_get_monotonic_time();
 	bench_sleep(b, b->o->idle_settle);
+	t_b = g_get_monotonic_time();
 	late_kb = sum_rss_kb(b, late);
 	for (guint i = 0; i < b->config.pids->len; i++) {
 		gdouble v = 0;
 		if (rc_bench_proc_get_cpu_seconds(g_array_index(b->config.pids, gint, i), &v, NULL))
 			cpu_s += v - cpu_a[i];
 	}
+	if (redis_a >= 0 && rc_bench_proc_get_cpu_seconds(b->config.redis_pid, &redis_b, NULL))
+		redis_cpu_s = redis_b - redis_a;
 	lg_b = rc_bench_proc_get_self_cpu_seconds();
+	window_s = MAX((gdouble)(t_b - t_a) / G_USEC_PER_SEC, 1e-6);
+	if (have_cmds && bench_redis_commands(b, &cmds_b, &redis_error) && cmds_b >= cmds_a)
+		cmds_per_s = (gdouble)(cmds_b - cmds_a) / window_s;
 	per_conn = ((gdouble)after_kb - (gdouble)before_kb) / c;
 	per_conn_late = ((gdouble)late_kb - (gdouble)before_kb) / c;
+	srv = b->config.pids->len > 0 ? g_strdup_printf("%.2f", 100 * cpu_s / window_s)
+				      : g_strdup("-");
+	rds = redis_cpu_s >= 0 ? g_strdup_printf("%.2f", 100 * redis_cpu_s / window_s)
+			       : g_strdup("-");
+	cmds = cmds_per_s >= 0 ? g_strdup_printf("%.1f", cmds_per_s) : g_strdup("-");
 
 	fprintf(b->table,
-		"%-5s %7s %13s %13s %9s %13s %9s %9s %12s\n",
+		"%-5s %7s %13s %13s %9s %13s %9s %9s %7s %7s %10s %8s %12s\n",
 		"mode",
 		"C",
 		"rssBefore MB",
@@ -621,9 +770,14 @@ bench_idle(Bench *b, guint64 before_kb, GArray *before)
 		"rssLate MB",
 		"KB/connL",
 		"idleCPUs",
+		"srv%",
+		"rds%",
+		"rdsCmd/s",
+		"join_s",
 		"disconnects");
 	fprintf(b->table,
-		"%-5s %7d %13.1f %13.1f %9.2f %13.1f %9.2f %9.2f %12" G_GUINT64_FORMAT "\n",
+		"%-5s %7d %13.1f %13.1f %9.2f %13.1f %9.2f %9.2f %7s %7s %10s %8.3f "
+		"%12" G_GUINT64_FORMAT "\n",
 		"idle",
 		b->o->clients,
 		(gdouble)before_kb / 1024,
@@ -632,9 +786,17 @@ bench_idle(Bench *b, guint64 before_kb, GArray *before)
 		(gdouble)late_kb / 1024,
 		per_conn_late,
 		cpu_s,
+		srv,
+		rds,
+		cmds,
+		rc_bench_runner_get_join_s(b->runner),
 		rc_bench_runner_get_disconnects(b->runner));
 	if (b->config.pids->len == 0)
 		fprintf(b->table, _("# no --pid given: the memory figures are all zero\n"));
+	if (redis_error != NULL)
+		fprintf(b->table,
+			_("# cannot read the Redis command count: %s\n"),
+			redis_error->message);
 
 	builder = bench_begin_row(b, "idle");
 	add_kb_array(builder, "rssBeforeMB", before);
@@ -646,10 +808,35 @@ bench_idle(Bench *b, guint64 before_kb, GArray *before)
 	json_builder_add_double_value(builder, per_conn_late);
 	json_builder_set_member_name(builder, "idleSettleS");
 	json_builder_add_double_value(builder, b->o->idle_settle);
+	json_builder_set_member_name(builder, "windowS");
+	json_builder_add_double_value(builder, window_s);
 	json_builder_set_member_name(builder, "serverCpuS");
 	json_builder_add_double_value(builder, cpu_s);
+	json_builder_set_member_name(builder, "serverCpuPct");
+	if (b->config.pids->len > 0)
+		json_builder_add_double_value(builder, 100 * cpu_s / window_s);
+	else
+		json_builder_add_null_value(builder);
+	json_builder_set_member_name(builder, "redisCpuS");
+	if (redis_cpu_s >= 0)
+		json_builder_add_double_value(builder, redis_cpu_s);
+	else
+		json_builder_add_null_value(builder);
+	json_builder_set_member_name(builder, "redisCpuPct");
+	if (redis_cpu_s >= 0)
+		json_builder_add_double_value(builder, 100 * redis_cpu_s / window_s);
+	else
+		json_builder_add_null_value(builder);
+	json_builder_set_member_name(builder, "redis_cmds_per_s");
+	if (cmds_per_s >= 0)
+		json_builder_add_double_value(builder, cmds_per_s);
+	else
+		json_builder_add_null_value(builder);
 	json_builder_set_member_name(builder, "lgCpuS");
 	json_builder_add_double_value(builder, lg_b - lg_a);
+	json_builder_set_member_name(builder, "presenceEvents");
+	json_builder_add_int_value(
+	    builder, (gint64)(rc_bench_runner_get_presence_events(b->runner) - presence_a));
 	json_builder_set_member_name(builder, "disconnects");
 	json_builder_add_int_value(builder, (gint64)rc_bench_runner_get_disconnects(b->runner));
 	bench_end_row(b, builder);
@@ -692,6 +879,18 @@ static const gchar *figures_help =
        "\n"
        "Exit status: 0 done, 1 bad command line or setup, 2 the run failed (connect, barrier,\n"
        "interrupted). See roomcast-bench(1) and docs/bench.md.");
+
+static const gchar *figures_help_more =
+    N_("More figures:\n"
+       "  join_s     every row: first join sent -> last joined received while connecting\n"
+       "             (compare runs with and without --presence)\n"
+       "  --idle     srv%, rds% = CPU of the --pid and --redis-pid processes over the idle\n"
+       "             window in % of one core; rdsCmd/s = Redis commands per second in it\n"
+       "             (INFO stats, --redis-port or --redis-url)\n"
+       "  --resume-every, --resume: receivers drop and rejoin with \"since\"; the \"# resume:\"\n"
+       "             line counts reconnects, lost (acknowledged deliveries never received),\n"
+       "             recovered (replayed after a rejoin), duplicates and order violations\n"
+       "             (a room offset going backwards)");
 
 int
 main(int argc, char **argv)
@@ -916,6 +1115,45 @@ main(int argc, char **argv)
 	     &o.drain_idle,
 	     N_("... or until nothing arrived for S seconds (3)"),
 	     "S"},
+	    {"presence",
+	     0,
+	     0,
+	     G_OPTION_ARG_NONE,
+	     &o.presence,
+	     N_("Join with \"presence\":true: every member gets the joins and leaves of its room"),
+	     NULL},
+	    {"resume-every",
+	     0,
+	     0,
+	     G_OPTION_ARG_DOUBLE,
+	     &o.resume_every,
+	     N_("Resume scenario: receiving clients drop their connection and resume with "
+		"\"since\", each at most once per S seconds (1/S of them per second unless "
+		"--resume)"),
+	     "S"},
+	    {"resume",
+	     0,
+	     0,
+	     G_OPTION_ARG_DOUBLE,
+	     &o.resume_fraction,
+	     N_("Resume scenario: this fraction of the receiving clients drops per second "
+		"(each at most once per --resume-every S, 1 by default)"),
+	     N_("FRACTION")},
+	    {"redis-port",
+	     0,
+	     0,
+	     G_OPTION_ARG_INT,
+	     &o.redis_port,
+	     N_("--idle: read the commands Redis on 127.0.0.1:PORT processed over the idle window "
+		"(INFO stats)"),
+	     N_("PORT")},
+	    {"redis-url",
+	     0,
+	     0,
+	     G_OPTION_ARG_STRING,
+	     &o.redis_url,
+	     N_("The same for a Redis at redis://HOST[:PORT] (no AUTH)"),
+	     N_("URL")},
 	    {"version",
 	     0,
 	     0,
@@ -936,10 +1174,14 @@ main(int argc, char **argv)
 	g_autoptr(GCancellable) cancellable = g_cancellable_new();
 	g_autoptr(RcBenchRunner) runner = NULL;
 	g_autoptr(GAsyncResult) res = NULL;
+	g_autoptr(GSocketConnectable) redis_info = NULL;
+	g_autofree gchar *description = NULL;
 	Bench b = {.o = &o, .cancellable = cancellable, .table = stdout};
 	guint64 before_kb;
 	gboolean ok = TRUE;
 
+	/* rows reach a pipe as they are written, not at exit */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	setlocale(LC_ALL, "");
 	bindtextdomain(GETTEXT_PACKAGE, RC_LOCALEDIR);
 	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
@@ -948,7 +1190,8 @@ main(int argc, char **argv)
 	ctx = g_option_context_new(_("— WebSocket load generator for roomcastd"));
 	g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
 	g_option_context_set_translation_domain(ctx, GETTEXT_PACKAGE);
-	g_option_context_set_description(ctx, _(figures_help));
+	description = g_strconcat(_(figures_help), "\n\n", _(figures_help_more), NULL);
+	g_option_context_set_description(ctx, description);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		g_printerr("roomcast-bench: %s\n", error->message);
 		return EXIT_USAGE;
@@ -992,6 +1235,23 @@ main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	b.progress = isatty(fileno(b.table)) && isatty(STDERR_FILENO);
+	redis_info = parse_redis_address(&o, &error);
+	b.redis_info = redis_info;
+	if (redis_info == NULL && error != NULL) {
+		g_printerr("roomcast-bench: %s\n", error->message);
+		return EXIT_USAGE;
+	}
+	if (b.redis_info != NULL) {
+		guint64 cmds;
+
+		/* a wrong address is found now, not after connecting thousands of clients */
+		if (!bench_redis_commands(&b, &cmds, &error)) {
+			g_printerr(_("roomcast-bench: cannot read INFO stats from Redis: %s\n"),
+				   error->message);
+			return EXIT_USAGE;
+		}
+	}
 	signal(SIGPIPE, SIG_IGN);
 	g_unix_signal_add(SIGINT, on_signal_cb, cancellable);
 	g_unix_signal_add(SIGTERM, on_signal_cb, cancellable);
@@ -1012,6 +1272,11 @@ main(int argc, char **argv)
 	    .barrier_timeout_s = o.barrier_timeout,
 	    .drain_max_s = o.drain_max,
 	    .drain_idle_s = o.drain_idle,
+	    .presence = o.presence,
+	    .resume_fraction = o.resume_fraction > 0 ? o.resume_fraction
+			       : o.resume_every > 0  ? 1 / o.resume_every
+						     : 0,
+	    .resume_gap_s = o.resume_every > 0 ? o.resume_every : RESUME_GAP_DEFAULT_S,
 	};
 	runner = rc_bench_runner_new(&b.config, &error);
 	if (runner == NULL) {

@@ -13,7 +13,7 @@ rc_bench_report_print_header(FILE *out)
 {
 	fprintf(out,
 		"%-5s %4s %8s %9s %10s %10s %7s %6s %6s %8s %8s %8s %8s %10s %6s %7s %5s %6s %7s "
-		"%s\n",
+		"%8s %s\n",
 		"mode",
 		"step",
 		"P",
@@ -33,6 +33,7 @@ rc_bench_report_print_header(FILE *out)
 		"rds%",
 		"lg%",
 		"lgus/m",
+		"join_s",
 		"peakRSS MB");
 }
 
@@ -70,7 +71,7 @@ rc_bench_report_print_step(FILE *out, const gchar *mode, const RcBenchStepResult
 	fprintf(out,
 		"%-5s %4u %8.0f %9" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT
 		" %7.3f %6" G_GUINT64_FORMAT " %6" G_GUINT64_FORMAT
-		" %8.2f %8.2f %8.2f %8.2f %10.0f %6s %7s %5s %6.1f %7.2f %s\n",
+		" %8.2f %8.2f %8.2f %8.2f %10.0f %6s %7s %5s %6.1f %7.2f %8.3f %s\n",
 		mode,
 		r->step,
 		r->rate,
@@ -90,6 +91,7 @@ rc_bench_report_print_step(FILE *out, const gchar *mode, const RcBenchStepResult
 		rds,
 		r->lg_cpu_pct,
 		MAX(r->lg_cpu_us_per_msg, 0),
+		r->join_s,
 		rss);
 	fflush(out);
 }
@@ -97,6 +99,19 @@ rc_bench_report_print_step(FILE *out, const gchar *mode, const RcBenchStepResult
 void
 rc_bench_report_print_warnings(FILE *out, const RcBenchStepResult *r)
 {
+	if (r->resume)
+		fprintf(
+		    out,
+		    _("#   resume: %llu reconnects, %llu lost, %llu recovered, %llu duplicates, "
+		      "%llu order violations, %llu rejoins not recovered, %llu reconnects gave "
+		      "up\n"),
+		    (unsigned long long)r->reconnects,
+		    (unsigned long long)r->lost,
+		    (unsigned long long)r->recovered,
+		    (unsigned long long)r->duplicates,
+		    (unsigned long long)r->offset_backwards,
+		    (unsigned long long)r->not_recovered,
+		    (unsigned long long)r->reconnect_failed);
 	if (r->lg_cpu_pct > 85)
 		fprintf(
 		    out,
@@ -225,6 +240,20 @@ rc_bench_report_add_step(JsonBuilder *b, const RcBenchStepResult *r)
 	add_double(b, "lgCpuPct", r->lg_cpu_pct);
 	add_double_or_null(b, "lgCpuUsPerMsg", r->lg_cpu_us_per_msg >= 0, r->lg_cpu_us_per_msg);
 	add_double(b, "lgPeakRssMB", r->lg_peak_rss_mb);
+	add_int(b, "presenceEvents", (gint64)r->presence_events);
+	if (r->resume) {
+		json_builder_set_member_name(b, "resume");
+		json_builder_begin_object(b);
+		add_int(b, "reconnects", (gint64)r->reconnects);
+		add_int(b, "reconnectFailed", (gint64)r->reconnect_failed);
+		add_int(b, "ackedExpected", (gint64)r->acked_expected);
+		add_int(b, "lost", (gint64)r->lost);
+		add_int(b, "recovered", (gint64)r->recovered);
+		add_int(b, "duplicates", (gint64)r->duplicates);
+		add_int(b, "orderViolations", (gint64)r->offset_backwards);
+		add_int(b, "notRecovered", (gint64)r->not_recovered);
+		json_builder_end_object(b);
+	}
 }
 
 gchar *

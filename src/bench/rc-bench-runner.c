@@ -22,6 +22,10 @@
 #define BARRIER_PROBE_EVERY 10 /* polls, i.e. re-probe incomplete rooms every 500 ms */
 #define DRAIN_POLL_MS 20
 #define SEND_TICK_MS 1
+#define RESUME_TICK_MS 100
+#define RESUME_ATTEMPTS 5
+#define RESUME_DELAY_MIN_MS 50	/* a dropped client is away this long before reconnecting ... */
+#define RESUME_DELAY_MAX_MS 500 /* ... at most: long enough to miss messages it must recover */
 
 /* what one receiver saw from one sender of its room during the measured phase */
 typedef struct {
@@ -43,11 +47,21 @@ typedef struct {
 	gboolean ready; /* has received a probe */
 	SeenSlot *seen; /* one per sender of the room, indexed by sender / R */
 	guint n_seen;
+	/* the resume scenario */
+	guint cur_node;	   /* the node of the current connection; a reconnect takes the next */
+	gboolean resuming; /* dropped on purpose, reconnecting and joining with "since" */
+	guint resume_attempts;
+	gint64 last_drop_ns;
+	gchar epoch[65];     /* the room's epoch from the last joined */
+	guint64 last_offset; /* highest room offset seen (joined's at the first join) */
+	guint64 replay_top;  /* offset in the joined of the last rejoin: up to it, replays */
 } Client;
 
 typedef struct {
 	guint64 sent, send_failed, expected, delivered, duplicates, out_of_order, stale, bad_text;
-	guint64 acks, errors;
+	guint64 acks, errors, presence;
+	guint64 reconnects, reconnect_failed, acked_expected, recovered, not_recovered;
+	guint64 offset_backwards;
 } Counters;
 
 typedef enum {
@@ -57,6 +71,7 @@ typedef enum {
 	FRAME_JOINED,
 	FRAME_ACK,
 	FRAME_ERROR,
+	FRAME_PRESENCE,
 } FrameType;
 
 struct _RcBenchRunner {
@@ -83,6 +98,12 @@ struct _RcBenchRunner {
 	guint barrier_round;
 	guint64 probe_seq;
 	guint64 disconnects;
+	gint64 first_join_ns;
+	gint64 last_joined_ns;
+	guint64 presence_total;
+	guint resume_timer;
+	gdouble resume_budget;
+	GArray *eligible; /* guint: scratch list of the clients a resume tick may drop */
 
 	/* the step being run */
 	GTask *step_task;
@@ -162,6 +183,7 @@ frame_type_fast(const gchar *data, gsize len, gboolean *found)
 	    {"joined\"", FRAME_JOINED},
 	    {"hello\"", FRAME_HELLO},
 	    {"error\"", FRAME_ERROR},
+	    {"presence\"", FRAME_PRESENCE},
 	};
 	const gchar *p = memmem(data, len, "\"type\":\"", 8);
 	gsize rest;
@@ -199,6 +221,26 @@ string_member_fast(
 	return TRUE;
 }
 
+/* the value of a number member "KEY":N, or FALSE */
+static gboolean
+uint_member_fast(const gchar *data, gsize len, const gchar *key_pattern, guint64 *value)
+{
+	gsize kl = strlen(key_pattern);
+	const gchar *p = memmem(data, len, key_pattern, kl);
+	const gchar *end = data + len;
+	guint64 v = 0;
+
+	if (p == NULL)
+		return FALSE;
+	p += kl;
+	if (p >= end || !g_ascii_isdigit(*p))
+		return FALSE;
+	while (p < end && g_ascii_isdigit(*p))
+		v = v * 10 + (guint64)(*p++ - '0');
+	*value = v;
+	return TRUE;
+}
+
 /* The slow path for anything the fast path cannot read: a real JSON parse. */
 static JsonObject *
 frame_parse(const gchar *data, gsize len)
@@ -229,6 +271,8 @@ frame_type_from_object(JsonObject *obj)
 		return FRAME_HELLO;
 	if (g_strcmp0(type, "error") == 0)
 		return FRAME_ERROR;
+	if (g_strcmp0(type, "presence") == 0)
+		return FRAME_PRESENCE;
 	return FRAME_OTHER;
 }
 
@@ -262,8 +306,8 @@ seen_slot_grow(SeenSlot *slot, guint64 seq)
 	slot->n_bits = words * 64;
 }
 
-/* text = TAG:SENDER:SEQ:SENDTIMENS[:PADDING] */
-static void
+/* text = TAG:SENDER:SEQ:SENDTIMENS[:PADDING]; TRUE when it is a new measured delivery */
+static gboolean
 runner_count_text(RcBenchRunner *self, Client *c, const gchar *text, gsize len, gint64 now)
 {
 	const gchar *end = text + len;
@@ -275,7 +319,7 @@ runner_count_text(RcBenchRunner *self, Client *c, const gchar *text, gsize len, 
 
 	if (colon == NULL) {
 		self->n.bad_text++;
-		return;
+		return FALSE;
 	}
 	if (colon - text == 1 && text[0] == 'p') {
 		if (!c->ready) {
@@ -283,19 +327,19 @@ runner_count_text(RcBenchRunner *self, Client *c, const gchar *text, gsize len, 
 			self->room_ready[c->room]++;
 			self->n_ready++;
 		}
-		return;
+		return FALSE;
 	}
 	if (!self->counting || (gsize)(colon - text) != self->measured_tag_len ||
 	    memcmp(text, self->measured_tag, self->measured_tag_len) != 0) {
 		self->n.stale++;
-		return;
+		return FALSE;
 	}
 	p = colon + 1;
 	if (!parse_field(&p, end, &sender) || !parse_field(&p, end, &seq) ||
 	    !parse_field(&p, end, &sent_at) || sender >= self->config.senders ||
 	    sender % self->config.rooms != c->room) {
 		self->n.bad_text++;
-		return;
+		return FALSE;
 	}
 	slot = &c->seen[sender / self->config.rooms];
 	if (seq >= slot->n_bits)
@@ -303,7 +347,7 @@ runner_count_text(RcBenchRunner *self, Client *c, const gchar *text, gsize len, 
 	bit = G_GUINT64_CONSTANT(1) << (seq & 63);
 	if (slot->bits[seq / 64] & bit) {
 		self->n.duplicates++;
-		return;
+		return FALSE;
 	}
 	slot->bits[seq / 64] |= bit;
 	self->n.delivered++;
@@ -314,6 +358,7 @@ runner_count_text(RcBenchRunner *self, Client *c, const gchar *text, gsize len, 
 	rc_bench_histogram_record(self->latency,
 				  now > (gint64)sent_at ? (guint64)(now - (gint64)sent_at) : 0);
 	self->last_recv_ns = now;
+	return TRUE;
 }
 
 /* ------------------------------------------------------------------ connecting */
@@ -347,12 +392,28 @@ static void
 client_attempt_failed(Client *c, const GError *error)
 {
 	RcBenchRunner *self = c->runner;
-	RcBenchNode *node = g_ptr_array_index(self->config.nodes, c->node);
+	RcBenchNode *node = g_ptr_array_index(self->config.nodes, c->cur_node);
 
 	g_clear_handle_id(&c->timeout_id, g_source_remove);
 	if (c->conn != NULL) {
 		rc_bench_conn_close(c->conn);
 		g_clear_object(&c->conn);
+	}
+	if (c->resuming) {
+		c->resume_attempts++;
+		g_debug("client %u -> %s, reconnect attempt %u: %s",
+			c->index,
+			node->url,
+			c->resume_attempts,
+			error->message);
+		if (c->resume_attempts >= RESUME_ATTEMPTS) {
+			/* it stays away: what it misses from now on counts as lost */
+			c->resuming = FALSE;
+			self->n.reconnect_failed++;
+			return;
+		}
+		c->timeout_id = g_timeout_add(200 * c->resume_attempts, client_retry_cb, c);
+		return;
 	}
 	if (self->connect_task == NULL)
 		return;
@@ -447,12 +508,38 @@ runner_barrier_tick(gpointer user_data)
 }
 
 static void
-client_joined(Client *c)
+client_joined(Client *c, const gchar *data, gsize len)
 {
 	RcBenchRunner *self = c->runner;
+	const gchar *epoch;
+	gsize epoch_len;
+	guint64 offset = 0;
+	gboolean same_epoch;
 
 	c->joined = TRUE;
 	g_clear_handle_id(&c->timeout_id, g_source_remove);
+	if (!string_member_fast(data, len, "\"epoch\":\"", &epoch, &epoch_len) ||
+	    epoch_len >= sizeof(c->epoch)) {
+		epoch = "";
+		epoch_len = 0;
+	}
+	uint_member_fast(data, len, "\"offset\":", &offset);
+	same_epoch = strlen(c->epoch) == epoch_len && memcmp(c->epoch, epoch, epoch_len) == 0;
+	memcpy(c->epoch, epoch, epoch_len);
+	c->epoch[epoch_len] = '\0';
+	if (c->resuming) {
+		/* everything up to the joined offset can only come from the replay */
+		c->resuming = FALSE;
+		c->replay_top = offset;
+		self->n.reconnects++;
+		if (memmem(data, len, "\"recovered\":false", 17) != NULL)
+			self->n.not_recovered++;
+		if (!same_epoch)
+			c->last_offset = 0; /* the room's offsets started over */
+		return;
+	}
+	c->last_offset = offset;
+	self->last_joined_ns = now_ns();
 	if (self->connect_task == NULL)
 		return;
 	self->n_connecting--;
@@ -488,9 +575,26 @@ client_on_text(RcBenchConn *conn, const gchar *data, gsize len, gpointer user_da
 		type = frame_type_from_object(obj);
 	}
 	switch (type) {
-	case FRAME_MSG:
+	case FRAME_MSG: {
+		gboolean replayed = FALSE;
+
+		if (self->config.resume_fraction > 0) {
+			guint64 offset = 0;
+
+			if (obj != NULL)
+				offset = (guint64)MAX(
+				    json_object_get_int_member_with_default(obj, "offset", 0), 0);
+			else
+				uint_member_fast(data, len, "\"offset\":", &offset);
+			if (offset > 0 && offset < c->last_offset)
+				self->n.offset_backwards++;
+			else if (offset > c->last_offset)
+				c->last_offset = offset;
+			replayed = offset > 0 && offset <= c->replay_top;
+		}
 		if (obj == NULL && string_member_fast(data, len, "\"text\":\"", &text, &text_len)) {
-			runner_count_text(self, c, text, text_len, now);
+			if (runner_count_text(self, c, text, text_len, now) && replayed)
+				self->n.recovered++;
 			return;
 		}
 		if (obj == NULL)
@@ -500,27 +604,58 @@ client_on_text(RcBenchConn *conn, const gchar *data, gsize len, gpointer user_da
 			JsonObject *msg = json_object_get_object_member(obj, "msg");
 			text = json_object_get_string_member_with_default(msg, "text", NULL);
 			if (text != NULL) {
-				runner_count_text(self, c, text, strlen(text), now);
+				if (runner_count_text(self, c, text, strlen(text), now) && replayed)
+					self->n.recovered++;
 				return;
 			}
 		}
 		self->n.bad_text++;
 		break;
+	}
 	case FRAME_HELLO:
 		if (!c->hello) {
-			g_autofree gchar *join = g_strdup_printf(
-			    "{\"type\":\"join\",\"namespace\":\"/\",\"roomCode\":\"room_%u\"}",
+			g_autoptr(GString) join = g_string_new(NULL);
+
+			g_string_printf(
+			    join,
+			    "{\"type\":\"join\",\"namespace\":\"/\",\"roomCode\":\"room_%u\"",
 			    c->room);
+			if (self->config.presence)
+				g_string_append(join, ",\"presence\":true");
+			/* the epoch is [A-Za-z0-9_-]: no escaping needed */
+			if (c->resuming)
+				g_string_append_printf(
+				    join,
+				    ",\"since\":{\"epoch\":\"%s\",\"offset\":%" G_GUINT64_FORMAT
+				    "}",
+				    c->epoch,
+				    c->last_offset);
+			g_string_append_c(join, '}');
 			c->hello = TRUE;
-			rc_bench_conn_send_text(conn, join, strlen(join));
+			if (!c->resuming && self->first_join_ns == 0)
+				self->first_join_ns = now_ns();
+			rc_bench_conn_send_text(conn, join->str, join->len);
 		}
 		break;
 	case FRAME_JOINED:
 		if (!c->joined)
-			client_joined(c);
+			client_joined(c, data, len);
 		break;
 	case FRAME_ACK:
 		self->n.acks++;
+		/* measured sends of the resume scenario carry "ref":"mROOM" */
+		if (self->config.resume_fraction > 0 &&
+		    string_member_fast(data, len, "\"ref\":\"", &text, &text_len) && text_len > 1 &&
+		    text[0] == 'm') {
+			guint64 room = g_ascii_strtoull(text + 1, NULL, 10);
+
+			if (room < self->config.rooms)
+				self->n.acked_expected += self->room_sizes[room];
+		}
+		break;
+	case FRAME_PRESENCE:
+		self->n.presence++;
+		self->presence_total++;
 		break;
 	case FRAME_ERROR: {
 		g_autofree gchar *code = NULL;
@@ -575,12 +710,12 @@ static void
 client_start(Client *c)
 {
 	RcBenchRunner *self = c->runner;
-	RcBenchNode *node = g_ptr_array_index(self->config.nodes, c->node);
+	RcBenchNode *node = g_ptr_array_index(self->config.nodes, c->cur_node);
 	GInetAddress *source = NULL;
 	g_autofree gchar *path = NULL;
 	g_autoptr(GError) error = NULL;
 
-	if (self->connect_task == NULL)
+	if (self->connect_task == NULL && !c->resuming)
 		return;
 	if (self->config.source_addresses->len > 0)
 		source = g_ptr_array_index(self->config.source_addresses,
@@ -680,6 +815,38 @@ rc_bench_runner_get_disconnects(RcBenchRunner *self)
 	return self->disconnects;
 }
 
+gdouble
+rc_bench_runner_get_join_s(RcBenchRunner *self)
+{
+	if (self->first_join_ns == 0 || self->last_joined_ns < self->first_join_ns)
+		return 0;
+	return (gdouble)(self->last_joined_ns - self->first_join_ns) / 1e9;
+}
+
+guint64
+rc_bench_runner_get_presence_events(RcBenchRunner *self)
+{
+	return self->presence_total;
+}
+
+gboolean
+rc_bench_runner_get_progress(RcBenchRunner *self,
+			     gdouble *elapsed_s,
+			     guint64 *sent,
+			     guint64 *delivered,
+			     guint64 *expected,
+			     guint64 *reconnects)
+{
+	if (self->step_task == NULL)
+		return FALSE;
+	*elapsed_s = (gdouble)(now_ns() - self->t0_ns) / 1e9;
+	*sent = self->n.sent;
+	*delivered = self->n.delivered;
+	*expected = self->n.expected;
+	*reconnects = self->n.reconnects;
+	return TRUE;
+}
+
 /* ------------------------------------------------------------------ steps */
 
 static void
@@ -716,22 +883,90 @@ runner_snapshot_io(RcBenchRunner *self, guint64 *io)
 }
 
 static gboolean
-runner_send_one(RcBenchRunner *self, guint sender, const gchar *tag, guint64 seq, gint64 *sent_at)
+runner_send_one(RcBenchRunner *self,
+		guint sender,
+		const gchar *tag,
+		gboolean measured,
+		guint64 seq,
+		gint64 *sent_at)
 {
 	Client *c = &self->clients[sender]; /* sender s is member s / R of room s mod R: client s */
 
 	*sent_at = now_ns();
 	g_string_printf(self->send_buf,
 			"{\"type\":\"send\",\"namespace\":\"/\",\"roomCode\":\"room_%u\","
-			"\"text\":\"%s:%u:%" G_GUINT64_FORMAT ":%" G_GINT64_FORMAT "%s\"}",
+			"\"text\":\"%s:%u:%" G_GUINT64_FORMAT ":%" G_GINT64_FORMAT "%s\"",
 			c->room,
 			tag,
 			sender,
 			seq,
 			*sent_at,
 			self->pad);
+	/* the resume scenario counts losses against acknowledged messages only */
+	if (measured && self->config.resume_fraction > 0)
+		g_string_append_printf(self->send_buf, ",\"ref\":\"m%u\"", c->room);
+	g_string_append_c(self->send_buf, '}');
 	return c->conn != NULL &&
 	       rc_bench_conn_send_text(c->conn, self->send_buf->str, self->send_buf->len);
+}
+
+static gboolean
+client_resume_cb(gpointer user_data)
+{
+	Client *c = user_data;
+	RcBenchRunner *self = c->runner;
+
+	c->timeout_id = 0;
+	c->cur_node = (c->cur_node + 1) % self->config.nodes->len;
+	client_start(c);
+	return G_SOURCE_REMOVE;
+}
+
+/* drops one receiver; it reconnects (to the next node) after a short random pause */
+static void
+client_drop(Client *c)
+{
+	rc_bench_conn_close(c->conn);
+	g_clear_object(&c->conn);
+	c->joined = FALSE;
+	c->hello = FALSE;
+	c->resuming = TRUE;
+	c->resume_attempts = 0;
+	c->replay_top = 0;
+	c->last_drop_ns = now_ns();
+	c->timeout_id =
+	    g_timeout_add((guint)g_random_int_range(RESUME_DELAY_MIN_MS, RESUME_DELAY_MAX_MS + 1),
+			  client_resume_cb,
+			  c);
+}
+
+static gboolean
+runner_resume_tick(gpointer user_data)
+{
+	RcBenchRunner *self = user_data;
+	guint receivers = self->config.clients - self->config.senders;
+	gint64 now = now_ns();
+	gint64 gap_ns = (gint64)(self->config.resume_gap_s * 1e9);
+
+	g_array_set_size(self->eligible, 0);
+	for (guint i = self->config.senders; i < self->config.clients; i++) {
+		Client *c = &self->clients[i];
+
+		if (c->conn != NULL && c->joined && !c->resuming &&
+		    (c->last_drop_ns == 0 || now - c->last_drop_ns >= gap_ns))
+			g_array_append_val(self->eligible, i);
+	}
+	self->resume_budget += self->config.resume_fraction * receivers * RESUME_TICK_MS / 1000.0;
+	/* what the gap holds back is not made up later in a burst */
+	self->resume_budget = MIN(self->resume_budget, (gdouble)self->eligible->len + 1);
+	while (self->resume_budget >= 1 && self->eligible->len > 0) {
+		guint j = (guint)g_random_int_range(0, (gint32)self->eligible->len);
+
+		client_drop(&self->clients[g_array_index(self->eligible, guint, j)]);
+		g_array_remove_index_fast(self->eligible, j);
+		self->resume_budget -= 1;
+	}
+	return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -831,6 +1066,16 @@ runner_finish_step(RcBenchRunner *self)
 	if (self->config.redis_pid > 0 &&
 	    rc_bench_proc_get_status_kb(self->config.redis_pid, "VmHWM", &kb, NULL))
 		r->redis_peak_rss_mb = (gdouble)kb / 1024;
+	r->join_s = rc_bench_runner_get_join_s(self);
+	r->presence_events = self->n.presence;
+	r->resume = self->config.resume_fraction > 0;
+	r->reconnects = self->n.reconnects;
+	r->reconnect_failed = self->n.reconnect_failed;
+	r->acked_expected = self->n.acked_expected;
+	r->lost = r->acked_expected - MIN(r->acked_expected, r->delivered);
+	r->recovered = self->n.recovered;
+	r->not_recovered = self->n.not_recovered;
+	r->offset_backwards = self->n.offset_backwards;
 	r->lg_cpu_s = lg_after - self->lg_cpu_before;
 	r->lg_cpu_pct = 100 * r->lg_cpu_s / MAX(r->window_s, 1e-9);
 	r->lg_cpu_us_per_msg = r->delivered > 0 ? r->lg_cpu_s * 1e6 / (gdouble)r->delivered : -1;
@@ -886,7 +1131,7 @@ runner_send_tick(gpointer user_data)
 		gint64 sent_at;
 
 		if (n < self->n_warmup) {
-			runner_send_one(self, s, self->warmup_tag, n, &sent_at);
+			runner_send_one(self, s, self->warmup_tag, FALSE, n, &sent_at);
 			continue;
 		}
 		if (!self->measuring) {
@@ -895,7 +1140,7 @@ runner_send_tick(gpointer user_data)
 			runner_snapshot_io(self, self->pid_io_before);
 			self->first_send_ns = now_ns();
 		}
-		if (!runner_send_one(self, s, self->measured_tag, self->seqs[s]++, &sent_at))
+		if (!runner_send_one(self, s, self->measured_tag, TRUE, self->seqs[s]++, &sent_at))
 			self->n.send_failed++;
 		self->last_send_ns = sent_at;
 		self->n.sent++;
@@ -905,6 +1150,8 @@ runner_send_tick(gpointer user_data)
 	    !g_cancellable_is_cancelled(g_task_get_cancellable(self->step_task)))
 		return G_SOURCE_CONTINUE;
 	self->send_timer = 0;
+	/* no more drops: the drain lets the last reconnects catch up */
+	g_clear_handle_id(&self->resume_timer, g_source_remove);
 	self->end_send_ns = now_ns();
 	self->last_change_ns = self->end_send_ns;
 	self->last_count = self->n.delivered;
@@ -985,6 +1232,9 @@ rc_bench_runner_run_step_async(RcBenchRunner *self,
 	self->t0_ns = now_ns();
 	self->send_timer =
 	    g_timeout_add_full(G_PRIORITY_HIGH, SEND_TICK_MS, runner_send_tick, self, NULL);
+	self->resume_budget = 0;
+	if (self->config.resume_fraction > 0 && self->config.clients > self->config.senders)
+		self->resume_timer = g_timeout_add(RESUME_TICK_MS, runner_resume_tick, self);
 }
 
 RcBenchStepResult *
@@ -1002,6 +1252,7 @@ rc_bench_runner_close(RcBenchRunner *self)
 	g_clear_handle_id(&self->barrier_timer, g_source_remove);
 	g_clear_handle_id(&self->send_timer, g_source_remove);
 	g_clear_handle_id(&self->drain_timer, g_source_remove);
+	g_clear_handle_id(&self->resume_timer, g_source_remove);
 	for (guint i = 0; self->clients != NULL && i < self->config.clients; i++) {
 		Client *c = &self->clients[i];
 
@@ -1044,6 +1295,7 @@ rc_bench_runner_finalize(GObject *object)
 	g_clear_object(&self->poller);
 	g_string_free(self->send_buf, TRUE);
 	g_clear_pointer(&self->error_codes, g_hash_table_unref);
+	g_clear_pointer(&self->eligible, g_array_unref);
 	g_clear_pointer(&self->config.nodes, g_ptr_array_unref);
 	g_clear_pointer(&self->config.source_addresses, g_ptr_array_unref);
 	g_clear_pointer(&self->config.pids, g_array_unref);
@@ -1065,6 +1317,7 @@ rc_bench_runner_init(RcBenchRunner *self)
 	self->latency = rc_bench_histogram_new();
 	self->send_buf = g_string_sized_new(256);
 	self->error_codes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	self->eligible = g_array_new(FALSE, FALSE, sizeof(guint));
 }
 
 RcBenchRunner *
@@ -1111,6 +1364,7 @@ rc_bench_runner_new(const RcBenchConfig *config, GError **error)
 		c->node = config->placement == RC_BENCH_PLACEMENT_RR
 			      ? i % k
 			      : ((i % rooms) + i / rooms) % k;
+		c->cur_node = c->node;
 		c->n_seen = self->room_senders[c->room];
 		c->seen = g_new0(SeenSlot, c->n_seen);
 		self->room_sizes[c->room]++;

@@ -36,6 +36,12 @@ typedef struct {
 	gdouble barrier_timeout_s;
 	gdouble drain_max_s;
 	gdouble drain_idle_s;
+	gboolean presence; /* join with "presence":true */
+	/* the resume scenario: receivers (clients S..C-1) drop their connection and join again
+	 * with "since"; resume_fraction of them per second, each at most once per resume_gap_s;
+	 * 0: off */
+	gdouble resume_fraction;
+	gdouble resume_gap_s;
 } RcBenchConfig;
 
 void rc_bench_node_free(RcBenchNode *node);
@@ -90,6 +96,17 @@ typedef struct {
 	gdouble lg_cpu_pct;
 	gdouble lg_cpu_us_per_msg;
 	gdouble lg_peak_rss_mb;
+	gdouble join_s;		 /* first join sent -> last joined received, when connecting */
+	guint64 presence_events; /* presence frames received during the step */
+	/* the resume scenario (all 0 without it); see docs/bench.md */
+	gboolean resume;
+	guint64 reconnects;	  /* drops done and joined again with "since" */
+	guint64 reconnect_failed; /* reconnects that gave up (RESUME_ATTEMPTS) */
+	guint64 acked_expected;	  /* Σ room size over the measured messages acked */
+	guint64 lost;		  /* acked_expected - delivered */
+	guint64 recovered;	  /* deliveries replayed after a rejoin (offset <= joined offset) */
+	guint64 not_recovered;	  /* rejoins answered "recovered":false */
+	guint64 offset_backwards; /* a client saw a room offset lower than one before */
 } RcBenchStepResult;
 
 void rc_bench_step_result_free(RcBenchStepResult *result);
@@ -117,6 +134,17 @@ guint rc_bench_runner_get_node_clients(RcBenchRunner *self, guint node);
 /* fewest distinct nodes any room has members on */
 guint rc_bench_runner_get_min_nodes_per_room(RcBenchRunner *self);
 guint64 rc_bench_runner_get_disconnects(RcBenchRunner *self);
+/* seconds from the first join sent to the last joined received while connecting */
+gdouble rc_bench_runner_get_join_s(RcBenchRunner *self);
+/* presence frames received since connecting */
+guint64 rc_bench_runner_get_presence_events(RcBenchRunner *self);
+/* where the running step is, for a progress line: FALSE when no step runs */
+gboolean rc_bench_runner_get_progress(RcBenchRunner *self,
+				      gdouble *elapsed_s,
+				      guint64 *sent,
+				      guint64 *delivered,
+				      guint64 *expected,
+				      guint64 *reconnects);
 
 /* Warm-up then measured phase on one schedule (message n due at n/@rate s, round-robin over
  * the senders), then a drain; see docs/bench.md for every figure of the result. */

@@ -6,11 +6,16 @@ roomcastd nodes (and a real redis-server), never its speed.
 
 usage: bench-smoke.py --bench PATH [--roomcastd PATH] CASE
 CASE: redis (2 nodes sharing a redis-server), embedded (1 node, no Redis), idle, errors,
-      faults (a scripted faulty node: the loss, duplicate and order counters must see its faults)
+      faults (a scripted faulty node: the loss, duplicate and order counters must see its faults),
+      presence (--presence: join_s and presence events; idle presence members with the Redis
+      CPU and command rate), resume (receivers drop and resume with "since" on 2 nodes and a
+      redis-server: nothing lost, doubled or reordered), output (rows reach a pipe line by line,
+      the progress line on a terminal, the find-max summary in words)
 """
 import argparse
 import json
 import os
+import pty
 import re
 import select
 import signal
@@ -324,11 +329,211 @@ def case_faults(a, procs, tmp):
     check(row["pass"] is False, "a step with this much loss does not pass")
 
 
+def case_presence(a, procs, tmp):
+    redis_port, redis_pid = start_redis(procs)
+    redis = ["--redis", f"redis://127.0.0.1:{redis_port}"]
+    n0, u0 = start_node(procs, a.roomcastd, "p0", redis)
+    n1, u1 = start_node(procs, a.roomcastd, "p1", redis)
+    c, r, s, p, t = 20, 4, 4, 40, 1
+    common = ["--url", f"{u0},{u1}", "-c", str(c), "-r", str(r), "-s", str(s), "-p", str(p),
+              "-t", str(t), "-w", "0.3", "--json", "-"]
+    rows = {}
+    for presence in (False, True):
+        res = run_bench(a.bench, common + (["--presence"] if presence else []), 60)
+        check(res.returncode == 0,
+              f"presence={presence}: exits 0 (got {res.returncode}: {res.stderr.decode()!r})")
+        row = json.loads(res.stdout)
+        rows[presence] = row
+        check(row["presence"] is presence, f"presence={presence}: the JSON line says so")
+        check(isinstance(row["join_s"], float) and 0 < row["join_s"] < 30,
+              f"presence={presence}: join_s reported ({row['join_s']})")
+        check(row["delivered"] == row["expected"] == expected_deliveries(c, r, s, p * t),
+              f"presence={presence}: every message delivered")
+        check(re.search(rb"join_s", res.stderr) is not None, "join_s column in the table")
+    check(rows[False]["presenceEvents"] == 0, "without --presence no presence frames arrive")
+    # the members are in place before the step: no joins or leaves during it
+    check(rows[True]["presenceEvents"] == 0, "with --presence: no presence frames in a quiet step")
+
+    # idle presence members: node and Redis CPU over the idle window, Redis' command rate
+    res = run_bench(a.bench, ["--url", u0, "-c", "30", "-r", "3", "--idle", "--idle-settle", "1.5",
+                              "--presence", "--pid", str(n0.pid), "--redis-pid", str(redis_pid),
+                              "--redis-port", str(redis_port), "--json", "-"], 60)
+    check(res.returncode == 0, f"--idle --presence exits 0 (got {res.returncode}: {res.stderr.decode()!r})")
+    row = json.loads(res.stdout)
+    check(row["mode"] == "idle" and row["presence"] is True and row["join_s"] > 0,
+          "idle JSON line with presence and join_s")
+    # 10 members per room, each hears the 9 others join (or fewer: only those after itself)
+    check(row["presenceEvents"] == 0, "no presence events in the idle window (nobody came or went)")
+    check(1.4 < row["windowS"] < 10, f"idle window measured ({row['windowS']} s)")
+    check(row["serverCpuPct"] is not None and row["serverCpuPct"] >= 0, "node CPU in % of a core")
+    check(row["redisCpuPct"] is not None and row["redisCpuPct"] >= 0, "Redis CPU in % of a core")
+    check(row["redis_cmds_per_s"] is not None and row["redis_cmds_per_s"] > 0,
+          f"Redis commands per second over the window ({row['redis_cmds_per_s']})")
+    check(re.search(rb"rdsCmd/s", res.stderr) is not None, "command rate column in the idle table")
+
+    # --redis-url reads the same counter
+    res = run_bench(a.bench, ["--url", u0, "-c", "4", "-r", "1", "-s", "0", "--idle", "--idle-settle", "0.3",
+                              "--redis-url", f"redis://127.0.0.1:{redis_port}", "--json", "-"], 60)
+    check(res.returncode == 0 and json.loads(res.stdout)["redis_cmds_per_s"] is not None,
+          f"--redis-url: command rate reported ({res.returncode}: {res.stdout!r} {res.stderr!r})")
+
+    def bad(args, pattern, what):
+        res = run_bench(a.bench, args, 30)
+        err = res.stderr.decode()
+        check(res.returncode == 1 and re.search(pattern, err) is not None,
+              f"{what}: exit 1 and a clear message (got {res.returncode}: {err.strip()!r})")
+    closed = free_port()
+    bad(["--url", u0, "--idle", "--redis-port", str(closed)], r"cannot read INFO stats from Redis",
+        "nothing listening at --redis-port")
+    bad(["--url", u0, "--idle", "--redis-url", "http://x/"], r"--redis-url: .* redis://", "bad --redis-url")
+    bad(["--url", u0, "--idle", "--redis-port", "70000"], r"--redis-port", "--redis-port out of range")
+    # a node still serves clients after all this
+    res = run_bench(a.bench, common, 60)
+    check(res.returncode == 0 and json.loads(res.stdout)["lossPct"] == 0, "the nodes still work")
+
+
+def case_resume(a, procs, tmp):
+    redis_port, redis_pid = start_redis(procs)
+    redis = ["--redis", f"redis://127.0.0.1:{redis_port}"]
+    n0, u0 = start_node(procs, a.roomcastd, "r0", redis)
+    n1, u1 = start_node(procs, a.roomcastd, "r1", redis)
+    c, r, s, p, t = 24, 3, 3, 60, 4
+    res = run_bench(a.bench, ["--url", f"{u0},{u1}", "-c", str(c), "-r", str(r), "-s", str(s),
+                              "-p", str(p), "-t", str(t), "-w", "0.5", "--resume-every", "1",
+                              "--presence", "--json", "-"], 90)
+    check(res.returncode == 0, f"--resume-every exits 0 (got {res.returncode}: {res.stderr.decode()!r})")
+    row = json.loads(res.stdout)
+    rs = row["resume"]
+    print("resume:", rs)
+    exp = expected_deliveries(c, r, s, p * t)
+    check(row["resumeGapS"] == 1 and abs(row["resumeFraction"] - 1) < 1e-9, "gap and fraction reported")
+    check(rs["reconnects"] > 0, f"receivers reconnected ({rs['reconnects']})")
+    check(rs["reconnectFailed"] == 0, "no reconnect gave up")
+    check(rs["ackedExpected"] == exp == row["expected"], "every measured message acked")
+    check(rs["lost"] == 0 and row["delivered"] == exp, f"nothing lost ({rs['lost']})")
+    check(rs["duplicates"] == 0 and row["duplicates"] == 0, "no duplicates")
+    check(rs["orderViolations"] == 0 and row["outOfOrder"] == 0, "no order violations")
+    check(rs["notRecovered"] == 0, "every rejoin answered recovered:true")
+    check(rs["recovered"] > 0, f"missed messages came back through the resume ({rs['recovered']})")
+    check(re.search(rb"#   resume: [1-9][0-9]* reconnects, 0 lost", res.stderr) is not None,
+          "resume line under the table row")
+
+    # the counters see a resume that cannot recover: without history the missed messages
+    # are gone, and every rejoin says recovered:false
+    conf = os.path.join(tmp, "nohistory.conf")
+    with open(conf, "w") as fh:
+        fh.write("[history]\nsize=0\n")
+    n2, u2 = start_node(procs, a.roomcastd, "r2", redis + ["--config", conf])
+    res = run_bench(a.bench, ["--url", u2, "-c", "12", "-r", "2", "-s", "2", "-p", "60", "-t", "3",
+                              "-w", "0", "--resume-every", "1", "--drain-idle", "1", "--json", "-"], 60)
+    check(res.returncode == 0, f"no history: exits 0 (got {res.returncode}: {res.stderr.decode()!r})")
+    row = json.loads(res.stdout)
+    rs = row["resume"]
+    print("resume without history:", rs)
+    check(rs["reconnects"] > 0 and rs["notRecovered"] == rs["reconnects"],
+          "no history: every rejoin counted as not recovered")
+    check(rs["lost"] > 0 and rs["lost"] == row["expected"] - row["delivered"] and rs["recovered"] == 0,
+          f"no history: the messages missed while away are lost ({rs['lost']}), none recovered")
+    check(rs["duplicates"] == 0 and rs["orderViolations"] == 0, "no history: still no duplicates, in order")
+
+    # a fraction per second instead
+    res = run_bench(a.bench, ["--url", u0, "-c", "12", "-r", "2", "-s", "2", "-p", "30", "-t", "2",
+                              "-w", "0", "--resume", "0.5", "--json", "-"], 60)
+    row = json.loads(res.stdout)
+    check(res.returncode == 0 and row["resume"]["reconnects"] > 0 and row["resume"]["lost"] == 0,
+          "--resume FRACTION: reconnects, nothing lost")
+
+    def bad(args, pattern, what):
+        res = run_bench(a.bench, args, 30)
+        err = res.stderr.decode()
+        check(res.returncode == 1 and re.search(pattern, err) is not None,
+              f"{what}: exit 1 and a clear message (got {res.returncode}: {err.strip()!r})")
+    bad(["--url", u0, "--resume", "2"], r"--resume", "--resume above 1")
+    bad(["--url", u0, "--resume-every", "-1"], r"--resume-every", "negative --resume-every")
+    bad(["--url", u0, "-c", "4", "-r", "1", "-s", "4", "--resume-every", "1"], r"--senders",
+        "no receivers to drop")
+    bad(["--url", u0, "--idle", "--resume-every", "1"], r"--idle", "--resume-every with --idle")
+
+
+def case_output(a, procs, tmp):
+    n0, u0 = start_node(procs, a.roomcastd, "o0", [])
+    # find-max through a pipe: each row arrives complete, on its own, while the run goes on
+    p = procs.start("bench-pipe", [a.bench, "--url", u0, "-c", "6", "-r", "2", "-s", "2", "-p", "20",
+                                   "-t", "1", "-w", "0", "--find-max", "--max-steps", "3",
+                                   "--refine", "0", "--step-pause", "1", "--min-growth", "1.01"],
+                    stdout=subprocess.PIPE)
+    lines, times, buf = [], [], b""
+    deadline = time.monotonic() + 60 * SCALE
+    while time.monotonic() < deadline:
+        rd, _, _ = select.select([p.stdout], [], [], 0.5)
+        if not rd:
+            continue
+        chunk = os.read(p.stdout.fileno(), 65536)
+        if not chunk:
+            break
+        buf += chunk
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            lines.append(line.decode())
+            times.append(time.monotonic())
+    p.wait(10)
+    check(p.returncode == 0 and buf == b"", "find-max through a pipe exits 0, output ends in a newline")
+    rows = [(ln, tm) for ln, tm in zip(lines, times) if ln.startswith("fmax ")]
+    check(len(rows) == 3, f"three step rows ({len(rows)})")
+    check(all(len(ln.split()) == 21 for ln, _ in rows), "every row is complete (21 columns)")
+    # steps are >= 1 s apart (1 s measured + 1 s pause): rows written at exit would come together
+    check(rows[1][1] - rows[0][1] > 0.8 and rows[2][1] - rows[1][1] > 0.8,
+          "rows arrive one by one as the steps finish")
+    summ = [ln for ln in lines if ln.startswith("# find-max:")]
+    check(len(summ) == 1 and "no step failed" in summ[0] and "P=-1" not in summ[0] and
+          "last passing rate: 45 msg/s" in summ[0],
+          f"find-max summary in words: {summ}")
+
+    # a step that fails: the first failing rate is named
+    res = run_bench(a.bench, ["--url", u0, "-c", "6", "-r", "2", "-s", "2", "-p", "20", "-t", "1",
+                              "-w", "0", "--find-max", "--max-steps", "2", "--refine", "0",
+                              "--step-pause", "0", "--max-p99", "0.000001"], 60)
+    out = res.stdout.decode()
+    check(res.returncode == 0 and "first failing rate: 20 msg/s" in out and "no step passed" in out,
+          f"failing find-max summary in words: {[l for l in out.splitlines() if l.startswith('# find')]}")
+
+    # on a terminal: a progress line on stderr during the step, cleared before the row
+    master, slave = pty.openpty()
+    pp = subprocess.Popen([a.bench, "--url", u0, "-c", "4", "-r", "1", "-s", "1", "-p", "10", "-t",
+                           "3", "-w", "0"], stdout=slave, stderr=slave, stdin=subprocess.DEVNULL)
+    os.close(slave)
+    got = b""
+    while True:
+        rd, _, _ = select.select([master], [], [], 30 * SCALE)
+        if not rd:
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        got += chunk
+    pp.wait(10)
+    os.close(master)
+    text = got.decode("utf-8", "replace")
+    check(pp.returncode == 0, "run on a terminal exits 0")
+    check(re.search(r"\r\x1b\[K  [0-9]+/3 s: sent [0-9]+, delivered [0-9]+ of [0-9]+", text) is not None,
+          f"progress line updated in place on a terminal: {text!r}")
+    check(re.search(r"^run +0 +10 +30 ", text.replace("\r\x1b[K", "\n"), re.M) is not None,
+          "the row follows the cleared progress line")
+    # a pipe never gets the progress line
+    res = run_bench(a.bench, ["--url", u0, "-c", "4", "-r", "1", "-s", "1", "-p", "10", "-t", "1.5",
+                              "-w", "0"], 60)
+    check(b"\x1b[K" not in res.stderr and b"\x1b[K" not in res.stdout, "no progress line into a pipe")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bench", required=True)
     ap.add_argument("--roomcastd", default=os.environ.get("ROOMCASTD"))
-    ap.add_argument("case", choices=["redis", "embedded", "idle", "errors", "faults"])
+    ap.add_argument("case", choices=["redis", "embedded", "idle", "errors", "faults", "presence",
+                                     "resume", "output"])
     a = ap.parse_args()
     if a.case not in ("errors", "faults") and not a.roomcastd:
         print("no roomcastd (--roomcastd or $ROOMCASTD)", file=sys.stderr)

@@ -11,6 +11,7 @@
 #include "rc-bench-conn.h"
 #include "rc-bench-histogram.h"
 #include "rc-bench-poller.h"
+#include "rc-bench-redis.h"
 
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -482,6 +483,122 @@ test_histogram(void)
 	g_assert_cmpuint(rc_bench_histogram_get_max(h), ==, G_MAXUINT64);
 }
 
+static void
+test_redis_parse_info(void)
+{
+	static const gchar full[] = "$80\r\n# Stats\r\ntotal_connections_received:3\r\n"
+				    "total_commands_processed:12345\r\ninstantaneous_ops:1\r\n\r\n";
+	guint64 v = 0;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_cmpint(rc_bench_redis_parse_info(full, strlen(full), &v, &error), ==, 1);
+	g_assert_no_error(error);
+	g_assert_cmpuint(v, ==, 12345);
+	/* cut inside the number, or before the field: not there yet */
+	for (gsize cut = 0; cut < strlen(full); cut++) {
+		const gchar *p = strstr(full, "12345\r");
+		gint found = rc_bench_redis_parse_info(full, cut, &v, &error);
+
+		g_assert_no_error(error);
+		g_assert_cmpint(found, ==, cut > (gsize)(p + 5 - full) ? 1 : 0);
+	}
+	g_assert_cmpint(
+	    rc_bench_redis_parse_info("-NOAUTH Authentication required.\r\n", 35, &v, &error),
+	    ==,
+	    -1);
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_FAILED);
+	g_assert_nonnull(strstr(error->message, "NOAUTH Authentication required."));
+	g_clear_error(&error);
+	g_assert_cmpint(rc_bench_redis_parse_info("+OK\r\n", 5, &v, &error), ==, -1);
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+	g_clear_error(&error);
+	g_assert_cmpint(
+	    rc_bench_redis_parse_info("$40\r\ntotal_commands_processed:1x2\r\n", 36, &v, &error),
+	    ==,
+	    -1);
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+	g_assert_nonnull(strstr(error->message, "1x2"));
+}
+
+typedef struct {
+	const gchar *answer;
+	GAsyncResult *result;
+} RedisFixture;
+
+static gboolean
+redis_incoming_cb(GSocketService *service,
+		  GSocketConnection *conn,
+		  GObject *source,
+		  gpointer user_data)
+{
+	RedisFixture *f = user_data;
+	GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(conn));
+
+	/* a few bytes on a local socket: the write does not block */
+	g_assert_true(
+	    g_output_stream_write_all(out, f->answer, strlen(f->answer), NULL, NULL, NULL));
+	g_io_stream_close(G_IO_STREAM(conn), NULL, NULL);
+	return TRUE;
+}
+
+static void
+redis_done_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	RedisFixture *f = user_data;
+
+	f->result = g_object_ref(result);
+}
+
+/* rc_bench_redis_commands_async() against a scripted server: @answer, then EOF */
+static gboolean
+redis_commands(const gchar *answer, guint64 *v, GError **error)
+{
+	g_autoptr(GSocketService) service = g_socket_service_new();
+	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+	g_autoptr(GSocketAddress) bound = NULL;
+	g_autoptr(GSocketConnectable) dest = NULL;
+	RedisFixture f = {.answer = answer};
+	gboolean ok;
+
+	g_assert_true(g_socket_listener_add_address(G_SOCKET_LISTENER(service),
+						    any,
+						    G_SOCKET_TYPE_STREAM,
+						    G_SOCKET_PROTOCOL_TCP,
+						    NULL,
+						    &bound,
+						    NULL));
+	g_signal_connect(service, "incoming", G_CALLBACK(redis_incoming_cb), &f);
+	dest = g_network_address_new("127.0.0.1",
+				     g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound)));
+	rc_bench_redis_commands_async(dest, NULL, redis_done_cb, &f);
+	while (f.result == NULL)
+		g_main_context_iteration(NULL, TRUE);
+	ok = rc_bench_redis_commands_finish(f.result, v, error);
+	g_object_unref(f.result);
+	g_socket_service_stop(service);
+	g_socket_listener_close(G_SOCKET_LISTENER(service));
+	return ok;
+}
+
+static void
+test_redis_commands(void)
+{
+	guint64 v = 0;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(
+	    redis_commands("$40\r\n# Stats\r\ntotal_commands_processed:77\r\n\r\n", &v, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(v, ==, 77);
+	g_assert_false(redis_commands("-ERR unknown command\r\n", &v, &error));
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_FAILED);
+	g_clear_error(&error);
+	/* the answer ends without the field */
+	g_assert_false(redis_commands("$10\r\n# Stats\r\n\r\n", &v, &error));
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -493,5 +610,7 @@ main(int argc, char **argv)
 	g_test_add_func("/bench/conn/eof-without-close", test_conn_eof);
 	g_test_add_func("/bench/conn/connection-refused", test_conn_refused_port);
 	g_test_add_func("/bench/histogram", test_histogram);
+	g_test_add_func("/bench/redis/parse-info", test_redis_parse_info);
+	g_test_add_func("/bench/redis/commands", test_redis_commands);
 	return g_test_run();
 }
