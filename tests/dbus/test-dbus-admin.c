@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "dbus/rc-dbus-generated.h"
@@ -1097,6 +1098,40 @@ test_bus_none(void)
 	g_assert_false(name_has_owner(bus, "org.roomcast.TestNone"));
 }
 
+/* a headless start without a session bus: one warning that says what to do, nothing
+ * about X11, and the chat service runs */
+static void
+test_no_session_bus(void)
+{
+	g_autofree gchar *saved = g_strdup(g_getenv("DBUS_SESSION_BUS_ADDRESS"));
+	g_autofree gchar *saved_display = g_strdup(g_getenv("DISPLAY"));
+	g_autofree gchar *runtime = g_dir_make_tmp("roomcast-no-bus-XXXXXX", NULL);
+	g_autoptr(RcTestNode) node = NULL;
+	g_autoptr(RcTestWs) ws = NULL;
+	const gchar *line;
+
+	g_assert_nonnull(runtime);
+	g_unsetenv("DBUS_SESSION_BUS_ADDRESS");
+	g_unsetenv("DISPLAY");
+	rc_test_node_set_next_env("XDG_RUNTIME_DIR", runtime);
+	node = rc_test_node_new("--port", "0", "--bus", "session", NULL);
+	if (saved != NULL)
+		g_setenv("DBUS_SESSION_BUS_ADDRESS", saved, TRUE);
+	if (saved_display != NULL)
+		g_setenv("DISPLAY", saved_display, TRUE);
+
+	line = rc_test_node_wait_stderr(node, "admin API is off", rc_test_timeout(5000));
+	g_assert_nonnull(line);
+	g_assert_nonnull(strstr(line, "--bus none"));
+	g_assert_nonnull(strstr(line, "session bus"));
+	g_assert_null(strstr(line, "X11"));
+	g_assert_null(strstr(line, "DISPLAY"));
+	ws = rc_test_ws_new(node, NULL);
+	rc_test_ws_ping(ws);
+	g_assert_true(rc_test_node_is_running(node));
+	g_rmdir(runtime);
+}
+
 /* a bus of our own that we can pull out from under the daemon */
 static void
 test_bus_lost(void)
@@ -1363,6 +1398,7 @@ main(int argc, char **argv)
 	g_test_add_func("/dbus/name-taken", test_name_taken);
 	g_test_add_func("/dbus/bus-none", test_bus_none);
 	g_test_add_func("/dbus/bus-lost", test_bus_lost);
+	g_test_add_func("/dbus/no-session-bus", test_no_session_bus);
 	g_test_add_func("/dbus/reload-config", test_reload_config);
 	g_test_add_func("/dbus/reload-config/token-and-plugins", test_reload_token_and_plugins);
 	ret = g_test_run();
