@@ -505,7 +505,7 @@ test_errors(void)
 		assert_dbus_error(error, "org.roomcast.Error.NotFound");
 	}
 
-	/* InvalidArgs: names outside the contract's grammar, oversized text, long reasons */
+	/* InvalidArgs: names outside the documented grammar, oversized text, long reasons */
 	{
 		g_autoptr(GError) error = NULL;
 		g_assert_false(rc_dbus_daemon_call_get_room_stats_sync(
