@@ -1246,6 +1246,8 @@ test_no_session_bus(void)
 	ws = rc_test_ws_new(node, NULL);
 	rc_test_ws_ping(ws);
 	g_assert_true(rc_test_node_is_running(node));
+	/* and it stops cleanly without ever having had a bus */
+	g_assert_cmpint(rc_test_node_stop(node), ==, 0);
 	g_rmdir(runtime);
 }
 
