@@ -5,15 +5,34 @@
 #
 # Connects to URL (ws://HOST:PORT/ws?sender=NAME), joins ROOM in namespace "/",
 # optionally sends TEXT to it, and prints every frame it receives for N seconds
-# (default 10).
+# (default 10). When the server closes (a kick, a shutdown, a limit), it prints
+# "(close CODE REASON)", answers with its own close frame as RFC 6455 asks, and
+# exits 0; after N seconds it closes with 1000 itself.
 import argparse, base64, json, os, socket, struct, sys, time, urllib.parse
 
-def frame(obj):
-    data = json.dumps(obj).encode()
+OP_TEXT, OP_CLOSE, OP_PING, OP_PONG = 0x1, 0x8, 0x9, 0xA
+
+def frame_bytes(opcode, data):
+    """one final, masked client frame"""
     mask = os.urandom(4)
     n = len(data)
-    head = bytes([0x81]) + (bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + struct.pack("!H", n))
+    if n < 126:
+        head = bytes([0x80 | opcode, 0x80 | n])
+    elif n < 65536:
+        head = bytes([0x80 | opcode, 0x80 | 126]) + struct.pack("!H", n)
+    else:
+        head = bytes([0x80 | opcode, 0x80 | 127]) + struct.pack("!Q", n)
     return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+
+def frame(obj):
+    return frame_bytes(OP_TEXT, json.dumps(obj).encode())
+
+def close_payload(payload):
+    """what the server's close frame said, and the payload to echo back"""
+    if len(payload) >= 2:
+        code = struct.unpack("!H", payload[:2])[0]
+        return code, payload[2:].decode(errors="replace"), payload[:2]
+    return None, "", b""
 
 def main():
     ap = argparse.ArgumentParser()
@@ -42,9 +61,10 @@ def main():
         if a.send is not None:
             s.sendall(frame({"type": "send", "namespace": "/", "roomCode": a.room, "text": a.send}))
     end = time.time() + a.seconds
-    while time.time() < end:
+    closing = False  # we sent our close first and wait for the answer
+    while True:
         while len(buf) >= 2:
-            n, off = buf[1] & 0x7F, 2
+            opcode, n, off = buf[0] & 0x0F, buf[1] & 0x7F, 2
             if n == 126:
                 if len(buf) < 4:
                     break
@@ -56,15 +76,40 @@ def main():
             if len(buf) < off + n:
                 break
             payload, buf = buf[off:off + n], buf[off + n:]
-            print(payload.decode(errors="replace") if payload[:1] == b"{" else f"(close {payload[:2].hex()})", flush=True)
+            if opcode == OP_CLOSE:
+                code, reason, echo = close_payload(payload)
+                if not closing:
+                    print(f"(close {code if code is not None else '-'}"
+                          f"{' ' + reason if reason else ''})", flush=True)
+                    try:
+                        s.sendall(frame_bytes(OP_CLOSE, echo))
+                    except OSError:
+                        pass
+                s.close()
+                return 0
+            if opcode == OP_PING:
+                s.sendall(frame_bytes(OP_PONG, payload))
+            elif opcode == OP_TEXT:
+                print(payload.decode(errors="replace"), flush=True)
+        now = time.time()
+        if now >= end:
+            if closing:
+                break  # no answer to our close in time
+            closing = True
+            s.sendall(frame_bytes(OP_CLOSE, struct.pack("!H", 1000)))
+            end = now + 2
         s.settimeout(max(0.05, end - time.time()))
         try:
             chunk = s.recv(65536)
         except socket.timeout:
+            continue
+        except OSError:
             break
         if not chunk:
             break
         buf += chunk
+    s.close()
+    return 0
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -877,7 +877,8 @@ ui.token.addEventListener('change', applyIdentity);
 ui.joinForm.addEventListener('submit', (ev) => {
   ev.preventDefault();
   applyIdentity();
-  joinRoom(ui.room.value.trim());
+  // an empty field means the room its placeholder shows
+  joinRoom(ui.room.value.trim() || ui.room.placeholder);
 });
 
 ui.compose.addEventListener('submit', (ev) => {

@@ -1807,7 +1807,7 @@ rc_redis_bus_new(RcConfig *config, GError **error)
 			 "shard-opened",
 			 G_CALLBACK(rc_redis_bus_shard_opened_cb),
 			 self);
-	/* on a cluster these start on the seed and move to the right masters */
+	/* on a cluster these start on a seed node and move to the right masters */
 	self->sub = rc_redis_link_new("subscriber", first);
 	self->main_sub.link = self->sub;
 	g_signal_connect(self->sub, "opened", G_CALLBACK(rc_redis_bus_sub_opened_cb), self);

@@ -580,10 +580,21 @@ rc_ctl_usage_error(const gchar *message)
 	return RC_CTL_EXIT_USAGE;
 }
 
+/* @command and @args: what failed, to name the room or client in this user's words */
 static int
-rc_ctl_dbus_error(GError *error, const gchar *dest, gboolean system_bus)
+rc_ctl_dbus_error(
+    GError *error, const gchar *command, gchar **args, const gchar *dest, gboolean system_bus)
 {
 	const gchar *bus = system_bus ? _("system") : _("session");
+	g_autofree gchar *remote = NULL;
+	const struct {
+		const gchar *name;
+		const gchar *what;
+	} kinds[] = {
+	    {"org.roomcast.Error.InvalidArgs", N_("invalid argument")},
+	    {"org.roomcast.Error.Unavailable", N_("not available right now")},
+	    {"org.roomcast.Error.Failed", N_("refused")},
+	};
 
 	if (g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
 	    g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER)) {
@@ -601,7 +612,32 @@ rc_ctl_dbus_error(GError *error, const gchar *dest, gboolean system_bus)
 		      "root may kick, close rooms, publish and reload\n"));
 		return RC_CTL_EXIT_DBUS;
 	}
+	remote = g_dbus_error_get_remote_error(error);
 	g_dbus_error_strip_remote_error(error);
+	/* the daemon words its errors in its own locale (a service: usually C); the
+	 * typed name says what happened in this user's language */
+	if (g_strcmp0(remote, "org.roomcast.Error.NotFound") == 0) {
+		if (g_strcmp0(command, "kick") == 0 && args[0] != NULL) {
+			g_printerr("roomcastctl: ");
+			g_printerr(_("no client “%s” on this node"), args[0]);
+			g_printerr("\n");
+			return RC_CTL_EXIT_DBUS;
+		}
+		if (args[0] != NULL && args[1] != NULL) {
+			g_printerr("roomcastctl: ");
+			g_printerr(
+			    _("no room “%s” in namespace “%s” on this node"), args[1], args[0]);
+			g_printerr("\n");
+			return RC_CTL_EXIT_DBUS;
+		}
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(kinds); i++) {
+		if (g_strcmp0(remote, kinds[i].name) == 0) {
+			/* a message without arguments is a msgid of the same catalog */
+			g_printerr("roomcastctl: %s: %s\n", _(kinds[i].what), _(error->message));
+			return RC_CTL_EXIT_DBUS;
+		}
+	}
 	g_printerr("roomcastctl: %s\n", error->message);
 	return RC_CTL_EXIT_DBUS;
 }
@@ -747,6 +783,6 @@ main(int argc, char **argv)
 	ctl.json = opt_json;
 	ctl.limit = (guint)opt_limit;
 	if (!cmd->func(&ctl, args, &error))
-		return rc_ctl_dbus_error(error, dest, opt_system);
+		return rc_ctl_dbus_error(error, cmd->name, args, dest, opt_system);
 	return RC_CTL_EXIT_OK;
 }

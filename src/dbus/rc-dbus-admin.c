@@ -482,7 +482,8 @@ rc_dbus_admin_bus_get_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 		return; /* stopped while connecting */
 	if (connection == NULL) {
 		if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-			g_warning("cannot connect to D-Bus, the admin API is off: %s",
+			g_warning("cannot connect to D-Bus, the admin API is off: %s "
+				  "(start roomcastd with --bus none, or where a bus is running)",
 				  error->message);
 		return;
 	}
@@ -505,6 +506,19 @@ rc_dbus_admin_bus_get_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 						      rc_dbus_admin_name_lost_cb,
 						      NULL,
 						      NULL);
+}
+
+/* whether GLib can find a session bus without autolaunching one, which needs X11:
+ * on a headless machine that attempt only ends in an error about $DISPLAY */
+static gboolean
+rc_dbus_admin_has_session_bus(void)
+{
+	g_autofree gchar *socket = NULL;
+
+	if (g_getenv("DBUS_SESSION_BUS_ADDRESS") != NULL || g_getenv("DISPLAY") != NULL)
+		return TRUE;
+	socket = g_build_filename(g_get_user_runtime_dir(), "bus", NULL);
+	return g_file_test(socket, G_FILE_TEST_EXISTS);
 }
 
 gboolean
@@ -530,6 +544,12 @@ rc_dbus_admin_start(RcDbusAdmin *self, GBusType bus_type, const gchar *name, GEr
 	    self->engine, "room-removed", G_CALLBACK(rc_dbus_admin_room_removed_cb), self);
 	self->changed_id =
 	    g_signal_connect(self->engine, "changed", G_CALLBACK(rc_dbus_admin_changed_cb), self);
+	if (bus_type == G_BUS_TYPE_SESSION && !rc_dbus_admin_has_session_bus()) {
+		g_warning("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), the admin "
+			  "API is off: start roomcastd with --bus none, or inside a session bus "
+			  "(dbus-run-session)");
+		return TRUE;
+	}
 	g_bus_get(bus_type, self->cancellable, rc_dbus_admin_bus_get_cb, g_object_ref(self));
 	return TRUE;
 }

@@ -698,6 +698,18 @@ rc_engine_join(RcEngine *self,
 	g_ptr_array_add(waiters, w);
 }
 
+/* one wording for "not in that room", whether it was a leave or a send */
+static void
+rc_engine_set_not_joined(GError **error, const gchar *ns, const gchar *room_code)
+{
+	g_set_error(error,
+		    RC_ERROR,
+		    RC_ERROR_NOT_JOINED,
+		    _("not a member of room “%s” in namespace “%s”: join it first"),
+		    room_code,
+		    ns);
+}
+
 gboolean
 rc_engine_leave(RcEngine *self,
 		RcMember *member,
@@ -707,7 +719,7 @@ rc_engine_leave(RcEngine *self,
 {
 	RcRoom *room = rc_room_registry_lookup(self->registry, ns, room_code);
 	if (room == NULL || !rc_engine_drop(self, member, room)) {
-		g_set_error_literal(error, RC_ERROR, RC_ERROR_NOT_JOINED, _("not a member of that room"));
+		rc_engine_set_not_joined(error, ns, room_code);
 		return FALSE;
 	}
 	rc_engine_changed(self);
@@ -1084,13 +1096,10 @@ rc_engine_send_async(RcEngine *self,
 		return;
 	}
 	if (rc_room_registry_lookup_membership(self->registry, member, ns, room_code) == NULL) {
-		g_task_report_new_error(self,
-					callback,
-					user_data,
-					rc_engine_publish_async,
-					RC_ERROR,
-					RC_ERROR_NOT_JOINED,
-					_("join the room before sending to it"));
+		g_autoptr(GError) error = NULL;
+		rc_engine_set_not_joined(&error, ns, room_code);
+		g_task_report_error(
+		    self, callback, user_data, rc_engine_publish_async, g_steal_pointer(&error));
 		return;
 	}
 	rc_engine_publish_async(self,

@@ -772,6 +772,47 @@ async function main() {
     await waitMessage(pageB, 'typed on a phone');
   });
 
+  await step('on a 360×740 phone, Join with an empty field joins the room the field shows, and the room fits', async () => {
+    const page = await context.newPage();
+    watch(page);
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.goto(`${nodeA.origin}/?sender=erin`);
+    await statusIs(page, 'connected');
+    const shown = await page.getAttribute('#room', 'placeholder');
+    assert(shown, 'the room field shows a default');
+    assert(await page.inputValue('#room') === '', 'the room field starts empty');
+    await page.click('#join');
+    await page.waitForSelector(`#rooms li[data-room="${shown}"].joined`, T);
+    assert(await page.locator('#errors .error').count() === 0, 'an empty Join is no error');
+    const join = sentFrames.get(page).find((f) => f.type === 'join');
+    assert(join && join.roomCode === shown, `the join names ${shown}: ${JSON.stringify(join)}`);
+    await waitMembers(page, ['erin']);
+    await sendText(page, shown, 'hello from a small screen');
+    await waitMessage(page, 'hello from a small screen');
+
+    const fits = async (when) => {
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert(width <= 360, `${when}: no horizontal scrolling (scrollWidth ${width})`);
+      for (const id of ['#text', '#send', '#members .member', '#messages .message']) {
+        const box = await page.locator(id).last().boundingBox();
+        assert(box && box.x >= 0 && box.y >= 0 && box.x + box.width <= 360 && box.y + box.height <= 740,
+          `${when}: ${id} is inside the viewport (${JSON.stringify(box)})`);
+      }
+      const list = await page.locator('#messages').boundingBox();
+      assert(list.height >= 100 && list.y + list.height <= 740,
+        `${when}: the messages have room (${JSON.stringify(list)})`);
+    };
+    await fits('joined');
+    // errors stack above the messages without pushing the compose row off the screen
+    for (const bad of ['bad room', 'x y', 'a b']) {
+      await page.fill('#room', bad);
+      await page.click('#join');
+    }
+    await page.waitForFunction(() => document.querySelectorAll('#errors .error').length >= 3, null, T);
+    await fits('with three errors shown');
+    await page.close();
+  });
+
   await step('an administrator closing a room or kicking the page is shown', async () => {
     if (!dbus) return;
     await pageA.fill('#room', 'doomed');

@@ -182,6 +182,27 @@ test_leave_without_join(void)
 				"not_joined");
 }
 
+/* "not in that room" reads the same for a send and a leave, and names the room */
+static void
+test_not_joined_wording(void)
+{
+	g_autoptr(RcTestWs) ws = rc_test_ws_new(node, NULL);
+	g_autoptr(JsonObject) sent = NULL;
+	g_autoptr(JsonObject) left = NULL;
+	const gchar *expected = "not a member of room “nowhere” in namespace “/”: join it first";
+
+	rc_test_ws_send_text(ws,
+			     "{\"type\":\"send\",\"namespace\":\"/\",\"roomCode\":\"nowhere\","
+			     "\"text\":\"hi\",\"ref\":\"s1\"}");
+	sent = rc_test_ws_expect_error(ws, "not_joined", "s1", 3000);
+	g_assert_cmpstr(rc_test_json_get_string(sent, "message"), ==, expected);
+	rc_test_ws_send_text(
+	    ws, "{\"type\":\"leave\",\"namespace\":\"/\",\"roomCode\":\"nowhere\",\"ref\":\"l1\"}");
+	left = rc_test_ws_expect_error(ws, "not_joined", "l1", 3000);
+	g_assert_cmpstr(rc_test_json_get_string(left, "message"), ==, expected);
+	rc_test_ws_ping(ws);
+}
+
 static void
 test_malformed_json(void)
 {
@@ -740,6 +761,7 @@ main(int argc, char **argv)
 	g_test_add_func("/protocol/sender-field-ignored", test_sender_field_ignored);
 	g_test_add_func("/protocol/error/send-without-join", test_send_without_join);
 	g_test_add_func("/protocol/error/leave-without-join", test_leave_without_join);
+	g_test_add_func("/protocol/error/not-joined-wording", test_not_joined_wording);
 	g_test_add_func("/protocol/error/malformed-json", test_malformed_json);
 	g_test_add_func("/protocol/error/non-object", test_non_object);
 	g_test_add_func("/protocol/error/wrong-types", test_wrong_types);

@@ -5,7 +5,7 @@
 
 - the installed file list (binaries, config, units, sysusers, D-Bus files, man pages, .mo)
 - no @placeholder@ left, the interface XML identical to the one gdbus-codegen reads
-- roomcast.conf: every key of the contract, commented out with its default, and
+- roomcast.conf: every key of the configuration reference, commented out with its default, and
   accepted by the installed roomcastd
 - xmllint on the policy and interface XML, `man --warnings` on the man pages,
   `systemd-analyze verify` on both units (skipped with a message where impossible)

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "dbus/rc-dbus-generated.h"
@@ -504,7 +505,7 @@ test_errors(void)
 		assert_dbus_error(error, "org.roomcast.Error.NotFound");
 	}
 
-	/* InvalidArgs: names outside the contract's grammar, oversized text, long reasons */
+	/* InvalidArgs: names outside the documented grammar, oversized text, long reasons */
 	{
 		g_autoptr(GError) error = NULL;
 		g_assert_false(rc_dbus_daemon_call_get_room_stats_sync(
@@ -1097,6 +1098,159 @@ test_bus_none(void)
 	g_assert_false(name_has_owner(bus, "org.roomcast.TestNone"));
 }
 
+/* A kicked client that never answers the close frame: its socket may linger until
+ * the close handshake times out, but it is out of every room and list at once, and
+ * a second kick finds no such client. */
+static void
+kick_no_close_answer(const gchar *redis_url)
+{
+	g_autoptr(RcTestNode) node = redis_url != NULL
+					 ? rc_test_node_new("--port",
+							    "0",
+							    "--bus",
+							    "session",
+							    "--dbus-name",
+							    "org.roomcast.TestKickMute",
+							    "--redis",
+							    redis_url,
+							    NULL)
+					 : rc_test_node_new("--port",
+							    "0",
+							    "--bus",
+							    "session",
+							    "--dbus-name",
+							    "org.roomcast.TestKickMute",
+							    NULL);
+	g_autoptr(RcDbusDaemon) proxy = admin_proxy_new("org.roomcast.TestKickMute");
+	g_autoptr(RcTestRawWs) mute = rc_test_raw_ws_new(node, "sender=mute", 0);
+	g_autoptr(RcTestWs) bob = rc_test_ws_new(node, "sender=bob");
+	g_autoptr(JsonObject) hello = rc_test_raw_ws_read_json(mute, rc_test_timeout(3000));
+	g_autoptr(JsonObject) joined = NULL;
+	g_autoptr(GVariant) stats = NULL;
+	g_autoptr(GVariant) clients = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *mute_id = NULL;
+	g_autofree gchar *rows = NULL;
+	g_autofree gchar *expected = NULL;
+	const gchar *join = "{\"type\":\"join\",\"namespace\":\"/\",\"roomCode\":\"room_1\"}";
+	guint32 members = 0;
+
+	if (redis_url != NULL)
+		rc_test_node_wait_redis_connected(node, rc_test_timeout(5000));
+	g_assert_nonnull(hello);
+	g_assert_cmpstr(rc_test_json_get_string(hello, "type"), ==, "hello");
+	mute_id = g_strdup(rc_test_json_get_string(hello, "client"));
+	rc_test_raw_ws_send_frame(mute, 0x1, join, strlen(join));
+	joined = rc_test_raw_ws_read_json(mute, rc_test_timeout(3000));
+	g_assert_nonnull(joined);
+	g_assert_cmpstr(rc_test_json_get_string(joined, "type"), ==, "joined");
+	rc_test_ws_join(bob, "/", "room_1");
+
+	g_assert_true(rc_dbus_daemon_call_kick_client_sync(proxy, mute_id, "bye", NULL, &error));
+	g_assert_no_error(error);
+	/* right away, with mute's close frame unanswered: the socket is still open */
+	g_assert_true(
+	    rc_dbus_daemon_call_get_room_stats_sync(proxy, "/", "room_1", &stats, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_true(g_variant_lookup(stats, "members", "u", &members));
+	g_assert_cmpuint(members, ==, 1);
+	g_assert_true(
+	    rc_dbus_daemon_call_list_clients_sync(proxy, "/", "room_1", &clients, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(g_variant_n_children(clients), ==, 1);
+	rows = list_members(proxy, "/", "room_1", &error);
+	g_assert_no_error(error);
+	expected = g_strdup_printf(
+	    "%s bob %s", rc_test_ws_get_client_id(bob), rc_dbus_daemon_get_node_id(proxy));
+	g_assert_cmpstr(rows, ==, expected);
+	rc_test_ws_send_text(
+	    bob, "{\"type\":\"who\",\"namespace\":\"/\",\"roomCode\":\"room_1\",\"ref\":\"w1\"}");
+	{
+		g_autoptr(JsonObject) who =
+		    rc_test_ws_take(bob, "members", "w1", rc_test_timeout(3000));
+		JsonArray *list = json_object_get_array_member(who, "members");
+		g_assert_cmpuint(json_array_get_length(list), ==, 1);
+		g_assert_cmpstr(
+		    json_object_get_string_member(json_array_get_object_element(list, 0), "sender"),
+		    ==,
+		    "bob");
+	}
+	/* a second kick: not found, worded like any unknown client */
+	{
+		g_autoptr(GError) again = NULL;
+		g_autofree gchar *text = g_strdup_printf("no client “%s” on this node", mute_id);
+		g_assert_false(
+		    rc_dbus_daemon_call_kick_client_sync(proxy, mute_id, "again", NULL, &again));
+		assert_dbus_error(again, "org.roomcast.Error.NotFound");
+		g_assert_nonnull(strstr(again->message, text));
+	}
+	/* the socket itself did get the close frame */
+	{
+		guint8 opcode = 0;
+		gboolean got_close = FALSE;
+		for (guint i = 0; i < 5 && !got_close; i++) {
+			g_autoptr(GBytes) payload = NULL;
+			if (!rc_test_raw_ws_read_frame(
+				mute, rc_test_timeout(2000), &opcode, &payload, NULL))
+				break;
+			got_close = opcode == 0x8;
+		}
+		g_assert_true(got_close);
+	}
+	rc_test_ws_ping(bob);
+}
+
+static void
+test_kick_no_close_answer(void)
+{
+	kick_no_close_answer(NULL);
+}
+
+/* the same with Redis: ListMembers and who read the shared presence */
+static void
+test_kick_no_close_answer_redis(void)
+{
+	g_autoptr(RcTestRedis) redis = rc_test_redis_new();
+
+	kick_no_close_answer(rc_test_redis_get_url(redis));
+}
+
+/* a headless start without a session bus: one warning that says what to do, nothing
+ * about X11, and the chat service runs */
+static void
+test_no_session_bus(void)
+{
+	g_autofree gchar *saved = g_strdup(g_getenv("DBUS_SESSION_BUS_ADDRESS"));
+	g_autofree gchar *saved_display = g_strdup(g_getenv("DISPLAY"));
+	g_autofree gchar *runtime = g_dir_make_tmp("roomcast-no-bus-XXXXXX", NULL);
+	g_autoptr(RcTestNode) node = NULL;
+	g_autoptr(RcTestWs) ws = NULL;
+	const gchar *line;
+
+	g_assert_nonnull(runtime);
+	g_unsetenv("DBUS_SESSION_BUS_ADDRESS");
+	g_unsetenv("DISPLAY");
+	rc_test_node_set_next_env("XDG_RUNTIME_DIR", runtime);
+	node = rc_test_node_new("--port", "0", "--bus", "session", NULL);
+	if (saved != NULL)
+		g_setenv("DBUS_SESSION_BUS_ADDRESS", saved, TRUE);
+	if (saved_display != NULL)
+		g_setenv("DISPLAY", saved_display, TRUE);
+
+	line = rc_test_node_wait_stderr(node, "admin API is off", rc_test_timeout(5000));
+	g_assert_nonnull(line);
+	g_assert_nonnull(strstr(line, "--bus none"));
+	g_assert_nonnull(strstr(line, "session bus"));
+	g_assert_null(strstr(line, "X11"));
+	g_assert_null(strstr(line, "DISPLAY"));
+	ws = rc_test_ws_new(node, NULL);
+	rc_test_ws_ping(ws);
+	g_assert_true(rc_test_node_is_running(node));
+	/* and it stops cleanly without ever having had a bus */
+	g_assert_cmpint(rc_test_node_stop(node), ==, 0);
+	g_rmdir(runtime);
+}
+
 /* a bus of our own that we can pull out from under the daemon */
 static void
 test_bus_lost(void)
@@ -1363,6 +1517,9 @@ main(int argc, char **argv)
 	g_test_add_func("/dbus/name-taken", test_name_taken);
 	g_test_add_func("/dbus/bus-none", test_bus_none);
 	g_test_add_func("/dbus/bus-lost", test_bus_lost);
+	g_test_add_func("/dbus/no-session-bus", test_no_session_bus);
+	g_test_add_func("/dbus/kick/no-close-answer", test_kick_no_close_answer);
+	g_test_add_func("/dbus/kick/no-close-answer/redis", test_kick_no_close_answer_redis);
 	g_test_add_func("/dbus/reload-config", test_reload_config);
 	g_test_add_func("/dbus/reload-config/token-and-plugins", test_reload_token_and_plugins);
 	ret = g_test_run();

@@ -686,6 +686,88 @@ test_members(void)
 	g_assert_cmpint(rc_test_node_stop(there), ==, 0);
 }
 
+/* The daemon (in the C locale here, as a service usually is) sends its errors typed;
+ * roomcastctl words them in its user's language, and the not-found ones exactly as
+ * the daemon does in English. */
+static void
+test_errors_german(void)
+{
+	const gchar *env_de[] = {"LANGUAGE=de", NULL};
+	g_autoptr(RcTestNode) node =
+	    rc_test_node_new("--port", "0", "--bus", "session", "--dbus-name", DEST, NULL);
+	g_autoptr(RcTestWs) ws = rc_test_ws_new(node, "sender=alice");
+	g_autofree gchar *long_reason = g_strnfill(200, 'r');
+
+	g_assert_true(rc_test_wait_until(name_owned, NULL, rc_test_timeout(5000)));
+	rc_test_ws_join(ws, "/", "room_1");
+	{
+		g_autoptr(CtlResult) r = ctl_run("--dest", DEST, "room", "/", "nope", NULL);
+		g_assert_cmpint(r->status, ==, 2);
+		g_assert_cmpstr(
+		    r->err, ==, "roomcastctl: no room “nope” in namespace “/” on this node\n");
+	}
+	{
+		g_autoptr(CtlResult) r = ctl_run("--dest", DEST, "kick", "no-such-client", NULL);
+		g_assert_cmpint(r->status, ==, 2);
+		g_assert_cmpstr(
+		    r->err, ==, "roomcastctl: no client “no-such-client” on this node\n");
+	}
+	{
+		const gchar *const commands[][4] = {
+		    {"room", "/", "nope", NULL},
+		    {"clients", "/", "nope", NULL},
+		    {"close-room", "/", "nope", NULL},
+		};
+		for (guint i = 0; i < G_N_ELEMENTS(commands); i++) {
+			const gchar *args[6] = {"--dest", DEST, NULL};
+			g_autoptr(CtlResult) r = NULL;
+			for (guint j = 0; commands[i][j] != NULL; j++)
+				args[2 + j] = commands[i][j];
+			r = ctl_runv(env_de, args);
+			g_assert_cmpint(r->status, ==, 2);
+			g_assert_cmpstr(
+			    r->err,
+			    ==,
+			    "roomcastctl: Kein Raum „nope“ im Namensraum „/“ auf diesem Knoten\n");
+		}
+	}
+	{
+		g_autoptr(CtlResult) r =
+		    ctl_run_env(env_de, "--dest", DEST, "kick", "no-such-client", NULL);
+		g_assert_cmpint(r->status, ==, 2);
+		g_assert_cmpstr(
+		    r->err, ==, "roomcastctl: Kein Client „no-such-client“ auf diesem Knoten\n");
+	}
+	{
+		/* InvalidArgs: the kind in German, and the daemon's text too when it is a
+		 * message of the catalog */
+		g_autoptr(CtlResult) r = ctl_run_env(env_de,
+						     "--dest",
+						     DEST,
+						     "kick",
+						     rc_test_ws_get_client_id(ws),
+						     long_reason,
+						     NULL);
+		g_assert_cmpint(r->status, ==, 2);
+		g_assert_cmpstr(
+		    r->err,
+		    ==,
+		    "roomcastctl: ungültiges Argument: Der Grund ist länger als 120 Bytes\n");
+	}
+	{
+		g_autoptr(CtlResult) r = ctl_run(
+		    "--dest", DEST, "kick", rc_test_ws_get_client_id(ws), long_reason, NULL);
+		g_assert_cmpint(r->status, ==, 2);
+		g_assert_cmpstr(
+		    r->err,
+		    ==,
+		    "roomcastctl: invalid argument: the reason is longer than 120 bytes\n");
+	}
+	/* nothing else broke: alice is still there */
+	rc_test_ws_ping(ws);
+	g_assert_cmpint(rc_test_node_stop(node), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -703,6 +785,7 @@ main(int argc, char **argv)
 	g_test_add_func("/ctl/no-bus", test_no_bus);
 	g_test_add_func("/ctl/commands", test_commands);
 	g_test_add_func("/ctl/members", test_members);
+	g_test_add_func("/ctl/errors/german", test_errors_german);
 	ret = g_test_run();
 
 	g_test_dbus_down(bus);

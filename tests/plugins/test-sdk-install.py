@@ -2,9 +2,11 @@
 # Copyright 2026 roomcast developers
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# The plugin SDK as a third party sees it: `meson install` into a DESTDIR, then the
-# example plugin (examples/, copied out of the tree) is built with its meson.build and
-# its Makefile against that DESTDIR alone, found by pkg-config with PKG_CONFIG_SYSROOT_DIR. The
+# The plugin SDK as a third party sees it: docs/plugins.md's DESTDIR recipe, run as
+# it is written (`meson install` into a DESTDIR, PKG_CONFIG_PATH at the folder of the
+# .pc, the example plugin compiled with `cc $(pkg-config …)`), then the example
+# (examples/, copied out of the tree) built with its meson.build and its Makefile
+# against that DESTDIR alone, with that PKG_CONFIG_PATH and nothing else. The
 # installed roomcastd then loads it next to an installed shipped plugin, and
 # POST /publish shows both working.
 #
@@ -47,21 +49,14 @@ def find_one(root, name):
     return hits[0]
 
 
-def link_system_dirs_into(sysroot, flags):
-    """pkg-config puts the sysroot in front of every -I/-L, GLib's too; a real sysroot
-    has GLib in it, this DESTDIR only has roomcast. Link the system's GLib dirs in so
-    that nothing of roomcast can come from anywhere but the DESTDIR."""
-    for flag in flags:
-        if not flag.startswith(("-I", "-L")):
-            continue
-        path = flag[2:]
-        if not path.startswith(sysroot + "/") or os.path.exists(path):
-            continue
-        system_path = path[len(sysroot):]
-        if "roomcast" in system_path or not os.path.isdir(system_path):
-            continue
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        os.symlink(system_path, path)
+def documented_recipe():
+    """the sh block docs/plugins.md marks as the DESTDIR recipe"""
+    with open(os.path.join(SOURCE_ROOT, "docs", "plugins.md"), encoding="utf-8") as f:
+        text = f.read()
+    m = re.search(r"<!-- sdk-destdir-recipe[^>]*-->\s*```sh\n(.*?)```", text, re.DOTALL)
+    if m is None:
+        fail("docs/plugins.md has no sdk-destdir-recipe block")
+    return m.group(1)
 
 
 def post(base, body):
@@ -79,25 +74,46 @@ def main():
     daemon = None
     try:
         dest = os.path.join(tmp, "dest")
-        run([MESON, "install", "-C", BUILD_ROOT, "--destdir", dest, "--no-rebuild", "--quiet"])
-
-        pc = find_one(dest, "roomcast-plugin-1.pc")
         env = dict(os.environ)
         env.pop("LD_LIBRARY_PATH", None)  # meson test points it into the build tree
-        env["PKG_CONFIG_SYSROOT_DIR"] = dest
+        env.pop("PKG_CONFIG_PATH", None)
+        env.pop("PKG_CONFIG_SYSROOT_DIR", None)
+
+        # the recipe, word for word, from a folder that looks like a roomcast checkout
+        # with its build in `build`
+        work = os.path.join(tmp, "checkout")
+        os.makedirs(work)
+        os.symlink(BUILD_ROOT, os.path.join(work, "build"))
+        shutil.copytree(os.path.join(SOURCE_ROOT, "examples"), os.path.join(work, "examples"))
+        recipe = documented_recipe()
+        print("# the documented recipe:\n" + recipe)
+        if "PKG_CONFIG_SYSROOT_DIR" in recipe:
+            fail("the DESTDIR recipe must not set PKG_CONFIG_SYSROOT_DIR")
+        run(["bash", "-e", "-x", "-c", recipe + '\necho "PKG_CONFIG_PATH=$PKG_CONFIG_PATH"'],
+            env={**env, "DESTDIR": dest}, cwd=work)
+        so = os.path.join(work, "example-nolinks.so")
+        if not os.path.exists(so):
+            fail("the documented recipe built no example-nolinks.so")
+        needed = run(["objdump", "-p", so]) if shutil.which("objdump") else ""
+        if shutil.which("objdump") and "libroomcast-plugin-1.so.0" not in needed:
+            fail(f"example-nolinks.so does not link the SDK library:\n{needed}")
+
+        pc = find_one(dest, "roomcast-plugin-1.pc")
         env["PKG_CONFIG_PATH"] = os.path.dirname(pc)
         flags = run(["pkg-config", "--cflags", "--libs", "roomcast-plugin-1"], env=env).split()
         if f"-I{dest}" not in " ".join(flags) or "-lroomcast-plugin-1" not in flags:
             fail(f"pkg-config gave {flags}")
         if any(BUILD_ROOT in f or SOURCE_ROOT in f for f in flags):
             fail(f"pkg-config points into the build or source tree: {flags}")
+        glib = run(["pkg-config", "--cflags", "glib-2.0"], env=env).split()
+        if not all(f in flags for f in glib):
+            fail(f"GLib's flags {glib} are not the system's in {flags}")
         for header in ["roomcast-plugin.h", "rc-plugin.h"]:
             find_one(dest, header)
         abi = run(["pkg-config", "--variable=abi_version", "roomcast-plugin-1"], env=env).strip()
         with open(find_one(dest, "rc-plugin.h")) as f:
             if not re.search(rf"#define RC_PLUGIN_ABI_VERSION {abi}\b", f.read()):
                 fail(f"abi_version={abi} in the .pc does not match rc-plugin.h")
-        link_system_dirs_into(dest, flags)
 
         # the example, out of the tree, built and installed with pkg-config's help only:
         # with its meson.build, and with its Makefile where make is installed
@@ -110,7 +126,7 @@ def main():
         if BUILD_ROOT in log or SOURCE_ROOT in log:
             fail(f"the example build used the roomcast tree:\n{log}")
         plugin = find_one(dest, "example-nolinks.so")
-        plugindir = os.path.dirname(plugin)
+        plugindir = os.path.realpath(os.path.dirname(plugin))
         if not os.path.exists(os.path.join(plugindir, "filter-profanity.so")):
             fail(f"example-nolinks.so did not land in the SDK's plugindir ({plugindir})")
         if shutil.which("make"):
