@@ -294,6 +294,37 @@ expect_no_event(RcTestWs *ws, guint ms)
 	}
 }
 
+/* After a Redis outage longer than the ttl (a whole cluster restarting under a
+ * sanitizer takes that long) a node may find an entry expired before its owner
+ * writes it again: that member leaves and joins again, in that order. Drops
+ * such pairs from @ws until no presence frame came for @quiet_ms; anything
+ * else is an error. */
+static void
+drop_expiry_pairs(RcTestWs *ws, guint quiet_ms)
+{
+	g_autoptr(GHashTable) left = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	JsonObject *frame;
+
+	while ((frame = rc_test_ws_try_next(ws, quiet_ms)) != NULL) {
+		g_autoptr(JsonObject) p = frame;
+		g_autofree gchar *text = rc_test_json_to_string(p);
+		const gchar *event = rc_test_json_get_string(p, "event");
+		const gchar *client = rc_test_json_get_string(p, "client");
+
+		if (g_strcmp0(rc_test_json_get_string(p, "type"), "presence") != 0)
+			continue;
+		g_test_message("%s got %s after the outage", rc_test_ws_get_sender(ws), text);
+		if (g_strcmp0(event, "leave") == 0) {
+			g_assert_false(g_hash_table_contains(left, client));
+			g_hash_table_add(left, g_strdup(client));
+		} else {
+			g_assert_cmpstr(event, ==, "join");
+			g_assert_true(g_hash_table_remove(left, client));
+		}
+	}
+	g_assert_cmpuint(g_hash_table_size(left), ==, 0);
+}
+
 /* "event client" of the next @n presence frames of @ws */
 static gchar *
 take_events(RcTestWs *ws, guint n)
@@ -1011,6 +1042,10 @@ test_redis_restart(void)
 	wait_health(r2, 200);
 	wait_who(b, "/", "restart", all, G_N_ELEMENTS(all), 3000);
 	wait_who(a, "/", "restart", all, G_N_ELEMENTS(all), 0);
+	/* the list r1 reads after its lost subscription (a heartbeat and a second
+	 * later) changes nothing now, and must not meet the flushes below */
+	rc_test_sleep(TTL_S * 1000 / 3 + 1500);
+	drop_expiry_pairs(a, 300);
 
 	/* FLUSHALL, without any reconnect: within a heartbeat or so */
 	g_free(rc_test_redis_command(own, "FLUSHALL", NULL));
