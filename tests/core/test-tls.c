@@ -504,6 +504,8 @@ test_tls_bad_config(void)
 	    {files->server_cert,
 	     files->server_cert,
 	     "*[server] tls_key: no private key in “*server.crt”: *"},
+	    /* unreadable whoever runs the test: a folder */
+	    {files->dir, files->server_key, "*[server] tls_certificate: cannot read “*”: *"},
 	    {files->server_cert,
 	     locked,
 	     "*[server] tls_key: cannot read “*locked.key”: *Permission denied*"},
