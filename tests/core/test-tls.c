@@ -6,6 +6,7 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "rc-test-harness.h"
@@ -422,6 +423,50 @@ wait_closed_ms(GSocketConnection *tcp)
 	return (g_get_monotonic_time() - start) / 1000;
 }
 
+static void
+hello_done_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_tls_connection_handshake_finish(G_TLS_CONNECTION(source), res, NULL);
+}
+
+/* the first flight of a real TLS client, its ClientHello, as GIO sends it */
+static GBytes *
+client_hello(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSocket) a = NULL;
+	g_autoptr(GSocket) b = NULL;
+	g_autoptr(GSocketConnection) conn = NULL;
+	g_autoptr(GSocketConnectable) identity = g_network_address_new("localhost", 0);
+	g_autoptr(GIOStream) tls = NULL;
+	g_autoptr(GCancellable) cancel = g_cancellable_new();
+	g_autoptr(GByteArray) hello = g_byte_array_new();
+	gint fds[2];
+
+	g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), ==, 0);
+	a = g_socket_new_from_fd(fds[0], &error);
+	g_assert_no_error(error);
+	b = g_socket_new_from_fd(fds[1], &error);
+	g_assert_no_error(error);
+	conn = g_socket_connection_factory_create_connection(a);
+	tls = g_tls_client_connection_new(G_IO_STREAM(conn), identity, &error);
+	g_assert_no_error(error);
+	g_tls_connection_handshake_async(
+	    G_TLS_CONNECTION(tls), G_PRIORITY_DEFAULT, cancel, hello_done_cb, NULL);
+	/* the record header says how long the rest is */
+	g_socket_set_timeout(b, 10);
+	while (hello->len < 5 || hello->len < 5u + (hello->data[3] << 8 | hello->data[4])) {
+		guint8 buf[4096];
+		gssize n = g_socket_receive(b, (gchar *)buf, sizeof(buf), NULL, &error);
+		g_assert_no_error(error);
+		g_assert_cmpint(n, >, 0);
+		g_byte_array_append(hello, buf, (guint)n);
+	}
+	g_assert_cmpuint(hello->data[0], ==, 22);
+	g_cancellable_cancel(cancel);
+	return g_byte_array_free_to_bytes(g_steal_pointer(&hello));
+}
+
 /* clients that never get through their handshake, or never ask anything after
  * it, are closed after idle_timeout; the others are served all along */
 static void
@@ -433,6 +478,8 @@ test_tls_silent_clients(void)
 	g_autoptr(GSocketConnection) silent = NULL;
 	g_autoptr(GSocketConnection) partial = NULL;
 	g_autoptr(GSocketConnection) idle_tcp = NULL;
+	g_autoptr(GSocketConnection) stalled = NULL;
+	g_autoptr(GBytes) hello = client_hello();
 	g_autoptr(GIOStream) idle = NULL;
 	g_autoptr(GError) error = NULL;
 	/* a handshake record header announcing 512 bytes, then nothing */
@@ -453,6 +500,14 @@ test_tls_silent_clients(void)
 	idle_tcp = tcp_connect(node);
 	idle = tls_connect(idle_tcp, files->ca_cert, &error);
 	g_assert_no_error(error);
+	/* a whole ClientHello, and then nothing: the node's handshake waits for more */
+	stalled = tcp_connect(node);
+	g_socket_send(g_socket_connection_get_socket(stalled),
+		      g_bytes_get_data(hello, NULL),
+		      g_bytes_get_size(hello),
+		      NULL,
+		      &error);
+	g_assert_no_error(error);
 	/* meanwhile the node serves */
 	for (guint i = 0; i < 3; i++)
 		assert_healthz(node, files->ca_cert);
@@ -462,6 +517,8 @@ test_tls_silent_clients(void)
 	ms = wait_closed_ms(partial);
 	g_assert_cmpint(ms, <, 6000);
 	ms = wait_closed_ms(idle_tcp);
+	g_assert_cmpint(ms, <, 6000);
+	ms = wait_closed_ms(stalled);
 	g_assert_cmpint(ms, <, 6000);
 	/* every descriptor is given back */
 	rc_test_sleep(200);
