@@ -39,19 +39,7 @@ rc_daemon_is_tls(RcDaemon *self)
 gboolean
 rc_daemon_reload_config(RcDaemon *self, GError **error)
 {
-	g_autoptr(GTlsCertificate) before = NULL;
-	GTlsCertificate *after;
-
-	if (rc_config_get_tls_certificate(self->config) != NULL)
-		before = g_object_ref(rc_config_get_tls_certificate(self->config));
-	if (!rc_engine_reload_config(self->engine, error))
-		return FALSE;
-	/* the files are read again on every reload: renewed ones are served now */
-	after = rc_config_get_tls_certificate(self->config);
-	if (rc_daemon_is_tls(self) && after != NULL && after != before)
-		g_message("TLS certificate reloaded from %s for new connections",
-			  rc_config_get_tls_certificate_file(self->config));
-	return TRUE;
+	return rc_engine_reload_config(self->engine, error);
 }
 
 gboolean
