@@ -203,6 +203,25 @@ test_tls_serves(void)
 		g_assert_true(g_str_has_prefix(text, prefix));
 	}
 
+	/* a page of the node's own https:// origin may open one, another origin may not */
+	{
+		g_autofree gchar *ws_url = rc_test_node_get_ws_url(node, NULL);
+		g_autofree gchar *own =
+		    g_strdup_printf("https://127.0.0.1:%u", rc_test_node_get_port(node));
+		g_autoptr(GTlsDatabase) ca = g_tls_file_database_new(files->ca_cert, NULL);
+		g_autoptr(GError) ws_error = NULL;
+		guint status = 0;
+		RcTestWs *ws =
+		    rc_test_ws_try_connect_tls(ws_url, own, NULL, ca, &status, &ws_error);
+
+		g_assert_no_error(ws_error);
+		rc_test_ws_free(ws);
+		ws = rc_test_ws_try_connect_tls(
+		    ws_url, "https://elsewhere.example", NULL, ca, &status, &ws_error);
+		g_assert_null(ws);
+		g_assert_cmpuint(status, ==, 403);
+	}
+
 	/* Engine.IO long-polling over https */
 	url = g_strconcat(
 	    rc_test_node_get_base_url(node), "/socket.io/?EIO=4&transport=polling", NULL);
