@@ -154,6 +154,37 @@ next_raw(RcTestWs *ws)
 	return g_strdup(json_object_get_string_member(frame, "raw"));
 }
 
+typedef struct {
+	RcTestNode *node;
+	gint fds;
+} FdsWait;
+
+/* the node's open sockets (the poller and GIO's workers add descriptors of their own) */
+static gint
+count_sockets(RcTestNode *node)
+{
+	g_autofree gchar *dir_path = g_strdup_printf("/proc/%d/fd", rc_test_node_get_pid(node));
+	g_autoptr(GDir) dir = g_dir_open(dir_path, 0, NULL);
+	const gchar *name;
+	gint n = 0;
+
+	g_assert_nonnull(dir);
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *path = g_build_filename(dir_path, name, NULL);
+		g_autofree gchar *target = g_file_read_link(path, NULL);
+		if (target != NULL && g_str_has_prefix(target, "socket:"))
+			n++;
+	}
+	return n;
+}
+
+static gboolean
+fds_back(gpointer user_data)
+{
+	FdsWait *w = user_data;
+	return count_sockets(w->node) == w->fds;
+}
+
 /* https:// and wss:// on the node's port: curl, /ws, /socket.io/ both ways */
 static void
 test_tls_serves(void)
@@ -171,7 +202,10 @@ test_tls_serves(void)
 	g_autofree gchar *out = NULL;
 	g_autofree gchar *raw = NULL;
 	gchar *packet;
+	FdsWait fds_wait = {0};
+	gint fds;
 
+	fds = count_sockets(node);
 	assert_healthz(node, files->ca_cert);
 	assert_serves(node, files->ca_cert, files->server_cert);
 
@@ -253,6 +287,14 @@ test_tls_serves(void)
 	g_assert_nonnull(strstr(packet, "to socket.io"));
 	g_free(packet);
 	rc_test_ws_ping(bob);
+
+	/* closed WebSockets over TLS give their sockets back */
+	g_clear_pointer(&alice, rc_test_ws_free);
+	g_clear_pointer(&bob, rc_test_ws_free);
+	g_clear_pointer(&sio, rc_test_ws_free);
+	fds_wait.node = node;
+	fds_wait.fds = fds;
+	g_assert_true(rc_test_wait_until(fds_back, &fds_wait, WAIT));
 }
 
 /* plain HTTP on the TLS port: a plain 400 that says why, and the node goes on */
@@ -507,7 +549,7 @@ test_tls_silent_clients(void)
 	gint64 ms;
 
 	rc_test_sleep(200);
-	fds = rc_test_node_count_fds(node);
+	fds = count_sockets(node);
 	silent = tcp_connect(node);
 	partial = tcp_connect(node);
 	g_socket_send(g_socket_connection_get_socket(partial),
@@ -539,9 +581,9 @@ test_tls_silent_clients(void)
 	g_assert_cmpint(ms, <, 6000);
 	ms = wait_closed_ms(stalled);
 	g_assert_cmpint(ms, <, 6000);
-	/* every descriptor is given back */
+	/* every socket is given back */
 	rc_test_sleep(200);
-	g_assert_cmpint(rc_test_node_count_fds(node), ==, fds);
+	g_assert_cmpint(count_sockets(node), ==, fds);
 	assert_healthz(node, files->ca_cert);
 }
 
