@@ -297,6 +297,84 @@ test_tls_serves(void)
 	g_assert_true(rc_test_wait_until(fds_back, &fds_wait, WAIT));
 }
 
+static guint
+count(const gchar *haystack, const gchar *needle)
+{
+	guint n = 0;
+	for (const gchar *p = strstr(haystack, needle); p != NULL; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* a client text frame: masked, with a zero mask (the bytes stay as they are) */
+static void
+append_frame(GString *s, const gchar *text)
+{
+	gsize len = strlen(text);
+
+	g_string_append_c(s, (gchar)0x81);
+	if (len < 126) {
+		g_string_append_c(s, (gchar)(0x80 | len));
+	} else {
+		g_string_append_c(s, (gchar)(0x80 | 126));
+		g_string_append_c(s, (gchar)(len >> 8));
+		g_string_append_c(s, (gchar)(len & 0xff));
+	}
+	g_string_append_len(s, "\0\0\0\0", 4);
+	g_string_append(s, text);
+}
+
+/* the upgrade and the first frames in one write, so they come in the same TLS
+ * records: what TLS decrypted with the head is not left waiting for more (frames
+ * are NUL-free text, so the answer can be searched as a string) */
+static void
+test_tls_frames_with_upgrade(void)
+{
+	g_autoptr(RcTestTlsFiles) files = rc_test_tls_files_new();
+	g_autoptr(RcTestNode) node = tls_node_new(files->server_cert, files->server_key, NULL);
+	g_autoptr(GSocketConnection) tcp = tcp_connect(node);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GIOStream) tls = tls_connect(tcp, files->ca_cert, &error);
+	g_autoptr(GString) out = g_string_new(NULL);
+	g_autoptr(GString) in = g_string_new(NULL);
+	gint64 deadline = g_get_monotonic_time() + WAIT * 1000;
+
+	g_assert_no_error(error);
+	g_string_append_printf(out,
+			       "GET /ws?sender=early HTTP/1.1\r\n"
+			       "Host: 127.0.0.1:%u\r\n"
+			       "Upgrade: websocket\r\n"
+			       "Connection: Upgrade\r\n"
+			       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+			       "Sec-WebSocket-Version: 13\r\n\r\n",
+			       rc_test_node_get_port(node));
+	append_frame(out, "{\"type\":\"join\",\"namespace\":\"/\",\"roomCode\":\"early\"}");
+	for (guint i = 0; i < 40; i++) {
+		g_autofree gchar *send =
+		    g_strdup_printf("{\"type\":\"send\",\"namespace\":\"/\",\"roomCode\":\"early\","
+				    "\"text\":\"early %u %0200u\"}",
+				    i,
+				    i);
+		append_frame(out, send);
+	}
+	g_output_stream_write_all(
+	    g_io_stream_get_output_stream(tls), out->str, out->len, NULL, NULL, &error);
+	g_assert_no_error(error);
+	/* every frame is answered, the last one too: 40 acks and the join */
+	g_socket_set_timeout(g_socket_connection_get_socket(tcp), WAIT / 1000);
+	while (count(in->str, "\"type\":\"ack\"") < 40 || strstr(in->str, "\"joined\"") == NULL) {
+		gchar buf[16384];
+		gssize n = g_input_stream_read(
+		    g_io_stream_get_input_stream(tls), buf, sizeof(buf), NULL, &error);
+		g_assert_no_error(error);
+		g_assert_cmpint(n, >, 0);
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		g_string_append_len(in, buf, n);
+	}
+	g_assert_true(g_str_has_prefix(in->str, "HTTP/1.1 101 "));
+	g_assert_nonnull(strstr(in->str, "\"joined\""));
+}
+
 /* plain HTTP on the TLS port: a plain 400 that says why, and the node goes on */
 static void
 test_tls_plain_http(void)
@@ -702,6 +780,7 @@ main(int argc, char **argv)
 {
 	rc_test_init(&argc, &argv);
 	g_test_add_func("/tls/serves", test_tls_serves);
+	g_test_add_func("/tls/frames-with-upgrade", test_tls_frames_with_upgrade);
 	g_test_add_func("/tls/plain-http", test_tls_plain_http);
 	g_test_add_func("/tls/untrusted", test_tls_untrusted);
 	g_test_add_func("/tls/reload", test_tls_reload);
