@@ -543,6 +543,31 @@ test_tls_reload(void)
 	g_assert_true(rc_test_node_is_running(node));
 }
 
+/* TLS set in the file of a running plain node: the reload says a restart is
+ * needed, and the port goes on speaking plain HTTP */
+static void
+test_tls_reload_turns_on(void)
+{
+	g_autoptr(RcTestTlsFiles) files = rc_test_tls_files_new();
+	const gchar *path = rc_test_write_config("[server]\n");
+	g_autoptr(RcTestNode) node =
+	    rc_test_node_new("--port", "0", "--bus", "none", "--config", path, NULL);
+	g_autofree gchar *config = g_strdup_printf(
+	    "[server]\ntls_certificate=%s\ntls_key=%s\n", files->server_cert, files->server_key);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(RcTestHttpReply) reply = NULL;
+	guint from;
+
+	g_assert_true(g_str_has_prefix(rc_test_node_get_base_url(node), "http://"));
+	g_file_set_contents(path, config, -1, &error);
+	g_assert_no_error(error);
+	from = rc_test_node_get_stderr_lines(node)->len;
+	rc_test_node_signal(node, SIGHUP);
+	wait_stderr_both(node, from, "configuration reloaded", "apply at the next start");
+	reply = rc_test_http_get(node, "/healthz");
+	g_assert_cmpuint(reply->status, ==, 200);
+}
+
 /* how long until the node closes @tcp (EOF or reset), in ms */
 static gint64
 wait_closed_ms(GSocketConnection *tcp)
@@ -784,6 +809,7 @@ main(int argc, char **argv)
 	g_test_add_func("/tls/plain-http", test_tls_plain_http);
 	g_test_add_func("/tls/untrusted", test_tls_untrusted);
 	g_test_add_func("/tls/reload", test_tls_reload);
+	g_test_add_func("/tls/reload-turns-on", test_tls_reload_turns_on);
 	g_test_add_func("/tls/silent-clients", test_tls_silent_clients);
 	g_test_add_func("/tls/bad-config", test_tls_bad_config);
 	return g_test_run();
