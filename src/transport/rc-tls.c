@@ -17,6 +17,14 @@ rc_tls_bad_value(GError **error, const gchar *text)
 	g_set_error_literal(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, text);
 }
 
+/* GLib's "Failed to open file “PATH”: REASON" without the path the caller names */
+static const gchar *
+rc_tls_file_reason(const GError *error)
+{
+	const gchar *colon = g_strrstr(error->message, ": ");
+	return colon != NULL ? colon + 2 : error->message;
+}
+
 /* GIO does not compare the key with the certificate: GnuTLS does */
 static gboolean
 rc_tls_check_pair(const gchar *cert_pem, gsize cert_len, const gchar *key_pem, gsize key_len)
@@ -53,14 +61,16 @@ rc_tls_load_certificate(const gchar *cert_path, const gchar *key_path, GError **
 		return NULL;
 	}
 	if (!g_file_get_contents(cert_path, &cert_pem, &cert_len, &local)) {
-		text = g_strdup_printf(
-		    _("[server] tls_certificate: cannot read “%s”: %s"), cert_path, local->message);
+		text = g_strdup_printf(_("[server] tls_certificate: cannot read “%s”: %s"),
+				       cert_path,
+				       rc_tls_file_reason(local));
 		rc_tls_bad_value(error, text);
 		return NULL;
 	}
 	if (!g_file_get_contents(key_path, &key_pem, &key_len, &local)) {
-		text = g_strdup_printf(
-		    _("[server] tls_key: cannot read “%s”: %s"), key_path, local->message);
+		text = g_strdup_printf(_("[server] tls_key: cannot read “%s”: %s"),
+				       key_path,
+				       rc_tls_file_reason(local));
 		rc_tls_bad_value(error, text);
 		return NULL;
 	}
