@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "rc-config.h"
-#include "transport/rc-tls.h"
+#include "rc-tls.h"
 
 /* Everything read from the file and the flags; swapped whole on reload so a
  * broken file never leaves half-applied settings. */

@@ -9,7 +9,7 @@
 #include <glib/gi18n.h>
 #include <gnutls/gnutls.h>
 
-#include "transport/rc-tls.h"
+#include "rc-tls.h"
 
 static void
 rc_tls_bad_value(GError **error, const gchar *text)
