@@ -798,6 +798,22 @@ test_tls_bad_config(void)
 		g_assert_cmpint(rc_test_node_wait_exit(check, WAIT), ==, 0);
 		g_assert_cmpuint(rc_test_node_get_stdout_lines(check)->len, ==, 0);
 	}
+	/* the check looks at each key with the one it goes with: a good Redis client
+	 * certificate and key are no "set both" problem either */
+	{
+		g_autofree gchar *config =
+		    g_strdup_printf("[redis]\nurl=rediss://localhost:6390\ntls_ca_file=%s\n"
+				    "tls_cert_file=%s\ntls_key_file=%s\n",
+				    files->ca_cert,
+				    files->client_cert,
+				    files->client_key);
+		const gchar *path = rc_test_write_config(config);
+		const gchar *args[] = {"--check-config", "--config", path, NULL};
+		g_autoptr(RcTestNode) check = rc_test_node_spawn(args);
+
+		g_assert_cmpint(rc_test_node_wait_exit(check, WAIT), ==, 0);
+		g_assert_cmpuint(rc_test_node_get_stdout_lines(check)->len, ==, 0);
+	}
 }
 
 int
