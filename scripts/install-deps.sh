@@ -7,6 +7,7 @@ export DEBIAN_FRONTEND=noninteractive
 packages="
   gcc pkg-config meson ninja-build gettext
   libglib2.0-dev libglib2.0-dev-bin libsoup-3.0-dev libjson-glib-dev libhiredis-dev
+  glib-networking libgnutls28-dev openssl
   redis-server redis-tools
   dbus dbus-daemon libglib2.0-bin libxml2-utils
   chromium

@@ -115,7 +115,10 @@ main(int argc, char **argv)
 	listen = rc_config_get_listen(config);
 	host = strchr(listen, ':') != NULL ? g_strdup_printf("[%s]", listen) : g_strdup(listen);
 	/* scripts read this line to learn the port: one line, flushed */
-	g_print("roomcastd: listening on http://%s:%u/\n", host, rc_daemon_get_port(daemon));
+	g_print("roomcastd: listening on %s://%s:%u/\n",
+		rc_daemon_is_tls(daemon) ? "https" : "http",
+		host,
+		rc_daemon_get_port(daemon));
 	fflush(stdout);
 	g_main_loop_run(loop);
 	g_message("stopped");

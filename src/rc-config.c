@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "rc-config.h"
+#include "rc-tls.h"
 
 /* Everything read from the file and the flags; swapped whole on reload so a
  * broken file never leaves half-applied settings. */
@@ -41,6 +42,9 @@ typedef struct {
 	GStrv allowed_hosts;
 	guint idle_timeout;
 	guint drain_seconds;
+	gchar *tls_certificate_file;
+	gchar *tls_key_file;
+	GTlsCertificate *tls_certificate; /* loaded from the two files */
 	guint redis_timeout;
 	guint history_size;
 	guint history_ttl;
@@ -96,6 +100,9 @@ rc_settings_free(RcSettings *s)
 	g_free(s->api_token);
 	g_strfreev(s->allowed_origins);
 	g_strfreev(s->allowed_hosts);
+	g_free(s->tls_certificate_file);
+	g_free(s->tls_key_file);
+	g_clear_object(&s->tls_certificate);
 	g_free(s);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcSettings, rc_settings_free)
@@ -439,6 +446,26 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 	if (!rc_config_get_uint(kf, "server", "drain_seconds", 0, 0, 86400, &v, error))
 		return NULL;
 	s->drain_seconds = (guint)v;
+	if (!rc_config_get_file_key(
+		self, kf, "server", "tls_certificate", &s->tls_certificate_file, error) ||
+	    !rc_config_get_file_key(self, kf, "server", "tls_key", &s->tls_key_file, error))
+		return NULL;
+	if ((s->tls_certificate_file == NULL) != (s->tls_key_file == NULL)) {
+		rc_config_bad_value(
+		    error,
+		    FALSE,
+		    _("[server] tls_certificate and tls_key go together: “%s” is "
+		      "set, %s is not"),
+		    s->tls_certificate_file != NULL ? s->tls_certificate_file : s->tls_key_file,
+		    s->tls_certificate_file != NULL ? "tls_key" : "tls_certificate");
+		return NULL;
+	}
+	if (s->tls_certificate_file != NULL) {
+		s->tls_certificate =
+		    rc_tls_load_certificate(s->tls_certificate_file, s->tls_key_file, error);
+		if (s->tls_certificate == NULL)
+			return NULL;
+	}
 
 	if (!rc_config_get_string(kf, "redis", "url", NULL, &s->redis_url, error))
 		return NULL;
@@ -732,6 +759,27 @@ rc_config_warn_unknown(RcConfig *self)
 		g_warning("%s", (const gchar *)g_ptr_array_index(problems, i));
 }
 
+/* the key that must be set together with @group's @key, if any */
+static const gchar *
+rc_config_partner(const gchar *group, const gchar *key)
+{
+	const struct {
+		const gchar *group, *a, *b;
+	} pairs[] = {
+	    {"server", "tls_certificate", "tls_key"},
+	    {"redis", "tls_cert_file", "tls_key_file"},
+	};
+	for (guint i = 0; i < G_N_ELEMENTS(pairs); i++) {
+		if (g_strcmp0(group, pairs[i].group) != 0)
+			continue;
+		if (g_strcmp0(key, pairs[i].a) == 0)
+			return pairs[i].b;
+		if (g_strcmp0(key, pairs[i].b) == 0)
+			return pairs[i].a;
+	}
+	return NULL;
+}
+
 GPtrArray *
 rc_config_check(RcConfig *self)
 {
@@ -761,7 +809,15 @@ rc_config_check(RcConfig *self)
 			g_autoptr(GError) error_key = NULL;
 			gchar *line;
 
+			const gchar *partner = rc_config_partner(groups[g], keys[k]);
+
 			g_key_file_set_value(one, groups[g], keys[k], value != NULL ? value : "");
+			/* a key that is only valid with another is checked with it */
+			if (partner != NULL && g_key_file_has_key(kf, groups[g], partner, NULL)) {
+				g_autofree gchar *pv =
+				    g_key_file_get_value(kf, groups[g], partner, NULL);
+				g_key_file_set_value(one, groups[g], partner, pv != NULL ? pv : "");
+			}
 			s = rc_config_build(self, one, &error_key);
 			if (s != NULL) {
 				rc_settings_free(s);
@@ -956,6 +1012,17 @@ rc_config_apply(RcConfig *self, GKeyFile *keyfile, gboolean *restart_needed, GEr
 		    !g_strv_equal((const gchar *const *)s->plugins_enabled,
 				  (const gchar *const *)old->plugins_enabled);
 	}
+	/* the port speaks TLS or not until the next start; the certificate itself is
+	 * replaced at once, for the connections that come next */
+	if ((s->tls_certificate == NULL) != (old->tls_certificate == NULL)) {
+		if (restart_needed != NULL)
+			*restart_needed = TRUE;
+		g_free(s->tls_certificate_file);
+		s->tls_certificate_file = g_strdup(old->tls_certificate_file);
+		g_free(s->tls_key_file);
+		s->tls_key_file = g_strdup(old->tls_key_file);
+		g_set_object(&s->tls_certificate, old->tls_certificate);
+	}
 	/* keys that only apply at start-up keep their running values */
 	s->port = old->port;
 	g_free(s->listen);
@@ -990,6 +1057,18 @@ rc_config_apply(RcConfig *self, GKeyFile *keyfile, gboolean *restart_needed, GEr
 	self->keyfile = g_steal_pointer(&kf);
 	rc_config_warn_unknown(self);
 	return TRUE;
+}
+
+GTlsCertificate *
+rc_config_get_tls_certificate(RcConfig *self)
+{
+	return self->settings->tls_certificate;
+}
+
+const gchar *
+rc_config_get_tls_certificate_file(RcConfig *self)
+{
+	return self->settings->tls_certificate_file;
 }
 
 gboolean

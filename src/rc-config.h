@@ -78,6 +78,9 @@ const gchar *const *rc_config_get_allowed_origins(RcConfig *self);
 const gchar *const *rc_config_get_allowed_hosts(RcConfig *self);
 /* seconds an HTTP connection may take to send a complete request */
 guint rc_config_get_idle_timeout(RcConfig *self);
+/* [server] tls_certificate and tls_key, loaded; NULL for plain HTTP */
+GTlsCertificate *rc_config_get_tls_certificate(RcConfig *self);
+const gchar *rc_config_get_tls_certificate_file(RcConfig *self);
 /* seconds SIGTERM spends closing clients with 1012 before the node stops; 0: at once */
 guint rc_config_get_drain_seconds(RcConfig *self);
 /* seconds Redis may take to answer a command before it counts as down */

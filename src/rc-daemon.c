@@ -31,6 +31,12 @@ rc_daemon_get_port(RcDaemon *self)
 }
 
 gboolean
+rc_daemon_is_tls(RcDaemon *self)
+{
+	return self->server != NULL && rc_server_is_tls(self->server);
+}
+
+gboolean
 rc_daemon_reload_config(RcDaemon *self, GError **error)
 {
 	return rc_engine_reload_config(self->engine, error);

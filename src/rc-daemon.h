@@ -22,6 +22,8 @@ RcDaemon *rc_daemon_new(RcConfig *config);
 gboolean rc_daemon_check(RcDaemon *self, GError **error);
 gboolean rc_daemon_start(RcDaemon *self, GError **error);
 guint rc_daemon_get_port(RcDaemon *self);
+/* TRUE when the node serves https:// and wss:// */
+gboolean rc_daemon_is_tls(RcDaemon *self);
 /* stops accepting, closes every client with 1001, then returns via callback; a call
  * while a shutdown is under way is ignored */
 void rc_daemon_shutdown_async(RcDaemon *self, GAsyncReadyCallback callback, gpointer user_data);

@@ -1226,10 +1226,14 @@ rc_test_node_get_base_url(RcTestNode *self)
 gchar *
 rc_test_node_get_ws_url(RcTestNode *self, const gchar *query)
 {
+	gboolean tls;
+
 	g_assert_nonnull(self->base_url);
-	g_assert_true(g_str_has_prefix(self->base_url, "http://"));
-	return g_strdup_printf("ws://%s/ws%s%s",
-			       self->base_url + strlen("http://"),
+	tls = g_str_has_prefix(self->base_url, "https://");
+	g_assert_true(tls || g_str_has_prefix(self->base_url, "http://"));
+	return g_strdup_printf("%s://%s/ws%s%s",
+			       tls ? "wss" : "ws",
+			       self->base_url + strlen(tls ? "https://" : "http://"),
 			       query != NULL ? "?" : "",
 			       query != NULL ? query : "");
 }
@@ -1709,6 +1713,17 @@ rc_test_ws_try_connect(const gchar *url,
 		       guint *http_status,
 		       GError **error)
 {
+	return rc_test_ws_try_connect_tls(url, origin, headers, NULL, http_status, error);
+}
+
+RcTestWs *
+rc_test_ws_try_connect_tls(const gchar *url,
+			   const gchar *origin,
+			   const gchar *const *headers,
+			   GTlsDatabase *tls_database,
+			   guint *http_status,
+			   GError **error)
+{
 	g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", 10, NULL);
 	g_autoptr(SoupMessage) msg = soup_message_new("GET", url);
 	g_autoptr(GCancellable) cancellable = g_cancellable_new();
@@ -1717,6 +1732,8 @@ rc_test_ws_try_connect(const gchar *url,
 
 	if (http_status != NULL)
 		*http_status = 0;
+	if (tls_database != NULL)
+		soup_session_set_tls_database(session, tls_database);
 	if (msg == NULL) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "bad URL %s", url);
 		return NULL;
@@ -1745,6 +1762,26 @@ rc_test_ws_try_connect(const gchar *url,
 	soup_websocket_connection_set_max_incoming_payload_size(self->conn, 64 * 1024 * 1024);
 	g_signal_connect(self->conn, "message", G_CALLBACK(on_ws_message), self);
 	g_signal_connect(self->conn, "closed", G_CALLBACK(on_ws_closed), self);
+	return self;
+}
+
+RcTestWs *
+rc_test_ws_new_tls(RcTestNode *node, const gchar *query, const gchar *ca_file)
+{
+	g_autofree gchar *url = rc_test_node_get_ws_url(node, query);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GTlsDatabase) db = g_tls_file_database_new(ca_file, &error);
+	guint status = 0;
+	RcTestWs *self;
+	g_autoptr(JsonObject) hello = NULL;
+
+	g_assert_no_error(error);
+	self = rc_test_ws_try_connect_tls(url, NULL, NULL, db, &status, &error);
+	if (self == NULL) {
+		fail("WebSocket upgrade to %s refused (HTTP %u): %s", url, status, error->message);
+		return NULL;
+	}
+	hello = rc_test_ws_expect(self, "hello", 5000);
 	return self;
 }
 

@@ -167,9 +167,9 @@ gboolean rc_test_node_wait_listening(RcTestNode *self, guint timeout_ms, GError 
 
 GPid rc_test_node_get_pid(RcTestNode *self);
 guint16 rc_test_node_get_port(RcTestNode *self);
-/* "http://127.0.0.1:PORT" (no trailing slash) */
+/* "http://127.0.0.1:PORT" (no trailing slash), "https://…" when it serves TLS */
 const gchar *rc_test_node_get_base_url(RcTestNode *self);
-/* "ws://127.0.0.1:PORT/ws" plus "?@query" when @query is not NULL */
+/* "ws://127.0.0.1:PORT/ws" ("wss://…" with TLS) plus "?@query" when @query is not NULL */
 gchar *rc_test_node_get_ws_url(RcTestNode *self, const gchar *query);
 
 /* Every line written to stderr/stdout so far (without newline). */
@@ -272,6 +272,17 @@ RcTestWs *rc_test_ws_try_connect(const gchar *url,
 				 const gchar *const *headers,
 				 guint *http_status,
 				 GError **error);
+
+/* rc_test_ws_try_connect() that trusts @tls_database (NULL: the system's) for
+ * a wss:// @url */
+RcTestWs *rc_test_ws_try_connect_tls(const gchar *url,
+				     const gchar *origin,
+				     const gchar *const *headers,
+				     GTlsDatabase *tls_database,
+				     guint *http_status,
+				     GError **error);
+/* rc_test_ws_new() for a node that serves TLS, trusting the CA in @ca_file */
+RcTestWs *rc_test_ws_new_tls(RcTestNode *node, const gchar *query, const gchar *ca_file);
 
 /* the hello frame and its fields (set by rc_test_ws_new, or by the first
  * rc_test_ws_expect(ws, "hello", ...)) */

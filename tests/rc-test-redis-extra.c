@@ -182,6 +182,18 @@ rc_test_tls_files_new(void)
 	return files;
 }
 
+void
+rc_test_tls_files_make_server(RcTestTlsFiles *files, const gchar *name, const gchar *cn)
+{
+	make_signed(files->dir,
+		    name,
+		    cn,
+		    "basicConstraints=CA:FALSE\n"
+		    "keyUsage=digitalSignature,keyEncipherment\n"
+		    "extendedKeyUsage=serverAuth\n"
+		    "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+}
+
 /* `openssl x509` cannot date a certificate in the past: `openssl ca` can */
 static const gchar rc_test_expired_ca_conf[] = "[ca]\n"
 					       "default_ca = test\n"

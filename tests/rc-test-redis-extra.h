@@ -43,6 +43,9 @@ void rc_test_tls_files_free(RcTestTlsFiles *files);
 /* Adds a server certificate (localhost, 127.0.0.1) signed by the CA that
  * expired in 2020: expired_cert, expired_key. */
 void rc_test_tls_files_make_expired(RcTestTlsFiles *files);
+/* Adds NAME.crt and NAME.key in the files' directory: another server certificate
+ * (localhost, 127.0.0.1) signed by the CA, with the subject CN=@cn. */
+void rc_test_tls_files_make_server(RcTestTlsFiles *files, const gchar *name, const gchar *cn);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcTestTlsFiles, rc_test_tls_files_free)
 
 /* TRUE when this redis-server can do TLS (Debian builds it with OpenSSL). */

@@ -1358,8 +1358,12 @@ rc_engine_reload_config(RcEngine *self, GError **error)
 {
 	g_autoptr(GError) error_local = NULL;
 	g_autoptr(GKeyFile) kf = NULL;
+	g_autoptr(GTlsCertificate) tls_before = NULL;
+	GTlsCertificate *tls_after;
 	gboolean restart_needed = FALSE;
 
+	if (rc_config_get_tls_certificate(self->config) != NULL)
+		tls_before = g_object_ref(rc_config_get_tls_certificate(self->config));
 	/* plugins first: if one refuses its new settings, nothing changes at all */
 	kf = rc_config_check_file(self->config, &error_local);
 	if (kf == NULL || !rc_plugin_host_reload(self->plugins, kf, &error_local) ||
@@ -1374,6 +1378,11 @@ rc_engine_reload_config(RcEngine *self, GError **error)
 	/* the password file is read again with the rest */
 	if (RC_IS_REDIS_BUS(self->bus))
 		rc_redis_bus_reload(RC_REDIS_BUS(self->bus));
+	/* the TLS files are read again on every reload: renewed ones serve from now on */
+	tls_after = rc_config_get_tls_certificate(self->config);
+	if (tls_before != NULL && tls_after != NULL && tls_after != tls_before)
+		g_message("TLS certificate reloaded from %s for new connections",
+			  rc_config_get_tls_certificate_file(self->config));
 	if (restart_needed)
 		g_message("configuration reloaded; changes to server, redis, dbus and plugin list "
 			  "keys apply at the next start");

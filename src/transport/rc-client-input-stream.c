@@ -25,6 +25,7 @@ struct _RcClientInputStream {
 	guint64 max_message;
 	RcWsFrameCounter counter;
 	gboolean failed;
+	gboolean buffered;
 };
 
 static void rc_client_input_stream_pollable_init(GPollableInputStreamInterface *iface);
@@ -48,6 +49,12 @@ rc_client_input_stream_new(GInputStream *base, gint fd, RcClientPoller *poller)
 	if (g_pollable_input_stream_is_readable(self->base))
 		rc_client_poller_wake(poller, fd, G_IO_IN);
 	return G_INPUT_STREAM(self);
+}
+
+void
+rc_client_input_stream_set_buffered(RcClientInputStream *self, gboolean buffered)
+{
+	self->buffered = buffered;
 }
 
 void
@@ -100,6 +107,9 @@ rc_client_input_stream_read_nonblocking(GPollableInputStream *stream,
 		self->used = 0;
 	}
 	if (self->used >= RC_CLIENT_INPUT_BUDGET) {
+		/* the kernel may have nothing more: the rest is in the TLS layer */
+		if (self->buffered)
+			rc_client_poller_wake(self->poller, self->fd, G_IO_IN);
 		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "budget used up");
 		return -1;
 	}

@@ -24,5 +24,8 @@ G_DECLARE_FINAL_TYPE(RcClientInputStream,
 GInputStream *rc_client_input_stream_new(GInputStream *base, gint fd, RcClientPoller *poller);
 /* the most bytes a message may have over all its fragments; 0 for no limit */
 void rc_client_input_stream_set_max_message(RcClientInputStream *self, guint64 max_message);
+/* @base may hold bytes the socket does not show (TLS): a read cut short by the
+ * budget makes sure it is looked at again in the next round */
+void rc_client_input_stream_set_buffered(RcClientInputStream *self, gboolean buffered);
 
 G_END_DECLS

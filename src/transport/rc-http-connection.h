@@ -27,7 +27,15 @@ RcHttpConnection *rc_http_connection_from_message(SoupServerMessage *msg);
 /* ties @self to the addresses libsoup gets for it, so messages lead back to it */
 void rc_http_connection_attach(RcHttpConnection *self, GSocketAddress *remote);
 
+/* Serves TLS with @certificate: rc_http_connection_wait_head() first waits for the
+ * client's first TLS record, does the handshake, and reads the head through it.
+ * The deadline covers the handshake too. */
+void rc_http_connection_set_tls(RcHttpConnection *self, GTlsCertificate *certificate);
+gboolean rc_http_connection_is_tls(RcHttpConnection *self);
 GSocket *rc_http_connection_get_socket(RcHttpConnection *self);
+/* what libsoup reads and writes: the connection, or its TLS stream once the head
+ * was read through it */
+GIOStream *rc_http_connection_get_stream(RcHttpConnection *self);
 GSocketConnection *rc_http_connection_get_connection(RcHttpConnection *self);
 /* the address object attached to (transfer full) */
 GSocketAddress *rc_http_connection_get_remote(RcHttpConnection *self);

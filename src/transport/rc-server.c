@@ -28,6 +28,7 @@ struct _RcServer {
 	SoupServer *soup;
 	RcListener *listener;
 	gboolean loopback; /* bound to a loopback address: Host is checked */
+	gboolean tls;	   /* serves https:// and wss:// only */
 	guint port;
 	GHashTable *waiting; /* RcHttpConnection (owned) whose request is not complete */
 	guint sweep_id;
@@ -87,6 +88,10 @@ rc_server_upgrade_done_cb(SoupServerMessage *msg, gpointer user_data)
 	if (base == NULL)
 		return;
 	stream = rc_client_io_stream_new(base, g_socket_get_fd(socket));
+	/* TLS holds decrypted bytes that the socket no longer shows */
+	if (rc_http_connection_is_tls(hc))
+		rc_client_input_stream_set_buffered(
+		    rc_client_io_stream_get_input(RC_CLIENT_IO_STREAM(stream)), TRUE);
 	origin = soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Origin");
 	/* libsoup attaches the connection's input source to the thread-default
 	 * context: park it there, the poller dispatches it (see rc-client-poller.h) */
@@ -1007,7 +1012,11 @@ rc_server_head_cb(RcHttpConnection *hc,
 		return;
 	}
 	if (local == NULL ||
-	    !soup_server_accept_iostream(self->soup, G_IO_STREAM(connection), local, remote, &error_local))
+	    !soup_server_accept_iostream(self->soup,
+					 rc_http_connection_get_stream(hc),
+					 local,
+					 remote,
+					 &error_local))
 		g_debug("connection not served: %s",
 			error_local != NULL ? error_local->message : "no address");
 }
@@ -1033,6 +1042,9 @@ rc_server_accepted_cb(RcListener *listener, GSocketConnection *connection, gpoin
 		   (gint64)rc_config_get_idle_timeout(config) * G_USEC_PER_SEC;
 	hc = rc_http_connection_new(connection, deadline);
 	rc_http_connection_attach(hc, remote);
+	/* the certificate of the moment: a reload changes it for new connections only */
+	if (self->tls)
+		rc_http_connection_set_tls(hc, rc_config_get_tls_certificate(config));
 	g_hash_table_add(self->waiting, g_object_ref(hc));
 	if (self->sweep_id == 0)
 		self->sweep_id = g_timeout_add_seconds(1, rc_server_sweep_cb, self);
@@ -1135,6 +1147,7 @@ rc_server_listen(RcServer *self,
 		return FALSE;
 	self->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
 	self->loopback = g_inet_address_get_is_loopback(inet);
+	self->tls = rc_config_get_tls_certificate(rc_server_get_config(self)) != NULL;
 	self->listener = rc_listener_new(socket);
 	g_signal_connect(self->listener, "accepted", G_CALLBACK(rc_server_accepted_cb), self);
 	return TRUE;
@@ -1144,6 +1157,12 @@ guint
 rc_server_get_port(RcServer *self)
 {
 	return self->port;
+}
+
+gboolean
+rc_server_is_tls(RcServer *self)
+{
+	return self->tls;
 }
 
 void

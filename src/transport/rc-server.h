@@ -23,6 +23,8 @@ gboolean rc_server_listen(RcServer *self,
 			  gboolean reuse_port,
 			  GError **error);
 guint rc_server_get_port(RcServer *self);
+/* TRUE when the port speaks TLS ([server] tls_certificate and tls_key) */
+gboolean rc_server_is_tls(RcServer *self);
 /* stops accepting new connections */
 void rc_server_stop(RcServer *self);
 

@@ -254,7 +254,7 @@ def main():
 # every config key, with its default ('' = unset)
 CONF_KEYS = {
     'server': {'port': '8080', 'listen': '127.0.0.1', 'node_id': '', 'reuse_port': 'false',
-               'allowed_origins': ''},
+               'allowed_origins': '', 'tls_certificate': '', 'tls_key': ''},
     'redis': {'url': '', 'channel': 'livechat', 'fanout': 'single', 'password_file': '',
               'tls_ca_file': '', 'tls_cert_file': '', 'tls_key_file': ''},
     'dbus': {'bus': 'session', 'name': 'org.roomcast'},

@@ -3,7 +3,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Data flows one way through roomcastd: no file includes a layer above its own.
 
-    base        rc-error, rc-config, rc-message, protocol/   (depend on nothing of ours)
+    base        rc-error, rc-config, rc-message, rc-tls,
+                protocol/                                    (depend on nothing of ours)
     services    rooms/, bus/, plugins/                       (base only, not each other)
     engine      engine/                                      (services and base)
     front ends  transport/, dbus/, socketio/                 (the engine and below;
@@ -31,7 +32,7 @@ def module_of(path):
         return parts[0]
     name = parts[0]
     if name.startswith(('rc-error', 'rc-config', 'rc-message', 'rc-history', 'rc-presence',
-                         'rc-log', 'rc-metrics')):
+                         'rc-log', 'rc-metrics', 'rc-tls')):
         return 'base'
     if name.startswith(('rc-daemon', 'main')):
         return 'daemon'
