@@ -942,6 +942,9 @@ rc_redis_start_session(RcRedisConnection *self)
 	rs->pfd.fd = g_socket_get_fd(self->socket);
 	rs->pfd.events = G_IO_IN;
 	g_source_add_poll((GSource *)rs, &rs->pfd);
+	/* not blocked while it dispatches: blocking takes the fd out of the poll set
+	 * and back, which wakes the loop twice per dispatch (see RcClientPoller) */
+	g_source_set_can_recurse((GSource *)rs, TRUE);
 	self->source = rs;
 	g_source_attach((GSource *)rs, self->context);
 

@@ -251,6 +251,11 @@ rc_client_poller_get_default(void)
 	self->watches =
 	    g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)rc_fd_watch_free);
 	g_source_add_unix_fd((GSource *)self, epfd, G_IO_IN);
+	/* GLib blocks a source for its dispatch by taking its fds out of the poll set
+	 * and putting them back, and each of those wakes the loop through its eventfd:
+	 * two writes, a read and an empty iteration per dispatch. Nothing here runs
+	 * the main context again from inside, so there is nothing to block. */
+	g_source_set_can_recurse((GSource *)self, TRUE);
 	g_source_attach((GSource *)self, NULL);
 	rc_client_poller_default = self;
 	return self;
