@@ -49,7 +49,7 @@ run() { # label redis-pids...
 
 for rep in $(seq "$reps"); do
 	rport=$(free_port)
-	redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no > "$work/redis.log" 2>&1 &
+	redis-server --port "$rport" --bind 127.0.0.1 --dir "$work" --save '' --appendonly no > "$work/redis.log" 2>&1 &
 	rpid=$!
 	until redis-cli -p "$rport" ping >/dev/null 2>&1; do sleep 0.1; done
 	start_nodes --redis "redis://127.0.0.1:$rport"
@@ -59,10 +59,10 @@ for rep in $(seq "$reps"); do
 
 	# the cluster's masters feed a replica each: so does this one Redis
 	rport=$(free_port) qport=$(free_port)
-	redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no > "$work/redis.log" 2>&1 &
+	redis-server --port "$rport" --bind 127.0.0.1 --dir "$work" --save '' --appendonly no > "$work/redis.log" 2>&1 &
 	rpid=$!
 	until redis-cli -p "$rport" ping >/dev/null 2>&1; do sleep 0.1; done
-	redis-server --port "$qport" --bind 127.0.0.1 --save '' --appendonly no \
+	redis-server --port "$qport" --bind 127.0.0.1 --dir "$work" --save '' --appendonly no \
 		--replicaof 127.0.0.1 "$rport" > "$work/replica.log" 2>&1 &
 	qpid=$!
 	until redis-cli -p "$qport" info replication 2>/dev/null | grep -q 'master_link_status:up'; do sleep 0.1; done

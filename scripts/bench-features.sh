@@ -27,7 +27,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 start() { # nodes
 	rport=$(free_port)
-	redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no > "$work/redis.log" 2>&1 &
+	redis-server --port "$rport" --bind 127.0.0.1 --dir "$work" --save '' --appendonly no > "$work/redis.log" 2>&1 &
 	rpid=$!
 	until redis-cli -p "$rport" ping >/dev/null 2>&1; do sleep 0.1; done
 	pids=() urls=()
