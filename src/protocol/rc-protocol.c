@@ -480,6 +480,10 @@ rc_protocol_parse_msg_object(RcJsonReader *r,
 			     GString *scratch,
 			     GError **error)
 {
+	/* a later "msg" replaces an earlier one whole, not member by member */
+	rc_field_clear(sender);
+	rc_field_clear(text);
+	sender->wrong_type = text->wrong_type = FALSE;
 	if (!rc_json_reader_begin_object(r, error))
 		return FALSE;
 	for (;;) {
