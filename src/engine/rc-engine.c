@@ -550,8 +550,8 @@ rc_engine_join_done(RcEngine *self, RcJoinWaiter *w, RcHistory *history)
 		self->delivered += delivered;
 		rc_engine_changed(self);
 	}
-	/* the first listener here: the room learns who is there */
-	if (w->presence && !rc_room_knows_presence(room))
+	/* the list asked for with the read did not come (Redis was away) */
+	if (w->presence && !rc_room_knows_presence(room) && !rc_room_is_listing_presence(room))
 		rc_engine_list_presence(self, room);
 }
 
@@ -614,9 +614,16 @@ rc_engine_join_read(RcEngine *self, RcJoinWaiter *w)
 									      w->ns,
 									      w->room_code);
 		if (membership != NULL) {
-			g_autoptr(RcPresence) entry = rc_engine_presence_entry(
-			    self, w->member, rc_membership_get_room(membership));
+			RcRoom *room = rc_membership_get_room(membership);
+			g_autoptr(RcPresence) entry = rc_engine_presence_entry(self, w->member, room);
 			rc_bus_presence_join(self->bus, entry);
+			/* The first listener here: the room learns who is there on the same
+			 * way, before the join is answered. Read after the answer, the list
+			 * could hold a join the member caused by then, and its event, on the
+			 * subscriber's way, would be taken for one the room knows. */
+			if (w->presence && !rc_room_knows_presence(room) &&
+			    !rc_room_is_listing_presence(room))
+				rc_engine_list_presence(self, room);
 		}
 	}
 	rc_bus_read_room_async(self->bus, w->ns, w->room_code, &range, rc_engine_join_read_cb, w);

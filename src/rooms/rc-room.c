@@ -603,6 +603,12 @@ rc_room_knows_presence(RcRoom *self)
 	return self->present != NULL;
 }
 
+gboolean
+rc_room_is_listing_presence(RcRoom *self)
+{
+	return self->listing > 0;
+}
+
 guint
 rc_room_reconcile_presence(RcRoom *self, GPtrArray *entries)
 {

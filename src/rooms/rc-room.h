@@ -95,6 +95,7 @@ guint rc_room_deliver_presence(RcRoom *self, RcPresence *event);
  * an event and a list that overlap give each change once. */
 gboolean rc_room_wants_presence(RcRoom *self);
 gboolean rc_room_knows_presence(RcRoom *self);
+gboolean rc_room_is_listing_presence(RcRoom *self);
 /* a list was asked for: events from now on are newer than it; the list ends with
  * rc_room_reconcile_presence(), or rc_room_end_presence_list() when it failed */
 void rc_room_begin_presence_list(RcRoom *self);
