@@ -652,6 +652,12 @@ rc_redis_read(RcRedisConnection *self)
 		total += n;
 		if (!rc_redis_feed(self, self->readbuf, n))
 			return;
+		/* A short read took all the kernel had: asking again costs a syscall
+		 * that says EAGAIN, and poll is level-triggered, so bytes that came in
+		 * since wake the next iteration. TLS may hold decrypted bytes poll
+		 * cannot see: that stream is read to the end. */
+		if (self->tls_in == NULL && (gsize)n < RC_REDIS_READ_CHUNK)
+			return;
 	}
 }
 

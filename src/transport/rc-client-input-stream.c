@@ -21,6 +21,7 @@ struct _RcClientInputStream {
 	RcClientPoller *poller;
 	guint64 round;
 	gsize used; /* bytes read in this round */
+	gboolean drained; /* a short read in this round took all the kernel had */
 	/* the frame headers seen so far: a message's size is known before its bytes */
 	guint64 max_message;
 	RcWsFrameCounter counter;
@@ -105,6 +106,14 @@ rc_client_input_stream_read_nonblocking(GPollableInputStream *stream,
 	if (round != self->round) {
 		self->round = round;
 		self->used = 0;
+		self->drained = FALSE;
+	}
+	/* libsoup reads until a read finds nothing; after a short read that is a
+	 * syscall only to hear EAGAIN. The poller's epoll is level-triggered, so
+	 * bytes that arrive later make the fd ready in the next round. */
+	if (self->drained) {
+		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "drained");
+		return -1;
 	}
 	if (self->used >= RC_CLIENT_INPUT_BUDGET) {
 		/* the kernel may have nothing more: the rest is in the TLS layer */
@@ -118,6 +127,9 @@ rc_client_input_stream_read_nonblocking(GPollableInputStream *stream,
 	if (n <= 0)
 		return n;
 	self->used += (gsize)n;
+	/* under TLS the rest may wait decrypted in the stream, unseen by epoll */
+	if ((gsize)n < count && !self->buffered)
+		self->drained = TRUE;
 	if (!rc_client_input_stream_account(self, buffer, (gsize)n, error)) {
 		self->failed = TRUE;
 		return -1;

@@ -33,6 +33,8 @@ struct _RcClientPoller {
 	gint epfd;
 	guint64 round;
 	GArray *wakes; /* RcWake: fds to treat as ready without epoll saying so */
+	gboolean dispatching;
+	guint64 epoll_changes; /* epoll_ctl calls, for the tests */
 	guint run_parked_id;
 	GMainContext *parking;
 	GHashTable *watches; /* fd → RcFdWatch */
@@ -53,14 +55,31 @@ rc_fd_watch_free(RcFdWatch *w)
 	g_free(w);
 }
 
+/* Whether @w only holds destroyed sources of a socket that is gone, when a new
+ * source for @stream comes for its fd number. libsoup destroys its input source
+ * and makes a new one on every read, inside our dispatch, while the ready list
+ * still holds the old one: that is the same socket, still registered, and
+ * nothing accepts a connection during a dispatch, so the fd number cannot have
+ * changed hands meanwhile. Treating it as stale cost an epoll DEL and ADD per
+ * message. */
 static gboolean
-rc_fd_watch_is_stale(RcFdWatch *w)
+rc_fd_watch_is_stale(RcFdWatch *w, GObject *stream, gboolean dispatching)
 {
 	for (guint i = 0; i < w->sources->len; i++) {
-		if (!g_source_is_destroyed(g_ptr_array_index(w->sources, i)))
+		RcParkedSource *ps = g_ptr_array_index(w->sources, i);
+		if (!g_source_is_destroyed((GSource *)ps))
+			return FALSE;
+		if (dispatching && ps->stream == stream)
 			return FALSE;
 	}
 	return TRUE;
+}
+
+static gint
+rc_client_poller_ctl(RcClientPoller *self, gint op, gint fd, struct epoll_event *ev)
+{
+	self->epoll_changes++;
+	return epoll_ctl(self->epfd, op, fd, ev);
 }
 
 static void
@@ -68,6 +87,7 @@ rc_client_poller_sync(RcClientPoller *self, RcFdWatch *w)
 {
 	struct epoll_event ev = {.data.fd = w->fd};
 	guint32 wanted = 0;
+	gint op;
 
 	for (guint i = 0; i < w->sources->len; i++) {
 		RcParkedSource *ps = g_ptr_array_index(w->sources, i);
@@ -77,17 +97,15 @@ rc_client_poller_sync(RcClientPoller *self, RcFdWatch *w)
 	if (w->sources->len == 0) {
 		/* before the socket closes: the fd number may be reused at once */
 		if (w->registered != G_MAXUINT32)
-			epoll_ctl(self->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+			rc_client_poller_ctl(self, EPOLL_CTL_DEL, w->fd, NULL);
 		g_hash_table_remove(self->watches, GINT_TO_POINTER(w->fd));
 		return;
 	}
 	if (wanted == w->registered)
 		return;
 	ev.events = wanted;
-	if (epoll_ctl(self->epfd,
-		      w->registered == G_MAXUINT32 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD,
-		      w->fd,
-		      &ev) != 0) {
+	op = w->registered == G_MAXUINT32 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+	if (rc_client_poller_ctl(self, op, w->fd, &ev) != 0) {
 		g_warning("epoll_ctl(%d): %s", w->fd, g_strerror(errno));
 		return;
 	}
@@ -206,8 +224,10 @@ rc_client_poller_dispatch(GSource *source, GSourceFunc callback, gpointer user_d
 	g_array_set_size(self->wakes, 0);
 	for (gint i = 0; i < n; i++)
 		rc_client_poller_collect(self, events[i].data.fd, events[i].events, ready);
+	self->dispatching = TRUE;
 	for (guint i = 0; i < ready->len; i++)
 		rc_parked_source_invoke(g_ptr_array_index(ready, i));
+	self->dispatching = FALSE;
 	return G_SOURCE_CONTINUE;
 }
 
@@ -223,6 +243,12 @@ guint64
 rc_client_poller_get_round(RcClientPoller *self)
 {
 	return self->round;
+}
+
+guint64
+rc_client_poller_get_epoll_changes(RcClientPoller *self)
+{
+	return self->epoll_changes;
 }
 
 static GSourceFuncs rc_client_poller_funcs = {
@@ -282,11 +308,11 @@ rc_client_poller_create_source(RcClientPoller *self,
 	ps->stream = stream;
 	ps->fd = fd;
 	ps->condition = condition;
-	if (w != NULL && rc_fd_watch_is_stale(w)) {
+	if (w != NULL && rc_fd_watch_is_stale(w, stream, self->dispatching)) {
 		/* Only destroyed sources that someone still holds a reference to: their
 		 * socket is closed and this fd is a new one, which epoll does not know. */
 		if (w->registered != G_MAXUINT32)
-			epoll_ctl(self->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+			rc_client_poller_ctl(self, EPOLL_CTL_DEL, w->fd, NULL);
 		w->registered = G_MAXUINT32;
 	}
 	if (w == NULL) {

@@ -38,6 +38,8 @@ void rc_client_poller_return(void);
 void rc_client_poller_wake(RcClientPoller *self, gint fd, GIOCondition condition);
 /* counts dispatches: a connection's work can be bounded per round */
 guint64 rc_client_poller_get_round(RcClientPoller *self);
+/* how many times the epoll set was changed (added to, modified, removed from) */
+guint64 rc_client_poller_get_epoll_changes(RcClientPoller *self);
 /* a pollable source for @stream, ready when @fd is ready for @condition; it must be
  * attached to the parking context (the caller sets the callback as usual) */
 GSource *rc_client_poller_create_source(RcClientPoller *self,

@@ -685,6 +685,50 @@ test_poller_removal_during_dispatch(void)
 	close(b[1]);
 }
 
+static void
+count_message_cb(SoupWebsocketConnection *conn, gint type, GBytes *message, gpointer user_data)
+{
+	guint *count = user_data;
+	(*count)++;
+}
+
+/* Frames that come one by one, as chat messages do, each reach libsoup, and
+ * reading them changes nothing in the epoll set: libsoup's new input source
+ * per read reuses the registration, and a short read is not followed by one
+ * that finds nothing (the frame sent after it still arrives). */
+static void
+test_poller_steady_reads(void)
+{
+	Pair p;
+	g_autoptr(SoupWebsocketConnection) conn = NULL;
+	RcClientPoller *poller = rc_client_poller_get_default();
+	guint messages = 0;
+	guint64 changes;
+
+	pair_init(&p, 0);
+	conn = server_connection_new(&p);
+	g_signal_connect(conn, "message", G_CALLBACK(count_message_cb), &messages);
+	peer_send_frame(&p, 0x1, "first");
+	for (guint i = 0; i < 20 && messages < 1; i++) {
+		iterate();
+		g_usleep(1000);
+	}
+	g_assert_cmpuint(messages, ==, 1);
+	changes = rc_client_poller_get_epoll_changes(poller);
+	for (guint n = 2; n <= 30; n++) {
+		peer_send_frame(&p, 0x1, "one more");
+		for (guint i = 0; i < 50 && messages < n; i++) {
+			iterate();
+			if (messages < n)
+				g_usleep(1000);
+		}
+		g_assert_cmpuint(messages, ==, n);
+	}
+	g_assert_cmpuint(rc_client_poller_get_epoll_changes(poller), ==, changes);
+	g_signal_handlers_disconnect_by_data(conn, &messages);
+	pair_clear(&p);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -705,6 +749,7 @@ main(int argc, char **argv)
 	g_test_add_func("/transport/poller/fd-reuse-while-referenced",
 			test_poller_fd_reuse_while_referenced);
 	g_test_add_func("/transport/poller/hang-up", test_poller_hang_up);
+	g_test_add_func("/transport/poller/steady-reads", test_poller_steady_reads);
 	g_test_add_func("/transport/poller/removal-during-dispatch",
 			test_poller_removal_during_dispatch);
 	return g_test_run();
