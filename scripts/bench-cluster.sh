@@ -1,8 +1,9 @@
 #!/bin/bash
-# A room-heavy load on K=3 nodes, against one Redis and against a 3-master Redis
-# Cluster (with one replica each), interleaved, and against one Redis with a
-# replica (what each master of the cluster also pays for); Redis CPU per message on each
-# server and node CPU per delivery.
+# A room-heavy load on K=3 nodes, interleaved: against one Redis, one Redis with
+# a replica (what each master of a cluster with failover also pays for), a
+# 3-master Redis Cluster with one replica each, and the same 3 masters without
+# replicas (like for like with one Redis); Redis CPU per message on each master
+# and node CPU per delivery.
 #   scripts/bench-cluster.sh [BUILDDIR [REPS [C R S P T]]]
 # Defaults: 2 repetitions, 3000 clients, 600 rooms, 600 senders, 3000 msg/s, 15 s.
 set -euo pipefail
@@ -71,29 +72,36 @@ for rep in $(seq "$reps"); do
 	stop_nodes
 	kill "$rpid" "$qpid"; wait "$rpid" "$qpid" 2>/dev/null || true; rpid=""
 
-	line=$("$top/scripts/redis-cluster.sh" start "$work/cluster")
-	masters=${line#masters=}
-	masters=${masters%% *}
-	mpids=() seeds=""
-	for m in ${masters//,/ }; do
-		mpids+=("$(cat "$work/cluster/redis-$m.pid")")
-		seeds=${seeds:+$seeds,}127.0.0.1:$m
+	# with one replica per master (failover), then without (like one Redis)
+	for replicas in 1 0; do
+		line=$(RC_CLUSTER_REPLICAS=$replicas "$top/scripts/redis-cluster.sh" start "$work/cluster")
+		masters=${line#masters=}
+		masters=${masters%% *}
+		mpids=() seeds=""
+		for m in ${masters//,/ }; do
+			mpids+=("$(cat "$work/cluster/redis-$m.pid")")
+			seeds=${seeds:+$seeds,}127.0.0.1:$m
+		done
+		start_nodes --redis-cluster "$seeds"
+		if [ $replicas = 1 ]; then
+			run "cluster-$rep" "${mpids[@]}"
+		else
+			run "cluster-norepl-$rep" "${mpids[@]}"
+		fi
+		stop_nodes
+		"$top/scripts/redis-cluster.sh" stop "$work/cluster" >/dev/null
 	done
-	start_nodes --redis-cluster "$seeds"
-	run "cluster-$rep" "${mpids[@]}"
-	stop_nodes
-	"$top/scripts/redis-cluster.sh" stop "$work/cluster" >/dev/null
 done
 
 # BENCH_JSON=FILE keeps the raw rows
 [ -z "${BENCH_JSON:-}" ] || cp "$json" "$BENCH_JSON"
 python3 - "$json" <<'PY'
 import json, sys
-print("run          Redis CPU per message, each server         node CPU per delivery  p99")
+print("run                Redis CPU per message, each server         node CPU per delivery  p99")
 for line in open(sys.argv[1]):
     d = json.loads(line)
     nodes, servers = d["nodes"][:3], d["nodes"][3:]
     node_us = sum(n["cpuS"] for n in nodes) / d["delivered"] * 1e6
     redis = " / ".join("%.1f us" % (s["cpuS"] / d["sent"] * 1e6) for s in servers)
-    print("%-12s %-42s %8.1f us %14.2f ms" % (d["label"], redis, node_us, d["latMs"]["p99"]))
+    print("%-18s %-42s %8.1f us %14.2f ms" % (d["label"], redis, node_us, d["latMs"]["p99"]))
 PY

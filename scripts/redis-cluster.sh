@@ -15,11 +15,25 @@
 #   scripts/redis-cluster.sh stop DIR
 #       Stops the nodes whose pid files are in DIR and removes DIR's state.
 #
+# RC_CLUSTER_REPLICAS=0 in the environment of start makes three masters
+# without replicas (three nodes, "replicas=" stays empty): what one Redis
+# without a replica is compared with in scripts/bench-cluster.sh. Such a
+# cluster has no failover.
+#
 # Nodes are only ever stopped through their pid files, after checking that the
 # pid still is our redis-server on our port: other Redis servers may run here.
 set -euo pipefail
 
-n_nodes=6
+n_masters=3
+n_replicas=${RC_CLUSTER_REPLICAS:-1} # per master
+case $n_replicas in
+0 | 1) ;;
+*)
+	echo "redis-cluster.sh: RC_CLUSTER_REPLICAS must be 0 or 1" >&2
+	exit 2
+	;;
+esac
+n_nodes=$((n_masters * (1 + n_replicas)))
 start_timeout=10 # seconds for a node to answer PING
 ready_timeout=40 # seconds for the whole cluster to become ok and in sync
 
@@ -103,7 +117,7 @@ cluster_line() {
 		[ "$(info_field cluster_state <<<"$info")" = ok ] || return 1
 		[ "$(info_field cluster_slots_ok <<<"$info")" = 16384 ] || return 1
 		[ "$(info_field cluster_known_nodes <<<"$info")" = $n_nodes ] || return 1
-		[ "$(info_field cluster_size <<<"$info")" = $((n_nodes / 2)) ] || return 1
+		[ "$(info_field cluster_size <<<"$info")" = $n_masters ] || return 1
 		# CLUSTER SLOTS leaves out replicas that have not received a byte of
 		# the replication stream yet (CLUSTER SHARDS calls them "loading")
 		[ "$(cli "$port" CLUSTER SLOTS | grep -cE '^[0-9a-f]{40}$' | tr -d ' ')" -ge $n_nodes ] ||
@@ -113,9 +127,10 @@ cluster_line() {
 	nodes=$(cli "$base" CLUSTER NODES) || return 1
 	masters=$(awk '$3 ~ /master/ && $3 !~ /fail/ && NF >= 9 { split($2, a, "[:@]"); print a[2] }' \
 		<<<"$nodes" | sort -n)
-	[ "$(wc -w <<<"$masters")" = $((n_nodes / 2)) ] || return 1
+	[ "$(wc -w <<<"$masters")" = $n_masters ] || return 1
 	replicas=""
 	for m in $masters; do
+		[ "$n_replicas" -gt 0 ] || break
 		r=$(awk -v m="$m" '
 			{ split($2, a, "[:@]"); port[$1] = a[2] }
 			$3 ~ /slave/ && $3 !~ /fail/ { master[$1] = $4 }
@@ -136,10 +151,19 @@ saved_base() {
 	sed -n 's/^base=//p' "$dir/cluster.line"
 }
 
+# the replica count a cluster in DIR was made with, so that status needs no
+# RC_CLUSTER_REPLICAS
+saved_replicas() {
+	local dir=$1 r
+	r=$(sed -n 's/^replicas=//p' "$dir/cluster.line" 2>/dev/null)
+	echo "${r:-1}"
+}
+
 do_status() {
 	local dir=$1 base
 	base=$(saved_base "$dir") || return 1
 	[ -n "$base" ] || return 1
+	[ "$(saved_replicas "$dir")" = "$n_replicas" ] || return 1
 	cluster_line "$dir" "$base"
 }
 
@@ -230,13 +254,13 @@ do_start() {
 	for ((i = 0; i < n_nodes; i++)); do
 		addrs+=("127.0.0.1:$((base + i))")
 	done
-	if ! redis-cli --cluster create "${addrs[@]}" --cluster-replicas 1 --cluster-yes \
+	if ! redis-cli --cluster create "${addrs[@]}" --cluster-replicas "$n_replicas" --cluster-yes \
 		>"$dir/create.log" 2>&1; then
 		tail -20 "$dir/create.log" >&2
 		do_stop "$dir"
 		die "redis-cli --cluster create failed"
 	fi
-	echo "base=$base" >"$dir/cluster.line"
+	printf 'base=%s\nreplicas=%s\n' "$base" "$n_replicas" >"$dir/cluster.line"
 	waited=0
 	until line=$(cluster_line "$dir" "$base"); do
 		if [ $waited -ge $((ready_timeout * 10)) ]; then
@@ -266,6 +290,8 @@ start)
 	;;
 status)
 	[ $# -eq 2 ] || usage
+	n_replicas=$(saved_replicas "$dir")
+	n_nodes=$((n_masters * (1 + n_replicas)))
 	do_status "$dir"
 	;;
 stop)
