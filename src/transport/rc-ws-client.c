@@ -324,12 +324,8 @@ rc_ws_client_handle_frame(RcWsClient *self, const gchar *data, gsize len)
 }
 
 static void
-rc_ws_client_message_cb(SoupWebsocketConnection *conn,
-			gint type,
-			GBytes *message,
-			gpointer user_data)
+rc_ws_client_on_message(RcWsClient *self, SoupWebsocketConnection *conn, gint type, GBytes *message)
 {
-	g_autoptr(RcWsClient) self = g_object_ref(RC_WS_CLIENT(user_data));
 	gsize len = 0;
 	const gchar *data = g_bytes_get_data(message, &len);
 
@@ -353,9 +349,8 @@ rc_ws_client_message_cb(SoupWebsocketConnection *conn,
 /* libsoup drops a connection whose frame is over max-incoming-payload-size without
  * telling the peer why: queue the 1009 close frame ourselves, libsoup closes after it */
 static void
-rc_ws_client_error_cb(SoupWebsocketConnection *conn, GError *error, gpointer user_data)
+rc_ws_client_on_error(RcWsClient *self, const GError *error)
 {
-	g_autoptr(RcWsClient) self = g_object_ref(RC_WS_CLIENT(user_data));
 	g_autoptr(GBytes) frame = NULL;
 
 	g_debug("client %s: %s", self->id, error->message);
@@ -370,22 +365,13 @@ rc_ws_client_error_cb(SoupWebsocketConnection *conn, GError *error, gpointer use
 }
 
 static void
-rc_ws_client_closed_cb(SoupWebsocketConnection *conn, gpointer user_data)
+rc_ws_client_on_closed(RcWsClient *self, SoupWebsocketConnection *conn)
 {
-	RcWsClient *self = RC_WS_CLIENT(user_data);
-	g_autoptr(RcWsClient) keep G_GNUC_UNUSED = g_object_ref(self);
 	g_debug("client %s closed (code %u)", self->id, soup_websocket_connection_get_close_code(conn));
 	self->closing = TRUE;
 	rc_client_poller_leave();
 	rc_engine_remove_member(self->engine, RC_MEMBER(self));
 	rc_client_poller_return();
-}
-
-static void
-rc_ws_client_overflow_cb(RcQueueOutputStream *queue, gpointer user_data)
-{
-	g_autoptr(RcWsClient) self = g_object_ref(RC_WS_CLIENT(user_data));
-	rc_ws_client_slow_consumer(self);
 }
 
 /* ---- RcMember ---------------------------------------------------------------- */
@@ -523,11 +509,13 @@ rc_ws_client_finalize(GObject *object)
 	G_OBJECT_CLASS(rc_ws_client_parent_class)->finalize(object);
 }
 
-/* the client a connection or queue belongs to, if it is a /ws client's */
+/* The client a connection or queue belongs to, if it is a /ws client's, with a
+ * reference held while its handler runs (a handler may remove the member). */
 static RcWsClient *
-rc_ws_client_of(const GValue *instance)
+rc_ws_client_ref_of(const GValue *instance)
 {
-	return g_object_get_qdata(g_value_get_object(instance), rc_ws_client_quark);
+	RcWsClient *self = g_object_get_qdata(g_value_get_object(instance), rc_ws_client_quark);
+	return self != NULL ? g_object_ref(self) : NULL;
 }
 
 static gboolean
@@ -536,12 +524,12 @@ rc_ws_client_message_hook(GSignalInvocationHint *ihint,
 			  const GValue *values,
 			  gpointer data)
 {
-	RcWsClient *self = rc_ws_client_of(&values[0]);
+	g_autoptr(RcWsClient) self = rc_ws_client_ref_of(&values[0]);
 	if (self != NULL)
-		rc_ws_client_message_cb(g_value_get_object(&values[0]),
+		rc_ws_client_on_message(self,
+					g_value_get_object(&values[0]),
 					g_value_get_int(&values[1]),
-					g_value_get_boxed(&values[2]),
-					self);
+					g_value_get_boxed(&values[2]));
 	return TRUE;
 }
 
@@ -551,9 +539,9 @@ rc_ws_client_closed_hook(GSignalInvocationHint *ihint,
 			 const GValue *values,
 			 gpointer data)
 {
-	RcWsClient *self = rc_ws_client_of(&values[0]);
+	g_autoptr(RcWsClient) self = rc_ws_client_ref_of(&values[0]);
 	if (self != NULL)
-		rc_ws_client_closed_cb(g_value_get_object(&values[0]), self);
+		rc_ws_client_on_closed(self, g_value_get_object(&values[0]));
 	return TRUE;
 }
 
@@ -563,10 +551,9 @@ rc_ws_client_error_hook(GSignalInvocationHint *ihint,
 			const GValue *values,
 			gpointer data)
 {
-	RcWsClient *self = rc_ws_client_of(&values[0]);
+	g_autoptr(RcWsClient) self = rc_ws_client_ref_of(&values[0]);
 	if (self != NULL)
-		rc_ws_client_error_cb(
-		    g_value_get_object(&values[0]), g_value_get_boxed(&values[1]), self);
+		rc_ws_client_on_error(self, g_value_get_boxed(&values[1]));
 	return TRUE;
 }
 
@@ -576,9 +563,9 @@ rc_ws_client_overflow_hook(GSignalInvocationHint *ihint,
 			   const GValue *values,
 			   gpointer data)
 {
-	RcWsClient *self = rc_ws_client_of(&values[0]);
+	g_autoptr(RcWsClient) self = rc_ws_client_ref_of(&values[0]);
 	if (self != NULL)
-		rc_ws_client_overflow_cb(g_value_get_object(&values[0]), self);
+		rc_ws_client_slow_consumer(self);
 	return TRUE;
 }
 
@@ -596,8 +583,7 @@ rc_ws_client_class_init(RcWsClientClass *klass)
 	/* A handler on each connection costs a closure and the signal system's
 	 * bookkeeping for it, about 300 bytes, and four of them made up a fifth of
 	 * an idle connection's memory. One hook per signal for all connections,
-	 * finding its client through qdata, costs nothing per connection. The
-	 * callbacks hold a reference on the client while they run. */
+	 * finding its client through qdata, costs nothing per connection. */
 	rc_ws_client_quark = g_quark_from_static_string("rc-ws-client");
 	g_type_class_unref(g_type_class_ref(SOUP_TYPE_WEBSOCKET_CONNECTION));
 	g_type_class_unref(g_type_class_ref(RC_TYPE_QUEUE_OUTPUT_STREAM));
