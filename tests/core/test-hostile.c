@@ -8,6 +8,9 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include "rc-test-harness.h"
@@ -325,10 +328,14 @@ fd_send_all(gint fd, const guint8 *data, gsize len)
 {
 	while (len > 0) {
 		struct pollfd p = {fd, POLLOUT, 0};
+		gint ready = poll(&p, 1, rc_test_timeout(20000));
 		gssize n;
 
-		if (poll(&p, 1, rc_test_timeout(20000)) <= 0)
+		if (ready <= 0) {
+			if (ready == 0)
+				errno = 0; /* timed out */
 			return FALSE;
+		}
 		n = send(fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
@@ -387,6 +394,46 @@ flood_batch(Flood *flood, GByteArray *out, guint first, guint n)
 
 static gpointer flood_read_thread(gpointer user_data);
 
+/* Where a stalled flood's bytes are, for the failure message: the flooder's
+ * unacknowledged bytes and the node's unread ones, from /proc/net/tcp. A large
+ * node-side receive queue means the node stopped reading; an empty one, that
+ * the bytes never reached it. */
+static gchar *
+tcp_queues_of(gint fd)
+{
+	struct sockaddr_in local = {0}, peer = {0};
+	socklen_t len = sizeof(local);
+	g_autofree gchar *table = NULL;
+	g_auto(GStrv) lines = NULL;
+	GString *out = g_string_new(NULL);
+
+	if (getsockname(fd, (struct sockaddr *)&local, &len) != 0 ||
+	    (len = sizeof(peer), getpeername(fd, (struct sockaddr *)&peer, &len)) != 0 ||
+	    !g_file_get_contents("/proc/net/tcp", &table, NULL, NULL))
+		return g_string_free(out, FALSE);
+	lines = g_strsplit(table, "\n", -1);
+	for (guint i = 1; lines[i] != NULL; i++) {
+		guint lport = 0, rport = 0, state = 0;
+		gulong tx = 0, rx = 0;
+
+		if (sscanf(lines[i],
+			   "%*u: %*x:%x %*x:%x %x %lx:%lx",
+			   &lport,
+			   &rport,
+			   &state,
+			   &tx,
+			   &rx) != 5)
+			continue;
+		if (lport == ntohs(local.sin_port) && rport == ntohs(peer.sin_port))
+			g_string_append_printf(
+			    out, " flooder: state %x, %lu unacked, %lu unread;", state, tx, rx);
+		else if (lport == ntohs(peer.sin_port) && rport == ntohs(local.sin_port))
+			g_string_append_printf(
+			    out, " node: state %x, %lu unacked, %lu unread;", state, tx, rx);
+	}
+	return g_string_free(out, FALSE);
+}
+
 static gpointer
 flood_write_thread(gpointer user_data)
 {
@@ -401,10 +448,13 @@ flood_write_thread(gpointer user_data)
 		if (!same || i == 0 || n < FLOOD_BATCH)
 			flood_batch(flood, batch, i, n);
 		if (!fd_send_all(flood->fd, batch->data, batch->len)) {
+			gint saved = errno;
+			g_autofree gchar *queues = tcp_queues_of(flood->fd);
 			flood->error =
-			    g_strdup_printf("send failed after %" G_GUINT64_FORMAT " bytes: %s",
+			    g_strdup_printf("send failed after %" G_GUINT64_FORMAT " bytes: %s;%s",
 					    flood->bytes_written,
-					    g_strerror(errno));
+					    saved != 0 ? g_strerror(saved) : "timed out",
+					    queues);
 			g_atomic_int_set(&flood->written, 1);
 			return NULL;
 		}
