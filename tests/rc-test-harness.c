@@ -1026,6 +1026,9 @@ on_node_line(GObject *source, GAsyncResult *res, gpointer user_data)
 			g_printerr("[roomcastd %d] %s\n", (gint)self->pid, line);
 		g_ptr_array_add(self->err_lines, line);
 	} else {
+		/* GLib writes debug lines to stdout: RC_TEST_DEBUG=1 shows them too */
+		if (g_getenv("RC_TEST_DEBUG") != NULL)
+			g_printerr("[roomcastd %d] %s\n", (gint)self->pid, line);
 		node_parse_listening(self, line);
 		g_ptr_array_add(self->out_lines, line);
 	}

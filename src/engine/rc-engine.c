@@ -511,9 +511,12 @@ rc_engine_join_done(RcEngine *self, RcJoinWaiter *w, RcHistory *history)
 		result.epoch = history->epoch;
 		result.offset = history->top;
 	} else {
-		/* Redis is away: the node says what it knows, and catches up later */
+		/* Redis is away: the node says what it knows, and catches up later; the
+		 * subscription may be in place already, and then nothing else would make
+		 * the room read where it stands */
 		result.epoch = rc_room_get_epoch(room) != NULL ? rc_room_get_epoch(room) : "";
 		result.offset = rc_room_get_last_offset(room);
+		rc_room_sync_later(room);
 	}
 	result.ns = rc_room_get_namespace(room);
 	result.room_code = rc_room_get_code(room);

@@ -49,6 +49,7 @@ struct _RcRoom {
 	guint64 last;
 	GQueue held;		/* RcMessage, while not LIVE */
 	gboolean fetch_again;	/* more may be missing than the fetch in flight covers */
+	gboolean fetching;	/* a fetch is asked for and not answered yet */
 	RcRoomFetchFunc fetch;
 	gpointer fetch_data;
 	guint64 recovered;	/* messages delivered from history */
@@ -285,8 +286,20 @@ rc_room_start_fetch(RcRoom *self, gboolean messages)
 		after -= MIN(after, RC_ROOM_VERIFY);
 		self->verify = FALSE;
 	}
-	if (self->fetch != NULL)
+	if (self->fetch != NULL) {
+		self->fetching = TRUE;
 		self->fetch(self, after, messages, self->fetch_data);
+	}
+}
+
+/* where the room stands, and nothing older: nobody here was promised more */
+static void
+rc_room_fetch_top(RcRoom *self)
+{
+	if (self->fetch != NULL) {
+		self->fetching = TRUE;
+		self->fetch(self, 0, FALSE, self->fetch_data);
+	}
 }
 
 guint
@@ -380,9 +393,8 @@ rc_room_resync(RcRoom *self)
 		self->fetch_again = TRUE;
 		return;
 	case RC_ROOM_UNSYNCED:
-		/* only where it stands: nobody here was promised older messages */
-		if (self->fetch != NULL)
-			self->fetch(self, 0, FALSE, self->fetch_data);
+		/* a read in flight may have been answered before the loss */
+		rc_room_fetch_top(self);
 		return;
 	case RC_ROOM_LIVE:
 	default:
@@ -396,8 +408,15 @@ rc_room_retry_fetch(RcRoom *self)
 {
 	if (self->sequence == RC_ROOM_RECOVERING)
 		rc_room_start_fetch(self, TRUE);
-	else if (self->sequence == RC_ROOM_UNSYNCED && self->fetch != NULL)
-		self->fetch(self, 0, FALSE, self->fetch_data);
+	else if (self->sequence == RC_ROOM_UNSYNCED)
+		rc_room_fetch_top(self);
+}
+
+void
+rc_room_sync_later(RcRoom *self)
+{
+	if (self->sequence == RC_ROOM_UNSYNCED && !self->fetching)
+		rc_room_fetch_top(self);
 }
 
 guint
@@ -406,6 +425,7 @@ rc_room_recovered(RcRoom *self, RcHistory *history)
 	guint n = 0;
 	gboolean missed = FALSE;
 
+	self->fetching = FALSE;
 	if (self->sequence == RC_ROOM_UNSYNCED)
 		return rc_room_sync(self, history->epoch, history->top);
 	if (self->sequence != RC_ROOM_RECOVERING)

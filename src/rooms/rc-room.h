@@ -70,6 +70,9 @@ guint rc_room_deliver(RcRoom *self, RcMessage *msg);
 guint rc_room_sync(RcRoom *self, const gchar *epoch, guint64 top);
 /* the bus lost messages: read what came after the last one delivered */
 void rc_room_resync(RcRoom *self);
+/* a join could not read where the room stands: the room reads it itself, once
+ * for however many joins, or its messages would wait for good */
+void rc_room_sync_later(RcRoom *self);
 /* the last fetch failed: try it again */
 void rc_room_retry_fetch(RcRoom *self);
 /* the answer to the fetch function */

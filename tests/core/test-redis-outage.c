@@ -459,6 +459,70 @@ test_stalled(void)
 	g_assert_cmpuint(ghosts, ==, 0);
 }
 
+/* A join whose read of the room fails while the room's messages already arrive
+ * (the command connection timed out, the subscriber did not): the room learns
+ * where it stands once Redis answers again, and then delivers what comes. */
+static void
+run_read_lost(const gchar *fanout)
+{
+	g_autoptr(RcTestRedis) redis = rc_test_redis_new();
+	g_autofree gchar *contents = g_strdup_printf("[redis]\nfanout=%s\ntimeout=1\n", fanout);
+	const gchar *config = rc_test_write_config(contents);
+	g_autoptr(RcTestNode) node = rc_test_node_new("--port",
+						      "0",
+						      "--bus",
+						      "none",
+						      "--node-id",
+						      "r1",
+						      "--redis",
+						      rc_test_redis_get_url(redis),
+						      "--config",
+						      config,
+						      NULL);
+	g_autoptr(RcTestWs) a = rc_test_ws_new(node, "sender=a");
+	g_autoptr(RcTestWs) b = rc_test_ws_new(node, "sender=b");
+	g_autofree gchar *paused = NULL;
+	gint64 paused_us;
+	const gchar *body =
+	    "{\"namespace\":\"/\",\"roomCode\":\"unread\",\"msg\":{\"sender\":\"bot\","
+	    "\"text\":\"after the pause\"}}";
+
+	rc_test_ws_join(a, "/", "warm");
+	assert_health(node, 200, "connected", NOTICE_MS);
+	/* scripts wait out a write pause; subscribing does not */
+	paused = rc_test_redis_command(redis, "CLIENT", "PAUSE", "2500", "WRITE", NULL);
+	paused_us = g_get_monotonic_time();
+	/* answered once the read gives up ([redis] timeout), without where it stands */
+	rc_test_ws_join(b, "/", "unread");
+	g_assert_cmpint(g_get_monotonic_time() - paused_us, >=, 1000 * 1000);
+	rc_test_sleep(MAX(0, (gint)(2800 - (g_get_monotonic_time() - paused_us) / 1000)));
+	assert_health(node, 200, "connected", RECOVER_MS);
+	{
+		g_autoptr(RcTestHttpReply) posted =
+		    rc_test_http_post(node, "/publish", NULL, body, strlen(body), NULL);
+		g_autoptr(JsonObject) msg = NULL;
+
+		g_assert_cmpuint(posted->status, ==, 200);
+		msg = rc_test_ws_take(b, "MSG_TO_CLIENTS", NULL, 3000);
+		g_assert_cmpstr(rc_test_json_get_string(msg, "roomCode"), ==, "unread");
+		g_assert_cmpint(json_object_get_int_member(msg, "offset"), ==, 1);
+	}
+	rc_test_ws_expect_silence(a, 200);
+	g_assert_cmpint(rc_test_node_stop(node), ==, 0);
+}
+
+static void
+test_read_lost_single(void)
+{
+	run_read_lost("single");
+}
+
+static void
+test_read_lost_per_room(void)
+{
+	run_read_lost("per-room");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -467,5 +531,7 @@ main(int argc, char **argv)
 	g_test_add_func("/redis-outage/per-room", test_outage_per_room);
 	g_test_add_func("/redis-outage/start-without-redis", test_start_without_redis);
 	g_test_add_func("/redis-outage/stalled", test_stalled);
+	g_test_add_func("/redis-outage/read-lost/single", test_read_lost_single);
+	g_test_add_func("/redis-outage/read-lost/per-room", test_read_lost_per_room);
 	return g_test_run();
 }

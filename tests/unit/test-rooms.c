@@ -229,6 +229,41 @@ test_room_offsets_given_again(void)
 	g_assert_cmpuint(rc_room_get_last_offset(room), ==, 1);
 }
 
+/* Joins that could not read where the room stands (Redis away) leave the room
+ * unsynced, its messages held: it reads that itself, once however many joins ask,
+ * once more after a failed read, and then delivers what waited. */
+static void
+test_room_sync_later(void)
+{
+	g_autoptr(RcRoom) room = rc_room_new("/", "r1");
+	g_autoptr(RcTestMember) a = rc_test_member_new("c1", "alice", NULL);
+	RcMembership *ma = rc_room_add(room, RC_MEMBER(a), NULL);
+	g_autoptr(GArray) afters = g_array_new(FALSE, FALSE, sizeof(guint64));
+	g_autoptr(RcMessage) m4 = msg_new("four", "E1", 4);
+	g_autoptr(RcHistory) top = rc_history_new("E1", 3);
+	const gchar *expected[] = {"four", NULL};
+
+	rc_room_set_fetch_func(room, fetch_log_cb, afters);
+	g_assert_cmpuint(rc_room_activate(room, ma, "", 0, NULL), ==, 0);
+	rc_room_sync_later(room);
+	rc_room_sync_later(room);
+	g_assert_cmpuint(afters->len, ==, 1);
+	g_assert_cmpuint(g_array_index(afters, guint64, 0), ==, 0);
+	/* held until the room knows where it stands */
+	g_assert_cmpuint(rc_room_deliver(room, m4), ==, 0);
+	g_assert_false(rc_room_is_synced(room));
+	/* the read failed and is tried again: still one in flight */
+	rc_room_retry_fetch(room);
+	rc_room_sync_later(room);
+	g_assert_cmpuint(afters->len, ==, 2);
+	g_assert_cmpuint(rc_room_recovered(room, top), ==, 1);
+	g_assert_true(rc_room_is_synced(room));
+	assert_texts(a, expected);
+	/* synced: nothing more to read */
+	rc_room_sync_later(room);
+	g_assert_cmpuint(afters->len, ==, 2);
+}
+
 typedef struct {
 	GPtrArray *added;
 	GPtrArray *removed;
@@ -364,6 +399,7 @@ main(int argc, char **argv)
 	g_test_add_func("/rooms/room/pending-other-epoch-is-kept", test_room_pending_other_epoch_is_kept);
 	g_test_add_func("/rooms/room/recovery-new-epoch", test_room_recovery_new_epoch);
 	g_test_add_func("/rooms/room/offsets-given-again", test_room_offsets_given_again);
+	g_test_add_func("/rooms/room/sync-later", test_room_sync_later);
 	g_test_add_func("/rooms/registry/rooms-come-and-go", test_registry_rooms_come_and_go);
 	g_test_add_func("/rooms/message/frames-are-cached", test_message_frames_are_cached);
 	g_test_add_func("/errors/one-table", test_error_table);
