@@ -27,7 +27,9 @@
  *  RC_TEST_QUIET=1       do not echo roomcastd's stderr to ours (by default
  *                        every line is echoed live as "[roomcastd PID] line",
  *                        so a failing test's log shows what the daemon said)
- *  RC_TEST_DEBUG=1       keep GLib/libsoup debug messages of the test program
+ *  RC_TEST_DEBUG=1       keep GLib/libsoup debug messages of the test program,
+ *                        and echo roomcastd's stdout too, where GLib writes the
+ *                        daemon's debug lines (with G_MESSAGES_DEBUG=RcEngine,…)
  *  RC_TEST_SANITIZED     set by meson in an ASan build (looser memory bounds)
  *  RC_TEST_TIMEOUT_SCALE multiplies every timeout (e.g. 3 under valgrind/ASan)
  *  RC_TEST_REDIS=cluster rc_test_redis_new() starts a Redis Cluster (see below)
