@@ -34,7 +34,8 @@ typedef struct {
 	gboolean wanted;
 	gboolean subscribed;
 	gboolean subscribing; /* a SUBSCRIBE or SSUBSCRIBE is under way */
-	gboolean awaiting;    /* on a cluster: its subscriber is connecting, its joins wait */
+	gboolean awaiting;    /* its subscriber is connecting (one Redis: its SUBSCRIBE of
+			       * every channel is unanswered): its joins wait */
 	gboolean resync;      /* the subscription was lost: read what it missed once back */
 	gchar *shard;	      /* on a cluster: the master it is subscribed on (or asked) */
 	GPtrArray *pending;   /* GTask waiting for the subscription */
@@ -388,11 +389,16 @@ rc_redis_bus_resubscribed_cb(RcRedisConnection *conn,
 	g_hash_table_iter_init(&iter, self->room_subs);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		RcRoomSub *rs = value;
-		if (rs->wanted) {
+		if (!rs->wanted)
+			continue;
+		if (rs->subscribing) {
 			rs->subscribing = FALSE;
 			rs->subscribed = TRUE;
 			rs->resync = FALSE;
 			rc_room_sub_complete(rs);
+		} else if (!rs->subscribed) {
+			/* joined after that SUBSCRIBE went out: not in it */
+			rc_redis_bus_send_subscribe(self, &self->main_sub, rs);
 		}
 	}
 	/* what was published while the subscription was down never came (and rooms
@@ -1549,8 +1555,13 @@ rc_redis_bus_subscribe_room(RcBus *bus, const gchar *ns, const gchar *room_code,
 		    !rc_redis_link_is_ready(ss->link) &&
 		    rc_redis_router_key_is_up(self->router, rs->channel))
 			return;
-	} else if (!rs->subscribed && !rs->subscribing && rc_redis_link_is_ready(self->sub)) {
-		rc_redis_bus_send_subscribe(self, &self->main_sub, rs);
+	} else if (!rs->subscribed && !rs->subscribing) {
+		if (rc_redis_link_is_ready(self->sub))
+			rc_redis_bus_send_subscribe(self, &self->main_sub, rs);
+		else if (rc_redis_link_is_open(self->sub))
+			/* the subscriber's SUBSCRIBE of every channel is out without this
+			 * one: it goes once that is answered, and the join waits for it */
+			rs->awaiting = TRUE;
 	}
 	/* while its subscriber is down the room is subscribed when it is back */
 	if (rs->subscribed || (!rs->subscribing && !rs->awaiting))

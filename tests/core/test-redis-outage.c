@@ -523,6 +523,211 @@ test_read_lost_per_room(void)
 	run_read_lost("per-room");
 }
 
+/* A loopback proxy in front of Redis that can hold what a node sends with
+ * SUBSCRIBE in it for a while: the time between a subscriber's handshake and
+ * the answer to its SUBSCRIBE, which a busy machine makes long, made long. */
+typedef struct {
+	GSocketService *service;
+	guint16 port;
+	guint16 redis_port;
+	guint hold_ms;
+} HoldProxy;
+
+typedef struct {
+	HoldProxy *proxy;
+	GIOStream *from;
+	GIOStream *to;
+	gboolean upstream;
+	guint8 buf[16384];
+	GBytes *held;
+} HoldPump;
+
+static void hold_pump_read(HoldPump *pump);
+
+static void
+hold_pump_free(HoldPump *pump)
+{
+	g_io_stream_close(pump->from, NULL, NULL);
+	g_io_stream_close(pump->to, NULL, NULL);
+	g_object_unref(pump->from);
+	g_object_unref(pump->to);
+	g_clear_pointer(&pump->held, g_bytes_unref);
+	g_free(pump);
+}
+
+static gboolean
+hold_pump_forward(HoldPump *pump, const guint8 *data, gsize len)
+{
+	return g_output_stream_write_all(
+	    g_io_stream_get_output_stream(pump->to), data, len, NULL, NULL, NULL);
+}
+
+static gboolean
+hold_pump_release_cb(gpointer user_data)
+{
+	HoldPump *pump = user_data;
+	g_autoptr(GBytes) held = g_steal_pointer(&pump->held);
+	gsize len;
+	const guint8 *data = g_bytes_get_data(held, &len);
+
+	if (!hold_pump_forward(pump, data, len))
+		hold_pump_free(pump);
+	else
+		hold_pump_read(pump);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+hold_pump_read_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	HoldPump *pump = user_data;
+	gssize n = g_input_stream_read_finish(G_INPUT_STREAM(source), res, NULL);
+
+	if (n <= 0) {
+		hold_pump_free(pump);
+		return;
+	}
+	if (pump->upstream && pump->proxy->hold_ms > 0 &&
+	    g_strstr_len((const gchar *)pump->buf, n, "SUBSCRIBE") != NULL) {
+		/* nothing more from this side until the held bytes went on */
+		pump->held = g_bytes_new(pump->buf, (gsize)n);
+		g_timeout_add(pump->proxy->hold_ms, hold_pump_release_cb, pump);
+		return;
+	}
+	if (!hold_pump_forward(pump, pump->buf, (gsize)n)) {
+		hold_pump_free(pump);
+		return;
+	}
+	hold_pump_read(pump);
+}
+
+static void
+hold_pump_read(HoldPump *pump)
+{
+	g_input_stream_read_async(g_io_stream_get_input_stream(pump->from),
+				  pump->buf,
+				  sizeof(pump->buf),
+				  G_PRIORITY_DEFAULT,
+				  NULL,
+				  hold_pump_read_cb,
+				  pump);
+}
+
+static void
+hold_pump_start(HoldProxy *proxy, GIOStream *from, GIOStream *to, gboolean upstream)
+{
+	HoldPump *pump = g_new0(HoldPump, 1);
+
+	pump->proxy = proxy;
+	pump->from = g_object_ref(from);
+	pump->to = g_object_ref(to);
+	pump->upstream = upstream;
+	hold_pump_read(pump);
+}
+
+static gboolean
+hold_proxy_incoming_cb(GSocketService *service,
+		       GSocketConnection *conn,
+		       GObject *source,
+		       gpointer user_data)
+{
+	HoldProxy *proxy = user_data;
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSocketConnection) redis =
+	    g_socket_client_connect_to_host(client, "127.0.0.1", proxy->redis_port, NULL, &error);
+
+	g_assert_no_error(error);
+	hold_pump_start(proxy, G_IO_STREAM(conn), G_IO_STREAM(redis), TRUE);
+	hold_pump_start(proxy, G_IO_STREAM(redis), G_IO_STREAM(conn), FALSE);
+	return TRUE;
+}
+
+static HoldProxy *
+hold_proxy_new(guint16 redis_port)
+{
+	HoldProxy *proxy = g_new0(HoldProxy, 1);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+	g_autoptr(GSocketAddress) bound = NULL;
+
+	proxy->redis_port = redis_port;
+	proxy->service = g_socket_service_new();
+	g_socket_listener_add_address(G_SOCKET_LISTENER(proxy->service),
+				      any,
+				      G_SOCKET_TYPE_STREAM,
+				      G_SOCKET_PROTOCOL_TCP,
+				      NULL,
+				      &bound,
+				      &error);
+	g_assert_no_error(error);
+	proxy->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+	g_signal_connect(proxy->service, "incoming", G_CALLBACK(hold_proxy_incoming_cb), proxy);
+	g_socket_service_start(proxy->service);
+	return proxy;
+}
+
+static void
+hold_proxy_free(HoldProxy *proxy)
+{
+	g_socket_service_stop(proxy->service);
+	g_socket_listener_close(G_SOCKET_LISTENER(proxy->service));
+	g_object_unref(proxy->service);
+	g_free(proxy);
+}
+
+/* A room joined while the node's subscriber has reconnected and its SUBSCRIBE
+ * of every channel is not answered yet is not in that SUBSCRIBE: it is
+ * subscribed on its own once that is answered, and its join waits for it. */
+static void
+test_join_while_resubscribing(void)
+{
+	g_autoptr(RcTestRedis) redis = rc_test_redis_new();
+	HoldProxy *proxy = hold_proxy_new(rc_test_redis_get_port(redis));
+	g_autofree gchar *url = g_strdup_printf("redis://127.0.0.1:%u", proxy->port);
+	const gchar *config = rc_test_write_config("[redis]\nfanout=per-room\ntimeout=5\n");
+	RcTestNode *node = rc_test_node_new(
+	    "--port", "0", "--bus", "none", "--redis", url, "--config", config, NULL);
+	RcTestWs *a = rc_test_ws_new(node, "sender=a");
+	RcTestWs *b = rc_test_ws_new(node, "sender=b");
+	g_autofree gchar *killed = NULL;
+	g_auto(GStrv) channels = NULL;
+	g_autofree gchar *list = NULL;
+	const gchar *body = "{\"namespace\":\"/\",\"roomCode\":\"late\",\"msg\":{"
+			    "\"sender\":\"bot\",\"text\":\"to the late room\"}}";
+
+	rc_test_node_wait_redis_connected(node, NOTICE_MS);
+	rc_test_ws_join(a, "/", "warm");
+	/* the subscriber drops and comes back; its SUBSCRIBE waits a second */
+	proxy->hold_ms = 1000;
+	killed = rc_test_redis_command(redis, "CLIENT", "KILL", "TYPE", "pubsub", NULL);
+	g_assert_cmpstr(killed, ==, "1");
+	rc_test_sleep(400);
+	rc_test_ws_join(b, "/", "late");
+	assert_health(node, 200, "connected", RECOVER_MS);
+	channels = rc_test_redis_pubsub_channels(redis, "livechat:*");
+	list = g_strjoinv(",", channels);
+	g_assert_cmpstr(list, ==, "livechat:{/:late},livechat:{/:warm}");
+	{
+		g_autoptr(RcTestHttpReply) posted =
+		    rc_test_http_post(node, "/publish", NULL, body, strlen(body), NULL);
+		g_autoptr(JsonObject) msg = NULL;
+
+		g_assert_cmpuint(posted->status, ==, 200);
+		msg = rc_test_ws_take(b, "MSG_TO_CLIENTS", NULL, 3000);
+		g_assert_cmpstr(rc_test_json_get_string(msg, "roomCode"), ==, "late");
+	}
+	rc_test_ws_expect_silence(a, 200);
+	rc_test_ws_close(a);
+	rc_test_ws_close(b);
+	g_assert_cmpint(rc_test_node_stop(node), ==, 0);
+	rc_test_ws_free(a);
+	rc_test_ws_free(b);
+	rc_test_node_free(node);
+	hold_proxy_free(proxy);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -533,5 +738,6 @@ main(int argc, char **argv)
 	g_test_add_func("/redis-outage/stalled", test_stalled);
 	g_test_add_func("/redis-outage/read-lost/single", test_read_lost_single);
 	g_test_add_func("/redis-outage/read-lost/per-room", test_read_lost_per_room);
+	g_test_add_func("/redis-outage/join-while-resubscribing", test_join_while_resubscribing);
 	return g_test_run();
 }
