@@ -492,9 +492,9 @@ run_read_lost(const gchar *fanout)
 	/* scripts wait out a write pause; subscribing does not */
 	paused = rc_test_redis_command(redis, "CLIENT", "PAUSE", "2500", "WRITE", NULL);
 	paused_us = g_get_monotonic_time();
-	/* answered once the read gives up ([redis] timeout), without where it stands */
+	/* answered once the read gives up ([redis] timeout, counted from the oldest
+	 * command waiting on the connection), without where it stands */
 	rc_test_ws_join(b, "/", "unread");
-	g_assert_cmpint(g_get_monotonic_time() - paused_us, >=, 1000 * 1000);
 	rc_test_sleep(MAX(0, (gint)(2800 - (g_get_monotonic_time() - paused_us) / 1000)));
 	assert_health(node, 200, "connected", RECOVER_MS);
 	{
