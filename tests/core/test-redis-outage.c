@@ -66,10 +66,10 @@ metric(RcTestNode *node, const gchar *name)
 	return rc_test_metrics_value(reply->body, name);
 }
 
+/* a node of Redis at @url with a config file of @contents */
 static RcTestNode *
-start_node(RcTestRedis *redis, const gchar *id, const gchar *fanout)
+start_node_config(const gchar *url, const gchar *id, const gchar *contents)
 {
-	g_autofree gchar *contents = g_strdup_printf("[redis]\nfanout=%s\n", fanout);
 	const gchar *config = rc_test_write_config(contents);
 
 	return rc_test_node_new("--port",
@@ -79,10 +79,18 @@ start_node(RcTestRedis *redis, const gchar *id, const gchar *fanout)
 				"--node-id",
 				id,
 				"--redis",
-				rc_test_redis_get_url(redis),
+				url,
 				"--config",
 				config,
 				NULL);
+}
+
+static RcTestNode *
+start_node(RcTestRedis *redis, const gchar *id, const gchar *fanout)
+{
+	g_autofree gchar *contents = g_strdup_printf("[redis]\nfanout=%s\n", fanout);
+
+	return start_node_config(rc_test_redis_get_url(redis), id, contents);
 }
 
 /* a message from @from reaches @to (and its own sender) */
@@ -292,19 +300,8 @@ static RcTestNode *
 start_node_timeout(const gchar *url, const gchar *id, guint timeout_s)
 {
 	g_autofree gchar *contents = g_strdup_printf("[redis]\ntimeout=%u\n", timeout_s);
-	const gchar *config = rc_test_write_config(contents);
 
-	return rc_test_node_new("--port",
-				"0",
-				"--bus",
-				"none",
-				"--node-id",
-				id,
-				"--redis",
-				url,
-				"--config",
-				config,
-				NULL);
+	return start_node_config(url, id, contents);
 }
 
 /* sends from @m with a fresh ref; returns the ref */
@@ -459,6 +456,24 @@ test_stalled(void)
 	g_assert_cmpuint(ghosts, ==, 0);
 }
 
+/* a message POSTed to @room on @node, as @ws receives it */
+static JsonObject *
+publish_and_take(RcTestNode *node, RcTestWs *ws, const gchar *room)
+{
+	g_autofree gchar *body = g_strdup_printf(
+	    "{\"namespace\":\"/\",\"roomCode\":\"%s\",\"msg\":{\"sender\":\"bot\","
+	    "\"text\":\"published\"}}",
+	    room);
+	g_autoptr(RcTestHttpReply) posted =
+	    rc_test_http_post(node, "/publish", NULL, body, strlen(body), NULL);
+	JsonObject *msg;
+
+	g_assert_cmpuint(posted->status, ==, 200);
+	msg = rc_test_ws_take(ws, "MSG_TO_CLIENTS", NULL, 3000);
+	g_assert_cmpstr(rc_test_json_get_string(msg, "roomCode"), ==, room);
+	return msg;
+}
+
 /* A join whose read of the room fails while the room's messages already arrive
  * (the command connection timed out, the subscriber did not): the room learns
  * where it stands once Redis answers again, and then delivers what comes. */
@@ -467,25 +482,13 @@ run_read_lost(const gchar *fanout)
 {
 	g_autoptr(RcTestRedis) redis = rc_test_redis_new();
 	g_autofree gchar *contents = g_strdup_printf("[redis]\nfanout=%s\ntimeout=1\n", fanout);
-	const gchar *config = rc_test_write_config(contents);
-	g_autoptr(RcTestNode) node = rc_test_node_new("--port",
-						      "0",
-						      "--bus",
-						      "none",
-						      "--node-id",
-						      "r1",
-						      "--redis",
-						      rc_test_redis_get_url(redis),
-						      "--config",
-						      config,
-						      NULL);
+	g_autoptr(RcTestNode) node =
+	    start_node_config(rc_test_redis_get_url(redis), "r1", contents);
 	g_autoptr(RcTestWs) a = rc_test_ws_new(node, "sender=a");
 	g_autoptr(RcTestWs) b = rc_test_ws_new(node, "sender=b");
 	g_autofree gchar *paused = NULL;
+	g_autoptr(JsonObject) msg = NULL;
 	gint64 paused_us;
-	const gchar *body =
-	    "{\"namespace\":\"/\",\"roomCode\":\"unread\",\"msg\":{\"sender\":\"bot\","
-	    "\"text\":\"after the pause\"}}";
 
 	rc_test_ws_join(a, "/", "warm");
 	assert_health(node, 200, "connected", NOTICE_MS);
@@ -497,16 +500,8 @@ run_read_lost(const gchar *fanout)
 	rc_test_ws_join(b, "/", "unread");
 	rc_test_sleep(MAX(0, (gint)(2800 - (g_get_monotonic_time() - paused_us) / 1000)));
 	assert_health(node, 200, "connected", RECOVER_MS);
-	{
-		g_autoptr(RcTestHttpReply) posted =
-		    rc_test_http_post(node, "/publish", NULL, body, strlen(body), NULL);
-		g_autoptr(JsonObject) msg = NULL;
-
-		g_assert_cmpuint(posted->status, ==, 200);
-		msg = rc_test_ws_take(b, "MSG_TO_CLIENTS", NULL, 3000);
-		g_assert_cmpstr(rc_test_json_get_string(msg, "roomCode"), ==, "unread");
-		g_assert_cmpint(json_object_get_int_member(msg, "offset"), ==, 1);
-	}
+	msg = publish_and_take(node, b, "unread");
+	g_assert_cmpint(json_object_get_int_member(msg, "offset"), ==, 1);
 	rc_test_ws_expect_silence(a, 200);
 	g_assert_cmpint(rc_test_node_stop(node), ==, 0);
 }
@@ -676,6 +671,7 @@ hold_proxy_free(HoldProxy *proxy)
 	g_object_unref(proxy->service);
 	g_free(proxy);
 }
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HoldProxy, hold_proxy_free)
 
 /* A room joined while the node's subscriber has reconnected and its SUBSCRIBE
  * of every channel is not answered yet is not in that SUBSCRIBE: it is
@@ -683,19 +679,18 @@ hold_proxy_free(HoldProxy *proxy)
 static void
 test_join_while_resubscribing(void)
 {
+	/* freed in reverse: the node before the proxy it goes through */
 	g_autoptr(RcTestRedis) redis = rc_test_redis_new();
-	HoldProxy *proxy = hold_proxy_new(rc_test_redis_get_port(redis));
+	g_autoptr(HoldProxy) proxy = hold_proxy_new(rc_test_redis_get_port(redis));
 	g_autofree gchar *url = g_strdup_printf("redis://127.0.0.1:%u", proxy->port);
-	const gchar *config = rc_test_write_config("[redis]\nfanout=per-room\ntimeout=5\n");
-	RcTestNode *node = rc_test_node_new(
-	    "--port", "0", "--bus", "none", "--redis", url, "--config", config, NULL);
-	RcTestWs *a = rc_test_ws_new(node, "sender=a");
-	RcTestWs *b = rc_test_ws_new(node, "sender=b");
+	g_autoptr(RcTestNode) node =
+	    start_node_config(url, "j1", "[redis]\nfanout=per-room\ntimeout=5\n");
+	g_autoptr(RcTestWs) a = rc_test_ws_new(node, "sender=a");
+	g_autoptr(RcTestWs) b = rc_test_ws_new(node, "sender=b");
 	g_autofree gchar *killed = NULL;
 	g_auto(GStrv) channels = NULL;
 	g_autofree gchar *list = NULL;
-	const gchar *body = "{\"namespace\":\"/\",\"roomCode\":\"late\",\"msg\":{"
-			    "\"sender\":\"bot\",\"text\":\"to the late room\"}}";
+	g_autoptr(JsonObject) msg = NULL;
 
 	rc_test_node_wait_redis_connected(node, NOTICE_MS);
 	rc_test_ws_join(a, "/", "warm");
@@ -709,23 +704,11 @@ test_join_while_resubscribing(void)
 	channels = rc_test_redis_pubsub_channels(redis, "livechat:*");
 	list = g_strjoinv(",", channels);
 	g_assert_cmpstr(list, ==, "livechat:{/:late},livechat:{/:warm}");
-	{
-		g_autoptr(RcTestHttpReply) posted =
-		    rc_test_http_post(node, "/publish", NULL, body, strlen(body), NULL);
-		g_autoptr(JsonObject) msg = NULL;
-
-		g_assert_cmpuint(posted->status, ==, 200);
-		msg = rc_test_ws_take(b, "MSG_TO_CLIENTS", NULL, 3000);
-		g_assert_cmpstr(rc_test_json_get_string(msg, "roomCode"), ==, "late");
-	}
+	msg = publish_and_take(node, b, "late");
 	rc_test_ws_expect_silence(a, 200);
 	rc_test_ws_close(a);
 	rc_test_ws_close(b);
 	g_assert_cmpint(rc_test_node_stop(node), ==, 0);
-	rc_test_ws_free(a);
-	rc_test_ws_free(b);
-	rc_test_node_free(node);
-	hold_proxy_free(proxy);
 }
 
 int
