@@ -407,6 +407,10 @@ rc_engine_count_recovery(RcEngine *self, guint64 recovered, gboolean missed)
 		rc_engine_changed(self);
 }
 
+/* how long a room waits before it reads its history or its presence again after
+ * a failed read */
+#define RC_ENGINE_FETCH_RETRY_MS 500
+
 typedef struct {
 	RcEngine *engine;
 	RcRoom *room;
@@ -420,6 +424,25 @@ rc_presence_call_free(RcPresenceCall *call)
 	g_free(call);
 }
 
+static void rc_engine_list_presence(RcEngine *self, RcRoom *room);
+
+/* a failed list, read again; a list on its way meanwhile does the same if it fails */
+static gboolean
+rc_engine_list_presence_again_cb(gpointer user_data)
+{
+	RcPresenceCall *call = user_data;
+	RcEngine *self = call->engine;
+	RcRoom *room = call->room;
+
+	if (!self->stopping && !rc_room_is_listing_presence(room) &&
+	    rc_room_registry_lookup(self->registry,
+				    rc_room_get_namespace(room),
+				    rc_room_get_code(room)) == room &&
+	    rc_room_wants_presence(room))
+		rc_engine_list_presence(self, room);
+	return G_SOURCE_REMOVE;
+}
+
 static void
 rc_engine_presence_listed_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -427,21 +450,33 @@ rc_engine_presence_listed_cb(GObject *source, GAsyncResult *res, gpointer user_d
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) entries = rc_bus_presence_list_finish(RC_BUS(source), res, &error);
 	RcRoom *room = call->room;
-
 	/* the room must still be this one, and still have listeners */
-	if (entries != NULL &&
-	    rc_room_registry_lookup(call->engine->registry,
-				    rc_room_get_namespace(room),
-				    rc_room_get_code(room)) == room &&
-	    rc_room_wants_presence(room)) {
+	gboolean current = rc_room_registry_lookup(call->engine->registry,
+						   rc_room_get_namespace(room),
+						   rc_room_get_code(room)) == room &&
+			   rc_room_wants_presence(room);
+
+	if (entries != NULL && current) {
 		rc_room_reconcile_presence(room, entries);
-	} else {
-		if (entries == NULL)
-			g_debug("room %s %s: presence not read: %s",
-				rc_room_get_namespace(room),
-				rc_room_get_code(room),
-				error->message);
-		rc_room_end_presence_list(room);
+		rc_presence_call_free(call);
+		return;
+	}
+	rc_room_end_presence_list(room);
+	if (entries == NULL && current && !call->engine->stopping) {
+		/* Without a first list the room has nothing to set straight after a lost
+		 * subscription, and a failed later list leaves what it missed unsaid:
+		 * the room reads again a little later, as it does its history. */
+		g_debug("room %s %s: presence not read, again in %u ms: %s",
+			rc_room_get_namespace(room),
+			rc_room_get_code(room),
+			(guint)RC_ENGINE_FETCH_RETRY_MS,
+			error->message);
+		g_timeout_add_full(G_PRIORITY_DEFAULT,
+				   RC_ENGINE_FETCH_RETRY_MS,
+				   rc_engine_list_presence_again_cb,
+				   call,
+				   (GDestroyNotify)rc_presence_call_free);
+		return;
 	}
 	rc_presence_call_free(call);
 }
@@ -791,9 +826,6 @@ rc_engine_room_subscribed_cb(GObject *source, GAsyncResult *res, gpointer user_d
 }
 
 static void rc_engine_room_fetch(RcRoom *room, guint64 after, gboolean messages, gpointer user_data);
-
-/* how long a room waits before it reads its history again after a failed read */
-#define RC_ENGINE_FETCH_RETRY_MS 500
 
 static gboolean
 rc_engine_room_retry_cb(gpointer user_data)

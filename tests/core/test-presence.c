@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 
 #include "rc-test-harness.h"
+#include "rc-test-lossless.h"
 
 /*
  * Presence across nodes: who is in a room (the "who" frame, GET /presence), the
@@ -1215,6 +1216,71 @@ test_redis_away(void)
 	g_assert_cmpint(rc_test_node_stop(r2), ==, 0);
 }
 
+/* A watcher's first look at who is in the room fails: the node's command link timed
+ * out while its subscription stayed. The node looks again once Redis answers, so a
+ * leave it misses later, while its subscription is down, still reaches the watcher
+ * when it sets its list straight. */
+static void
+run_first_list_lost(void)
+{
+	g_autoptr(RcTestRedis) own = rc_test_redis_new();
+	g_autoptr(RcTestNode) r1 = start_redis_node(own, "f1", AWAY_TTL_S);
+	g_autoptr(RcTestNode) r2 = start_redis_node(own, "f2", AWAY_TTL_S);
+	g_autoptr(RcTestWs) watcher = ws_new(r1, "fw");
+	g_autoptr(RcTestWs) other = ws_new(r2, "fo");
+	RcTestWs *const both[] = {watcher, other};
+	RcTestWs *const after[] = {watcher};
+	g_autoptr(JsonObject) p = NULL;
+	gint64 paused_us;
+
+	rc_test_ws_join(other, "/", "first");
+	wait_listed(other, "/", "first", other);
+	settle(r1);
+
+	/* no script runs for 2.5 s: the join's read of the room and its list of who
+	 * is there give up after [redis] timeout (1 s); subscribing still works */
+	g_free(rc_test_redis_command(own, "CLIENT", "PAUSE", "2500", "WRITE", NULL));
+	paused_us = g_get_monotonic_time();
+	join_presence(watcher, "/", "first");
+	rc_test_sleep(MAX(0, (gint)(2800 - (g_get_monotonic_time() - paused_us) / 1000)));
+	wait_health(r1, 200);
+	/* a heartbeat writes the watcher's entry again if its join's was lost */
+	wait_who(other, "/", "first", both, G_N_ELEMENTS(both), 6000);
+	/* and a list tried again every half second has been read by now */
+	rc_test_sleep(rc_test_timeout(1000));
+	expect_no_event(watcher, 0);
+
+	/* the node frozen, its subscription cut: it cannot hear this leave */
+	rc_test_node_signal(r1, SIGSTOP);
+	g_assert_cmpuint(rc_test_kill_pubsub_of(rc_test_redis_get_port(own),
+						rc_test_node_get_pid(r1)),
+			 ==,
+			 1);
+	leave(other, "/", "first");
+	wait_who(other, "/", "first", after, G_N_ELEMENTS(after), 3000);
+	rc_test_node_signal(r1, SIGCONT);
+	/* it subscribes again, and a heartbeat later it compares the list with what it
+	 * knew; without a first list it would have nothing to compare with */
+	p = rc_test_ws_take(watcher, "presence", NULL, AWAY_TTL_S * 1000 / 3 + 3000);
+	g_assert_nonnull(p);
+	g_assert_cmpstr(rc_test_json_get_string(p, "event"), ==, "leave");
+	g_assert_cmpstr(rc_test_json_get_string(p, "client"), ==, rc_test_ws_get_client_id(other));
+	g_assert_cmpstr(rc_test_json_get_string(p, "sender"), ==, "fo");
+	expect_no_event(watcher, 300);
+	g_assert_cmpint(rc_test_node_stop(r1), ==, 0);
+	g_assert_cmpint(rc_test_node_stop(r2), ==, 0);
+}
+
+static void
+test_first_list_lost(void)
+{
+	if (rc_test_redis_want_cluster()) {
+		g_test_skip("pauses one redis-server and cuts a node's link to it");
+		return;
+	}
+	run_first_list_lost();
+}
+
 /* ---- ACL-limited identities --------------------------------------------------------- */
 
 static void
@@ -1563,6 +1629,7 @@ main(int argc, char **argv)
 	g_test_add_func("/presence/redis/restart-and-flush", test_redis_restart);
 	g_test_add_func("/presence/redis/away", test_redis_away);
 	g_test_add_func("/presence/redis/announced-late", test_announced_late);
+	g_test_add_func("/presence/redis/first-list-lost", test_first_list_lost);
 	g_test_add_func("/presence/embedded", test_embedded);
 	ret = g_test_run();
 
