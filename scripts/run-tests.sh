@@ -12,9 +12,9 @@ if [ ! -f "$builddir/build.ninja" ]; then
 fi
 meson compile -C "$builddir"
 multiplier=1
-# most tests wait on sockets and timers far more than they compute: two per core
-# keep both cores busy (MESON_TESTTHREADS overrides)
-MESON_TESTTHREADS=${MESON_TESTTHREADS:-$(($(nproc) * 2))}
+# most tests wait on sockets and timers far more than they compute: three per
+# core keep the cores busy (MESON_TESTTHREADS overrides)
+MESON_TESTTHREADS=${MESON_TESTTHREADS:-$(($(nproc) * 3))}
 export MESON_TESTTHREADS
 case "$*" in *sanitize=address*) multiplier=3 ;; esac
 meson test -C "$builddir" --print-errorlogs --timeout-multiplier "$multiplier"
