@@ -738,6 +738,10 @@ tls_config(const gchar *url, const gchar *ca, const gchar *cert, const gchar *ke
 	GString *s = g_string_new("[redis]\n");
 
 	g_string_append_printf(s, "url=%s\n", url);
+	/* the default 2 s, but for a node under valgrind: its TLS handshake alone can
+	 * take longer, and a timed-out attempt between two refusals makes the node
+	 * say the refusal again */
+	g_string_append_printf(s, "timeout=%u\n", rc_test_timeout(2000) / 1000);
 	if (ca != NULL)
 		g_string_append_printf(s, "tls_ca_file=%s\n", ca);
 	if (cert != NULL)
