@@ -337,6 +337,24 @@ has_id(RcTestMember *m, const gchar *id)
 	return FALSE;
 }
 
+/* /healthz says disconnected as soon as one of a node's connections to Redis is
+ * lost. Sends are refused at once when the one their room's commands go to is
+ * lost too, which its own ping can find a little later (a send before that
+ * waits for Redis, as the one in flight does). */
+static void
+wait_commands_lost(RcTestNode *node, guint timeout_ms)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)rc_test_timeout(timeout_ms) * 1000;
+
+	while (metric(node, "roomcast_redis_shards{state=\"up\"}") != 0) {
+		if (g_get_monotonic_time() > deadline)
+			g_error("the command connection still up %u ms after /healthz said "
+				"disconnected",
+				rc_test_timeout(timeout_ms));
+		rc_test_sleep(20);
+	}
+}
+
 static void
 test_stalled(void)
 {
@@ -385,6 +403,8 @@ test_stalled(void)
 	    noticed_us - stopped_us, <=, rc_test_timeout((timeout_s + 1) * 1000 + 500) * 1000);
 	g_assert_cmpfloat(metric(n1, "roomcast_redis_up"), ==, 0);
 	g_assert_cmpfloat(metric(n2, "roomcast_redis_up"), ==, 0);
+	wait_commands_lost(n1, (timeout_s + 1) * 1000);
+	wait_commands_lost(n2, (timeout_s + 1) * 1000);
 	/* a send now is refused at once, and so is /publish */
 	{
 		g_autofree gchar *ref = send_one(b, "refused");
