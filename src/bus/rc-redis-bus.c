@@ -1270,6 +1270,7 @@ struct _RcPublish {
 	GTask *task;
 	gchar *ingress_id;
 	gboolean retry;
+	gboolean lost; /* sent, and its answer lost */
 	gint64 lost_at;
 };
 
@@ -1310,7 +1311,7 @@ rc_redis_bus_limbo_cb(gpointer user_data)
 							   rc_message_get_namespace(msg),
 							   rc_message_get_room_code(msg));
 		if (rc_redis_router_key_is_up(self->router, meta)) {
-			p->retry = TRUE;
+			p->retry = p->lost;
 			rc_redis_bus_send_publish(self, p);
 		} else if (now - p->lost_at > RC_REDIS_PUBLISH_LIMBO_US) {
 			rc_publish_fail(p,
@@ -1340,6 +1341,7 @@ rc_redis_bus_published_cb(RcRedisConnection *conn,
 
 	/* sent, and the answer lost: Redis may have run it */
 	if (reply == NULL && conn != NULL && !self->stopping) {
+		p->lost = TRUE;
 		p->lost_at = g_get_monotonic_time();
 		g_queue_push_tail(&self->limbo, p);
 		if (self->limbo_id == 0)
@@ -1410,6 +1412,19 @@ rc_redis_bus_send_publish(RcRedisBus *self, RcPublish *p)
 				p);
 }
 
+static gboolean
+rc_redis_bus_room_in_limbo(RcRedisBus *self, RcMessage *msg)
+{
+	for (GList *l = self->limbo.head; l != NULL; l = l->next) {
+		RcPublish *p = l->data;
+		RcMessage *waiting = g_task_get_task_data(p->task);
+		if (g_str_equal(rc_message_get_room_code(waiting), rc_message_get_room_code(msg)) &&
+		    g_str_equal(rc_message_get_namespace(waiting), rc_message_get_namespace(msg)))
+			return TRUE;
+	}
+	return FALSE;
+}
+
 static void
 rc_redis_bus_publish(RcBus *bus, RcMessage *msg, const gchar *ingress_id, GTask *task)
 {
@@ -1432,6 +1447,14 @@ rc_redis_bus_publish(RcBus *bus, RcMessage *msg, const gchar *ingress_id, GTask 
 	p->bus = self;
 	p->task = task;
 	p->ingress_id = g_strdup(ingress_id);
+	/* Behind a message of the same room that waits for a second try: sent now, it
+	 * could reach Redis first, and a sender's messages would get offsets out of
+	 * the order they were sent in (seen after a failover). */
+	if (rc_redis_bus_room_in_limbo(self, msg)) {
+		p->lost_at = g_get_monotonic_time();
+		g_queue_push_tail(&self->limbo, p);
+		return;
+	}
 	rc_redis_bus_send_publish(self, p);
 }
 
