@@ -341,18 +341,19 @@ has_id(RcTestMember *m, const gchar *id)
  * lost. Sends are refused at once when the one their room's commands go to is
  * lost too, which its own ping can find a little later (a send before that
  * waits for Redis, as the one in flight does). */
+static gboolean
+commands_lost(gpointer node)
+{
+	return metric(node, "roomcast_redis_shards{state=\"up\"}") == 0;
+}
+
 static void
 wait_commands_lost(RcTestNode *node, guint timeout_ms)
 {
-	gint64 deadline = g_get_monotonic_time() + (gint64)rc_test_timeout(timeout_ms) * 1000;
-
-	while (metric(node, "roomcast_redis_shards{state=\"up\"}") != 0) {
-		if (g_get_monotonic_time() > deadline)
-			g_error("the command connection still up %u ms after /healthz said "
-				"disconnected",
-				rc_test_timeout(timeout_ms));
-		rc_test_sleep(20);
-	}
+	if (!rc_test_wait_until(commands_lost, node, timeout_ms))
+		g_error("the command connection still up %u ms after /healthz said "
+			"disconnected",
+			rc_test_timeout(timeout_ms));
 }
 
 static void
