@@ -541,12 +541,15 @@ test_read_lost_per_room(void)
 
 /* A loopback proxy in front of Redis that can hold what a node sends with
  * SUBSCRIBE in it for a while: the time between a subscriber's handshake and
- * the answer to its SUBSCRIBE, which a busy machine makes long, made long. */
+ * the answer to its SUBSCRIBE, which a busy machine makes long, made long.
+ * It can also swallow the first script call that carries @drop_marker and cut
+ * that connection: a command lost on its way, as with a master that dies. */
 typedef struct {
 	GSocketService *service;
 	guint16 port;
 	guint16 redis_port;
 	guint hold_ms;
+	const gchar *drop_marker;
 } HoldProxy;
 
 typedef struct {
@@ -600,6 +603,13 @@ hold_pump_read_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	gssize n = g_input_stream_read_finish(G_INPUT_STREAM(source), res, NULL);
 
 	if (n <= 0) {
+		hold_pump_free(pump);
+		return;
+	}
+	if (pump->upstream && pump->proxy->drop_marker != NULL &&
+	    g_strstr_len((const gchar *)pump->buf, n, "EVAL") != NULL &&
+	    g_strstr_len((const gchar *)pump->buf, n, pump->proxy->drop_marker) != NULL) {
+		pump->proxy->drop_marker = NULL;
 		hold_pump_free(pump);
 		return;
 	}
@@ -732,6 +742,102 @@ test_join_while_resubscribing(void)
 	g_assert_cmpint(rc_test_node_stop(node), ==, 0);
 }
 
+/* "lost-R-N": the sequence number N of a message of test_lost_command_order */
+static gint
+lost_seq(JsonObject *msg)
+{
+	const gchar *text = rc_test_message_text(msg);
+	const gchar *dash = text != NULL ? strrchr(text, '-') : NULL;
+
+	return dash != NULL ? (gint)g_ascii_strtoll(dash + 1, NULL, 10) : -1;
+}
+
+/* A send whose script never reached Redis (the connection dropped with it on
+ * the way) is sent again once Redis is back; the sender's next messages, which
+ * arrive while it waits, must not overtake it and take lower offsets. */
+static void
+test_lost_command_order(void)
+{
+	const guint rounds = 3, per_round = 80;
+	g_autoptr(RcTestRedis) redis = rc_test_redis_new();
+	g_autoptr(HoldProxy) proxy = hold_proxy_new(rc_test_redis_get_port(redis));
+	g_autofree gchar *url = g_strdup_printf("redis://127.0.0.1:%u", proxy->port);
+	g_autoptr(RcTestNode) node = start_node_config(url, "o1", "[redis]\ntimeout=5\n");
+	g_autoptr(RcTestMember) a = NULL;
+	g_autoptr(RcTestMember) b = NULL;
+	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+	guint seq = 0, refused = 0;
+	gint64 top;
+
+	rc_test_node_wait_redis_connected(node, NOTICE_MS);
+	a = rc_test_member_new(node, "a", "/", "order");
+	b = rc_test_member_new(node, "b", "/", "order");
+	json_object_unref(rc_test_member_join(a, NULL));
+	json_object_unref(rc_test_member_join(b, NULL));
+	for (guint r = 0; r < rounds; r++) {
+		g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func(g_free);
+		g_autofree gchar *marker = g_strdup_printf("lost-%u-", r);
+		g_autofree gchar *first = NULL;
+
+		/* the first of the round is lost; the others come every 4 ms, across the
+		 * reconnect and the moment the lost one is sent again */
+		proxy->drop_marker = marker;
+		for (guint i = 0; i < per_round; i++) {
+			g_autofree gchar *text = g_strdup_printf("lost-%u-%u", r, seq++);
+			gchar *ref = rc_test_member_new_ref(a, "lo");
+			rc_test_member_send(a, ref, text);
+			g_ptr_array_add(refs, ref);
+			rc_test_sleep(4);
+		}
+		g_assert_null(proxy->drop_marker);
+		for (guint i = 0; i < refs->len; i++) {
+			g_autoptr(JsonObject) reply =
+			    rc_test_member_wait_reply(a, refs->pdata[i], 10000);
+			const gchar *type = rc_test_json_get_string(reply, "type");
+			if (g_strcmp0(type, "ack") == 0) {
+				g_ptr_array_add(ids,
+						g_strdup(rc_test_json_get_string(reply, "id")));
+				if (i == 0)
+					first = g_strdup(rc_test_json_get_string(reply, "id"));
+			} else {
+				/* sent while the node had no connection to Redis */
+				g_assert_cmpstr(type, ==, "error");
+				g_assert_cmpstr(
+				    rc_test_json_get_string(reply, "code"), ==, "unavailable");
+				refused++;
+			}
+		}
+		/* the lost one was sent again, and acked */
+		g_assert_nonnull(first);
+		assert_health(node, 200, "connected", RECOVER_MS);
+	}
+	g_test_message("%u acked, %u refused while the node reconnected", ids->len, refused);
+	/* some were sent again behind the lost one, not only refused */
+	g_assert_cmpuint(ids->len, >, rounds);
+	for (guint i = 0; i < ids->len; i++) {
+		for (guint t = 0; t < 100 && !has_id(b, ids->pdata[i]); t++)
+			rc_test_sleep(50);
+		if (!has_id(b, ids->pdata[i]))
+			g_error("b never got acked message %s", (gchar *)ids->pdata[i]);
+	}
+	rc_test_member_expect_no_more(b, 300);
+	top = rc_test_message_offset(b->messages->pdata[b->messages->len - 1]);
+	rc_test_member_assert_offsets(b, 1, top);
+	g_assert_cmpint(top, ==, ids->len);
+	/* offsets in the order a sent them */
+	for (guint i = 1; i < b->messages->len; i++) {
+		gint prev = lost_seq(b->messages->pdata[i - 1]);
+		gint next = lost_seq(b->messages->pdata[i]);
+		if (next <= prev)
+			g_error("offset %u has a's message %d, offset %u its message %d",
+				i,
+				prev,
+				i + 1,
+				next);
+	}
+	g_assert_cmpint(rc_test_node_stop(node), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -743,5 +849,6 @@ main(int argc, char **argv)
 	g_test_add_func("/redis-outage/read-lost/single", test_read_lost_single);
 	g_test_add_func("/redis-outage/read-lost/per-room", test_read_lost_per_room);
 	g_test_add_func("/redis-outage/join-while-resubscribing", test_join_while_resubscribing);
+	g_test_add_func("/redis-outage/lost-command-order", test_lost_command_order);
 	return g_test_run();
 }
