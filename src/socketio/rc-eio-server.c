@@ -32,6 +32,9 @@ typedef struct {
 	guint ping_timeout_ms;
 } RcEioEntry;
 
+/* on a session: its RcEioEntry */
+static GQuark rc_eio_entry_quark;
+
 struct _RcEioServer {
 	GObject parent_instance;
 	RcEngine *engine;     /* not owned: the engine outlives its front ends */
@@ -128,10 +131,8 @@ static GSourceFuncs rc_eio_heartbeat_funcs = {
 };
 
 static void
-rc_eio_server_pong_cb(RcEioSession *session, gpointer user_data)
+rc_eio_server_pong(RcEioEntry *entry)
 {
-	RcEioEntry *entry = user_data;
-
 	/* only the answer to a ping counts */
 	if (entry->queue != &entry->server->pong_wait)
 		return;
@@ -146,7 +147,7 @@ static void
 rc_eio_entry_free(RcEioEntry *entry)
 {
 	rc_eio_entry_unlink(entry);
-	g_signal_handlers_disconnect_by_data(entry->session, entry);
+	g_object_set_qdata(G_OBJECT(entry->session), rc_eio_entry_quark, NULL);
 	/* the Socket.IO side first: it lets go of the session's members */
 	g_clear_object(&entry->sio);
 	if (!rc_eio_session_is_closed(entry->session))
@@ -156,11 +157,57 @@ rc_eio_entry_free(RcEioEntry *entry)
 	g_free(entry);
 }
 
-static void
-rc_eio_server_session_closed_cb(RcEioSession *session, gpointer user_data)
+/* One hook per signal of every session finds the session's entry through qdata:
+ * handlers on each session would cost about 300 bytes apiece per connection. */
+static RcEioEntry *
+rc_eio_entry_of(const GValue *instance)
 {
-	RcEioEntry *entry = user_data;
+	return g_object_get_qdata(g_value_get_object(instance), rc_eio_entry_quark);
+}
+
+static gboolean
+rc_eio_server_packet_hook(GSignalInvocationHint *ihint,
+			  guint n_values,
+			  const GValue *values,
+			  gpointer data)
+{
+	RcEioEntry *entry = rc_eio_entry_of(&values[0]);
+	if (entry != NULL)
+		rc_sio_connection_handle_packet(entry->sio,
+						g_value_get_boolean(&values[1]),
+						g_value_get_pointer(&values[2]),
+						g_value_get_uint64(&values[3]));
+	return TRUE;
+}
+
+static gboolean
+rc_eio_server_pong_hook(GSignalInvocationHint *ihint,
+			guint n_values,
+			const GValue *values,
+			gpointer data)
+{
+	RcEioEntry *entry = rc_eio_entry_of(&values[0]);
+	if (entry != NULL)
+		rc_eio_server_pong(entry);
+	return TRUE;
+}
+
+static gboolean
+rc_eio_server_closed_hook(GSignalInvocationHint *ihint,
+			  guint n_values,
+			  const GValue *values,
+			  gpointer data)
+{
+	RcEioEntry *entry = rc_eio_entry_of(&values[0]);
+	g_autoptr(RcEioSession) session = NULL;
+
+	if (entry == NULL)
+		return TRUE;
+	session = g_object_ref(entry->session);
+	/* the Socket.IO side first: it lets go of the members */
+	rc_sio_connection_session_closed(entry->sio);
 	g_hash_table_remove(entry->server->sessions, rc_eio_session_get_sid(session));
+	return TRUE;
 }
 
 /* a session id nobody can guess: it is all a polling request shows of its client */
@@ -200,10 +247,8 @@ rc_eio_server_add_session(RcEioServer *self,
 	entry->ping_timeout_ms = rc_config_get_sio_ping_timeout(config);
 	entry->session = rc_eio_session_new(config, sid, peer);
 	entry->sio = rc_sio_connection_new(self->engine, entry->session, headers, query);
-	/* after the Socket.IO side's own handler: it lets go of the members first */
-	g_signal_connect(
-	    entry->session, "closed", G_CALLBACK(rc_eio_server_session_closed_cb), entry);
-	g_signal_connect(entry->session, "pong", G_CALLBACK(rc_eio_server_pong_cb), entry);
+	/* the class's emission hooks find the entry from here (see class_init) */
+	g_object_set_qdata(G_OBJECT(entry->session), rc_eio_entry_quark, entry);
 	g_hash_table_insert(self->sessions, g_strdup(sid), entry);
 	rc_eio_entry_wait(entry,
 			  &self->ping_wait,
@@ -594,6 +639,15 @@ rc_eio_server_class_init(RcEioServerClass *klass)
 	GObjectClass *object_class = G_OBJECT_CLASS(klass);
 	object_class->dispose = rc_eio_server_dispose;
 	object_class->finalize = rc_eio_server_finalize;
+
+	rc_eio_entry_quark = g_quark_from_static_string("rc-eio-entry");
+	g_type_class_unref(g_type_class_ref(RC_TYPE_EIO_SESSION));
+	g_signal_add_emission_hook(
+	    g_signal_lookup("packet", RC_TYPE_EIO_SESSION), 0, rc_eio_server_packet_hook, NULL, NULL);
+	g_signal_add_emission_hook(
+	    g_signal_lookup("pong", RC_TYPE_EIO_SESSION), 0, rc_eio_server_pong_hook, NULL, NULL);
+	g_signal_add_emission_hook(
+	    g_signal_lookup("closed", RC_TYPE_EIO_SESSION), 0, rc_eio_server_closed_hook, NULL, NULL);
 }
 
 static void

@@ -66,6 +66,10 @@ static guint signals[SIGNAL_LAST] = {0};
 
 G_DEFINE_TYPE(RcEioSession, rc_eio_session, G_TYPE_OBJECT)
 
+/* on a WebSocket connection and its queue: the session they carry (not a reference:
+ * the connection holds one on the session until it closes) */
+static GQuark rc_eio_session_quark;
+
 /* what every session sends the same way */
 static GBytes *
 rc_eio_session_static(RcEioPacketType type, const gchar *data, gboolean framed)
@@ -722,7 +726,14 @@ rc_eio_session_ws_closed_cb(SoupWebsocketConnection *conn, gpointer user_data)
 	RcEioSession *self = RC_EIO_SESSION(user_data);
 
 	rc_client_poller_leave();
-	g_signal_handlers_disconnect_by_data(conn, self);
+	g_object_set_qdata(G_OBJECT(conn), rc_eio_session_quark, NULL);
+	if (conn == self->ws || conn == self->probe) {
+		RcClientIOStream *stream = conn == self->ws ? self->ws_stream : self->probe_stream;
+		if (stream != NULL)
+			g_object_set_qdata(G_OBJECT(rc_client_io_stream_get_queue(stream)),
+					   rc_eio_session_quark,
+					   NULL);
+	}
 	if (conn == self->ws) {
 		self->ws_queue = NULL;
 		g_clear_object(&self->ws_stream);
@@ -741,10 +752,71 @@ rc_eio_session_ws_closed_cb(SoupWebsocketConnection *conn, gpointer user_data)
 	g_object_unref(self);
 }
 
-static void
-rc_eio_session_ws_overflow_cb(RcQueueOutputStream *queue, gpointer user_data)
+/* The session a connection or queue carries, if it carries one, with a reference
+ * held while its handler runs. */
+static RcEioSession *
+rc_eio_session_ref_of(const GValue *instance)
 {
-	rc_eio_session_slow_consumer(RC_EIO_SESSION(user_data));
+	RcEioSession *self = g_object_get_qdata(g_value_get_object(instance), rc_eio_session_quark);
+	return self != NULL ? g_object_ref(self) : NULL;
+}
+
+static gboolean
+rc_eio_session_message_hook(GSignalInvocationHint *ihint,
+			    guint n_values,
+			    const GValue *values,
+			    gpointer data)
+{
+	g_autoptr(RcEioSession) self = rc_eio_session_ref_of(&values[0]);
+	if (self != NULL)
+		rc_eio_session_ws_message_cb(g_value_get_object(&values[0]),
+					     g_value_get_int(&values[1]),
+					     g_value_get_boxed(&values[2]),
+					     self);
+	return TRUE;
+}
+
+static gboolean
+rc_eio_session_error_hook(GSignalInvocationHint *ihint,
+			  guint n_values,
+			  const GValue *values,
+			  gpointer data)
+{
+	g_autoptr(RcEioSession) self = rc_eio_session_ref_of(&values[0]);
+	if (self != NULL)
+		rc_eio_session_ws_error_cb(
+		    g_value_get_object(&values[0]), g_value_get_boxed(&values[1]), self);
+	return TRUE;
+}
+
+static gboolean
+rc_eio_session_closed_hook(GSignalInvocationHint *ihint,
+			   guint n_values,
+			   const GValue *values,
+			   gpointer data)
+{
+	g_autoptr(RcEioSession) self = rc_eio_session_ref_of(&values[0]);
+	if (self != NULL)
+		rc_eio_session_ws_closed_cb(g_value_get_object(&values[0]), self);
+	return TRUE;
+}
+
+static gboolean
+rc_eio_session_overflow_hook(GSignalInvocationHint *ihint,
+			     guint n_values,
+			     const GValue *values,
+			     gpointer data)
+{
+	g_autoptr(RcEioSession) self = rc_eio_session_ref_of(&values[0]);
+	if (self != NULL)
+		rc_eio_session_slow_consumer(self);
+	return TRUE;
+}
+
+static void
+rc_eio_session_hook(GType type, const gchar *signal, GSignalEmissionHook hook)
+{
+	g_signal_add_emission_hook(g_signal_lookup(signal, type), 0, hook, NULL, NULL);
 }
 
 void
@@ -762,11 +834,9 @@ rc_eio_session_attach_websocket(RcEioSession *self,
 	rc_client_input_stream_set_max_message(rc_client_io_stream_get_input(client_stream),
 					       rc_config_get_max_frame_bytes(self->config));
 	g_object_ref(self);
-	g_signal_connect(conn, "message", G_CALLBACK(rc_eio_session_ws_message_cb), self);
-	g_signal_connect(conn, "error", G_CALLBACK(rc_eio_session_ws_error_cb), self);
-	g_signal_connect(conn, "closed", G_CALLBACK(rc_eio_session_ws_closed_cb), self);
-	g_signal_connect_object(
-	    queue, "overflow", G_CALLBACK(rc_eio_session_ws_overflow_cb), self, 0);
+	/* the class's emission hooks find us from here (see class_init) */
+	g_object_set_qdata(G_OBJECT(conn), rc_eio_session_quark, self);
+	g_object_set_qdata(G_OBJECT(queue), rc_eio_session_quark, self);
 	if (probe) {
 		self->probe = g_object_ref(conn);
 		self->probe_stream = g_object_ref(client_stream);
@@ -824,6 +894,16 @@ rc_eio_session_class_init(RcEioSessionClass *klass)
 	GObjectClass *object_class = G_OBJECT_CLASS(klass);
 	object_class->dispose = rc_eio_session_dispose;
 	object_class->finalize = rc_eio_session_finalize;
+
+	/* One hook per signal for every connection, not four handlers on each of them
+	 * (about 300 bytes apiece), as the /ws client does. */
+	rc_eio_session_quark = g_quark_from_static_string("rc-eio-session");
+	g_type_class_unref(g_type_class_ref(SOUP_TYPE_WEBSOCKET_CONNECTION));
+	g_type_class_unref(g_type_class_ref(RC_TYPE_QUEUE_OUTPUT_STREAM));
+	rc_eio_session_hook(SOUP_TYPE_WEBSOCKET_CONNECTION, "message", rc_eio_session_message_hook);
+	rc_eio_session_hook(SOUP_TYPE_WEBSOCKET_CONNECTION, "error", rc_eio_session_error_hook);
+	rc_eio_session_hook(SOUP_TYPE_WEBSOCKET_CONNECTION, "closed", rc_eio_session_closed_hook);
+	rc_eio_session_hook(RC_TYPE_QUEUE_OUTPUT_STREAM, "overflow", rc_eio_session_overflow_hook);
 	signals[SIGNAL_PACKET] = g_signal_new("packet",
 					      G_TYPE_FROM_CLASS(klass),
 					      G_SIGNAL_RUN_LAST,

@@ -265,11 +265,12 @@ rc_sio_connection_handle_connect(RcSioConnection *self, const RcSioPacket *packe
 	rc_sio_connection_send(self, g_string_free_to_bytes(reply));
 }
 
-static void
-rc_sio_connection_packet_cb(
-    RcEioSession *session, gboolean binary, gpointer data, guint64 len, gpointer user_data)
+void
+rc_sio_connection_handle_packet(RcSioConnection *self,
+				gboolean binary,
+				gconstpointer data,
+				guint64 len)
 {
-	RcSioConnection *self = RC_SIO_CONNECTION(user_data);
 	RcConfig *config = rc_engine_get_config(self->engine);
 	g_auto(RcSioPacket) packet = {0};
 	g_autoptr(GError) error = NULL;
@@ -336,16 +337,15 @@ rc_sio_connection_packet_cb(
 	}
 }
 
-static void
-rc_sio_connection_closed_cb(RcEioSession *session, gpointer user_data)
+void
+rc_sio_connection_session_closed(RcSioConnection *self)
 {
-	RcSioConnection *self = RC_SIO_CONNECTION(user_data);
 	g_autoptr(RcSioConnection) keep G_GNUC_UNUSED = g_object_ref(self);
 
-	if (rc_eio_session_get_close_code(session) == RC_EIO_CLOSE_SLOW_CONSUMER)
+	g_return_if_fail(self->session != NULL);
+	if (rc_eio_session_get_close_code(self->session) == RC_EIO_CLOSE_SLOW_CONSUMER)
 		rc_engine_count_slow_consumer(self->engine);
 	rc_sio_connection_drop_all(self);
-	g_signal_handlers_disconnect_by_data(session, self);
 	self->session = NULL;
 }
 
@@ -361,8 +361,6 @@ rc_sio_connection_new(RcEngine *engine,
 	self->session = session;
 	self->headers = soup_message_headers_ref(headers);
 	self->query = g_hash_table_ref(query);
-	g_signal_connect(session, "packet", G_CALLBACK(rc_sio_connection_packet_cb), self);
-	g_signal_connect(session, "closed", G_CALLBACK(rc_sio_connection_closed_cb), self);
 	return self;
 }
 
@@ -371,10 +369,7 @@ rc_sio_connection_dispose(GObject *object)
 {
 	RcSioConnection *self = RC_SIO_CONNECTION(object);
 
-	if (self->session != NULL) {
-		g_signal_handlers_disconnect_by_data(self->session, self);
-		self->session = NULL;
-	}
+	self->session = NULL;
 	if (self->clients != NULL)
 		rc_sio_connection_drop_all(self);
 	G_OBJECT_CLASS(rc_sio_connection_parent_class)->dispose(object);

@@ -26,6 +26,14 @@ RcSioConnection *rc_sio_connection_new(RcEngine *engine,
 				       RcEioSession *session,
 				       SoupMessageHeaders *headers,
 				       GHashTable *query);
+/* what the session's "packet" signal carries: its owner hands it over (the
+ * owner finds the connection for a session; see RcEioServer) */
+void rc_sio_connection_handle_packet(RcSioConnection *self,
+				     gboolean binary,
+				     gconstpointer data,
+				     guint64 len);
+/* the session's "closed": lets go of the members, before the owner drops the session */
+void rc_sio_connection_session_closed(RcSioConnection *self);
 /* NULL once the session closed */
 RcEioSession *rc_sio_connection_get_session(RcSioConnection *self);
 /* the namespace's client was disconnected by the server: it is forgotten */
