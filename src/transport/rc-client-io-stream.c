@@ -19,13 +19,16 @@ struct _RcClientIOStream {
 G_DEFINE_TYPE(RcClientIOStream, rc_client_io_stream, G_TYPE_IO_STREAM)
 
 GIOStream *
-rc_client_io_stream_new(GIOStream *base, gint fd)
+rc_client_io_stream_new(GIOStream *base, gint fd, gboolean raw)
 {
 	RcClientIOStream *self = g_object_new(RC_TYPE_CLIENT_IO_STREAM, NULL);
 	RcClientPoller *poller = rc_client_poller_get_default();
 	self->base = g_object_ref(base);
 	self->input = rc_client_input_stream_new(g_io_stream_get_input_stream(base), fd, poller);
-	self->output = rc_queue_output_stream_new(g_io_stream_get_output_stream(base), fd, poller);
+	self->output = rc_queue_output_stream_new(g_io_stream_get_output_stream(base),
+						  fd,
+						  raw,
+						  poller);
 	return G_IO_STREAM(self);
 }
 

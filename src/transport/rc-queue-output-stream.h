@@ -26,7 +26,9 @@ G_DECLARE_FINAL_TYPE(RcQueueOutputStream,
 		     QUEUE_OUTPUT_STREAM,
 		     GOutputStream)
 
-GOutputStream *rc_queue_output_stream_new(GOutputStream *base, gint fd, RcClientPoller *poller);
+/* @raw: @base is a plain socket's stream on @fd, and the queue may write to @fd itself */
+GOutputStream *
+rc_queue_output_stream_new(GOutputStream *base, gint fd, gboolean raw, RcClientPoller *poller);
 /* queues @bytes after everything pushed before it (a reference is kept, no copy) */
 void rc_queue_output_stream_push(RcQueueOutputStream *self, GBytes *bytes);
 /* the same for a message frame: when its last byte is written, the time since

@@ -87,7 +87,8 @@ rc_server_upgrade_done_cb(SoupServerMessage *msg, gpointer user_data)
 	base = soup_server_message_steal_connection(msg);
 	if (base == NULL)
 		return;
-	stream = rc_client_io_stream_new(base, g_socket_get_fd(socket));
+	/* without TLS the stream libsoup hands over writes straight to the socket */
+	stream = rc_client_io_stream_new(base, g_socket_get_fd(socket), !rc_http_connection_is_tls(hc));
 	/* TLS holds decrypted bytes that the socket no longer shows */
 	if (rc_http_connection_is_tls(hc))
 		rc_client_input_stream_set_buffered(

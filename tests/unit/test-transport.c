@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -31,8 +32,10 @@ typedef struct {
 	RcQueueOutputStream *queue;
 } Pair;
 
+/* @raw: the queue sends to the socket itself, as a node's plain (not TLS) clients'
+ * queues do; else it writes through GIO's socket stream, as under TLS */
 static void
-pair_init(Pair *p, gint sndbuf)
+pair_init_full(Pair *p, gint sndbuf, gboolean raw)
 {
 	gint fds[2];
 	g_autoptr(GSocket) socket = NULL;
@@ -52,8 +55,14 @@ pair_init(Pair *p, gint sndbuf)
 	g_assert_nonnull(socket);
 	g_socket_set_blocking(socket, FALSE);
 	p->base = G_IO_STREAM(g_socket_connection_factory_create_connection(socket));
-	p->stream = rc_client_io_stream_new(p->base, p->server_fd);
+	p->stream = rc_client_io_stream_new(p->base, p->server_fd, raw);
 	p->queue = rc_client_io_stream_get_queue(RC_CLIENT_IO_STREAM(p->stream));
+}
+
+static void
+pair_init(Pair *p, gint sndbuf)
+{
+	pair_init_full(p, sndbuf, TRUE);
 }
 
 static void
@@ -174,14 +183,24 @@ concat(GPtrArray *frames)
 /* Frames the socket only takes in pieces: every byte arrives once, in order. A
  * queue that wrote a frame's start again after a short write fails here. */
 static void
-test_queue_partial_writes(void)
+test_queue_partial_writes(gconstpointer data)
 {
 	Pair p;
 	g_autoptr(GPtrArray) sent = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
 	g_autoptr(GByteArray) got = g_byte_array_new();
 	g_autoptr(GByteArray) expected = NULL;
 
-	pair_init(&p, 4096);
+	pair_init_full(&p, 4096, GPOINTER_TO_INT(data));
+	/* the first write, to an empty queue, is short: far more than the socket takes */
+	{
+		GBytes *frame = numbered_frame(1000, 100000);
+		rc_queue_output_stream_push(p.queue, frame);
+		g_ptr_array_add(sent, frame);
+		g_assert_cmpuint(rc_queue_output_stream_get_queued(p.queue), >, 0);
+		g_assert_cmpuint(rc_queue_output_stream_get_queued(p.queue),
+				 <,
+				 g_bytes_get_size(frame));
+	}
 	for (guint i = 0; i < 300; i++) {
 		GBytes *frame = numbered_frame(i, 1 + (i * 7919) % 20000);
 		rc_queue_output_stream_push(p.queue, frame);
@@ -199,6 +218,32 @@ test_queue_partial_writes(void)
 	g_assert_cmpuint(got->len, ==, expected->len);
 	g_assert_true(memcmp(got->data, expected->data, got->len) == 0);
 	g_assert_cmpuint(rc_queue_output_stream_get_queued(p.queue), ==, 0);
+	pair_clear(&p);
+}
+
+/* a peer that went away: the next write fails, the queue says so, drops what it
+ * holds and takes nothing more */
+static void
+test_queue_peer_gone(gconstpointer data)
+{
+	Pair p;
+	g_autoptr(GBytes) frame = numbered_frame(1, 100);
+	g_autoptr(GByteArray) got = g_byte_array_new();
+
+	pair_init_full(&p, 0, GPOINTER_TO_INT(data));
+	rc_queue_output_stream_push(p.queue, frame);
+	peer_read_all(&p, got, 50);
+	g_assert_cmpuint(got->len, ==, g_bytes_get_size(frame));
+	g_assert_false(rc_queue_output_stream_has_failed(p.queue));
+	close(p.peer_fd);
+	for (guint i = 0; i < 3 && !rc_queue_output_stream_has_failed(p.queue); i++)
+		rc_queue_output_stream_push(p.queue, frame);
+	g_assert_true(rc_queue_output_stream_has_failed(p.queue));
+	g_assert_cmpuint(rc_queue_output_stream_get_queued(p.queue), ==, 0);
+	/* and pushes after that are dropped, not queued */
+	rc_queue_output_stream_push(p.queue, frame);
+	g_assert_cmpuint(rc_queue_output_stream_get_queued(p.queue), ==, 0);
+	p.peer_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	pair_clear(&p);
 }
 
@@ -733,7 +778,16 @@ int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_func("/transport/queue/partial-writes", test_queue_partial_writes);
+	g_test_add_data_func("/transport/queue/partial-writes",
+			     GINT_TO_POINTER(TRUE),
+			     test_queue_partial_writes);
+	g_test_add_data_func("/transport/queue/partial-writes-through-gio",
+			     GINT_TO_POINTER(FALSE),
+			     test_queue_partial_writes);
+	g_test_add_data_func("/transport/queue/peer-gone", GINT_TO_POINTER(TRUE), test_queue_peer_gone);
+	g_test_add_data_func("/transport/queue/peer-gone-through-gio",
+			     GINT_TO_POINTER(FALSE),
+			     test_queue_peer_gone);
 	g_test_add_func("/transport/queue/control-frames-first", test_queue_control_frames_first);
 	g_test_add_func("/transport/queue/close-frame-drops-the-rest",
 			test_queue_close_frame_drops_the_rest);
