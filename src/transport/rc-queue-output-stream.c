@@ -412,6 +412,10 @@ rc_queue_output_stream_close(GOutputStream *stream, GCancellable *cancellable, G
 	if (!self->failed)
 		rc_queue_output_stream_drain(self);
 	rc_queue_output_stream_clear(self);
+	/* The socket closes right after this, and its owner learns of it only a loop
+	 * round later: pushes meanwhile go nowhere, not to a reused fd number. */
+	self->failed = TRUE;
+	self->fd = -1;
 	return TRUE;
 }
 
