@@ -755,10 +755,23 @@ lost_seq(JsonObject *msg)
 /* A send whose script never reached Redis (the connection dropped with it on
  * the way) is sent again once Redis is back; the sender's next messages, which
  * arrive while it waits, must not overtake it and take lower offsets. */
+static gboolean
+marker_taken(gpointer user_data)
+{
+	return ((HoldProxy *)user_data)->drop_marker == NULL;
+}
+
+/* A send whose script never reached Redis (the connection dropped with it on
+ * the way) is sent again once Redis is back; the sender's next messages, which
+ * arrive while it waits, must not overtake it and take lower offsets. */
 static void
 test_lost_command_order(void)
 {
-	const guint rounds = 3, per_round = 80;
+	/* the gap of a round: a node that is up again, its lost send not yet sent
+	 * again; a round covers it when a message sent this long before the lost
+	 * one's ack came back was acked */
+	const gint64 window_us = 8000;
+	const guint max_rounds = 10;
 	g_autoptr(RcTestRedis) redis = rc_test_redis_new();
 	g_autoptr(HoldProxy) proxy = hold_proxy_new(rc_test_redis_get_port(redis));
 	g_autofree gchar *url = g_strdup_printf("redis://127.0.0.1:%u", proxy->port);
@@ -766,7 +779,7 @@ test_lost_command_order(void)
 	g_autoptr(RcTestMember) a = NULL;
 	g_autoptr(RcTestMember) b = NULL;
 	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
-	guint seq = 0, refused = 0;
+	guint seq = 0, refused = 0, rounds = 0, covered = 0;
 	gint64 top;
 
 	rc_test_node_wait_redis_connected(node, NOTICE_MS);
@@ -774,31 +787,48 @@ test_lost_command_order(void)
 	b = rc_test_member_new(node, "b", "/", "order");
 	json_object_unref(rc_test_member_join(a, NULL));
 	json_object_unref(rc_test_member_join(b, NULL));
-	for (guint r = 0; r < rounds; r++) {
+	/* three rounds, and more until one of them covered the gap */
+	while (rounds < 3 || (covered == 0 && rounds < max_rounds)) {
 		g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func(g_free);
-		g_autofree gchar *marker = g_strdup_printf("lost-%u-", r);
-		g_autofree gchar *first = NULL;
+		g_autoptr(GArray) sent_us = g_array_new(FALSE, FALSE, sizeof(gint64));
+		g_autofree gchar *marker = g_strdup_printf("lost-%u-", rounds);
+		g_autoptr(JsonObject) first_reply = NULL;
+		gint64 first_acked_us = 0;
+		gint64 deadline = g_get_monotonic_time() + rc_test_timeout(10000) * 1000;
+		gboolean round_covered = FALSE;
 
 		/* the first of the round is lost; the others come every 4 ms, across the
-		 * reconnect and the moment the lost one is sent again */
+		 * reconnect, until the lost one is acked and a while after */
 		proxy->drop_marker = marker;
-		for (guint i = 0; i < per_round; i++) {
-			g_autofree gchar *text = g_strdup_printf("lost-%u-%u", r, seq++);
+		for (guint i = 0; i < 80 || first_reply == NULL; i++) {
+			g_autofree gchar *text = g_strdup_printf("lost-%u-%u", rounds, seq++);
 			gchar *ref = rc_test_member_new_ref(a, "lo");
+			gint64 now = g_get_monotonic_time();
+
+			g_assert_cmpint(now, <, deadline);
 			rc_test_member_send(a, ref, text);
 			g_ptr_array_add(refs, ref);
+			g_array_append_val(sent_us, now);
 			rc_test_sleep(4);
+			if (first_reply == NULL) {
+				first_reply = rc_test_member_try_reply(a, refs->pdata[0], 0);
+				if (first_reply != NULL)
+					first_acked_us = g_get_monotonic_time();
+			}
 		}
-		g_assert_null(proxy->drop_marker);
-		for (guint i = 0; i < refs->len; i++) {
+		g_assert_true(rc_test_wait_until(marker_taken, proxy, NOTICE_MS));
+		/* the lost one was sent again, and acked */
+		g_assert_cmpstr(rc_test_json_get_string(first_reply, "type"), ==, "ack");
+		g_ptr_array_add(ids, g_strdup(rc_test_json_get_string(first_reply, "id")));
+		for (guint i = 1; i < refs->len; i++) {
 			g_autoptr(JsonObject) reply =
 			    rc_test_member_wait_reply(a, refs->pdata[i], 10000);
 			const gchar *type = rc_test_json_get_string(reply, "type");
 			if (g_strcmp0(type, "ack") == 0) {
 				g_ptr_array_add(ids,
 						g_strdup(rc_test_json_get_string(reply, "id")));
-				if (i == 0)
-					first = g_strdup(rc_test_json_get_string(reply, "id"));
+				if (g_array_index(sent_us, gint64, i) <= first_acked_us - window_us)
+					round_covered = TRUE;
 			} else {
 				/* sent while the node had no connection to Redis */
 				g_assert_cmpstr(type, ==, "error");
@@ -807,13 +837,18 @@ test_lost_command_order(void)
 				refused++;
 			}
 		}
-		/* the lost one was sent again, and acked */
-		g_assert_nonnull(first);
+		if (round_covered)
+			covered++;
+		rounds++;
 		assert_health(node, 200, "connected", RECOVER_MS);
 	}
-	g_test_message("%u acked, %u refused while the node reconnected", ids->len, refused);
-	/* some were sent again behind the lost one, not only refused */
-	g_assert_cmpuint(ids->len, >, rounds);
+	g_test_message("%u rounds, %u of them with a send acked in the gap; %u acked, %u "
+		       "refused while the node reconnected",
+		       rounds,
+		       covered,
+		       ids->len,
+		       refused);
+	g_assert_cmpuint(covered, >, 0);
 	for (guint i = 0; i < ids->len; i++) {
 		for (guint t = 0; t < 100 && !has_id(b, ids->pdata[i]); t++)
 			rc_test_sleep(50);
