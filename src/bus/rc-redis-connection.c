@@ -15,8 +15,11 @@
 #include <glib/gi18n.h>
 #include <hiredis/read.h>
 #include <netinet/in.h>
+#include <errno.h>
 #include <netinet/tcp.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include "bus/rc-redis-connection.h"
 
@@ -96,11 +99,17 @@ typedef struct {
 	gboolean exceeded;
 } RcRedisReplyBudget;
 
+/* All the Redis connections of a main context behind one source, their sockets
+ * behind one epoll (level-triggered, as poll is). The main loop does a round of
+ * work for every source on every wakeup, and a cluster node has two connections
+ * per master: with a source each, that round was a tenth of a node's work. */
 typedef struct {
 	GSource source;
-	RcRedisConnection *conn; /* not a reference: the connection destroys its source */
+	GMainContext *context;
+	gint epfd;
 	GPollFD pfd;
-} RcRedisSource;
+	GPtrArray *conns; /* RcRedisConnection, not references: each leaves before it goes */
+} RcRedisLoop;
 
 struct _RcRedisConnection {
 	GObject parent_instance;
@@ -126,7 +135,10 @@ struct _RcRedisConnection {
 	GSocket *socket;
 	GPollableInputStream *tls_in;
 	GPollableOutputStream *tls_out;
-	RcRedisSource *source;
+	RcRedisLoop *loop; /* while the session runs: the context's, holding us */
+	gint fd;
+	guint32 watched; /* epoll events registered for fd */
+	guint32 revents; /* what epoll said this round */
 	redisReader *reader;
 	RcRedisReplyBudget budget;
 	guint8 *readbuf;
@@ -339,6 +351,8 @@ rc_redis_has_output(RcRedisConnection *self)
 static void
 rc_redis_flush(RcRedisConnection *self)
 {
+	if (!rc_redis_has_output(self))
+		return;
 	while (rc_redis_has_output(self) && self->io_error == NULL) {
 		g_autoptr(GError) error = NULL;
 		gssize n;
@@ -674,70 +688,87 @@ rc_redis_time_left(RcRedisConnection *self, gint64 now)
 	return head->queued_at + (gint64)self->ep->timeout_ms * 1000 - now;
 }
 
-/* Commands queued since the last iteration leave here, all in one write. */
-static gboolean
-rc_redis_source_prepare(GSource *source, gint *timeout)
-{
-	RcRedisSource *rs = (RcRedisSource *)source;
-	RcRedisConnection *self = rs->conn;
-	gint64 left;
+/* one context's loop; contexts are not shared between threads here */
+static GHashTable *rc_redis_loops; /* GMainContext → RcRedisLoop */
 
+static void
+rc_redis_loop_watch(RcRedisLoop *loop, RcRedisConnection *conn, guint32 events)
+{
+	struct epoll_event ev = {.events = events, .data.ptr = conn};
+
+	if (conn->watched == events)
+		return;
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, conn->fd, &ev) < 0)
+		g_debug("%s: epoll_ctl: %s", conn->display, g_strerror(errno));
+	conn->watched = events;
+}
+
+/* Commands queued since the last iteration leave here, all in one write per
+ * connection. */
+static gboolean
+rc_redis_loop_prepare(GSource *source, gint *timeout)
+{
+	RcRedisLoop *loop = (RcRedisLoop *)source;
+	gint64 now = g_source_get_time(source);
+	gint64 soonest = G_MAXINT64;
+	gboolean ready = FALSE;
+
+	for (guint i = 0; i < loop->conns->len; i++) {
+		RcRedisConnection *self = g_ptr_array_index(loop->conns, i);
+		gint64 left;
+
+		if (self->io_error == NULL)
+			rc_redis_flush(self);
+		rc_redis_loop_watch(loop, self, EPOLLIN | (rc_redis_has_output(self) ? EPOLLOUT : 0));
+		/* a write error is handled in dispatch; unread input is read there too */
+		if (self->io_error != NULL || self->more_to_read)
+			ready = TRUE;
+		left = rc_redis_time_left(self, now);
+		if (left <= 0)
+			ready = TRUE;
+		soonest = MIN(soonest, left);
+	}
 	*timeout = -1;
-	if (self == NULL)
-		return FALSE;
-	if (self->io_error == NULL)
-		rc_redis_flush(self);
-	rs->pfd.events = G_IO_IN | (rc_redis_has_output(self) ? G_IO_OUT : 0);
-	/* a write error is handled in dispatch; unread input is read there too */
-	if (self->io_error != NULL || self->more_to_read)
+	if (ready)
+		*timeout = 0;
+	else if (soonest != G_MAXINT64)
+		*timeout = (gint)MIN((soonest + 999) / 1000, G_MAXINT);
+	return ready;
+}
+
+static gboolean
+rc_redis_loop_check(GSource *source)
+{
+	RcRedisLoop *loop = (RcRedisLoop *)source;
+	gint64 now;
+
+	if ((loop->pfd.revents & G_IO_IN) != 0)
 		return TRUE;
-	left = rc_redis_time_left(self, g_source_get_time(source));
-	if (left <= 0)
-		return TRUE;
-	if (left != G_MAXINT64)
-		*timeout = (gint)MIN((left + 999) / 1000, G_MAXINT);
+	now = g_source_get_time(source);
+	for (guint i = 0; i < loop->conns->len; i++) {
+		if (rc_redis_time_left(g_ptr_array_index(loop->conns, i), now) <= 0)
+			return TRUE;
+	}
 	return FALSE;
 }
 
-static gboolean
-rc_redis_source_check(GSource *source)
+static void
+rc_redis_dispatch_one(RcRedisConnection *self, guint32 revents, gint64 now)
 {
-	RcRedisSource *rs = (RcRedisSource *)source;
-
-	if (rs->conn == NULL)
-		return FALSE;
-	if ((rs->pfd.revents & (rs->pfd.events | G_IO_ERR | G_IO_HUP)) != 0)
-		return TRUE;
-	return rc_redis_time_left(rs->conn, g_source_get_time(source)) <= 0;
-}
-
-static gboolean
-rc_redis_source_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
-{
-	RcRedisSource *rs = (RcRedisSource *)source;
-	g_autoptr(RcRedisConnection) self = NULL;
-	gushort revents = rs->pfd.revents;
-
-	if (rs->conn == NULL)
-		return G_SOURCE_CONTINUE;
-	/* callbacks may drop the last reference */
-	self = g_object_ref(rs->conn);
-	rs->pfd.revents = 0;
 	if (self->io_error != NULL) {
 		rc_redis_fail_stream(self, g_steal_pointer(&self->io_error), TRUE);
-		return G_SOURCE_CONTINUE;
+		return;
 	}
-	if ((revents & (G_IO_IN | G_IO_HUP | G_IO_ERR)) != 0 || self->more_to_read)
+	if ((revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0 || self->more_to_read)
 		rc_redis_read(self);
-	if (rc_redis_is_open(self) && (revents & G_IO_OUT) != 0) {
+	if (rc_redis_is_open(self) && (revents & EPOLLOUT) != 0) {
 		rc_redis_flush(self);
 		if (self->io_error != NULL) {
 			rc_redis_fail_stream(self, g_steal_pointer(&self->io_error), TRUE);
-			return G_SOURCE_CONTINUE;
+			return;
 		}
 	}
-	if (rc_redis_is_open(self) && self->source != NULL &&
-	    rc_redis_time_left(self, g_get_monotonic_time()) <= 0) {
+	if (rc_redis_is_open(self) && self->loop != NULL && rc_redis_time_left(self, now) <= 0) {
 		rc_redis_fail_stream(self,
 				     g_error_new(G_IO_ERROR,
 						 G_IO_ERROR_TIMED_OUT,
@@ -745,14 +776,144 @@ rc_redis_source_dispatch(GSource *source, GSourceFunc callback, gpointer user_da
 						 self->ep->timeout_ms),
 				     FALSE);
 	}
+}
+
+static gboolean
+rc_redis_loop_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
+{
+	RcRedisLoop *loop = (RcRedisLoop *)source;
+	struct epoll_event events[64];
+	g_autoptr(GPtrArray) round = NULL;
+	gint64 now = g_source_get_time(source);
+	gint n = 0;
+
+	if ((loop->pfd.revents & G_IO_IN) != 0) {
+		do
+			n = epoll_wait(loop->epfd, events, G_N_ELEMENTS(events), 0);
+		while (n < 0 && errno == EINTR);
+	}
+	loop->pfd.revents = 0;
+	for (gint i = 0; i < n; i++)
+		((RcRedisConnection *)events[i].data.ptr)->revents |= events[i].events;
+	/* the connections with something to do; callbacks may close connections and
+	 * open others, and drop the last reference to any of them */
+	for (guint i = 0; i < loop->conns->len; i++) {
+		RcRedisConnection *self = g_ptr_array_index(loop->conns, i);
+		if (self->revents == 0 && !self->more_to_read && self->io_error == NULL &&
+		    rc_redis_time_left(self, now) > 0)
+			continue;
+		if (round == NULL)
+			round = g_ptr_array_new_with_free_func(g_object_unref);
+		g_ptr_array_add(round, g_object_ref(self));
+	}
+	for (guint i = 0; round != NULL && i < round->len; i++) {
+		RcRedisConnection *self = g_ptr_array_index(round, i);
+		guint32 revents = self->revents;
+
+		if (self->loop != loop)
+			continue; /* it left meanwhile */
+		self->revents = 0;
+		rc_redis_dispatch_one(self, revents, now);
+	}
 	return G_SOURCE_CONTINUE;
 }
 
-static GSourceFuncs rc_redis_source_funcs = {
-    .prepare = rc_redis_source_prepare,
-    .check = rc_redis_source_check,
-    .dispatch = rc_redis_source_dispatch,
+static void
+rc_redis_loop_finalize(GSource *source)
+{
+	RcRedisLoop *loop = (RcRedisLoop *)source;
+
+	close(loop->epfd);
+	g_ptr_array_unref(loop->conns);
+	g_main_context_unref(loop->context);
+}
+
+static GSourceFuncs rc_redis_loop_funcs = {
+    .prepare = rc_redis_loop_prepare,
+    .check = rc_redis_loop_check,
+    .dispatch = rc_redis_loop_dispatch,
+    .finalize = rc_redis_loop_finalize,
 };
+
+/* watches @self's socket from its context's loop, made on first use */
+static gboolean
+rc_redis_loop_add(RcRedisConnection *self, GError **error)
+{
+	RcRedisLoop *loop = NULL;
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = self};
+
+	if (rc_redis_loops == NULL)
+		rc_redis_loops = g_hash_table_new(g_direct_hash, g_direct_equal);
+	loop = g_hash_table_lookup(rc_redis_loops, self->context);
+	if (loop == NULL) {
+		gint epfd = epoll_create1(EPOLL_CLOEXEC);
+		if (epfd < 0) {
+			gint saved = errno;
+			g_set_error(error,
+				    G_IO_ERROR,
+				    g_io_error_from_errno(saved),
+				    "epoll_create1: %s",
+				    g_strerror(saved));
+			return FALSE;
+		}
+		loop = (RcRedisLoop *)g_source_new(&rc_redis_loop_funcs, sizeof(RcRedisLoop));
+		g_source_set_static_name((GSource *)loop, "RcRedisConnection");
+		loop->context = g_main_context_ref(self->context);
+		loop->epfd = epfd;
+		loop->conns = g_ptr_array_new();
+		loop->pfd.fd = epfd;
+		loop->pfd.events = G_IO_IN;
+		g_source_add_poll((GSource *)loop, &loop->pfd);
+		/* not blocked while it dispatches: blocking takes the fd out of the poll
+		 * set and back, which wakes the loop twice per dispatch (see
+		 * RcClientPoller) */
+		g_source_set_can_recurse((GSource *)loop, TRUE);
+		g_source_attach((GSource *)loop, self->context);
+		g_hash_table_insert(rc_redis_loops, self->context, loop);
+	}
+	/* TLS too is polled on the socket: the TLS layer reads and writes only it,
+	 * and what it decrypted ahead is drained by reading until WOULD_BLOCK */
+	self->fd = g_socket_get_fd(self->socket);
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, self->fd, &ev) < 0) {
+		gint saved = errno;
+		g_set_error(error,
+			    G_IO_ERROR,
+			    g_io_error_from_errno(saved),
+			    "epoll_ctl: %s",
+			    g_strerror(saved));
+		if (loop->conns->len == 0) {
+			g_hash_table_remove(rc_redis_loops, self->context);
+			g_source_destroy((GSource *)loop);
+			g_source_unref((GSource *)loop);
+		}
+		return FALSE;
+	}
+	self->watched = EPOLLIN;
+	self->revents = 0;
+	g_ptr_array_add(loop->conns, self);
+	self->loop = loop;
+	return TRUE;
+}
+
+static void
+rc_redis_loop_remove(RcRedisConnection *self)
+{
+	RcRedisLoop *loop = self->loop;
+
+	if (loop == NULL)
+		return;
+	/* before the socket closes: its number may be reused at once */
+	epoll_ctl(loop->epfd, EPOLL_CTL_DEL, self->fd, NULL);
+	g_ptr_array_remove_fast(loop->conns, self);
+	self->loop = NULL;
+	self->fd = -1;
+	self->revents = 0;
+	if (loop->conns->len == 0) {
+		g_hash_table_remove(rc_redis_loops, loop->context);
+		g_source_destroy((GSource *)loop);
+		g_source_unref((GSource *)loop);
+	}
+}
 
 /* ------------------------------------------------------------ closing --- */
 
@@ -772,11 +933,7 @@ rc_redis_stop_connect_sources(RcRedisConnection *self)
 static void
 rc_redis_teardown_io(RcRedisConnection *self)
 {
-	if (self->source != NULL) {
-		self->source->conn = NULL;
-		g_source_destroy((GSource *)self->source);
-		g_clear_pointer((GSource **)&self->source, g_source_unref);
-	}
+	rc_redis_loop_remove(self);
 	/* the socket first: closing a TLS connection would try to send close_notify.
 	 * Not under a TLS handshake, though: its thread may still use the fd (the
 	 * handshake's callback closes it, once cancelled) */
@@ -929,7 +1086,6 @@ static void
 rc_redis_start_session(RcRedisConnection *self)
 {
 	RcRedisEndpoint *ep = self->ep;
-	RcRedisSource *rs;
 
 	self->reader = rc_redis_reader_new(&self->budget);
 	self->readbuf = g_malloc(RC_REDIS_READ_CHUNK);
@@ -940,19 +1096,13 @@ rc_redis_start_session(RcRedisConnection *self)
 		self->tls_out =
 		    G_POLLABLE_OUTPUT_STREAM(g_io_stream_get_output_stream(G_IO_STREAM(self->tls)));
 	}
-	rs = (RcRedisSource *)g_source_new(&rc_redis_source_funcs, sizeof(RcRedisSource));
-	g_source_set_static_name((GSource *)rs, "RcRedisConnection");
-	rs->conn = self;
-	/* TLS too is polled on the socket: the TLS layer reads and writes only it,
-	 * and what it decrypted ahead is drained by reading until WOULD_BLOCK */
-	rs->pfd.fd = g_socket_get_fd(self->socket);
-	rs->pfd.events = G_IO_IN;
-	g_source_add_poll((GSource *)rs, &rs->pfd);
-	/* not blocked while it dispatches: blocking takes the fd out of the poll set
-	 * and back, which wakes the loop twice per dispatch (see RcClientPoller) */
-	g_source_set_can_recurse((GSource *)rs, TRUE);
-	self->source = rs;
-	g_source_attach((GSource *)rs, self->context);
+	{
+		g_autoptr(GError) error = NULL;
+		if (!rc_redis_loop_add(self, &error)) {
+			rc_redis_connection_fail(self, error);
+			return;
+		}
+	}
 
 	/* AUTH first, so Redis hears nothing else from a stranger */
 	if (ep->password != NULL || ep->username != NULL) {

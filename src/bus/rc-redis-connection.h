@@ -64,14 +64,15 @@
  *    subscriptions); note that it also undoes AUTH and SELECT. MONITOR and the
  *    RESP3 protocol (HELLO 3) are not supported.
  *
- * Writing: commands are encoded into one buffer; the connection's GSource
- * writes it from its prepare function, so all commands queued during one main
- * loop iteration leave together, in one write() on plain sockets (TLS writes
- * one record per 16 KiB). What the socket does not take waits for POLLOUT.
+ * Writing: commands are encoded into one buffer; the source of the main context
+ * (one for all its connections, their sockets behind one epoll) writes it from
+ * its prepare function, so all commands queued during one main loop iteration
+ * leave together, in one write() on plain sockets (TLS writes one record per
+ * 16 KiB). What the socket does not take waits for EPOLLOUT.
  *
  * Reading: each dispatch reads until the socket (or the TLS layer, which may
  * hold decrypted data the socket no longer shows) would block, but at most
- * 256 KiB; then the source dispatches again in the next iteration without
+ * 256 KiB; then the connection is read again in the next iteration without
  * waiting for poll, so a flood from Redis cannot starve other sources. A
  * single reply larger than 512 MiB (counting the memory of its parsed
  * elements; rc_redis_connection_set_max_reply_size() changes the limit) fails

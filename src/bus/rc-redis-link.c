@@ -26,7 +26,7 @@ struct _RcRedisLink {
 	guint attempts;
 	GError *error; /* why the last connection failed or went away */
 	guint reconnect_id;
-	guint ping_id;
+	gboolean pinged; /* in rc_redis_link_pinged */
 };
 
 G_DEFINE_TYPE(RcRedisLink, rc_redis_link, G_TYPE_OBJECT)
@@ -35,6 +35,49 @@ enum { SIGNAL_OPENED, SIGNAL_LOST, SIGNAL_LAST };
 static guint signals[SIGNAL_LAST] = {0};
 
 static void rc_redis_link_connect(RcRedisLink *self);
+
+/* Every open link, pinged from one timer: a timer per link is one more source
+ * the main loop walks on every wakeup, and a cluster node has two links per
+ * master. Links are not references: each leaves before it goes away. */
+static GPtrArray *rc_redis_link_pinged;
+static guint rc_redis_link_ping_id;
+
+/* A stalled Redis answers nothing and closes nothing: a PING that the command
+ * timeout catches turns the stall into a lost connection. */
+static gboolean
+rc_redis_link_ping_cb(gpointer user_data)
+{
+	for (guint i = 0; i < rc_redis_link_pinged->len; i++) {
+		RcRedisLink *self = g_ptr_array_index(rc_redis_link_pinged, i);
+		if (self->conn != NULL && rc_redis_connection_get_n_pending(self->conn) == 0)
+			rc_redis_connection_command(self->conn, NULL, NULL, "PING", NULL);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static void
+rc_redis_link_ping_start(RcRedisLink *self)
+{
+	if (self->pinged)
+		return;
+	if (rc_redis_link_pinged == NULL)
+		rc_redis_link_pinged = g_ptr_array_new();
+	g_ptr_array_add(rc_redis_link_pinged, self);
+	self->pinged = TRUE;
+	if (rc_redis_link_ping_id == 0)
+		rc_redis_link_ping_id = g_timeout_add(RC_REDIS_PING_MS, rc_redis_link_ping_cb, NULL);
+}
+
+static void
+rc_redis_link_ping_stop(RcRedisLink *self)
+{
+	if (!self->pinged)
+		return;
+	g_ptr_array_remove_fast(rc_redis_link_pinged, self);
+	self->pinged = FALSE;
+	if (rc_redis_link_pinged->len == 0)
+		g_clear_handle_id(&rc_redis_link_ping_id, g_source_remove);
+}
 
 static gboolean
 rc_redis_link_reconnect_cb(gpointer user_data)
@@ -63,7 +106,7 @@ rc_redis_link_schedule_reconnect(RcRedisLink *self)
 static void
 rc_redis_link_drop(RcRedisLink *self)
 {
-	g_clear_handle_id(&self->ping_id, g_source_remove);
+	rc_redis_link_ping_stop(self);
 	if (self->cancellable != NULL) {
 		g_cancellable_cancel(self->cancellable);
 		g_clear_object(&self->cancellable);
@@ -93,17 +136,6 @@ rc_redis_link_closed_cb(RcRedisConnection *conn, GError *reason, gpointer user_d
 	g_signal_emit(self, signals[SIGNAL_LOST], 0);
 }
 
-/* A stalled Redis answers nothing and closes nothing: a PING that the command
- * timeout catches turns the stall into a lost connection. */
-static gboolean
-rc_redis_link_ping_cb(gpointer user_data)
-{
-	RcRedisLink *self = RC_REDIS_LINK(user_data);
-	if (self->conn != NULL && rc_redis_connection_get_n_pending(self->conn) == 0)
-		rc_redis_connection_command(self->conn, NULL, NULL, "PING", NULL);
-	return G_SOURCE_CONTINUE;
-}
-
 static void
 rc_redis_link_connected_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -131,7 +163,7 @@ rc_redis_link_connected_cb(GObject *source, GAsyncResult *res, gpointer user_dat
 	self->attempts = 0;
 	g_clear_error(&self->error);
 	g_signal_connect(self->conn, "closed", G_CALLBACK(rc_redis_link_closed_cb), self);
-	self->ping_id = g_timeout_add(RC_REDIS_PING_MS, rc_redis_link_ping_cb, self);
+	rc_redis_link_ping_start(self);
 	self->open = TRUE;
 	g_signal_emit(self, signals[SIGNAL_OPENED], 0);
 	g_object_unref(self);
