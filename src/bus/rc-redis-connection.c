@@ -698,8 +698,17 @@ rc_redis_loop_watch(RcRedisLoop *loop, RcRedisConnection *conn, guint32 events)
 
 	if (conn->watched == events)
 		return;
-	if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, conn->fd, &ev) < 0)
-		g_debug("%s: epoll_ctl: %s", conn->display, g_strerror(errno));
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, conn->fd, &ev) < 0) {
+		gint saved = errno;
+		/* output that would never be waited for, or a loop woken for nothing
+		 * forever: the connection is failed in dispatch, as after a write error */
+		if (conn->io_error == NULL)
+			conn->io_error = g_error_new(G_IO_ERROR,
+						     g_io_error_from_errno(saved),
+						     "epoll_ctl: %s",
+						     g_strerror(saved));
+		return;
+	}
 	conn->watched = events;
 }
 
@@ -903,7 +912,8 @@ rc_redis_loop_remove(RcRedisConnection *self)
 	if (loop == NULL)
 		return;
 	/* before the socket closes: its number may be reused at once */
-	epoll_ctl(loop->epfd, EPOLL_CTL_DEL, self->fd, NULL);
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_DEL, self->fd, NULL) < 0)
+		g_debug("%s: epoll_ctl DEL: %s", self->display, g_strerror(errno));
 	g_ptr_array_remove_fast(loop->conns, self);
 	self->loop = NULL;
 	self->fd = -1;
@@ -1097,9 +1107,9 @@ rc_redis_start_session(RcRedisConnection *self)
 		    G_POLLABLE_OUTPUT_STREAM(g_io_stream_get_output_stream(G_IO_STREAM(self->tls)));
 	}
 	{
-		g_autoptr(GError) error = NULL;
+		GError *error = NULL;
 		if (!rc_redis_loop_add(self, &error)) {
-			rc_redis_connection_fail(self, error);
+			rc_redis_fail_stream(self, error, FALSE);
 			return;
 		}
 	}

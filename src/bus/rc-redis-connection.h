@@ -16,7 +16,9 @@
  * is used once: it never reconnects; whoever owns it makes a new one (creating
  * one is cheap: it only copies the endpoint). Everything runs on the
  * thread-default GMainContext of the thread that called connect_async, without
- * threads and without blocking.
+ * threads and without blocking. All connections are used from one thread: the
+ * connections of a context share one source (see Writing), found in a table
+ * that is not locked.
  *
  * Connecting: resolves the host asynchronously (GSocketClient) or opens the
  * unix socket, does the TLS handshake when the endpoint says tls (the server
