@@ -15,6 +15,7 @@
 #include "socketio/rc-sio-connection.h"
 #include "transport/rc-http-connection.h"
 #include "transport/rc-http.h"
+#include "transport/rc-signal-hook.h"
 
 /* bytes of randomness in a session id: 20 characters of base64url */
 #define RC_EIO_SID_BYTES 15
@@ -641,13 +642,9 @@ rc_eio_server_class_init(RcEioServerClass *klass)
 	object_class->finalize = rc_eio_server_finalize;
 
 	rc_eio_entry_quark = g_quark_from_static_string("rc-eio-entry");
-	g_type_class_unref(g_type_class_ref(RC_TYPE_EIO_SESSION));
-	g_signal_add_emission_hook(
-	    g_signal_lookup("packet", RC_TYPE_EIO_SESSION), 0, rc_eio_server_packet_hook, NULL, NULL);
-	g_signal_add_emission_hook(
-	    g_signal_lookup("pong", RC_TYPE_EIO_SESSION), 0, rc_eio_server_pong_hook, NULL, NULL);
-	g_signal_add_emission_hook(
-	    g_signal_lookup("closed", RC_TYPE_EIO_SESSION), 0, rc_eio_server_closed_hook, NULL, NULL);
+	rc_signal_hook_add(RC_TYPE_EIO_SESSION, "packet", rc_eio_server_packet_hook);
+	rc_signal_hook_add(RC_TYPE_EIO_SESSION, "pong", rc_eio_server_pong_hook);
+	rc_signal_hook_add(RC_TYPE_EIO_SESSION, "closed", rc_eio_server_closed_hook);
 }
 
 static void

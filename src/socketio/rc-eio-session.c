@@ -13,6 +13,7 @@
 #include "socketio/rc-eio-session.h"
 #include "transport/rc-client-io-stream.h"
 #include "transport/rc-client-poller.h"
+#include "transport/rc-signal-hook.h"
 #include "transport/rc-ws-frame.h"
 
 /* A POST is handled this many packets per main loop turn, so that one client's
@@ -752,22 +753,13 @@ rc_eio_session_ws_closed_cb(SoupWebsocketConnection *conn, gpointer user_data)
 	g_object_unref(self);
 }
 
-/* The session a connection or queue carries, if it carries one, with a reference
- * held while its handler runs. */
-static RcEioSession *
-rc_eio_session_ref_of(const GValue *instance)
-{
-	RcEioSession *self = g_object_get_qdata(g_value_get_object(instance), rc_eio_session_quark);
-	return self != NULL ? g_object_ref(self) : NULL;
-}
-
 static gboolean
 rc_eio_session_message_hook(GSignalInvocationHint *ihint,
 			    guint n_values,
 			    const GValue *values,
 			    gpointer data)
 {
-	g_autoptr(RcEioSession) self = rc_eio_session_ref_of(&values[0]);
+	g_autoptr(RcEioSession) self = rc_signal_hook_ref_target(&values[0], rc_eio_session_quark);
 	if (self != NULL)
 		rc_eio_session_ws_message_cb(g_value_get_object(&values[0]),
 					     g_value_get_int(&values[1]),
@@ -782,7 +774,7 @@ rc_eio_session_error_hook(GSignalInvocationHint *ihint,
 			  const GValue *values,
 			  gpointer data)
 {
-	g_autoptr(RcEioSession) self = rc_eio_session_ref_of(&values[0]);
+	g_autoptr(RcEioSession) self = rc_signal_hook_ref_target(&values[0], rc_eio_session_quark);
 	if (self != NULL)
 		rc_eio_session_ws_error_cb(
 		    g_value_get_object(&values[0]), g_value_get_boxed(&values[1]), self);
@@ -795,7 +787,7 @@ rc_eio_session_closed_hook(GSignalInvocationHint *ihint,
 			   const GValue *values,
 			   gpointer data)
 {
-	g_autoptr(RcEioSession) self = rc_eio_session_ref_of(&values[0]);
+	g_autoptr(RcEioSession) self = rc_signal_hook_ref_target(&values[0], rc_eio_session_quark);
 	if (self != NULL)
 		rc_eio_session_ws_closed_cb(g_value_get_object(&values[0]), self);
 	return TRUE;
@@ -807,17 +799,12 @@ rc_eio_session_overflow_hook(GSignalInvocationHint *ihint,
 			     const GValue *values,
 			     gpointer data)
 {
-	g_autoptr(RcEioSession) self = rc_eio_session_ref_of(&values[0]);
+	g_autoptr(RcEioSession) self = rc_signal_hook_ref_target(&values[0], rc_eio_session_quark);
 	if (self != NULL)
 		rc_eio_session_slow_consumer(self);
 	return TRUE;
 }
 
-static void
-rc_eio_session_hook(GType type, const gchar *signal, GSignalEmissionHook hook)
-{
-	g_signal_add_emission_hook(g_signal_lookup(signal, type), 0, hook, NULL, NULL);
-}
 
 void
 rc_eio_session_attach_websocket(RcEioSession *self,
@@ -898,12 +885,10 @@ rc_eio_session_class_init(RcEioSessionClass *klass)
 	/* One hook per signal for every connection, not four handlers on each of them
 	 * (about 300 bytes apiece), as the /ws client does. */
 	rc_eio_session_quark = g_quark_from_static_string("rc-eio-session");
-	g_type_class_unref(g_type_class_ref(SOUP_TYPE_WEBSOCKET_CONNECTION));
-	g_type_class_unref(g_type_class_ref(RC_TYPE_QUEUE_OUTPUT_STREAM));
-	rc_eio_session_hook(SOUP_TYPE_WEBSOCKET_CONNECTION, "message", rc_eio_session_message_hook);
-	rc_eio_session_hook(SOUP_TYPE_WEBSOCKET_CONNECTION, "error", rc_eio_session_error_hook);
-	rc_eio_session_hook(SOUP_TYPE_WEBSOCKET_CONNECTION, "closed", rc_eio_session_closed_hook);
-	rc_eio_session_hook(RC_TYPE_QUEUE_OUTPUT_STREAM, "overflow", rc_eio_session_overflow_hook);
+	rc_signal_hook_add(SOUP_TYPE_WEBSOCKET_CONNECTION, "message", rc_eio_session_message_hook);
+	rc_signal_hook_add(SOUP_TYPE_WEBSOCKET_CONNECTION, "error", rc_eio_session_error_hook);
+	rc_signal_hook_add(SOUP_TYPE_WEBSOCKET_CONNECTION, "closed", rc_eio_session_closed_hook);
+	rc_signal_hook_add(RC_TYPE_QUEUE_OUTPUT_STREAM, "overflow", rc_eio_session_overflow_hook);
 	signals[SIGNAL_PACKET] = g_signal_new("packet",
 					      G_TYPE_FROM_CLASS(klass),
 					      G_SIGNAL_RUN_LAST,

@@ -12,6 +12,7 @@
 #include "rc-metrics.h"
 #include "transport/rc-client-io-stream.h"
 #include "transport/rc-client-poller.h"
+#include "transport/rc-signal-hook.h"
 #include "transport/rc-ws-client.h"
 #include "transport/rc-ws-frame.h"
 
@@ -509,22 +510,13 @@ rc_ws_client_finalize(GObject *object)
 	G_OBJECT_CLASS(rc_ws_client_parent_class)->finalize(object);
 }
 
-/* The client a connection or queue belongs to, if it is a /ws client's, with a
- * reference held while its handler runs (a handler may remove the member). */
-static RcWsClient *
-rc_ws_client_ref_of(const GValue *instance)
-{
-	RcWsClient *self = g_object_get_qdata(g_value_get_object(instance), rc_ws_client_quark);
-	return self != NULL ? g_object_ref(self) : NULL;
-}
-
 static gboolean
 rc_ws_client_message_hook(GSignalInvocationHint *ihint,
 			  guint n_values,
 			  const GValue *values,
 			  gpointer data)
 {
-	g_autoptr(RcWsClient) self = rc_ws_client_ref_of(&values[0]);
+	g_autoptr(RcWsClient) self = rc_signal_hook_ref_target(&values[0], rc_ws_client_quark);
 	if (self != NULL)
 		rc_ws_client_on_message(self,
 					g_value_get_object(&values[0]),
@@ -539,7 +531,7 @@ rc_ws_client_closed_hook(GSignalInvocationHint *ihint,
 			 const GValue *values,
 			 gpointer data)
 {
-	g_autoptr(RcWsClient) self = rc_ws_client_ref_of(&values[0]);
+	g_autoptr(RcWsClient) self = rc_signal_hook_ref_target(&values[0], rc_ws_client_quark);
 	if (self != NULL)
 		rc_ws_client_on_closed(self, g_value_get_object(&values[0]));
 	return TRUE;
@@ -551,7 +543,7 @@ rc_ws_client_error_hook(GSignalInvocationHint *ihint,
 			const GValue *values,
 			gpointer data)
 {
-	g_autoptr(RcWsClient) self = rc_ws_client_ref_of(&values[0]);
+	g_autoptr(RcWsClient) self = rc_signal_hook_ref_target(&values[0], rc_ws_client_quark);
 	if (self != NULL)
 		rc_ws_client_on_error(self, g_value_get_boxed(&values[1]));
 	return TRUE;
@@ -563,16 +555,10 @@ rc_ws_client_overflow_hook(GSignalInvocationHint *ihint,
 			   const GValue *values,
 			   gpointer data)
 {
-	g_autoptr(RcWsClient) self = rc_ws_client_ref_of(&values[0]);
+	g_autoptr(RcWsClient) self = rc_signal_hook_ref_target(&values[0], rc_ws_client_quark);
 	if (self != NULL)
 		rc_ws_client_slow_consumer(self);
 	return TRUE;
-}
-
-static void
-rc_ws_client_hook(GType type, const gchar *signal, GSignalEmissionHook hook)
-{
-	g_signal_add_emission_hook(g_signal_lookup(signal, type), 0, hook, NULL, NULL);
 }
 
 static void
@@ -585,12 +571,10 @@ rc_ws_client_class_init(RcWsClientClass *klass)
 	 * an idle connection's memory. One hook per signal for all connections,
 	 * finding its client through qdata, costs nothing per connection. */
 	rc_ws_client_quark = g_quark_from_static_string("rc-ws-client");
-	g_type_class_unref(g_type_class_ref(SOUP_TYPE_WEBSOCKET_CONNECTION));
-	g_type_class_unref(g_type_class_ref(RC_TYPE_QUEUE_OUTPUT_STREAM));
-	rc_ws_client_hook(SOUP_TYPE_WEBSOCKET_CONNECTION, "message", rc_ws_client_message_hook);
-	rc_ws_client_hook(SOUP_TYPE_WEBSOCKET_CONNECTION, "closed", rc_ws_client_closed_hook);
-	rc_ws_client_hook(SOUP_TYPE_WEBSOCKET_CONNECTION, "error", rc_ws_client_error_hook);
-	rc_ws_client_hook(RC_TYPE_QUEUE_OUTPUT_STREAM, "overflow", rc_ws_client_overflow_hook);
+	rc_signal_hook_add(SOUP_TYPE_WEBSOCKET_CONNECTION, "message", rc_ws_client_message_hook);
+	rc_signal_hook_add(SOUP_TYPE_WEBSOCKET_CONNECTION, "closed", rc_ws_client_closed_hook);
+	rc_signal_hook_add(SOUP_TYPE_WEBSOCKET_CONNECTION, "error", rc_ws_client_error_hook);
+	rc_signal_hook_add(RC_TYPE_QUEUE_OUTPUT_STREAM, "overflow", rc_ws_client_overflow_hook);
 }
 
 static void
