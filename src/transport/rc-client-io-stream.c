@@ -19,15 +19,18 @@ struct _RcClientIOStream {
 G_DEFINE_TYPE(RcClientIOStream, rc_client_io_stream, G_TYPE_IO_STREAM)
 
 GIOStream *
-rc_client_io_stream_new(GIOStream *base, gint fd, gboolean raw)
+rc_client_io_stream_new(GIOStream *base, gint fd, gboolean tls)
 {
 	RcClientIOStream *self = g_object_new(RC_TYPE_CLIENT_IO_STREAM, NULL);
 	RcClientPoller *poller = rc_client_poller_get_default();
 	self->base = g_object_ref(base);
 	self->input = rc_client_input_stream_new(g_io_stream_get_input_stream(base), fd, poller);
+	/* TLS holds decrypted bytes that the socket no longer shows */
+	rc_client_input_stream_set_buffered(RC_CLIENT_INPUT_STREAM(self->input), tls);
+	/* without TLS the stream libsoup hands over writes straight to the socket */
 	self->output = rc_queue_output_stream_new(g_io_stream_get_output_stream(base),
 						  fd,
-						  raw,
+						  !tls,
 						  poller);
 	return G_IO_STREAM(self);
 }

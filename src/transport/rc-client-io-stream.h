@@ -15,9 +15,10 @@ G_BEGIN_DECLS
 #define RC_TYPE_CLIENT_IO_STREAM (rc_client_io_stream_get_type())
 G_DECLARE_FINAL_TYPE(RcClientIOStream, rc_client_io_stream, RC, CLIENT_IO_STREAM, GIOStream)
 
-/* @raw: @base's output stream writes to the socket @fd itself, unbuffered (no TLS),
- * so the queue may send() to @fd directly */
-GIOStream *rc_client_io_stream_new(GIOStream *base, gint fd, gboolean raw);
+/* @tls: @base is a TLS connection over the socket @fd. Without TLS its output
+ * writes to @fd itself, unbuffered, so the queue may send() to @fd directly; with
+ * TLS its input may hold decrypted bytes the socket no longer shows. */
+GIOStream *rc_client_io_stream_new(GIOStream *base, gint fd, gboolean tls);
 RcClientInputStream *rc_client_io_stream_get_input(RcClientIOStream *self);
 RcQueueOutputStream *rc_client_io_stream_get_queue(RcClientIOStream *self);
 

@@ -87,12 +87,7 @@ rc_server_upgrade_done_cb(SoupServerMessage *msg, gpointer user_data)
 	base = soup_server_message_steal_connection(msg);
 	if (base == NULL)
 		return;
-	/* without TLS the stream libsoup hands over writes straight to the socket */
-	stream = rc_client_io_stream_new(base, g_socket_get_fd(socket), !rc_http_connection_is_tls(hc));
-	/* TLS holds decrypted bytes that the socket no longer shows */
-	if (rc_http_connection_is_tls(hc))
-		rc_client_input_stream_set_buffered(
-		    rc_client_io_stream_get_input(RC_CLIENT_IO_STREAM(stream)), TRUE);
+	stream = rc_client_io_stream_new(base, g_socket_get_fd(socket), rc_http_connection_is_tls(hc));
 	origin = soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Origin");
 	/* libsoup attaches the connection's input source to the thread-default
 	 * context: park it there, the poller dispatches it (see rc-client-poller.h) */

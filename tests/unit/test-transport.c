@@ -55,7 +55,7 @@ pair_init_full(Pair *p, gint sndbuf, gboolean raw)
 	g_assert_nonnull(socket);
 	g_socket_set_blocking(socket, FALSE);
 	p->base = G_IO_STREAM(g_socket_connection_factory_create_connection(socket));
-	p->stream = rc_client_io_stream_new(p->base, p->server_fd, raw);
+	p->stream = rc_client_io_stream_new(p->base, p->server_fd, !raw);
 	p->queue = rc_client_io_stream_get_queue(RC_CLIENT_IO_STREAM(p->stream));
 }
 
