@@ -691,6 +691,25 @@ rc_redis_time_left(RcRedisConnection *self, gint64 now)
 /* one context's loop; contexts are not shared between threads here */
 static GHashTable *rc_redis_loops; /* GMainContext → RcRedisLoop */
 
+/* @call failed with errno @saved */
+static GError *
+rc_redis_errno_error(const gchar *call, gint saved)
+{
+	return g_error_new(
+	    G_IO_ERROR, g_io_error_from_errno(saved), "%s: %s", call, g_strerror(saved));
+}
+
+/* a loop with no connection left goes away */
+static void
+rc_redis_loop_unref_if_empty(RcRedisLoop *loop)
+{
+	if (loop->conns->len > 0)
+		return;
+	g_hash_table_remove(rc_redis_loops, loop->context);
+	g_source_destroy((GSource *)loop);
+	g_source_unref((GSource *)loop);
+}
+
 static void
 rc_redis_loop_watch(RcRedisLoop *loop, RcRedisConnection *conn, guint32 events)
 {
@@ -699,14 +718,10 @@ rc_redis_loop_watch(RcRedisLoop *loop, RcRedisConnection *conn, guint32 events)
 	if (conn->watched == events)
 		return;
 	if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, conn->fd, &ev) < 0) {
-		gint saved = errno;
 		/* output that would never be waited for, or a loop woken for nothing
 		 * forever: the connection is failed in dispatch, as after a write error */
 		if (conn->io_error == NULL)
-			conn->io_error = g_error_new(G_IO_ERROR,
-						     g_io_error_from_errno(saved),
-						     "epoll_ctl: %s",
-						     g_strerror(saved));
+			conn->io_error = rc_redis_errno_error("epoll_ctl", errno);
 		return;
 	}
 	conn->watched = events;
@@ -857,12 +872,7 @@ rc_redis_loop_add(RcRedisConnection *self, GError **error)
 	if (loop == NULL) {
 		gint epfd = epoll_create1(EPOLL_CLOEXEC);
 		if (epfd < 0) {
-			gint saved = errno;
-			g_set_error(error,
-				    G_IO_ERROR,
-				    g_io_error_from_errno(saved),
-				    "epoll_create1: %s",
-				    g_strerror(saved));
+			g_propagate_error(error, rc_redis_errno_error("epoll_create1", errno));
 			return FALSE;
 		}
 		loop = (RcRedisLoop *)g_source_new(&rc_redis_loop_funcs, sizeof(RcRedisLoop));
@@ -884,17 +894,8 @@ rc_redis_loop_add(RcRedisConnection *self, GError **error)
 	 * and what it decrypted ahead is drained by reading until WOULD_BLOCK */
 	self->fd = g_socket_get_fd(self->socket);
 	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, self->fd, &ev) < 0) {
-		gint saved = errno;
-		g_set_error(error,
-			    G_IO_ERROR,
-			    g_io_error_from_errno(saved),
-			    "epoll_ctl: %s",
-			    g_strerror(saved));
-		if (loop->conns->len == 0) {
-			g_hash_table_remove(rc_redis_loops, self->context);
-			g_source_destroy((GSource *)loop);
-			g_source_unref((GSource *)loop);
-		}
+		g_propagate_error(error, rc_redis_errno_error("epoll_ctl", errno));
+		rc_redis_loop_unref_if_empty(loop);
 		return FALSE;
 	}
 	self->watched = EPOLLIN;
@@ -918,11 +919,7 @@ rc_redis_loop_remove(RcRedisConnection *self)
 	self->loop = NULL;
 	self->fd = -1;
 	self->revents = 0;
-	if (loop->conns->len == 0) {
-		g_hash_table_remove(rc_redis_loops, loop->context);
-		g_source_destroy((GSource *)loop);
-		g_source_unref((GSource *)loop);
-	}
+	rc_redis_loop_unref_if_empty(loop);
 }
 
 /* ------------------------------------------------------------ closing --- */
