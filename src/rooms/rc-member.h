@@ -33,6 +33,9 @@ struct _RcMemberInterface {
 	gsize (*get_queued_bytes)(RcMember *self);
 	/* queues @msg in the member's wire format; never removes the member synchronously */
 	void (*send_message)(RcMember *self, RcMessage *msg);
+	/* optional: asks the CPU to load what send_message() reads (a hint, it must not
+	 * change anything); a room calls it for the next member while sending to one */
+	void (*prefetch)(RcMember *self);
 	/* the same for a presence event of a room it asked events of */
 	void (*send_presence)(RcMember *self, RcPresence *event);
 	/* an administrator removed the member from a room; it stays connected */

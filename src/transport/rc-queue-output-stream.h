@@ -37,6 +37,8 @@ void
 rc_queue_output_stream_push_stamped(RcQueueOutputStream *self, GBytes *bytes, gint64 accepted_at);
 /* queues a control frame as libsoup's own are (see above) */
 void rc_queue_output_stream_push_control(RcQueueOutputStream *self, GBytes *bytes);
+/* a hint for the CPU: load what the next push will read */
+void rc_queue_output_stream_prefetch(RcQueueOutputStream *self);
 /* bytes accepted and not yet written to the socket */
 gsize rc_queue_output_stream_get_queued(RcQueueOutputStream *self);
 /* the most bytes libsoup's own frames may take the queue to; 0 for no limit */

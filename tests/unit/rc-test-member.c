@@ -15,6 +15,8 @@ struct _RcTestMember {
 	GPtrArray *removals;
 	GPtrArray *presence;
 	guint close_code;
+	gboolean prefetched; /* since the last message */
+	guint prefetched_sends;
 };
 
 static void rc_test_member_iface_init(RcMemberInterface *iface);
@@ -57,7 +59,18 @@ rc_test_member_get_queued_bytes(RcMember *member)
 static void
 rc_test_member_send_message(RcMember *member, RcMessage *msg)
 {
-	g_ptr_array_add(RC_TEST_MEMBER(member)->messages, rc_message_ref(msg));
+	RcTestMember *self = RC_TEST_MEMBER(member);
+
+	if (self->prefetched)
+		self->prefetched_sends++;
+	self->prefetched = FALSE;
+	g_ptr_array_add(self->messages, rc_message_ref(msg));
+}
+
+static void
+rc_test_member_prefetch(RcMember *member)
+{
+	RC_TEST_MEMBER(member)->prefetched = TRUE;
 }
 
 static void
@@ -88,6 +101,7 @@ rc_test_member_iface_init(RcMemberInterface *iface)
 	iface->get_room_globs = rc_test_member_get_room_globs;
 	iface->get_queued_bytes = rc_test_member_get_queued_bytes;
 	iface->send_message = rc_test_member_send_message;
+	iface->prefetch = rc_test_member_prefetch;
 	iface->send_presence = rc_test_member_send_presence;
 	iface->removed = rc_test_member_removed;
 	iface->close = rc_test_member_close;
@@ -152,4 +166,10 @@ rc_test_member_new(const gchar *id, const gchar *sender, const gchar *const *glo
 	self->sender = g_strdup(sender);
 	self->globs = g_strdupv((GStrv)globs);
 	return self;
+}
+
+guint
+rc_test_member_get_prefetched_sends(RcTestMember *self)
+{
+	return self->prefetched_sends;
 }

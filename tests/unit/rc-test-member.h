@@ -21,5 +21,7 @@ GPtrArray *rc_test_member_get_presence(RcTestMember *self);
 GPtrArray *rc_test_member_get_removals(RcTestMember *self);
 /* the last close code, 0 when never closed */
 guint rc_test_member_get_close_code(RcTestMember *self);
+/* messages sent to it right after a prefetch() call */
+guint rc_test_member_get_prefetched_sends(RcTestMember *self);
 
 G_END_DECLS

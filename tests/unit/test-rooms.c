@@ -83,6 +83,52 @@ test_room_broadcast_live(void)
 	g_assert_cmpuint(rc_room_deliver(room, m1), ==, 1);
 }
 
+/* A room of many members, some pending, as members join and leave in any order:
+ * each live member gets each message once, a pending one keeps it, and every
+ * member is asked to prefetch before its turn but the first. */
+static void
+test_room_broadcast_many(void)
+{
+	g_autoptr(RcRoom) room = rc_room_new("/", "r1");
+	g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func(g_object_unref);
+	g_autoptr(RcMessage) m1 = msg_new("one", NULL, 0);
+	g_autoptr(RcMessage) m2 = msg_new("two", NULL, 0);
+	guint n_live = 0;
+	guint prefetched = 0;
+
+	for (guint i = 0; i < 200; i++) {
+		g_autofree gchar *id = g_strdup_printf("c%u", i);
+		RcTestMember *member = rc_test_member_new(id, "alice", NULL);
+		RcMembership *m = rc_room_add(room, RC_MEMBER(member), NULL);
+		/* one in seven stays pending */
+		if (i % 7 != 3)
+			rc_room_activate(room, m, NULL, 0, NULL);
+		g_ptr_array_add(members, member);
+	}
+	/* every third leaves: the others change places in the room */
+	for (guint i = 0; i < members->len; i += 3)
+		g_assert_true(rc_room_remove(room, g_ptr_array_index(members, i)));
+	for (guint i = 0; i < members->len; i++)
+		n_live += i % 3 != 0 && i % 7 != 3;
+	g_assert_cmpuint(rc_room_get_n_members(room), ==, 200 - 67);
+
+	g_assert_cmpuint(rc_room_deliver(room, m1), ==, n_live);
+	g_assert_cmpuint(rc_room_deliver(room, m2), ==, n_live);
+	for (guint i = 0; i < members->len; i++) {
+		RcTestMember *member = g_ptr_array_index(members, i);
+		guint got = rc_test_member_get_messages(member)->len;
+		g_assert_cmpuint(got, ==, i % 3 != 0 && i % 7 != 3 ? 2 : 0);
+		prefetched += rc_test_member_get_prefetched_sends(member);
+	}
+	g_assert_cmpuint(prefetched, >=, 2 * (n_live - 1));
+
+	/* all gone: nothing is sent, and nothing is touched */
+	for (guint i = 0; i < members->len; i++)
+		rc_room_remove(room, g_ptr_array_index(members, i));
+	g_assert_cmpuint(rc_room_get_n_members(room), ==, 0);
+	g_assert_cmpuint(rc_room_deliver(room, m1), ==, 0);
+}
+
 static void
 test_room_pending_keeps_then_replays(void)
 {
@@ -395,6 +441,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/rooms/member/globs", test_member_globs);
 	g_test_add_func("/rooms/room/broadcast-live", test_room_broadcast_live);
+	g_test_add_func("/rooms/room/broadcast-many", test_room_broadcast_many);
 	g_test_add_func("/rooms/room/pending-keeps-then-replays", test_room_pending_keeps_then_replays);
 	g_test_add_func("/rooms/room/pending-other-epoch-is-kept", test_room_pending_other_epoch_is_kept);
 	g_test_add_func("/rooms/room/recovery-new-epoch", test_room_recovery_new_epoch);
