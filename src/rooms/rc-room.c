@@ -252,12 +252,13 @@ rc_room_activate(RcRoom *self,
 static guint
 rc_room_broadcast(RcRoom *self, RcMessage *msg)
 {
-	RcMembership **order = (RcMembership **)self->order->pdata;
-	guint len = self->order->len;
 	guint n = 0;
 
-	/* sending never adds or removes a member synchronously, so the array holds still */
-	for (guint i = 0; i < len; i++) {
+	/* sending never adds or removes a member synchronously; the array is read afresh
+	 * each round all the same, so a member that did would not make it read freed memory */
+	for (guint i = 0; i < self->order->len; i++) {
+		RcMembership **order = (RcMembership **)self->order->pdata;
+		guint len = self->order->len;
 		RcMembership *m = order[i];
 
 		/* Each delivery waits in send() while the kernel hands the frame to the peer.
