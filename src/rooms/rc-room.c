@@ -96,9 +96,17 @@ rc_room_seen_same(RcRoom *self, RcMessage *msg, gboolean *known)
 	return *known && g_strcmp0(self->seen_id[i], rc_message_get_id(msg)) == 0;
 }
 
+/* the table's destroy function, so whatever takes a membership out of the table
+ * takes it out of the array as well */
 static void
 rc_membership_free(RcMembership *m)
 {
+	GPtrArray *order = m->room->order;
+
+	/* the last one takes its place: the order of members means nothing */
+	g_ptr_array_remove_index_fast(order, m->index);
+	if (m->index < order->len)
+		((RcMembership *)g_ptr_array_index(order, m->index))->index = m->index;
 	g_queue_clear_full(&m->kept, (GDestroyNotify)rc_message_unref);
 	g_queue_clear_full(&m->kept_presence, (GDestroyNotify)rc_presence_unref);
 	g_free(m->floor_epoch);
@@ -193,14 +201,6 @@ rc_room_add(RcRoom *self, RcMember *member, gboolean *created)
 gboolean
 rc_room_remove(RcRoom *self, RcMember *member)
 {
-	RcMembership *m = g_hash_table_lookup(self->members, member);
-
-	if (m == NULL)
-		return FALSE;
-	/* the last one takes its place: the order of members means nothing */
-	g_ptr_array_remove_index_fast(self->order, m->index);
-	if (m->index < self->order->len)
-		((RcMembership *)g_ptr_array_index(self->order, m->index))->index = m->index;
 	return g_hash_table_remove(self->members, member);
 }
 
@@ -767,8 +767,9 @@ rc_room_finalize(GObject *object)
 		g_free(RC_ROOM(object)->seen_id[i]);
 	g_queue_clear_full(&RC_ROOM(object)->since_list, (GDestroyNotify)rc_presence_unref);
 	RcRoom *self = RC_ROOM(object);
-	g_ptr_array_unref(self->order);
+	/* the memberships leave the array as the table frees them */
 	g_hash_table_unref(self->members);
+	g_ptr_array_unref(self->order);
 	g_queue_clear_full(&self->held, (GDestroyNotify)rc_message_unref);
 	g_free(self->epoch);
 	g_free(self->ns);
