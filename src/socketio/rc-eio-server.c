@@ -160,11 +160,6 @@ rc_eio_entry_free(RcEioEntry *entry)
 
 /* One hook per signal of every session finds the session's entry through qdata:
  * handlers on each session would cost about 300 bytes apiece per connection. */
-static RcEioEntry *
-rc_eio_entry_of(const GValue *instance)
-{
-	return g_object_get_qdata(g_value_get_object(instance), rc_eio_entry_quark);
-}
 
 static gboolean
 rc_eio_server_packet_hook(GSignalInvocationHint *ihint,
@@ -172,7 +167,7 @@ rc_eio_server_packet_hook(GSignalInvocationHint *ihint,
 			  const GValue *values,
 			  gpointer data)
 {
-	RcEioEntry *entry = rc_eio_entry_of(&values[0]);
+	RcEioEntry *entry = rc_signal_hook_peek_target(&values[0], rc_eio_entry_quark);
 	if (entry != NULL)
 		rc_sio_connection_handle_packet(entry->sio,
 						g_value_get_boolean(&values[1]),
@@ -187,7 +182,7 @@ rc_eio_server_pong_hook(GSignalInvocationHint *ihint,
 			const GValue *values,
 			gpointer data)
 {
-	RcEioEntry *entry = rc_eio_entry_of(&values[0]);
+	RcEioEntry *entry = rc_signal_hook_peek_target(&values[0], rc_eio_entry_quark);
 	if (entry != NULL)
 		rc_eio_server_pong(entry);
 	return TRUE;
@@ -199,7 +194,7 @@ rc_eio_server_closed_hook(GSignalInvocationHint *ihint,
 			  const GValue *values,
 			  gpointer data)
 {
-	RcEioEntry *entry = rc_eio_entry_of(&values[0]);
+	RcEioEntry *entry = rc_signal_hook_peek_target(&values[0], rc_eio_entry_quark);
 	g_autoptr(RcEioSession) session = NULL;
 
 	if (entry == NULL)

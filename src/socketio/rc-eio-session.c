@@ -805,7 +805,6 @@ rc_eio_session_overflow_hook(GSignalInvocationHint *ihint,
 	return TRUE;
 }
 
-
 void
 rc_eio_session_attach_websocket(RcEioSession *self,
 				SoupWebsocketConnection *conn,

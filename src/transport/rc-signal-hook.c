@@ -20,8 +20,14 @@ rc_signal_hook_add(GType type, const gchar *signal, GSignalEmissionHook hook)
 }
 
 gpointer
+rc_signal_hook_peek_target(const GValue *instance, GQuark quark)
+{
+	return g_object_get_qdata(g_value_get_object(instance), quark);
+}
+
+gpointer
 rc_signal_hook_ref_target(const GValue *instance, GQuark quark)
 {
-	gpointer target = g_object_get_qdata(g_value_get_object(instance), quark);
+	gpointer target = rc_signal_hook_peek_target(instance, quark);
 	return target != NULL ? g_object_ref(target) : NULL;
 }

@@ -16,6 +16,9 @@ G_BEGIN_DECLS
 /* hooks @hook to @signal of every instance of @type (whose class is made first:
  * its signals exist only once it is) */
 void rc_signal_hook_add(GType type, const gchar *signal, GSignalEmissionHook hook);
+/* what is under @quark on the emitting instance (@instance, a hook's first value),
+ * or NULL; any pointer, no reference taken */
+gpointer rc_signal_hook_peek_target(const GValue *instance, GQuark quark);
 /* the GObject under @quark on the emitting instance (@instance, a hook's first
  * value), with a reference for the hook to drop; NULL when there is none */
 gpointer rc_signal_hook_ref_target(const GValue *instance, GQuark quark);
