@@ -109,6 +109,7 @@ typedef struct {
 	gint epfd;
 	GPollFD pfd;
 	GPtrArray *conns; /* RcRedisConnection, not references: each leaves before it goes */
+	GPtrArray *round; /* kept for the next dispatch: none allocates on its way */
 } RcRedisLoop;
 
 struct _RcRedisConnection {
@@ -807,7 +808,8 @@ rc_redis_loop_dispatch(GSource *source, GSourceFunc callback, gpointer user_data
 {
 	RcRedisLoop *loop = (RcRedisLoop *)source;
 	struct epoll_event events[64];
-	g_autoptr(GPtrArray) round = NULL;
+	/* a dispatch nested in a callback (none is today) would make its own */
+	GPtrArray *round = g_steal_pointer(&loop->round);
 	gint64 now = g_source_get_time(source);
 	gint n = 0;
 
@@ -839,6 +841,14 @@ rc_redis_loop_dispatch(GSource *source, GSourceFunc callback, gpointer user_data
 		self->revents = 0;
 		rc_redis_dispatch_one(self, revents, now);
 	}
+	/* the source is alive until dispatch returns, even if its last connection left */
+	if (round != NULL) {
+		g_ptr_array_set_size(round, 0);
+		if (loop->round == NULL)
+			loop->round = round;
+		else
+			g_ptr_array_unref(round);
+	}
 	return G_SOURCE_CONTINUE;
 }
 
@@ -848,6 +858,7 @@ rc_redis_loop_finalize(GSource *source)
 	RcRedisLoop *loop = (RcRedisLoop *)source;
 
 	close(loop->epfd);
+	g_clear_pointer(&loop->round, g_ptr_array_unref);
 	g_ptr_array_unref(loop->conns);
 	g_main_context_unref(loop->context);
 }
