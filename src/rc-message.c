@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "protocol/rc-protocol.h"
 #include "rc-message.h"
 
@@ -18,11 +20,15 @@ struct _RcMessage {
 	gchar *id;
 	gchar *origin;
 	gchar *epoch;
+	gchar *id_owned; /* an id given after creation; else id is in strings */
 	gint64 ts;
 	gint64 accepted_at; /* monotonic µs; 0 until the engine has it */
 	guint64 offset;
 	GBytes *frames[RC_WIRE_N_FORMATS];
 	GBytes *payload;
+	/* the strings given at creation, one after the other: a message is one
+	 * allocation, not seven, and is made once per message per node */
+	gchar strings[];
 };
 
 G_DEFINE_BOXED_TYPE(RcMessage, rc_message, rc_message_ref, rc_message_unref)
@@ -36,15 +42,35 @@ rc_message_new(const gchar *ns,
 	       gint64 ts,
 	       const gchar *origin)
 {
-	RcMessage *self = g_new0(RcMessage, 1);
+	const gchar *in[] = {ns, room_code, sender, text, id, origin};
+	gsize lens[G_N_ELEMENTS(in)];
+	gsize total = 0;
+	RcMessage *self;
+	gchar *p;
+
+	for (guint i = 0; i < G_N_ELEMENTS(in); i++) {
+		lens[i] = in[i] != NULL ? strlen(in[i]) + 1 : 0;
+		total += lens[i];
+	}
+	self = g_malloc0(sizeof(RcMessage) + total);
+	p = self->strings;
+	{
+		gchar **out[] = {&self->ns,
+				 &self->room_code,
+				 &self->sender,
+				 &self->text,
+				 &self->id,
+				 &self->origin};
+		for (guint i = 0; i < G_N_ELEMENTS(in); i++) {
+			if (in[i] == NULL)
+				continue;
+			memcpy(p, in[i], lens[i]);
+			*out[i] = p;
+			p += lens[i];
+		}
+	}
 	g_atomic_ref_count_init(&self->ref_count);
-	self->ns = g_strdup(ns);
-	self->room_code = g_strdup(room_code);
-	self->sender = g_strdup(sender);
-	self->text = g_strdup(text);
-	self->id = g_strdup(id);
 	self->ts = ts;
-	self->origin = g_strdup(origin);
 	return self;
 }
 
@@ -68,12 +94,7 @@ rc_message_unref(RcMessage *self)
 {
 	if (!g_atomic_ref_count_dec(&self->ref_count))
 		return;
-	g_free(self->ns);
-	g_free(self->room_code);
-	g_free(self->sender);
-	g_free(self->text);
-	g_free(self->id);
-	g_free(self->origin);
+	g_free(self->id_owned);
 	g_free(self->epoch);
 	rc_message_drop_frames(self);
 	g_free(self);
@@ -148,8 +169,9 @@ rc_message_get_epoch(RcMessage *self)
 void
 rc_message_set_id(RcMessage *self, const gchar *id)
 {
-	g_free(self->id);
-	self->id = g_strdup(id);
+	gchar *old = self->id_owned;
+	self->id = self->id_owned = g_strdup(id);
+	g_free(old);
 	rc_message_drop_frames(self);
 }
 

@@ -4,7 +4,7 @@
  *
  * Our own Redis connection on GIO, because hiredis 0.14's async layer has no
  * TLS, no timeouts, resolves host names with a blocking getaddrinfo() and does
- * not know sharded pub/sub. hiredis remains the RESP encoder and parser.
+ * not know sharded pub/sub. hiredis remains the RESP parser.
  * The header says how replies are matched, written and read.
  */
 #define G_LOG_DOMAIN "RcRedisConnection"
@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "bus/rc-redis-connection.h"
+#include "protocol/rc-protocol.h"
 
 /* one read() */
 #define RC_REDIS_READ_CHUNK (64 * 1024)
@@ -1414,6 +1415,107 @@ rc_redis_connection_connect_finish(RcRedisConnection *self, GAsyncResult *result
 
 /* ------------------------------------------------------------ commands --- */
 
+/* argument @i of @first (when not NULL) followed by @argv */
+static const gchar *
+rc_redis_args_nth(const gchar *first,
+		  const gchar *const *argv,
+		  const gsize *lens,
+		  guint i,
+		  gsize *len)
+{
+	if (first != NULL) {
+		if (i == 0) {
+			*len = strlen(first);
+			return first;
+		}
+		i--;
+	}
+	*len = lens != NULL ? lens[i] : strlen(argv[i]);
+	return argv[i];
+}
+
+RcRedisArgs *
+rc_redis_args_new(const gchar *first, guint argc, const gchar *const *argv, const gsize *lens)
+{
+	guint n = argc + (first != NULL ? 1 : 0);
+	gsize data = 0, len;
+	RcRedisArgs *self;
+	const gchar **out_argv;
+	gsize *out_lens;
+	gchar *p;
+
+	for (guint i = 0; i < n; i++) {
+		rc_redis_args_nth(first, argv, lens, i, &len);
+		data += len + 1;
+	}
+	self = g_rc_box_alloc(sizeof(RcRedisArgs) + n * (sizeof(gchar *) + sizeof(gsize)) + data);
+	out_argv = (const gchar **)(self + 1);
+	out_lens = (gsize *)(out_argv + n);
+	p = (gchar *)(out_lens + n);
+	for (guint i = 0; i < n; i++) {
+		const gchar *a = rc_redis_args_nth(first, argv, lens, i, &len);
+		if (len > 0)
+			memcpy(p, a, len);
+		p[len] = '\0';
+		out_argv[i] = p;
+		out_lens[i] = len;
+		p += len + 1;
+	}
+	self->argc = n;
+	self->argv = out_argv;
+	self->lens = out_lens;
+	return self;
+}
+
+RcRedisArgs *
+rc_redis_args_ref(RcRedisArgs *self)
+{
+	return g_rc_box_acquire(self);
+}
+
+void
+rc_redis_args_unref(RcRedisArgs *self)
+{
+	g_rc_box_release(self);
+}
+
+static guint8 *
+rc_redis_put_header(guint8 *p, gchar kind, gsize n)
+{
+	*p++ = (guint8)kind;
+	p += rc_protocol_format_uint64((gchar *)p, n);
+	*p++ = '\r';
+	*p++ = '\n';
+	return p;
+}
+
+void
+rc_redis_append_command(GByteArray *out, guint argc, const gchar *const *argv, const gsize *lens)
+{
+	gchar digits[RC_PROTOCOL_UINT64_DIGITS];
+	gsize total = 3 + rc_protocol_format_uint64(digits, argc);
+	guint start = out->len;
+	guint8 *p;
+
+	for (guint i = 0; i < argc; i++)
+		total += 5 + rc_protocol_format_uint64(digits, lens[i]) + lens[i];
+	if (total > G_MAXUINT - start)
+		g_error("a Redis command of %" G_GSIZE_FORMAT " bytes does not fit a buffer", total);
+	/* sized once, before any byte is written: no copy of an AUTH password is
+	 * left behind in a block the array gave up */
+	g_byte_array_set_size(out, start + (guint)total);
+	p = rc_redis_put_header(out->data + start, '*', argc);
+	for (guint i = 0; i < argc; i++) {
+		p = rc_redis_put_header(p, '$', lens[i]);
+		if (lens[i] > 0)
+			memcpy(p, argv[i], lens[i]);
+		p += lens[i];
+		*p++ = '\r';
+		*p++ = '\n';
+	}
+	g_assert(p == out->data + out->len);
+}
+
 /* @now: straight onto the wire (the handshake), not behind the connect */
 static void
 rc_redis_queue(RcRedisConnection *self,
@@ -1424,11 +1526,11 @@ rc_redis_queue(RcRedisConnection *self,
 	       gpointer user_data,
 	       gboolean now)
 {
-	g_autofree size_t *sizes = g_new(size_t, argc);
+	gsize sizes_local[16];
+	g_autofree gsize *sizes_heap = argc > G_N_ELEMENTS(sizes_local) ? g_new(gsize, argc) : NULL;
+	gsize *sizes = sizes_heap != NULL ? sizes_heap : sizes_local;
 	RcRedisCommand *cmd = g_new0(RcRedisCommand, 1);
-	char *encoded = NULL;
 	gboolean secret;
-	int n;
 
 	for (guint i = 0; i < argc; i++)
 		sizes[i] = lens != NULL ? lens[i] : strlen(argv[i]);
@@ -1453,23 +1555,17 @@ rc_redis_queue(RcRedisConnection *self,
 	case RC_REDIS_STATE_NEW:
 	case RC_REDIS_STATE_CONNECTING:
 	case RC_REDIS_STATE_CONNECTED:
-		n = redisFormatCommandArgv(&encoded, (int)argc, (const char **)argv, sizes);
-		if (n < 0)
-			g_error("out of memory encoding a Redis command");
 		if (self->state == RC_REDIS_STATE_CONNECTED || now) {
-			g_byte_array_append(self->out, (const guint8 *)encoded, (guint)n);
+			rc_redis_append_command(self->out, argc, argv, sizes);
 			g_queue_push_tail(&self->pending, cmd);
 			self->out_secret |= secret;
 		} else {
 			if (self->deferred_out == NULL)
 				self->deferred_out = g_byte_array_new();
-			g_byte_array_append(self->deferred_out, (const guint8 *)encoded, (guint)n);
+			rc_redis_append_command(self->deferred_out, argc, argv, sizes);
 			self->deferred_secret |= secret;
 			g_queue_push_tail(&self->deferred, cmd);
 		}
-		if (secret)
-			explicit_bzero(encoded, (gsize)n);
-		redisFreeCommand(encoded);
 		break;
 	case RC_REDIS_STATE_CLOSED:
 		g_queue_push_tail(&self->doomed, cmd);

@@ -9,8 +9,8 @@
  * async layer (redisAsyncContext) cannot do TLS, command timeouts, non-blocking
  * DNS or AUTH before anything else, and knows only SUBSCRIBE and PSUBSCRIBE as
  * subscription commands (no SSUBSCRIBE). hiredis is still used for RESP
- * itself: redisFormatCommandArgv() encodes commands, a redisReader parses
- * replies; the sockets, TLS, timers and the matching of replies are ours.
+ * replies: a redisReader parses them; the sockets, TLS, timers, the matching
+ * of replies and the encoding of commands (rc_redis_append_command()) are ours.
  *
  * Life cycle: new → connect_async → (commands, pushes) → ::closed. A connection
  * is used once: it never reconnects; whoever owns it makes a new one (creating
@@ -139,6 +139,32 @@ void rc_redis_connection_connect_async(RcRedisConnection *self,
 				       gpointer user_data);
 gboolean
 rc_redis_connection_connect_finish(RcRedisConnection *self, GAsyncResult *result, GError **error);
+
+/* A command's arguments copied into one block (one allocation, not one per
+ * argument), kept to send again after MOVED, ASK or NOSCRIPT. Reference
+ * counted; the fields are read-only. Each argument is also NUL-terminated. */
+typedef struct {
+	guint argc;
+	const gchar *const *argv;
+	const gsize *lens;
+} RcRedisArgs;
+
+/* @first (may be NULL) goes before @argv; @lens may be NULL */
+RcRedisArgs *rc_redis_args_new(const gchar *first,
+			       guint argc,
+			       const gchar *const *argv,
+			       const gsize *lens);
+RcRedisArgs *rc_redis_args_ref(RcRedisArgs *self);
+void rc_redis_args_unref(RcRedisArgs *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcRedisArgs, rc_redis_args_unref)
+
+/* Appends one command as RESP (an array of bulk strings) to @out. What
+ * hiredis' redisFormatCommandArgv() writes, without its sprintf per argument
+ * and its buffer of its own: a third of the cost of publishing a message. */
+void rc_redis_append_command(GByteArray *out,
+			     guint argc,
+			     const gchar *const *argv,
+			     const gsize *lens);
 
 /* Queues one command of @argc arguments; @lens may be NULL (then every
  * argument is a NUL-terminated string). @func may be NULL: fire and forget. */

@@ -158,7 +158,7 @@ typedef struct {
 	RcRedisRouter *router;
 	guint16 slot;
 	RcRedisScript *script;
-	GPtrArray *args; /* GBytes; for a script: numkeys, keys, arguments */
+	RcRedisArgs *args; /* for a script: numkeys, keys, arguments */
 	RcRedisReplyFunc func;
 	gpointer user_data;
 	guint attempts;
@@ -170,7 +170,7 @@ static void
 rc_redis_request_free(RcRedisRequest *req)
 {
 	g_object_unref(req->router);
-	g_ptr_array_unref(req->args);
+	rc_redis_args_unref(req->args);
 	g_free(req->redirect);
 	g_free(req);
 }
@@ -229,12 +229,12 @@ rc_redis_request_send(RcRedisRequest *req)
 	if (req->script != NULL) {
 		rc_redis_script_call_args(req->script, conn, req->args, rc_redis_request_reply_cb, req);
 	} else {
-		guint argc = req->args->len;
-		g_autofree const gchar **argv = g_new(const gchar *, argc);
-		g_autofree gsize *lens = g_new(gsize, argc);
-		for (guint i = 0; i < argc; i++)
-			argv[i] = g_bytes_get_data(g_ptr_array_index(req->args, i), &lens[i]);
-		rc_redis_connection_command_argv(conn, argc, argv, lens, rc_redis_request_reply_cb, req);
+		rc_redis_connection_command_argv(conn,
+						 req->args->argc,
+						 req->args->argv,
+						 req->args->lens,
+						 rc_redis_request_reply_cb,
+						 req);
 	}
 }
 
@@ -302,15 +302,8 @@ rc_redis_router_command(RcRedisRouter *self,
 	req->script = script;
 	req->func = func;
 	req->user_data = user_data;
-	if (script != NULL) {
-		req->args = rc_redis_script_args_new(n_keys, argc, argv, lens);
-	} else {
-		req->args = g_ptr_array_new_full(argc, (GDestroyNotify)g_bytes_unref);
-		for (guint i = 0; i < argc; i++)
-			g_ptr_array_add(
-			    req->args,
-			    g_bytes_new(argv[i], lens != NULL ? lens[i] : strlen(argv[i])));
-	}
+	req->args = script != NULL ? rc_redis_script_args_new(n_keys, argc, argv, lens)
+				   : rc_redis_args_new(NULL, argc, argv, lens);
 	rc_redis_request_send(req);
 }
 

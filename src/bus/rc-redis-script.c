@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bus/rc-redis-script.h"
+#include "protocol/rc-protocol.h"
 #include "rc-lua-resources.h"
 
 struct _RcRedisScript {
@@ -59,7 +60,7 @@ rc_redis_script_load(RcRedisScript *self, RcRedisConnection *conn)
 /* what a retry after NOSCRIPT needs: the call, kept until the first answer */
 typedef struct {
 	RcRedisScript *script;
-	GPtrArray *args; /* GBytes: numkeys, keys, args */
+	RcRedisArgs *args; /* numkeys, keys, arguments */
 	RcRedisReplyFunc func;
 	gpointer user_data;
 } RcScriptCall;
@@ -67,27 +68,37 @@ typedef struct {
 static void
 rc_script_call_free(RcScriptCall *call)
 {
-	g_ptr_array_unref(call->args);
+	rc_redis_args_unref(call->args);
 	g_free(call);
 }
 
 static void
 rc_redis_script_send(RcRedisConnection *conn,
 		     const gchar *verb,
-		     GBytes *first,
-		     GPtrArray *args,
+		     const gchar *first,
+		     gsize first_len,
+		     RcRedisArgs *args,
 		     RcRedisReplyFunc func,
 		     gpointer user_data)
 {
-	guint argc = 2 + args->len;
-	g_autofree const gchar **argv = g_new(const gchar *, argc);
-	g_autofree gsize *lens = g_new(gsize, argc);
+	guint argc = 2 + args->argc;
+	const gchar *argv_local[24];
+	gsize lens_local[G_N_ELEMENTS(argv_local)];
+	g_autofree const gchar **argv_heap = NULL;
+	g_autofree gsize *lens_heap = NULL;
+	const gchar **argv = argv_local;
+	gsize *lens = lens_local;
 
+	if (argc > G_N_ELEMENTS(argv_local)) {
+		argv = argv_heap = g_new(const gchar *, argc);
+		lens = lens_heap = g_new(gsize, argc);
+	}
 	argv[0] = verb;
 	lens[0] = strlen(verb);
-	argv[1] = g_bytes_get_data(first, &lens[1]);
-	for (guint i = 0; i < args->len; i++)
-		argv[2 + i] = g_bytes_get_data(g_ptr_array_index(args, i), &lens[2 + i]);
+	argv[1] = first;
+	lens[1] = first_len;
+	memcpy(argv + 2, args->argv, args->argc * sizeof(gchar *));
+	memcpy(lens + 2, args->lens, args->argc * sizeof(gsize));
 	rc_redis_connection_command_argv(conn, argc, argv, lens, func, user_data);
 }
 
@@ -105,7 +116,8 @@ rc_redis_script_reply_cb(RcRedisConnection *conn,
 		g_debug("Redis has no script %s: sending it", call->script->sha);
 		rc_redis_script_send(conn,
 				     "EVAL",
-				     call->script->source,
+				     g_bytes_get_data(call->script->source, NULL),
+				     g_bytes_get_size(call->script->source),
 				     call->args,
 				     call->func,
 				     call->user_data);
@@ -120,43 +132,25 @@ rc_redis_script_reply_cb(RcRedisConnection *conn,
 void
 rc_redis_script_call_args(RcRedisScript *self,
 			  RcRedisConnection *conn,
-			  GPtrArray *args,
+			  RcRedisArgs *args,
 			  RcRedisReplyFunc func,
 			  gpointer user_data)
 {
 	RcScriptCall *call = g_new0(RcScriptCall, 1);
-	g_autoptr(GBytes) sha = g_bytes_new_static(self->sha, strlen(self->sha));
 
 	call->script = self;
 	call->func = func;
 	call->user_data = user_data;
-	call->args = g_ptr_array_ref(args);
-	rc_redis_script_send(conn, "EVALSHA", sha, call->args, rc_redis_script_reply_cb, call);
+	call->args = rc_redis_args_ref(args);
+	rc_redis_script_send(
+	    conn, "EVALSHA", self->sha, strlen(self->sha), call->args, rc_redis_script_reply_cb, call);
 }
 
-GPtrArray *
+RcRedisArgs *
 rc_redis_script_args_new(guint n_keys, guint argc, const gchar *const *argv, const gsize *lens)
 {
-	GPtrArray *args = g_ptr_array_new_full(argc + 1, (GDestroyNotify)g_bytes_unref);
-	gchar numkeys[16];
+	gchar numkeys[RC_PROTOCOL_UINT64_DIGITS + 1];
 
-	g_snprintf(numkeys, sizeof(numkeys), "%u", n_keys);
-	g_ptr_array_add(args, g_bytes_new(numkeys, strlen(numkeys)));
-	for (guint i = 0; i < argc; i++)
-		g_ptr_array_add(args, g_bytes_new(argv[i], lens != NULL ? lens[i] : strlen(argv[i])));
-	return args;
-}
-
-void
-rc_redis_script_call(RcRedisScript *self,
-		     RcRedisConnection *conn,
-		     guint n_keys,
-		     guint argc,
-		     const gchar *const *argv,
-		     const gsize *lens,
-		     RcRedisReplyFunc func,
-		     gpointer user_data)
-{
-	g_autoptr(GPtrArray) args = rc_redis_script_args_new(n_keys, argc, argv, lens);
-	rc_redis_script_call_args(self, conn, args, func, user_data);
+	numkeys[rc_protocol_format_uint64(numkeys, n_keys)] = '\0';
+	return rc_redis_args_new(numkeys, argc, argv, lens);
 }

@@ -21,23 +21,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcRedisScript, rc_redis_script_free)
 const gchar *rc_redis_script_get_sha(RcRedisScript *self);
 /* loads the script on @conn ahead of its first use (fire and forget) */
 void rc_redis_script_load(RcRedisScript *self, RcRedisConnection *conn);
-/* runs the script with @n_keys keys followed by the other arguments */
-void rc_redis_script_call(RcRedisScript *self,
-			  RcRedisConnection *conn,
-			  guint n_keys,
-			  guint argc,
-			  const gchar *const *argv,
-			  const gsize *lens,
-			  RcRedisReplyFunc func,
-			  gpointer user_data);
-
-/* the arguments of a call as GBytes: numkeys, then @argv */
-GPtrArray *
+/* the arguments of a call: numkeys, then @argv (@lens may be NULL) */
+RcRedisArgs *
 rc_redis_script_args_new(guint n_keys, guint argc, const gchar *const *argv, const gsize *lens);
-/* runs the script with @args as made by rc_redis_script_args_new() (not copied) */
+/* runs the script with @args as made by rc_redis_script_args_new() (kept, not copied) */
 void rc_redis_script_call_args(RcRedisScript *self,
 			       RcRedisConnection *conn,
-			       GPtrArray *args,
+			       RcRedisArgs *args,
 			       RcRedisReplyFunc func,
 			       gpointer user_data);
 

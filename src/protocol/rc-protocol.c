@@ -624,6 +624,40 @@ out:
 	return msg;
 }
 
+gsize
+rc_protocol_format_uint64(gchar *buf, guint64 value)
+{
+	gchar digits[RC_PROTOCOL_UINT64_DIGITS];
+	gsize n = 0;
+
+	do {
+		digits[n++] = (gchar)('0' + value % 10);
+		value /= 10;
+	} while (value != 0);
+	for (gsize i = 0; i < n; i++)
+		buf[i] = digits[n - 1 - i];
+	return n;
+}
+
+void
+rc_protocol_append_uint64(GString *s, guint64 value)
+{
+	gchar buf[RC_PROTOCOL_UINT64_DIGITS];
+	g_string_append_len(s, buf, (gssize)rc_protocol_format_uint64(buf, value));
+}
+
+void
+rc_protocol_append_int64(GString *s, gint64 value)
+{
+	if (value < 0) {
+		g_string_append_c(s, '-');
+		/* G_MININT64 has no positive counterpart in a gint64 */
+		rc_protocol_append_uint64(s, (guint64)(-(value + 1)) + 1);
+		return;
+	}
+	rc_protocol_append_uint64(s, (guint64)value);
+}
+
 void
 rc_protocol_append_json_string(GString *s, const gchar *str)
 {
@@ -674,7 +708,9 @@ rc_protocol_append_member(GString *s, const gchar *name, const gchar *value)
 {
 	if (value == NULL)
 		return;
-	g_string_append_printf(s, ",\"%s\":", name);
+	g_string_append(s, ",\"");
+	g_string_append(s, name);
+	g_string_append(s, "\":");
 	rc_protocol_append_json_string(s, value);
 }
 
@@ -688,9 +724,12 @@ rc_protocol_append_message_fields(GString *s, RcMessage *msg)
 	rc_protocol_append_json_string(s, rc_message_get_room_code(msg));
 	g_string_append(s, ",\"id\":");
 	rc_protocol_append_json_string(s, rc_message_get_id(msg));
-	g_string_append_printf(s, ",\"ts\":%" G_GINT64_FORMAT, rc_message_get_ts(msg));
-	if (rc_message_get_offset(msg) > 0)
-		g_string_append_printf(s, ",\"offset\":%" G_GUINT64_FORMAT, rc_message_get_offset(msg));
+	g_string_append(s, ",\"ts\":");
+	rc_protocol_append_int64(s, rc_message_get_ts(msg));
+	if (rc_message_get_offset(msg) > 0) {
+		g_string_append(s, ",\"offset\":");
+		rc_protocol_append_uint64(s, rc_message_get_offset(msg));
+	}
 	g_string_append(s, ",\"msg\":{\"sender\":");
 	rc_protocol_append_json_string(s, rc_message_get_sender(msg));
 	g_string_append(s, ",\"text\":");
@@ -776,9 +815,10 @@ rc_protocol_build_joined(const gchar *ns,
 	rc_protocol_append_member(s, "roomCode", room_code);
 	rc_protocol_append_member(s, "ref", ref);
 	rc_protocol_append_member(s, "epoch", epoch);
-	g_string_append_printf(s, ",\"offset\":%" G_GUINT64_FORMAT, offset);
+	g_string_append(s, ",\"offset\":");
+	rc_protocol_append_uint64(s, offset);
 	if (with_recovered)
-		g_string_append_printf(s, ",\"recovered\":%s", recovered ? "true" : "false");
+		g_string_append(s, recovered ? ",\"recovered\":true" : ",\"recovered\":false");
 	g_string_append_c(s, '}');
 	return g_string_free_to_bytes(s);
 }

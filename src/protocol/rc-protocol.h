@@ -72,6 +72,13 @@ RcMessage *rc_protocol_parse_message(const gchar *data,
 
 void rc_protocol_append_json_string(GString *s, const gchar *str);
 
+/* Decimal integers without printf, which costs more than the rest of a message
+ * frame together. @buf needs RC_PROTOCOL_UINT64_DIGITS bytes; no terminator. */
+#define RC_PROTOCOL_UINT64_DIGITS 20
+gsize rc_protocol_format_uint64(gchar *buf, guint64 value);
+void rc_protocol_append_uint64(GString *s, guint64 value);
+void rc_protocol_append_int64(GString *s, gint64 value);
+
 /* {"type":"presence","namespace","roomCode","event","client","sender","node"}: what
  * /ws members get, and the Redis payload of a presence event */
 GBytes *rc_protocol_build_presence(RcPresence *presence);

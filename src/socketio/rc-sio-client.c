@@ -581,10 +581,12 @@ rc_sio_client_build_message(RcMessage *msg)
 	rc_protocol_append_json_string(s, rc_message_get_room_code(msg));
 	g_string_append(s, ",\"id\":");
 	rc_protocol_append_json_string(s, rc_message_get_id(msg));
-	g_string_append_printf(s, ",\"ts\":%" G_GINT64_FORMAT, rc_message_get_ts(msg));
-	if (rc_message_get_offset(msg) > 0)
-		g_string_append_printf(
-		    s, ",\"offset\":%" G_GUINT64_FORMAT, rc_message_get_offset(msg));
+	g_string_append(s, ",\"ts\":");
+	rc_protocol_append_int64(s, rc_message_get_ts(msg));
+	if (rc_message_get_offset(msg) > 0) {
+		g_string_append(s, ",\"offset\":");
+		rc_protocol_append_uint64(s, rc_message_get_offset(msg));
+	}
 	g_string_append(s, "}]");
 	return g_string_free_to_bytes(s);
 }

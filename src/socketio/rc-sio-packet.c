@@ -386,7 +386,7 @@ rc_sio_packet_append(
 		g_string_append_c(out, ',');
 	}
 	if (ack_id != RC_SIO_NO_ACK_ID)
-		g_string_append_printf(out, "%" G_GINT64_FORMAT, ack_id);
+		rc_protocol_append_int64(out, ack_id);
 	if (json != NULL)
 		g_string_append(out, json);
 }

@@ -1,0 +1,170 @@
+/*
+ * Copyright 2026 roomcast developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "RcTestCodec"
+
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "bus/rc-redis-connection.h"
+#include "protocol/rc-protocol.h"
+
+/* The hand-written encoders of the hot path, each against the library code it
+ * stands in for: integers against printf, RESP commands against hiredis. */
+
+static const guint64 edge_u64[] = {
+    0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 65535, 65536, G_MAXUINT32, (guint64)G_MAXUINT32 + 1,
+    G_MAXINT64, (guint64)G_MAXINT64 + 1, G_MAXUINT64 - 1, G_MAXUINT64,
+};
+
+static const gint64 edge_i64[] = {
+    G_MININT64, G_MININT64 + 1, -1000000007, -10, -9, -1, 0, 1, 9, 10, G_MAXINT64 - 1, G_MAXINT64,
+};
+
+static void
+check_uint64(guint64 v)
+{
+	g_autofree gchar *want = g_strdup_printf("%" G_GUINT64_FORMAT, v);
+	g_autoptr(GString) s = g_string_new("x");
+	gchar buf[RC_PROTOCOL_UINT64_DIGITS + 1];
+	gsize n = rc_protocol_format_uint64(buf, v);
+
+	g_assert_cmpuint(n, <=, RC_PROTOCOL_UINT64_DIGITS);
+	buf[n] = '\0';
+	g_assert_cmpstr(buf, ==, want);
+	/* appends, leaving what was there */
+	rc_protocol_append_uint64(s, v);
+	g_assert_cmpint(s->str[0], ==, 'x');
+	g_assert_cmpstr(s->str + 1, ==, want);
+}
+
+static void
+check_int64(gint64 v)
+{
+	g_autofree gchar *want = g_strdup_printf("%" G_GINT64_FORMAT, v);
+	g_autoptr(GString) s = g_string_new("{");
+
+	rc_protocol_append_int64(s, v);
+	g_assert_cmpstr(s->str + 1, ==, want);
+}
+
+static void
+test_integers(void)
+{
+	g_autoptr(GRand) rand = g_rand_new_with_seed(20261207);
+
+	for (guint i = 0; i < G_N_ELEMENTS(edge_u64); i++)
+		check_uint64(edge_u64[i]);
+	for (guint i = 0; i < G_N_ELEMENTS(edge_i64); i++)
+		check_int64(edge_i64[i]);
+	for (guint i = 0; i < 20000; i++) {
+		guint64 v = ((guint64)g_rand_int(rand) << 32) | g_rand_int(rand);
+		/* every length of number, not only the 19- and 20-digit ones */
+		v >>= g_rand_int_range(rand, 0, 64);
+		check_uint64(v);
+		check_int64((gint64)v);
+		check_int64(-(gint64)(v >> 1));
+	}
+}
+
+/* what a message frame says its numbers are, read back with json-glib */
+static void
+test_message_numbers(void)
+{
+	const gint64 ts[] = {0, 1, 1764547200123, G_MAXINT64, -5, G_MININT64};
+
+	for (guint i = 0; i < G_N_ELEMENTS(ts); i++) {
+		g_autoptr(RcMessage) msg = rc_message_new("ns", "room", "ann", "hi", "id-1", ts[i], "n1");
+		g_autoptr(GBytes) frame = NULL;
+		g_autoptr(JsonParser) parser = json_parser_new();
+		g_autoptr(GError) error = NULL;
+		JsonObject *obj;
+		gsize len = 0;
+		const gchar *data;
+
+		rc_message_set_offset(msg, "e1", G_MAXUINT64 >> (i * 8));
+		frame = rc_protocol_build_message(msg);
+		data = g_bytes_get_data(frame, &len);
+		g_assert_true(json_parser_load_from_data(parser, data, (gssize)len, &error));
+		g_assert_no_error(error);
+		obj = json_node_get_object(json_parser_get_root(parser));
+		g_assert_cmpint(json_object_get_int_member(obj, "ts"), ==, ts[i]);
+		/* json-glib reads integers as gint64: compare the text for the top half */
+		if ((G_MAXUINT64 >> (i * 8)) <= G_MAXINT64) {
+			g_assert_cmpint(json_object_get_int_member(obj, "offset"),
+					==,
+					(gint64)(G_MAXUINT64 >> (i * 8)));
+		} else {
+			g_autofree gchar *want =
+			    g_strdup_printf(",\"offset\":%" G_GUINT64_FORMAT ",", G_MAXUINT64 >> (i * 8));
+			g_assert_nonnull(g_strstr_len(data, (gssize)len, want));
+		}
+	}
+}
+
+static void
+check_resp(guint argc, const gchar *const *argv, const gsize *lens)
+{
+	g_autoptr(GByteArray) out = g_byte_array_new();
+	char *want = NULL;
+	int n = redisFormatCommandArgv(&want, (int)argc, (const char **)argv, lens);
+
+	g_assert_cmpint(n, >, 0);
+	g_byte_array_append(out, (const guint8 *)"prefix", 6);
+	rc_redis_append_command(out, argc, argv, lens);
+	g_assert_cmpuint(out->len, ==, 6 + (guint)n);
+	g_assert_cmpmem(out->data, 6, "prefix", 6);
+	g_assert_cmpmem(out->data + 6, out->len - 6, want, (gsize)n);
+	redisFreeCommand(want);
+}
+
+static void
+test_resp(void)
+{
+	g_autoptr(GRand) rand = g_rand_new_with_seed(7);
+	const gchar *simple[] = {"PING"};
+	const gsize simple_lens[] = {4};
+	const gchar *with_empty[] = {"SET", "k", ""};
+	const gsize with_empty_lens[] = {3, 1, 0};
+	/* bytes a string function would stop at or mangle */
+	const gchar binary[] = {'a', '\0', '\r', '\n', '$', '*', (gchar)0xff};
+	const gchar *with_binary[] = {"PUBLISH", "ch", binary};
+	const gsize with_binary_lens[] = {7, 2, sizeof(binary)};
+
+	check_resp(1, simple, simple_lens);
+	check_resp(3, with_empty, with_empty_lens);
+	check_resp(3, with_binary, with_binary_lens);
+
+	for (guint round = 0; round < 500; round++) {
+		/* past the 16 sizes the queue keeps on the stack, too */
+		guint argc = (guint)g_rand_int_range(rand, 1, 40);
+		g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+		g_autofree gsize *lens = g_new(gsize, argc);
+
+		for (guint i = 0; i < argc; i++) {
+			/* lengths of every digit count up to 5 */
+			gsize len = (gsize)g_rand_int_range(rand, 0, 4) == 0
+					? (gsize)g_rand_int_range(rand, 0, 20000)
+					: (gsize)g_rand_int_range(rand, 0, 12);
+			guint8 *a = g_malloc(len + 1);
+			for (gsize j = 0; j < len; j++)
+				a[j] = (guint8)g_rand_int_range(rand, 0, 256);
+			g_ptr_array_add(args, a);
+			lens[i] = len;
+		}
+		check_resp(argc, (const gchar *const *)args->pdata, lens);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/codec/integers", test_integers);
+	g_test_add_func("/codec/message-numbers", test_message_numbers);
+	g_test_add_func("/codec/resp", test_resp);
+	return g_test_run();
+}
