@@ -1060,6 +1060,7 @@ rc_redis_bus_presence_join(RcBus *bus, RcPresence *entry)
 	g_autoptr(GBytes) entry_json = NULL;
 	g_autoptr(GBytes) event_json = NULL;
 	g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func(g_free);
+	gboolean first = room == NULL;
 
 	if (room == NULL) {
 		room = g_new0(RcPresenceRoom, 1);
@@ -1085,6 +1086,16 @@ rc_redis_bus_presence_join(RcBus *bus, RcPresence *entry)
 		return;
 	}
 	room->written = TRUE;
+	/* The first member here since this node had none: whatever Redis lists
+	 * under this node's id in the room is not a member now. It is left by an
+	 * earlier run of a node with this id (killed, then started again within
+	 * the ttl, so Redis never saw the id go quiet) or by a leave Redis missed.
+	 * A sync writes the new member, announces it, and removes the rest with a
+	 * leave event each. */
+	if (first) {
+		rc_redis_bus_presence_sync(self, room);
+		return;
+	}
 	event = rc_presence_new(room->ns,
 				room->room_code,
 				"join",

@@ -915,6 +915,50 @@ test_node_killed(void)
 	g_hash_table_unref(watchers[1].left);
 }
 
+/* A node killed and started again at once with the same id: Redis never saw
+ * the id go quiet, so only the new run can say that the old run's members are
+ * gone. It does when its first member joins the room, not a ttl later. */
+static void
+test_node_restarted(void)
+{
+	g_autoptr(RcTestNode) first = start_node(redis, "phoenix", cluster_config, 0);
+	g_autoptr(RcTestNode) again = NULL;
+	g_autoptr(RcTestWs) w2 = ws_new(nodes[1], "rw2");
+	g_autoptr(RcTestWs) ghost = ws_new(first, "ghost");
+	g_autoptr(RcTestWs) newbie = NULL;
+	g_autofree gchar *ghost_id = NULL;
+
+	join_presence(w2, "/", "reborn");
+	join_presence(ghost, "/", "reborn");
+	expect_event(w2, "/", "reborn", "join", ghost);
+	ghost_id = g_strdup(rc_test_ws_get_client_id(ghost));
+
+	rc_test_node_signal(first, SIGKILL);
+	g_assert_cmpint(rc_test_node_wait_exit(first, 5000), ==, 128 + SIGKILL);
+	again = start_node(redis, "phoenix", cluster_config, 0);
+	newbie = ws_new(again, "newbie");
+	join_presence(newbie, "/", "reborn");
+
+	/* within WAIT, less than the 2 × ttl a dead id takes to be noticed */
+	expect_event(w2, "/", "reborn", "join", newbie);
+	{
+		g_autoptr(JsonObject) p = rc_test_ws_take(w2, "presence", NULL, WAIT);
+		g_assert_cmpstr(rc_test_json_get_string(p, "event"), ==, "leave");
+		g_assert_cmpstr(rc_test_json_get_string(p, "client"), ==, ghost_id);
+		g_assert_cmpstr(rc_test_json_get_string(p, "node"), ==, "phoenix");
+	}
+	{
+		RcTestWs *const now[] = {w2, newbie};
+		wait_who(w2, "/", "reborn", now, G_N_ELEMENTS(now), 0);
+	}
+	/* and it stays gone, announced once, while the new run beats for the room */
+	expect_no_event(w2, 2 * TTL_S * 1000 + 500);
+	{
+		RcTestWs *const now[] = {w2, newbie};
+		wait_who(w2, "/", "reborn", now, G_N_ELEMENTS(now), 0);
+	}
+}
+
 /* a node stopped the usual way: its members leave once each, whether it told Redis
  * before it went or the others noticed */
 static void
@@ -1624,6 +1668,7 @@ main(int argc, char **argv)
 	g_test_add_func("/presence/events/order", test_event_order);
 	g_test_add_func("/presence/node-killed", test_node_killed);
 	g_test_add_func("/presence/node-stopped", test_node_stopped);
+	g_test_add_func("/presence/node-restarted", test_node_restarted);
 	g_test_add_func("/presence/per-room", test_per_room);
 	g_test_add_func("/presence/http", test_http);
 	g_test_add_func("/presence/redis/restart-and-flush", test_redis_restart);
