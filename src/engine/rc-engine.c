@@ -7,12 +7,14 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "bus/rc-embedded-bus.h"
 #include "bus/rc-redis-bus.h"
 #include "engine/rc-engine.h"
 #include "plugins/rc-plugin-host.h"
 #include "protocol/rc-protocol.h"
+#include "rc-log.h"
 #include "rooms/rc-room-registry.h"
 
 #define RC_ENGINE_SHUTDOWN_DRAIN_MS 3000
@@ -68,18 +70,62 @@ typedef struct {
 	GDestroyNotify destroy;
 	RcEngine *tracker; /* the engine whose joins list holds it */
 	gboolean answered; /* the member left first: it got its reply then */
+	GPtrArray *sends;  /* RcHeldSend: the member's sends while the join is in flight */
 } RcJoinWaiter;
+
+/* A send to a room whose join has not taken effect yet. It is published once the
+ * join has, so it comes after the room's offset the join answers with and reaches
+ * its sender like every other member; if the join never takes effect, the send is
+ * refused as one to a room not joined. */
+typedef struct {
+	RcEngine *engine;
+	gchar *text;
+	gsize size; /* what it holds in memory, counted against the limit */
+	GCancellable *cancellable;
+	GAsyncReadyCallback callback;
+	gpointer user_data;
+} RcHeldSend;
+
+static void
+rc_held_send_free(RcHeldSend *send)
+{
+	g_object_unref(send->engine);
+	g_free(send->text);
+	g_clear_object(&send->cancellable);
+	g_free(send);
+}
 
 enum { SIGNAL_ROOM_ADDED, SIGNAL_ROOM_REMOVED, SIGNAL_CHANGED, SIGNAL_LAST };
 static guint signals[SIGNAL_LAST] = {0};
 
 G_DEFINE_TYPE(RcEngine, rc_engine, G_TYPE_OBJECT)
 
+static void rc_engine_set_not_joined(GError **error, const gchar *ns, const gchar *room_code);
+
+/* the join did not take effect (refused, or the member left or went first) */
+static void
+rc_join_waiter_refuse_sends(RcJoinWaiter *w)
+{
+	g_autoptr(GPtrArray) sends = g_steal_pointer(&w->sends);
+
+	for (guint i = 0; sends != NULL && i < sends->len; i++) {
+		RcHeldSend *send = g_ptr_array_index(sends, i);
+		g_autoptr(GError) error = NULL;
+		rc_engine_set_not_joined(&error, w->ns, w->room_code);
+		g_task_report_error(send->engine,
+				    send->callback,
+				    send->user_data,
+				    rc_engine_publish_async,
+				    g_steal_pointer(&error));
+	}
+}
+
 static void
 rc_join_waiter_free(RcJoinWaiter *w)
 {
 	if (w->tracker != NULL)
 		g_hash_table_remove(w->tracker->joins, w);
+	rc_join_waiter_refuse_sends(w);
 	if (w->destroy != NULL)
 		w->destroy(w->user_data);
 	g_object_unref(w->member);
@@ -314,6 +360,7 @@ rc_engine_answer_joins(RcEngine *self, RcMember *member, RcRoom *room)
 		};
 		w->answered = TRUE;
 		w->func(self, w->member, &result, NULL, w->user_data);
+		rc_join_waiter_refuse_sends(w);
 	}
 }
 
@@ -524,6 +571,56 @@ rc_engine_reconcile_presence_later(RcEngine *self, RcRoom *room)
 			   (GDestroyNotify)rc_presence_call_free);
 }
 
+/* the sends that waited for @w's join, in the order they came */
+static void
+rc_engine_send_held(RcEngine *self, RcJoinWaiter *w)
+{
+	g_autoptr(GPtrArray) sends = g_steal_pointer(&w->sends);
+
+	for (guint i = 0; sends != NULL && i < sends->len; i++) {
+		RcHeldSend *send = g_ptr_array_index(sends, i);
+		rc_engine_publish_async(self,
+					w->ns,
+					w->room_code,
+					rc_member_get_sender(w->member),
+					send->text,
+					RC_SOURCE_WEBSOCKET,
+					rc_member_get_id(w->member),
+					send->cancellable,
+					send->callback,
+					send->user_data);
+	}
+}
+
+/* The join of @member to the room in flight, if any; @held: the bytes of the
+ * member's sends that wait for its joins, in every room. A join already holding
+ * sends keeps taking them, so they stay in order. */
+static RcJoinWaiter *
+rc_engine_find_join(RcEngine *self,
+		    RcMember *member,
+		    const gchar *ns,
+		    const gchar *room_code,
+		    gsize *held)
+{
+	RcJoinWaiter *found = NULL;
+	GHashTableIter iter;
+	gpointer key;
+
+	*held = 0;
+	g_hash_table_iter_init(&iter, self->joins);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		RcJoinWaiter *w = key;
+		if (w->member != member || w->answered)
+			continue;
+		for (guint i = 0; w->sends != NULL && i < w->sends->len; i++)
+			*held += ((RcHeldSend *)g_ptr_array_index(w->sends, i))->size;
+		if (g_strcmp0(w->ns, ns) == 0 && g_strcmp0(w->room_code, room_code) == 0 &&
+		    (found == NULL || w->sends != NULL))
+			found = w;
+	}
+	return found;
+}
+
 /* the join took effect: the reply, then the catch-up, then whatever came meanwhile */
 static void
 rc_engine_join_done(RcEngine *self, RcJoinWaiter *w, RcHistory *history)
@@ -588,6 +685,7 @@ rc_engine_join_done(RcEngine *self, RcJoinWaiter *w, RcHistory *history)
 		self->delivered += delivered;
 		rc_engine_changed(self);
 	}
+	rc_engine_send_held(self, w);
 	/* the list asked for with the read did not come (Redis was away) */
 	if (w->presence && !rc_room_knows_presence(room) && !rc_room_is_listing_presence(room))
 		rc_engine_list_presence(self, room);
@@ -1126,6 +1224,10 @@ rc_engine_send_async(RcEngine *self,
 		     GAsyncReadyCallback callback,
 		     gpointer user_data)
 {
+	RcMembership *membership;
+	RcJoinWaiter *w;
+	gsize held = 0;
+
 	/* refused rooms say so, whether or not a join was tried */
 	if (!rc_member_may_use_room(member, room_code)) {
 		g_task_report_new_error(self,
@@ -1137,11 +1239,39 @@ rc_engine_send_async(RcEngine *self,
 					_("this identity may not send to that room"));
 		return;
 	}
-	if (rc_room_registry_lookup_membership(self->registry, member, ns, room_code) == NULL) {
+	membership = rc_room_registry_lookup_membership(self->registry, member, ns, room_code);
+	if (membership == NULL) {
 		g_autoptr(GError) error = NULL;
 		rc_engine_set_not_joined(&error, ns, room_code);
 		g_task_report_error(
 		    self, callback, user_data, rc_engine_publish_async, g_steal_pointer(&error));
+		return;
+	}
+	if (!rc_membership_is_live(membership) &&
+	    (w = rc_engine_find_join(self, member, ns, room_code, &held)) != NULL) {
+		gsize size = sizeof(RcHeldSend) + strlen(text) + 1;
+		RcHeldSend *send;
+		/* as much as the node would queue to the connection, no more */
+		if (held + size > rc_config_get_max_queue_bytes(self->config)) {
+			g_task_report_new_error(self,
+						callback,
+						user_data,
+						rc_engine_publish_async,
+						RC_ERROR,
+						RC_ERROR_RATE_LIMITED,
+						_("too many sends wait for joins to take effect"));
+			return;
+		}
+		send = g_new0(RcHeldSend, 1);
+		send->engine = g_object_ref(self);
+		send->text = g_strdup(text);
+		send->size = size;
+		send->cancellable = cancellable != NULL ? g_object_ref(cancellable) : NULL;
+		send->callback = callback;
+		send->user_data = user_data;
+		if (w->sends == NULL)
+			w->sends = g_ptr_array_new_with_free_func((GDestroyNotify)rc_held_send_free);
+		g_ptr_array_add(w->sends, send);
 		return;
 	}
 	rc_engine_publish_async(self,

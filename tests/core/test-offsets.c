@@ -31,10 +31,10 @@ per_sender(guint normal)
 }
 
 static RcTestNode *
-start_node(RcTestRedis *redis, guint i, const gchar *fanout)
+start_node_full(RcTestRedis *redis, guint i, const gchar *fanout, const gchar *extra)
 {
-	g_autofree gchar *contents =
-	    g_strdup_printf("[redis]\nfanout=%s\n[history]\nsize=2000\n", fanout);
+	g_autofree gchar *contents = g_strdup_printf(
+	    "[redis]\nfanout=%s\n[history]\nsize=2000\n%s", fanout, extra != NULL ? extra : "");
 	const gchar *config = rc_test_write_config(contents);
 	g_autofree gchar *id = g_strdup_printf("off%u", i + 1);
 	RcTestNode *node = rc_test_node_new("--port",
@@ -50,6 +50,12 @@ start_node(RcTestRedis *redis, guint i, const gchar *fanout)
 					    NULL);
 	rc_test_node_wait_redis_connected(node, 5000);
 	return node;
+}
+
+static RcTestNode *
+start_node(RcTestRedis *redis, guint i, const gchar *fanout)
+{
+	return start_node_full(redis, i, fanout, NULL);
 }
 
 /* "SENDER:SEQ" */
@@ -265,11 +271,161 @@ test_offsets_per_room(void)
 	run_offsets("per-room");
 }
 
+/* ---- sends pipelined behind their join ----------------------------------------- */
+
+static void
+append_text_frame(GByteArray *out, const gchar *text)
+{
+	g_autoptr(GBytes) frame = rc_test_ws_frame_new(0x1, TRUE, text, strlen(text));
+	gsize size = 0;
+	const guint8 *data = g_bytes_get_data(frame, &size);
+
+	g_byte_array_append(out, data, (guint)size);
+}
+
+/* every frame in one write: the join cannot have taken effect before the sends are read */
+static void
+send_together(RcTestRawWs *raw, GByteArray *frames)
+{
+	g_autoptr(GError) error = NULL;
+	gssize n = g_socket_send(rc_test_raw_ws_get_socket(raw),
+				 (const gchar *)frames->data,
+				 frames->len,
+				 NULL,
+				 &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpint(n, ==, (gssize)frames->len);
+}
+
+/* what the sends waiting for their joins may hold, for the test: a few of them */
+#define PIPELINED_QUEUE 16384
+#define PIPELINED_TEXT 1000
+#define WAIT 5000
+
+/* A client that writes join and send together gets the join's answer first, then
+ * its sends, at the offsets after the one the join answered with: its own
+ * messages reach it and every other member, as everyone's do. */
+static void
+test_pipelined_send(void)
+{
+	g_autoptr(RcTestRedis) redis = rc_test_redis_new();
+	g_autoptr(RcTestNode) n1 =
+	    start_node_full(redis, 0, "single", "[limits]\nmax_queue_bytes=16384\n");
+	g_autoptr(RcTestNode) n2 = start_node(redis, 1, "single");
+	g_autoptr(RcTestMember) other = rc_test_member_new(n2, "other", "/", "piped");
+	g_autoptr(JsonObject) other_joined = rc_test_member_join(other, NULL);
+	g_autoptr(RcTestRawWs) raw = rc_test_raw_ws_new(n1, "sender=piper", 0);
+	g_autoptr(JsonObject) hello = rc_test_raw_ws_read_json(raw, WAIT);
+	g_autoptr(GByteArray) frames = g_byte_array_new();
+	g_autoptr(GHashTable) acked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	const guint n_sends = 30;
+	g_autofree gchar *filler = g_strnfill(PIPELINED_TEXT, 'x');
+	guint64 top = 0;
+	guint n_acks = 0, n_limited = 0, n_own = 0;
+	gboolean joined = FALSE;
+
+	g_assert_cmpstr(rc_test_json_get_string(hello, "type"), ==, "hello");
+	/* the room already has a message: the join answers with offset 1 */
+	rc_test_member_send(other, "b", "before");
+	g_assert_true(rc_test_member_wait_messages(other, 1, WAIT));
+
+	append_text_frame(frames, "{\"type\":\"join\",\"roomCode\":\"piped\",\"ref\":\"j\"}");
+	for (guint i = 0; i < n_sends; i++) {
+		g_autofree gchar *send = g_strdup_printf(
+		    "{\"type\":\"send\",\"roomCode\":\"piped\",\"text\":\"p%u %s\",\"ref\":\"s%u\"}",
+		    i,
+		    filler,
+		    i);
+		append_text_frame(frames, send);
+	}
+	send_together(raw, frames);
+
+	/* the answer to the join, the acks and refusals, and the member's own messages */
+	while (n_acks + n_limited < n_sends || n_own < n_acks) {
+		g_autoptr(JsonObject) f = rc_test_raw_ws_read_json(raw, WAIT);
+		const gchar *type;
+
+		g_assert_nonnull(f);
+		type = rc_test_json_get_string(f, "type");
+		if (g_strcmp0(type, "joined") == 0) {
+			g_assert_false(joined);
+			g_assert_cmpstr(rc_test_json_get_string(f, "ref"), ==, "j");
+			top = (guint64)json_object_get_int_member(f, "offset");
+			g_assert_cmpuint(top, ==, 1);
+			joined = TRUE;
+			continue;
+		}
+		/* refused at once: the sends past the limit */
+		if (g_strcmp0(type, "error") == 0) {
+			g_assert_cmpstr(rc_test_json_get_string(f, "code"), ==, "rate_limited");
+			n_limited++;
+			continue;
+		}
+		/* nothing of a send that was taken comes before the join's answer */
+		if (!joined)
+			g_error("%s before the join's answer", rc_test_json_to_string(f));
+		if (g_strcmp0(type, "ack") == 0) {
+			g_hash_table_insert(acked,
+					    g_strdup(rc_test_json_get_string(f, "id")),
+					    g_strdup(rc_test_json_get_string(f, "ref")));
+			n_acks++;
+		} else if (g_strcmp0(type, "MSG_TO_CLIENTS") == 0) {
+			JsonObject *msg = json_object_get_object_member(f, "msg");
+			g_autofree gchar *want = g_strdup_printf("p%u %s", n_own, filler);
+			/* in the order sent, right after the offset the join named */
+			g_assert_cmpint(json_object_get_int_member(f, "offset"), ==, top + 1 + n_own);
+			g_assert_cmpstr(json_object_get_string_member(msg, "text"), ==, want);
+			n_own++;
+		} else {
+			g_error("unexpected frame %s", type);
+		}
+	}
+	/* the sends that fit into max_queue_bytes waited, the rest were refused, each
+	 * answered once */
+	g_test_message("%u sends waited for the join, %u refused", n_acks, n_limited);
+	g_assert_cmpuint(n_acks, >=, PIPELINED_QUEUE / (PIPELINED_TEXT + 200));
+	g_assert_cmpuint(n_acks, <=, PIPELINED_QUEUE / PIPELINED_TEXT);
+	g_assert_cmpuint(n_acks + n_limited, ==, n_sends);
+	g_assert_cmpuint(n_own, ==, n_acks);
+	g_assert_cmpuint(g_hash_table_size(acked), ==, n_acks);
+	/* the member on the other node got the same messages at the same offsets */
+	g_assert_true(rc_test_member_wait_messages(other, 1 + n_acks, WAIT));
+	rc_test_member_assert_offsets(other, 1, 1 + n_acks);
+
+	/* a join left before it took effect: its answer, the leave's, then the sends
+	 * it held are refused, and nothing reaches the room */
+	g_byte_array_set_size(frames, 0);
+	append_text_frame(frames, "{\"type\":\"join\",\"roomCode\":\"piped2\",\"ref\":\"j3\"}");
+	append_text_frame(
+	    frames, "{\"type\":\"send\",\"roomCode\":\"piped2\",\"text\":\"gone\",\"ref\":\"s3\"}");
+	append_text_frame(frames, "{\"type\":\"leave\",\"roomCode\":\"piped2\",\"ref\":\"l3\"}");
+	send_together(raw, frames);
+	{
+		g_autoptr(JsonObject) j = rc_test_raw_ws_read_json(raw, WAIT);
+		g_autoptr(JsonObject) l = rc_test_raw_ws_read_json(raw, WAIT);
+		g_autoptr(JsonObject) e = rc_test_raw_ws_read_json(raw, WAIT);
+		g_assert_cmpstr(rc_test_json_get_string(j, "type"), ==, "joined");
+		g_assert_cmpstr(rc_test_json_get_string(j, "ref"), ==, "j3");
+		g_assert_cmpstr(rc_test_json_get_string(l, "type"), ==, "left");
+		g_assert_cmpstr(rc_test_json_get_string(l, "ref"), ==, "l3");
+		g_assert_cmpstr(rc_test_json_get_string(e, "type"), ==, "error");
+		g_assert_cmpstr(rc_test_json_get_string(e, "code"), ==, "not_joined");
+		g_assert_cmpstr(rc_test_json_get_string(e, "ref"), ==, "s3");
+	}
+	{
+		g_autoptr(RcTestMember) late = rc_test_member_new(n2, "late", "/", "piped2");
+		g_autoptr(JsonObject) j = rc_test_member_join(late, NULL);
+		g_assert_cmpint(json_object_get_int_member(j, "offset"), ==, 0);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	rc_test_lossless_init(&argc, &argv);
 	g_test_add_func("/offsets/concurrent/single", test_offsets_single);
 	g_test_add_func("/offsets/concurrent/per-room", test_offsets_per_room);
+	g_test_add_func("/offsets/pipelined-send", test_pipelined_send);
 	return g_test_run();
 }

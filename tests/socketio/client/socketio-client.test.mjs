@@ -328,6 +328,23 @@ try {
     });
   }
 
+  // emits queued together (one POST on polling): the send waits for its join on the node
+  await step('a send emitted right after its join reaches its sender, after the join', async () => {
+    const s = await connected(connect(nodeA, '/chat', { transports: ['polling'], auth: { sender: 'quick' } }));
+    const got = collect(s);
+    const order = [];
+    const joined = call(s, 'join', 'pipe').then((a) => { order.push('join'); return a; });
+    const sent = call(s, 'send', { roomCode: 'pipe', text: 'right away' }).then((a) => { order.push('send'); return a; });
+    const [j, a] = await Promise.all([joined, sent]);
+    assert.deepEqual(order, ['join', 'send']);
+    assert.equal(j.joined, true);
+    assert.equal(a.offset, j.offset + 1);
+    await waitFor(() => got.length === 1, 'its own message');
+    assert.equal(got[0].msg.text, 'right away');
+    assert.equal(got[0].meta.offset, a.offset);
+    s.disconnect();
+  });
+
   await step('a socket.io client and a /ws client across two nodes share ids and offsets', async () => {
     const s = await connected(connect(nodeA, '/mix', { auth: { sender: 'sio' } }));
     const got = collect(s);
