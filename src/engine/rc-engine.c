@@ -40,6 +40,7 @@ struct _RcEngine {
 	guint64 recovered;
 	guint64 history_misses;
 	guint64 invalid_ingress;
+	guint64 unfounded; /* room messages whose offsets the history did not have */
 	gboolean changed_latched;
 	gboolean stopping;
 	GTask *shutdown_task;
@@ -203,7 +204,8 @@ rc_engine_get_stats(RcEngine *self, RcEngineStats *stats)
 	stats->received = self->received;
 	stats->delivered = self->delivered;
 	stats->invalid_payloads =
-	    self->invalid_ingress + (self->bus != NULL ? rc_bus_get_invalid_payloads(self->bus) : 0);
+	    self->invalid_ingress + self->unfounded +
+	    (self->bus != NULL ? rc_bus_get_invalid_payloads(self->bus) : 0);
 	stats->slow_consumers = self->slow_consumers;
 	stats->recovered = self->recovered;
 	stats->history_misses = self->history_misses;
@@ -941,6 +943,7 @@ rc_engine_room_fetched_cb(GObject *source, GAsyncResult *res, gpointer user_data
 	RcEngine *self = call->engine;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(RcHistory) history = rc_bus_read_room_finish(RC_BUS(source), res, &error);
+	guint64 unfounded;
 
 	if (!rc_room_call_current(call)) {
 		rc_room_call_free(call);
@@ -960,6 +963,20 @@ rc_engine_room_fetched_cb(GObject *source, GAsyncResult *res, gpointer user_data
 		return;
 	}
 	self->delivered += rc_room_recovered(call->room, history);
+	unfounded = rc_room_take_unfounded(call->room);
+	if (unfounded > 0) {
+		static RcLogLimit limit = RC_LOG_LIMIT_INIT("room messages not in the history");
+		g_autofree gchar *room = g_strdup_printf(
+		    "%s/%s", rc_room_get_namespace(call->room), rc_room_get_code(call->room));
+		self->unfounded += unfounded;
+		rc_log_limited(&limit,
+			       NULL,
+			       room,
+			       "dropped %" G_GUINT64_FORMAT
+			       " message(s) of room %s: their epoch or offset is not in its history",
+			       unfounded,
+			       room);
+	}
 	rc_engine_count_recovery(self,
 				 rc_room_take_recovered(call->room),
 				 rc_room_take_misses(call->room) > 0);

@@ -51,6 +51,8 @@ struct _RcRoom {
 	gchar *epoch;
 	guint64 last;
 	GQueue held;		/* RcMessage, while not LIVE */
+	guint held_at_fetch;	/* how many of them came before the fetch in flight was asked */
+	guint64 unfounded;	/* held messages that Redis' history turned out not to have */
 	gboolean fetch_again;	/* more may be missing than the fetch in flight covers */
 	gboolean fetching;	/* a fetch is asked for and not answered yet */
 	RcRoomFetchFunc fetch;
@@ -296,6 +298,7 @@ rc_room_hold(RcRoom *self, RcMessage *msg)
 	/* what is dropped here is in the history: fetch again once this fetch is done */
 	if (g_queue_get_length(&self->held) >= RC_ROOM_MAX_HELD) {
 		g_queue_clear_full(&self->held, (GDestroyNotify)rc_message_unref);
+		self->held_at_fetch = 0;
 		self->fetch_again = TRUE;
 	}
 	g_queue_push_tail(&self->held, rc_message_ref(msg));
@@ -308,6 +311,7 @@ rc_room_start_fetch(RcRoom *self, gboolean messages)
 
 	self->sequence = RC_ROOM_RECOVERING;
 	self->fetch_again = FALSE;
+	self->held_at_fetch = g_queue_get_length(&self->held);
 	if (self->verify) {
 		after -= MIN(after, RC_ROOM_VERIFY);
 		self->verify = FALSE;
@@ -340,11 +344,24 @@ rc_room_deliver(RcRoom *self, RcMessage *msg)
 		rc_room_hold(self, msg);
 		return 0;
 	}
-	if (g_strcmp0(rc_message_get_epoch(msg), self->epoch) != 0) {
-		/* the room's offsets started over (its history was lost): follow them */
+	if (self->epoch == NULL || self->epoch[0] == '\0') {
+		/* nothing to hold it against: the room's first epoch here */
 		g_free(self->epoch);
 		self->epoch = g_strdup(rc_message_get_epoch(msg));
 		self->last = 0;
+	} else if (g_strcmp0(rc_message_get_epoch(msg), self->epoch) != 0) {
+		/* The room's offsets started over (its history was lost), or the payload
+		 * did not come from the publish script: only the history says which. A
+		 * payload is not believed on its word, or one with a made-up epoch would
+		 * make the room replay its history to every member. */
+		g_debug("room %s %s: a message of epoch %s, not %s: reading the history",
+			self->ns,
+			self->room_code,
+			rc_message_get_epoch(msg),
+			self->epoch);
+		rc_room_hold(self, msg);
+		rc_room_start_fetch(self, TRUE);
+		return 0;
 	}
 	if (offset <= self->last)
 		return 0; /* seen already */
@@ -445,6 +462,40 @@ rc_room_sync_later(RcRoom *self)
 		rc_room_fetch_top(self);
 }
 
+/* The publish script writes a message into the room's history before it publishes
+ * it, so a read asked for after the message came sees it: its epoch, and a top at
+ * least its offset. A message held since before this read that does not fit what
+ * the read says was not written by the script (a payload published from outside
+ * with made-up offsets), or was written to a master that died before its replica
+ * had it. Either way the history will never fill the gap before it: delivering it
+ * would ask for the same read again, for ever. */
+static void
+rc_room_drop_unfounded(RcRoom *self, RcHistory *history)
+{
+	GList *l = self->held.head;
+
+	for (guint i = 0; l != NULL && i < self->held_at_fetch; i++) {
+		GList *next = l->next;
+		RcMessage *msg = l->data;
+		if (g_strcmp0(rc_message_get_epoch(msg), history->epoch) != 0 ||
+		    rc_message_get_offset(msg) > history->top) {
+			g_debug("room %s %s: dropping offset %" G_GUINT64_FORMAT
+				" of epoch %s: the history has epoch %s up to %" G_GUINT64_FORMAT,
+				self->ns,
+				self->room_code,
+				rc_message_get_offset(msg),
+				rc_message_get_epoch(msg),
+				history->epoch,
+				history->top);
+			g_queue_delete_link(&self->held, l);
+			rc_message_unref(msg);
+			self->unfounded++;
+		}
+		l = next;
+	}
+	self->held_at_fetch = 0;
+}
+
 guint
 rc_room_recovered(RcRoom *self, RcHistory *history)
 {
@@ -506,6 +557,7 @@ rc_room_recovered(RcRoom *self, RcHistory *history)
 	}
 	if (missed)
 		self->misses++;
+	rc_room_drop_unfounded(self, history);
 	self->sequence = RC_ROOM_LIVE;
 	n += rc_room_flush_held(self);
 	if (self->fetch_again && self->sequence == RC_ROOM_LIVE)
@@ -551,6 +603,14 @@ rc_room_take_misses(RcRoom *self)
 {
 	guint64 n = self->misses;
 	self->misses = 0;
+	return n;
+}
+
+guint64
+rc_room_take_unfounded(RcRoom *self)
+{
+	guint64 n = self->unfounded;
+	self->unfounded = 0;
 	return n;
 }
 

@@ -86,6 +86,9 @@ gboolean rc_room_is_synced(RcRoom *self);
  * last call */
 guint64 rc_room_take_recovered(RcRoom *self);
 guint64 rc_room_take_misses(RcRoom *self);
+/* messages dropped because the history did not have them (made-up offsets, or
+ * lost with a master), since the last call */
+guint64 rc_room_take_unfounded(RcRoom *self);
 
 /* Sends a presence event to the members that asked for them, except the one it is
  * about, from their own join event on (a pending member gets them once it is

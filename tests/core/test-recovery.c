@@ -630,6 +630,101 @@ run_gap(const gchar *fanout)
 	}
 }
 
+/* what Redis' INFO says it has run since it started */
+static guint64
+commands_processed(guint16 port)
+{
+	g_autofree gchar *info = rc_test_port_command(port, "INFO", "stats", NULL);
+	const gchar *line = info != NULL ? strstr(info, "total_commands_processed:") : NULL;
+
+	g_assert_nonnull(line);
+	return g_ascii_strtoull(line + strlen("total_commands_processed:"), NULL, 10);
+}
+
+/*
+ * Payloads PUBLISHed from outside with offsets the room's history does not hold:
+ * a made-up epoch, and the room's own epoch with an offset past its top. Each
+ * node reads the history once, finds neither there, drops them and counts them
+ * as invalid. Nobody gets them, nobody gets the history again, no node keeps
+ * reading, and the room goes on at the next offset.
+ */
+static void
+run_foreign_offsets(const gchar *fanout)
+{
+	g_autoptr(Run) r = run_new(2, fanout);
+	g_autofree gchar *made_up = stored_payload(ROOM, "madeUpEpoch", 100);
+	g_autofree gchar *ahead = stored_payload(ROOM, r->epoch, 100);
+	const gchar *channel =
+	    g_strcmp0(fanout, "per-room") == 0 ? "livechat:{/:" ROOM "}" : "livechat";
+	gdouble invalid_before[N_NODES];
+	guint64 commands_before, commands_after;
+	guint n_done = 0;
+
+	for (guint k = 1; k <= 3; k++) {
+		g_autofree gchar *text = g_strdup_printf("before %u", k);
+		g_free(rc_test_publish(r->nodes[k % N_NODES], "/", ROOM, "pub", text));
+	}
+	rc_test_members_wait_messages(r->members, 3, 5000);
+	for (guint i = 0; i < N_NODES; i++)
+		invalid_before[i] =
+		    rc_test_node_metric(r->nodes[i], "roomcast_invalid_payloads_total");
+
+	for (guint k = 0; k < 2; k++) {
+		g_autoptr(GPtrArray) tx =
+		    g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+		g_ptr_array_add(tx,
+				g_strdupv((gchar *[]){"PUBLISH",
+						      (gchar *)channel,
+						      k == 0 ? made_up : ahead,
+						      NULL}));
+		g_free(rc_test_port_transaction(r->port, tx));
+	}
+	/* every node has members: each drops both, once */
+	for (gint64 deadline = g_get_monotonic_time() + rc_test_timeout(5000) * 1000;
+	     n_done < N_NODES && g_get_monotonic_time() < deadline;) {
+		n_done = 0;
+		for (guint i = 0; i < N_NODES; i++)
+			n_done += rc_test_node_metric(r->nodes[i], "roomcast_invalid_payloads_total") -
+					  invalid_before[i] >=
+				  2;
+		rc_test_sleep(50);
+	}
+	for (guint i = 0; i < N_NODES; i++)
+		g_assert_cmpfloat(
+		    rc_test_node_metric(r->nodes[i], "roomcast_invalid_payloads_total") -
+			invalid_before[i],
+		    ==,
+		    2);
+	/* and then the nodes are quiet: no read after read */
+	commands_before = commands_processed(r->port);
+	rc_test_sleep(1000);
+	commands_after = commands_processed(r->port);
+	g_test_message("%" G_GUINT64_FORMAT " Redis commands in the second after",
+		       commands_after - commands_before);
+	g_assert_cmpuint(commands_after - commands_before, <, 50);
+
+	g_free(rc_test_publish(r->nodes[0], "/", ROOM, "pub", "after"));
+	rc_test_members_wait_messages(r->members, 4, 5000);
+	rc_test_member_expect_no_more(r->members[0], 300);
+	for (guint i = 0; r->members[i] != NULL; i++) {
+		rc_test_member_assert_offsets(r->members[i], 1, 4);
+		g_assert_cmpstr(
+		    rc_test_message_text(r->members[i]->messages->pdata[3]), ==, "after");
+	}
+}
+
+static void
+test_foreign_offsets_single(void)
+{
+	run_foreign_offsets("single");
+}
+
+static void
+test_foreign_offsets_per_room(void)
+{
+	run_foreign_offsets("per-room");
+}
+
 static void
 test_gap_single(void)
 {
@@ -847,6 +942,8 @@ main(int argc, char **argv)
 	g_test_add_func("/recovery/member-moves", test_member_moves);
 	g_test_add_func("/recovery/gap/single", test_gap_single);
 	g_test_add_func("/recovery/gap/per-room", test_gap_per_room);
+	g_test_add_func("/recovery/foreign-offsets/single", test_foreign_offsets_single);
+	g_test_add_func("/recovery/foreign-offsets/per-room", test_foreign_offsets_per_room);
 	g_test_add_func("/recovery/resync-when-quiet/single", test_resync_when_quiet_single);
 	g_test_add_func("/recovery/resync-when-quiet/per-room", test_resync_when_quiet_per_room);
 	return g_test_run();

@@ -163,19 +163,33 @@ test_room_pending_keeps_then_replays(void)
 	assert_texts(a, expected);
 }
 
+static void fetch_log_cb(RcRoom *room, guint64 after, gboolean messages, gpointer user_data);
+
 static void
 test_room_pending_other_epoch_is_kept(void)
 {
 	g_autoptr(RcRoom) room = rc_room_new("/", "r1");
 	g_autoptr(RcTestMember) a = rc_test_member_new("c1", "alice", NULL);
 	RcMembership *ma = rc_room_add(room, RC_MEMBER(a), NULL);
+	g_autoptr(GArray) afters = g_array_new(FALSE, FALSE, sizeof(guint64));
 	g_autoptr(RcMessage) old = msg_new("old", "E1", 3);
 	g_autoptr(RcMessage) fresh = msg_new("fresh", "E2", 1);
+	g_autoptr(RcHistory) first = rc_history_new("E2", 1);
+	g_autoptr(RcHistory) second = rc_history_new("E2", 1);
 	const gchar *expected[] = {"old", "fresh", NULL};
 
+	rc_room_set_fetch_func(room, fetch_log_cb, afters);
 	rc_room_sync(room, "E1", 2);
 	rc_room_deliver(room, old);
-	rc_room_deliver(room, fresh);
+	/* another epoch is taken once the history confirms it, read from its start */
+	g_assert_cmpuint(rc_room_deliver(room, fresh), ==, 0);
+	g_assert_cmpuint(afters->len, ==, 1);
+	g_assert_cmpuint(rc_room_recovered(room, first), ==, 0);
+	g_assert_cmpuint(afters->len, ==, 2);
+	g_assert_cmpuint(g_array_index(afters, guint64, 1), ==, 0);
+	g_ptr_array_add(second->messages, rc_message_ref(fresh));
+	rc_room_recovered(room, second);
+	g_assert_cmpuint(rc_room_take_unfounded(room), ==, 0);
 	/* only what the catch-up covers is skipped: same epoch, offset up to the top */
 	g_assert_cmpuint(rc_room_activate(room, ma, "E0", 10, NULL), ==, 2);
 	assert_texts(a, expected);
@@ -229,6 +243,81 @@ test_room_recovery_new_epoch(void)
 	g_assert_cmpstr(rc_room_get_epoch(room), ==, "E2");
 	g_assert_cmpuint(rc_room_get_last_offset(room), ==, 3);
 	g_assert_cmpuint(rc_room_take_misses(room), >=, 1);
+}
+
+/* A payload with a made-up epoch, then one of the room's epoch past its top,
+ * published from outside: the read asked for after each says neither is in the
+ * history. Both are dropped once, nothing is replayed, no read follows, and the
+ * room goes on. */
+static void
+test_room_unfounded_dropped(void)
+{
+	g_autoptr(RcRoom) room = rc_room_new("/", "r1");
+	g_autoptr(RcTestMember) a = rc_test_member_new("c1", "alice", NULL);
+	RcMembership *ma = rc_room_add(room, RC_MEMBER(a), NULL);
+	g_autoptr(GArray) afters = g_array_new(FALSE, FALSE, sizeof(guint64));
+	g_autoptr(RcMessage) three = msg_new("three", "E1", 3);
+	g_autoptr(RcMessage) made_up = msg_new("made up", "madeUp", 100);
+	g_autoptr(RcMessage) ahead = msg_new("ahead", "E1", 100);
+	g_autoptr(RcMessage) four = msg_new("four", "E1", 4);
+	g_autoptr(RcHistory) top = rc_history_new("E1", 3);
+	const gchar *expected[] = {"three", "four", NULL};
+
+	rc_room_set_fetch_func(room, fetch_log_cb, afters);
+	rc_room_sync(room, "E1", 2);
+	rc_room_activate(room, ma, "E1", 2, NULL);
+	g_assert_cmpuint(rc_room_deliver(room, three), ==, 1);
+	for (guint i = 0; i < 2; i++) {
+		g_assert_cmpuint(rc_room_deliver(room, i == 0 ? made_up : ahead), ==, 0);
+		g_assert_cmpuint(afters->len, ==, i + 1);
+		g_assert_cmpuint(g_array_index(afters, guint64, i), ==, 3);
+		/* the history has E1 up to 3: nothing to deliver, and no read after it */
+		g_assert_cmpuint(rc_room_recovered(room, top), ==, 0);
+		g_assert_cmpuint(afters->len, ==, i + 1);
+		g_assert_cmpuint(rc_room_take_unfounded(room), ==, 1);
+		g_assert_cmpstr(rc_room_get_epoch(room), ==, "E1");
+		g_assert_cmpuint(rc_room_get_last_offset(room), ==, 3);
+	}
+	g_assert_cmpuint(rc_room_deliver(room, four), ==, 1);
+	assert_texts(a, expected);
+}
+
+/* A message that came while the read was in flight may be newer than what the
+ * read saw (it was published after the read ran): it is kept, and read for again
+ * when it leaves a gap. */
+static void
+test_room_newer_than_read_kept(void)
+{
+	g_autoptr(RcRoom) room = rc_room_new("/", "r1");
+	g_autoptr(RcTestMember) a = rc_test_member_new("c1", "alice", NULL);
+	RcMembership *ma = rc_room_add(room, RC_MEMBER(a), NULL);
+	g_autoptr(GArray) afters = g_array_new(FALSE, FALSE, sizeof(guint64));
+	g_autoptr(RcMessage) m2 = msg_new("two", "E1", 2);
+	g_autoptr(RcMessage) m3 = msg_new("three", "E1", 3);
+	g_autoptr(RcMessage) m5 = msg_new("five", "E1", 5);
+	g_autoptr(RcHistory) first = rc_history_new("E1", 3);
+	g_autoptr(RcHistory) second = rc_history_new("E1", 5);
+	g_autoptr(RcMessage) m4 = msg_new("four", "E1", 4);
+	const gchar *expected[] = {"two", "three", "four", "five", NULL};
+
+	rc_room_set_fetch_func(room, fetch_log_cb, afters);
+	rc_room_sync(room, "E1", 1);
+	rc_room_activate(room, ma, "E1", 1, NULL);
+	/* 3 leaves a gap: read after 1; 5 comes while that read is out */
+	g_assert_cmpuint(rc_room_deliver(room, m3), ==, 0);
+	g_assert_cmpuint(rc_room_deliver(room, m5), ==, 0);
+	g_ptr_array_add(first->messages, rc_message_ref(m2));
+	g_ptr_array_add(first->messages, rc_message_ref(m3));
+	g_assert_cmpuint(rc_room_recovered(room, first), ==, 2);
+	/* past the read's top, but newer than it: read again, not dropped */
+	g_assert_cmpuint(rc_room_take_unfounded(room), ==, 0);
+	g_assert_cmpuint(afters->len, ==, 2);
+	g_assert_cmpuint(g_array_index(afters, guint64, 1), ==, 3);
+	g_ptr_array_add(second->messages, rc_message_ref(m4));
+	g_ptr_array_add(second->messages, rc_message_ref(m5));
+	g_assert_cmpuint(rc_room_recovered(room, second), ==, 2);
+	g_assert_cmpuint(rc_room_take_unfounded(room), ==, 0);
+	assert_texts(a, expected);
 }
 
 /* A master died before its replica had its last messages: the promoted replica
@@ -445,6 +534,8 @@ main(int argc, char **argv)
 	g_test_add_func("/rooms/room/pending-keeps-then-replays", test_room_pending_keeps_then_replays);
 	g_test_add_func("/rooms/room/pending-other-epoch-is-kept", test_room_pending_other_epoch_is_kept);
 	g_test_add_func("/rooms/room/recovery-new-epoch", test_room_recovery_new_epoch);
+	g_test_add_func("/rooms/room/unfounded-dropped", test_room_unfounded_dropped);
+	g_test_add_func("/rooms/room/newer-than-read-kept", test_room_newer_than_read_kept);
 	g_test_add_func("/rooms/room/offsets-given-again", test_room_offsets_given_again);
 	g_test_add_func("/rooms/room/sync-later", test_room_sync_later);
 	g_test_add_func("/rooms/registry/rooms-come-and-go", test_registry_rooms_come_and_go);
