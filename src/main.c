@@ -88,11 +88,10 @@ main(int argc, char **argv)
 
 	if (rc_config_get_check_config(config)) {
 		g_autoptr(GPtrArray) problems = rc_config_check(config);
-		if (problems->len == 0) {
-			daemon = rc_daemon_new(config);
-			if (!rc_daemon_check(daemon, &error))
-				g_ptr_array_add(problems, g_strdup(error->message));
-		}
+		/* a bad value of the file leaves its default in place: the rest is
+		 * checked all the same, so every problem is listed at once */
+		daemon = rc_daemon_new(config);
+		rc_daemon_check(daemon, problems);
 		for (guint i = 0; i < problems->len; i++)
 			g_print("%s\n", (const gchar *)g_ptr_array_index(problems, i));
 		return problems->len == 0 ? 0 : 1;

@@ -557,11 +557,8 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 		s->dbus_name = g_strdup(o->dbus_name);
 	}
 	if (!g_dbus_is_name(s->dbus_name) || g_dbus_is_unique_name(s->dbus_name)) {
-		g_set_error(error,
-			    G_KEY_FILE_ERROR,
-			    G_KEY_FILE_ERROR_INVALID_VALUE,
-			    _("invalid D-Bus name “%s”"),
-			    s->dbus_name);
+		rc_config_bad_value(
+		    error, o->dbus_name != NULL, _("invalid D-Bus name “%s”"), s->dbus_name);
 		return NULL;
 	}
 
@@ -786,6 +783,7 @@ rc_config_check(RcConfig *self)
 	GPtrArray *problems = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 	g_autoptr(GKeyFile) kf = NULL;
+	g_autoptr(GKeyFile) good = NULL;
 	g_autoptr(GError) error = NULL;
 	g_auto(GStrv) groups = NULL;
 	RcSettings *s;
@@ -796,6 +794,12 @@ rc_config_check(RcConfig *self)
 		return problems;
 	}
 	rc_config_list_unknown(self, kf, problems);
+	/* the file without the keys refused on their own: what the daemon checks */
+	{
+		g_autofree gchar *data = g_key_file_to_data(kf, NULL, NULL);
+		good = g_key_file_new();
+		g_key_file_load_from_data(good, data, (gsize)-1, G_KEY_FILE_NONE, NULL);
+	}
 	/* each key on its own, so one bad value does not hide the next */
 	groups = g_key_file_get_groups(kf, NULL);
 	for (guint g = 0; groups[g] != NULL; g++) {
@@ -823,6 +827,7 @@ rc_config_check(RcConfig *self)
 				rc_settings_free(s);
 				continue;
 			}
+			g_key_file_remove_key(good, groups[g], keys[k], NULL);
 			rc_config_prefix_error(self, &error_key);
 			line = g_strdup(error_key->message);
 			if (g_hash_table_contains(seen, line)) {
@@ -843,6 +848,15 @@ rc_config_check(RcConfig *self)
 			g_ptr_array_add(problems, line);
 		else
 			g_free(line);
+		/* the rest, so the daemon can check what needs more than the file
+		 * (plugins, Redis addresses) and list those problems too */
+		s = rc_config_build(self, good, NULL);
+		if (s != NULL) {
+			g_clear_pointer(&self->settings, rc_settings_free);
+			self->settings = s;
+			g_clear_pointer(&self->keyfile, g_key_file_unref);
+			self->keyfile = g_steal_pointer(&good);
+		}
 		return problems;
 	}
 	/* what passes is applied, so the daemon can check what needs more than the file */

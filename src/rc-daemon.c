@@ -42,12 +42,12 @@ rc_daemon_reload_config(RcDaemon *self, GError **error)
 	return rc_engine_reload_config(self->engine, error);
 }
 
-gboolean
-rc_daemon_check(RcDaemon *self, GError **error)
+void
+rc_daemon_check(RcDaemon *self, GPtrArray *problems)
 {
 	/* plugins load and read their settings, the bus parses its addresses:
 	 * nothing binds, nothing connects */
-	return rc_engine_load(self->engine, error);
+	rc_engine_check(self->engine, problems);
 }
 
 gboolean

@@ -18,8 +18,9 @@ G_DECLARE_FINAL_TYPE(RcDaemon, rc_daemon, RC, DAEMON, GObject)
 RcDaemon *rc_daemon_new(RcConfig *config);
 /* loads plugins, binds, connects the bus, exports D-Bus. Errors: RC_ERROR for
  * configuration and plugin problems (exit 1), G_IO_ERROR from binding (exit 2) */
-/* what --check-config checks beyond the file: plugins and Redis addresses */
-gboolean rc_daemon_check(RcDaemon *self, GError **error);
+/* what --check-config checks beyond the file: plugins and Redis addresses, each
+ * problem appended to @problems */
+void rc_daemon_check(RcDaemon *self, GPtrArray *problems);
 gboolean rc_daemon_start(RcDaemon *self, GError **error);
 guint rc_daemon_get_port(RcDaemon *self);
 /* TRUE when the node serves https:// and wss:// */

@@ -1580,6 +1580,48 @@ rc_engine_reload_config(RcEngine *self, GError **error)
 	return TRUE;
 }
 
+void
+rc_engine_check(RcEngine *self, GPtrArray *problems)
+{
+	const gchar *const *names = rc_config_get_plugins_enabled(self->config);
+	g_autoptr(RcPluginHost) all = rc_plugin_host_new();
+	g_autoptr(GError) error = NULL;
+
+	/* each plugin on its own, so one that does not load hides no other */
+	for (guint i = 0; names != NULL && names[i] != NULL; i++) {
+		const gchar *one[] = {names[i], NULL};
+		g_autoptr(RcPluginHost) host = rc_plugin_host_new();
+		g_autoptr(GError) error_one = NULL;
+		if (!rc_plugin_host_load(host,
+					 rc_config_get_plugin_dirs(self->config),
+					 one,
+					 rc_config_get_keyfile(self->config),
+					 &error_one) &&
+		    !g_ptr_array_find_with_equal_func(problems, error_one->message, g_str_equal, NULL))
+			g_ptr_array_add(problems, g_strdup(error_one->message));
+	}
+	/* then the list as a whole: a name given twice */
+	if (!rc_plugin_host_load(all,
+				 rc_config_get_plugin_dirs(self->config),
+				 names,
+				 rc_config_get_keyfile(self->config),
+				 &error) &&
+	    !g_ptr_array_find_with_equal_func(problems, error->message, g_str_equal, NULL))
+		g_ptr_array_add(problems, g_strdup(error->message));
+	g_clear_error(&error);
+	if (rc_config_get_redis_url(self->config) != NULL ||
+	    rc_config_get_redis_cluster(self->config) != NULL) {
+		g_autoptr(RcBus) bus = rc_redis_bus_new(self->config, &error);
+		if (bus == NULL)
+			g_ptr_array_add(problems,
+					g_strdup_printf("[redis] %s: %s",
+							rc_config_get_redis_cluster(self->config) != NULL
+							    ? "cluster"
+							    : "url",
+							error->message));
+	}
+}
+
 gboolean
 rc_engine_load(RcEngine *self, GError **error)
 {

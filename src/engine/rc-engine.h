@@ -73,6 +73,9 @@ typedef void (*RcEngineJoinFunc)(RcEngine *engine,
 RcEngine *rc_engine_new(RcConfig *config);
 /* loads the plugins and builds the bus; errors mean a bad configuration (exit 1) */
 gboolean rc_engine_load(RcEngine *self, GError **error);
+/* what rc_engine_load() would refuse, every problem of it, appended to @problems
+ * (strings); nothing stays loaded */
+void rc_engine_check(RcEngine *self, GPtrArray *problems);
 /* connects the bus; @node_id names this node from now on */
 gboolean rc_engine_start(RcEngine *self, const gchar *node_id, GError **error);
 /* closes every member with 1001 and finishes once all left (or after 3 s), with the

@@ -337,9 +337,29 @@ test_check_config(void)
 	g_assert_cmpint(run_check("[plugins]\nenabled=no-such-plugin\n", NULL, &lines), ==, 1);
 	g_assert_true(lines_have(lines, "no-such-plugin", NULL));
 	g_clear_pointer(&lines, g_ptr_array_unref);
+	/* what the daemon checks is listed along with the file's problems, each plugin
+	 * on its own */
+	g_assert_cmpint(run_check("[redis]\nurl=ftp://127.0.0.1:1\nfanout=weird\n"
+				  "[plugins]\nenabled=no-such-plugin;nor-this-one;no-such-plugin\n",
+				  NULL,
+				  &lines),
+			==,
+			1);
+	g_assert_cmpuint(count_lines(lines), ==, 4);
+	g_assert_true(lines_have(lines, "[redis] fanout", "weird"));
+	g_assert_true(lines_have(lines, "[redis] url", "ftp"));
+	g_assert_true(lines_have(lines, "no-such-plugin", NULL));
+	g_assert_true(lines_have(lines, "nor-this-one", NULL));
+	g_clear_pointer(&lines, g_ptr_array_unref);
 	/* a flag is checked with the file */
 	g_assert_cmpint(run_check("[server]\nport=0\n", "--listen=nowhere", &lines), ==, 1);
 	g_assert_true(lines_have(lines, "nowhere", NULL));
+	g_clear_pointer(&lines, g_ptr_array_unref);
+	/* and blamed on the flag, not on the file */
+	g_assert_cmpint(run_check("[server]\nport=0\n", "--dbus-name=not a name", &lines), ==, 1);
+	g_assert_cmpuint(count_lines(lines), ==, 1);
+	g_assert_true(lines_have(lines, "invalid D-Bus name", "not a name"));
+	g_assert_false(lines_have(lines, ".conf", NULL));
 	g_clear_pointer(&lines, g_ptr_array_unref);
 }
 
