@@ -16,11 +16,29 @@ rc_http_get_query(SoupServerMessage *msg, GError **error)
 {
 	GUri *uri = soup_server_message_get_uri(msg);
 	const gchar *query = uri != NULL ? g_uri_get_query(uri) : NULL;
+	g_auto(GStrv) parts = NULL;
+	g_autoptr(GString) with_values = NULL;
 
 	if (query == NULL || query[0] == '\0')
 		return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	/* "?debug" or "?a&&b=1": GLib wants a value for each name and nothing empty
+	 * between the separators; a name alone has an empty value, as in browsers'
+	 * URLSearchParams, and an empty part is no parameter */
+	parts = g_strsplit(query, "&", -1);
+	with_values = g_string_new(NULL);
+	for (guint i = 0; parts[i] != NULL; i++) {
+		if (parts[i][0] == '\0')
+			continue;
+		if (with_values->len > 0)
+			g_string_append_c(with_values, '&');
+		g_string_append(with_values, parts[i]);
+		if (strchr(parts[i], '=') == NULL)
+			g_string_append_c(with_values, '=');
+	}
+	if (with_values->len == 0)
+		return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	/* GLib refuses an escaped NUL as it refuses invalid UTF-8: nothing is cut short */
-	return g_uri_parse_params(query, -1, "&", G_URI_PARAMS_WWW_FORM, error);
+	return g_uri_parse_params(with_values->str, -1, "&", G_URI_PARAMS_WWW_FORM, error);
 }
 
 gchar *
@@ -55,6 +73,47 @@ rc_http_auth_request_new(SoupServerMessage *msg, GHashTable *query)
 	return request;
 }
 
+/* scheme://host[:port] and nothing else, as an Origin header has it */
+static GUri *
+rc_http_parse_origin(const gchar *text)
+{
+	g_autoptr(GUri) uri = g_uri_parse(text, G_URI_FLAGS_NONE, NULL);
+	const gchar *path;
+
+	if (uri == NULL || g_uri_get_host(uri) == NULL || g_uri_get_userinfo(uri) != NULL ||
+	    g_uri_get_query(uri) != NULL || g_uri_get_fragment(uri) != NULL)
+		return NULL;
+	path = g_uri_get_path(uri);
+	if (path[0] != '\0' && g_strcmp0(path, "/") != 0)
+		return NULL;
+	return g_steal_pointer(&uri);
+}
+
+/* one origin as another: scheme and host in any case, and a port left out is the
+ * scheme's default ("http://a.example" is "http://a.example:80") */
+static gboolean
+rc_http_same_origin(const gchar *a, const gchar *b)
+{
+	g_autoptr(GUri) ua = rc_http_parse_origin(a);
+	g_autoptr(GUri) ub = rc_http_parse_origin(b);
+	const gchar *scheme;
+	gint port_a, port_b, fallback;
+
+	/* "null" and the like: only the same text */
+	if (ua == NULL || ub == NULL)
+		return g_ascii_strcasecmp(a, b) == 0;
+	scheme = g_uri_get_scheme(ua);
+	if (g_ascii_strcasecmp(scheme, g_uri_get_scheme(ub)) != 0 ||
+	    g_ascii_strcasecmp(g_uri_get_host(ua), g_uri_get_host(ub)) != 0)
+		return FALSE;
+	fallback = g_ascii_strcasecmp(scheme, "https") == 0 ? 443
+		   : g_ascii_strcasecmp(scheme, "http") == 0 ? 80
+							       : -1;
+	port_a = g_uri_get_port(ua) != -1 ? g_uri_get_port(ua) : fallback;
+	port_b = g_uri_get_port(ub) != -1 ? g_uri_get_port(ub) : fallback;
+	return port_a == port_b;
+}
+
 gboolean
 rc_http_origin_allowed(RcConfig *config, SoupServerMessage *msg)
 {
@@ -68,12 +127,11 @@ rc_http_origin_allowed(RcConfig *config, SoupServerMessage *msg)
 	if (host != NULL) {
 		g_autofree gchar *own_http = g_strconcat("http://", host, NULL);
 		g_autofree gchar *own_https = g_strconcat("https://", host, NULL);
-		if (g_ascii_strcasecmp(origin, own_http) == 0 ||
-		    g_ascii_strcasecmp(origin, own_https) == 0)
+		if (rc_http_same_origin(origin, own_http) || rc_http_same_origin(origin, own_https))
 			return TRUE;
 	}
 	for (guint i = 0; allowed != NULL && allowed[i] != NULL; i++) {
-		if (g_strcmp0(allowed[i], "*") == 0 || g_ascii_strcasecmp(allowed[i], origin) == 0)
+		if (g_strcmp0(allowed[i], "*") == 0 || rc_http_same_origin(allowed[i], origin))
 			return TRUE;
 	}
 	return FALSE;

@@ -643,6 +643,21 @@ test_bad_sender_query(void)
 	}
 }
 
+/* a name without a value (a flag such as "?debug") has an empty one: the
+ * connection is not refused for it, and the other parameters count */
+static void
+test_query_name_without_value(void)
+{
+	const gchar *queries[] = {"debug", "debug&sender=flag", "sender=flag&debug", "a&&b&sender=flag"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(queries); i++) {
+		g_autoptr(RcTestWs) ws = rc_test_ws_new(node, queries[i]);
+		g_test_message("?%s → sender %s", queries[i], rc_test_ws_get_sender(ws));
+		if (strstr(queries[i], "sender=flag") != NULL)
+			g_assert_cmpstr(rc_test_ws_get_sender(ws), ==, "flag");
+	}
+}
+
 /* libsoup decodes %00 into a NUL that ends the C string: "a%00b" must not
  * silently become "a" */
 static void
@@ -705,7 +720,14 @@ test_origin_allowed_list(void)
 	g_autofree gchar *own = g_strdup(rc_test_node_get_base_url(n));
 
 	assert_upgrade_status(n, "http://chat.example", 101);
+	/* the same origin spelt otherwise: the default port written out, another case */
+	assert_upgrade_status(n, "http://chat.example:80", 101);
+	assert_upgrade_status(n, "HTTP://Chat.Example", 101);
+	assert_upgrade_status(n, "http://chat.example:8080", 403);
+	assert_upgrade_status(n, "https://chat.example", 403);
+	assert_upgrade_status(n, "http://chat.example@evil.example", 403);
 	assert_upgrade_status(n, "https://other.example:8443", 101);
+	assert_upgrade_status(n, "https://other.example", 403);
 	assert_upgrade_status(n, own, 101);
 	assert_upgrade_status(n, NULL, 101);
 	assert_upgrade_status(n, "http://evil.example", 403);
@@ -754,6 +776,7 @@ main(int argc, char **argv)
 	node = rc_test_node_new("--port", "0", "--bus", "none", "--node-id", "proto-node", NULL);
 
 	g_test_add_func("/protocol/hello", test_hello);
+	g_test_add_func("/protocol/query-name-without-value", test_query_name_without_value);
 	g_test_add_func("/protocol/guest-sender", test_guest_sender);
 	g_test_add_func("/protocol/join-send-leave", test_join_send_leave);
 	g_test_add_func("/protocol/namespace-default", test_namespace_default);
