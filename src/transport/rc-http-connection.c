@@ -29,6 +29,7 @@ struct _RcHttpConnection {
 	SoupServerMessage *msg;
 	gint64 deadline_us;
 	gboolean done; /* refused, aborted or closed: no longer libsoup's */
+	gchar *allow;  /* the Allow header of a 405 answer */
 	/* after a refusal: the stolen stream, drained until the client stops */
 	GIOStream *stolen;
 	GSource *discard_source;
@@ -204,13 +205,16 @@ rc_http_connection_answer(RcHttpConnection *self,
 
 	g_string_append_printf(response,
 			       "HTTP/1.1 %u %s\r\n"
-			       "Connection: close\r\n"
+			       "Connection: close\r\n",
+			       status,
+			       status == 431 ? "Request Header Fields Too Large"
+					     : soup_status_get_phrase(status));
+	if (self->allow != NULL)
+		g_string_append_printf(response, "Allow: %s\r\n", self->allow);
+	g_string_append_printf(response,
 			       "Content-Type: %s\r\n"
 			       "Content-Length: %zu\r\n"
 			       "\r\n%s",
-			       status,
-			       status == 431 ? "Request Header Fields Too Large"
-					     : soup_status_get_phrase(status),
 			       content_type,
 			       strlen(body),
 			       body);
@@ -239,6 +243,13 @@ rc_http_connection_answer(RcHttpConnection *self,
 			      g_object_ref(self),
 			      g_object_unref);
 	g_source_attach(timeout, NULL);
+}
+
+void
+rc_http_connection_set_allow(RcHttpConnection *self, const gchar *methods)
+{
+	g_free(self->allow);
+	self->allow = g_strdup(methods);
 }
 
 void
@@ -578,6 +589,7 @@ rc_http_connection_finalize(GObject *object)
 	g_clear_object(&self->served);
 	g_clear_object(&self->tls);
 	g_clear_object(&self->certificate);
+	g_free(self->allow);
 	g_object_unref(self->socket);
 	g_object_unref(self->connection);
 	G_OBJECT_CLASS(rc_http_connection_parent_class)->finalize(object);

@@ -67,6 +67,8 @@ void rc_http_connection_wait_head(RcHttpConnection *self,
 				  gsize max_len,
 				  RcHttpHeadFunc func,
 				  gpointer user_data);
+/* the methods a 405 answer names in its Allow header ("GET, HEAD") */
+void rc_http_connection_set_allow(RcHttpConnection *self, const gchar *methods);
 /* answers a request libsoup never saw, like rc_http_connection_refuse() */
 void rc_http_connection_refuse_unread(RcHttpConnection *self,
 				      guint status,

@@ -583,11 +583,17 @@ static void
 rc_server_refuse(SoupServerMessage *msg, const gchar *path, guint status, const gchar *error)
 {
 	RcHttpConnection *hc = rc_http_connection_from_message(msg);
+	const gchar *allow = soup_message_headers_get_one(
+	    soup_server_message_get_response_headers(msg), "Allow");
 
 	g_debug("refusing %s %s: %u %s", soup_server_message_get_method(msg), path, status, error);
 	rc_server_note_refused_upgrade(msg, status, error);
-	if (hc != NULL)
-		rc_server_refuse_connection(hc, FALSE, path, status, error);
+	if (hc == NULL)
+		return;
+	/* the answer is written past libsoup: what it was told goes along */
+	if (status == SOUP_STATUS_METHOD_NOT_ALLOWED && allow != NULL)
+		rc_http_connection_set_allow(hc, allow);
+	rc_server_refuse_connection(hc, FALSE, path, status, error);
 }
 
 /* the host part of a Host header, lower case, without port or brackets */
@@ -709,6 +715,19 @@ rc_server_early_handler(SoupServer *soup,
 	if (!rc_server_early_common(self, msg, path, &has_body, &length))
 		return;
 	if (!is_publish) {
+		/* the read-only routes: GET (and HEAD), whatever else is asked */
+		if ((g_strcmp0(path, "/history") == 0 || g_strcmp0(path, "/presence") == 0 ||
+		     g_strcmp0(path, "/healthz") == 0 || g_strcmp0(path, "/metrics") == 0) &&
+		    method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
+			soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+						     "Allow",
+						     "GET, HEAD");
+			rc_server_refuse(msg,
+					 path,
+					 SOUP_STATUS_METHOD_NOT_ALLOWED,
+					 _("use GET"));
+			return;
+		}
 		if (has_body) {
 			rc_server_refuse(msg,
 					 path,

@@ -489,6 +489,53 @@ test_metrics(void)
 	g_assert_cmpint(rc_test_node_stop(n), ==, 0);
 }
 
+/* each route takes its methods; another gets 405 with an Allow header naming them */
+static void
+test_wrong_method(void)
+{
+	const struct {
+		const gchar *method;
+		const gchar *path;
+		const gchar *allow;
+	} cases[] = {
+	    {"POST", "/healthz", "GET, HEAD"},
+	    {"DELETE", "/metrics", "GET, HEAD"},
+	    {"POST", "/history?roomCode=r", "GET, HEAD"},
+	    {"PUT", "/presence?roomCode=r", "GET, HEAD"},
+	    {"GET", "/publish", "POST"},
+	    {"POST", "/", "GET, HEAD"},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(RcTestRawHttp) conn = rc_test_raw_http_new(node);
+		g_autofree gchar *request =
+		    g_strdup_printf("%s %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n",
+				    cases[i].method,
+				    cases[i].path,
+				    rc_test_node_get_port(node));
+		g_autofree gchar *allow = g_strdup_printf("\r\nAllow: %s\r\n", cases[i].allow);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GBytes) received = NULL;
+		g_autoptr(RcTestHttpReply) reply = NULL;
+		gboolean closed = FALSE;
+		gsize len = 0;
+		const gchar *data;
+
+		g_assert_true(rc_test_raw_http_send(conn, request, -1, &error));
+		received = rc_test_raw_http_read_until_close(conn, 3000, &closed);
+		reply = rc_test_http_reply_parse(received);
+		data = g_bytes_get_data(received, &len);
+		g_test_message("%s %s -> %u", cases[i].method, cases[i].path, reply->status);
+		g_assert_cmpuint(reply->status, ==, 405);
+		g_assert_nonnull(g_strstr_len(data, (gssize)len, allow));
+	}
+	/* and the right method still works */
+	{
+		g_autoptr(RcTestHttpReply) reply = rc_test_http_get(node, "/healthz");
+		g_assert_cmpuint(reply->status, ==, 200);
+	}
+}
+
 static void
 test_unknown_route(void)
 {
@@ -517,6 +564,7 @@ main(int argc, char **argv)
 	g_test_add_func("/http/healthz/embedded", test_healthz_embedded);
 	g_test_add_func("/http/metrics", test_metrics);
 	g_test_add_func("/http/unknown-route", test_unknown_route);
+	g_test_add_func("/http/wrong-method", test_wrong_method);
 	ret = g_test_run();
 
 	g_assert_cmpint(rc_test_node_stop(node), ==, 0);
