@@ -33,7 +33,7 @@ struct _RcEngine {
 	RcPluginHost *plugins;
 	GHashTable *members; /* id → RcMember (owned) */
 	GHashTable *waiters; /* RcRoom → GPtrArray of RcJoinWaiter, until the bus carries it */
-	GHashTable *joins;   /* every RcJoinWaiter not answered yet */
+	GHashTable *joins;   /* RcMember → GPtrArray of its RcJoinWaiters not done yet */
 	guint64 received;
 	guint64 delivered;
 	guint64 slow_consumers;
@@ -121,11 +121,35 @@ rc_join_waiter_refuse_sends(RcJoinWaiter *w)
 	}
 }
 
+/* the joins in flight, by member: a member's sends and leaves look at its own */
+static void
+rc_engine_track_join(RcEngine *self, RcJoinWaiter *w)
+{
+	GPtrArray *joins = g_hash_table_lookup(self->joins, w->member);
+
+	if (joins == NULL) {
+		joins = g_ptr_array_new();
+		g_hash_table_insert(self->joins, w->member, joins);
+	}
+	g_ptr_array_add(joins, w);
+	w->tracker = self;
+}
+
+static void
+rc_engine_untrack_join(RcEngine *self, RcJoinWaiter *w)
+{
+	GPtrArray *joins = g_hash_table_lookup(self->joins, w->member);
+
+	if (joins != NULL && g_ptr_array_remove(joins, w) && joins->len == 0)
+		g_hash_table_remove(self->joins, w->member);
+	w->tracker = NULL;
+}
+
 static void
 rc_join_waiter_free(RcJoinWaiter *w)
 {
 	if (w->tracker != NULL)
-		g_hash_table_remove(w->tracker->joins, w);
+		rc_engine_untrack_join(w->tracker, w);
 	rc_join_waiter_refuse_sends(w);
 	if (w->destroy != NULL)
 		w->destroy(w->user_data);
@@ -340,15 +364,12 @@ rc_engine_presence_entry(RcEngine *self, RcMember *member, RcRoom *room)
 static void
 rc_engine_answer_joins(RcEngine *self, RcMember *member, RcRoom *room)
 {
+	GPtrArray *joins = g_hash_table_lookup(self->joins, member);
 	g_autoptr(GPtrArray) answer = g_ptr_array_new();
-	GHashTableIter iter;
-	gpointer key;
 
-	g_hash_table_iter_init(&iter, self->joins);
-	while (g_hash_table_iter_next(&iter, &key, NULL)) {
-		RcJoinWaiter *w = key;
-		if (w->member == member && !w->answered &&
-		    g_strcmp0(w->ns, rc_room_get_namespace(room)) == 0 &&
+	for (guint i = 0; joins != NULL && i < joins->len; i++) {
+		RcJoinWaiter *w = g_ptr_array_index(joins, i);
+		if (!w->answered && g_strcmp0(w->ns, rc_room_get_namespace(room)) == 0 &&
 		    g_strcmp0(w->room_code, rc_room_get_code(room)) == 0)
 			g_ptr_array_add(answer, w);
 	}
@@ -604,15 +625,13 @@ rc_engine_find_join(RcEngine *self,
 		    const gchar *room_code,
 		    gsize *held)
 {
+	GPtrArray *joins = g_hash_table_lookup(self->joins, member);
 	RcJoinWaiter *found = NULL;
-	GHashTableIter iter;
-	gpointer key;
 
 	*held = 0;
-	g_hash_table_iter_init(&iter, self->joins);
-	while (g_hash_table_iter_next(&iter, &key, NULL)) {
-		RcJoinWaiter *w = key;
-		if (w->member != member || w->answered)
+	for (guint j = 0; joins != NULL && j < joins->len; j++) {
+		RcJoinWaiter *w = g_ptr_array_index(joins, j);
+		if (w->answered)
 			continue;
 		for (guint i = 0; w->sends != NULL && i < w->sends->len; i++)
 			*held += ((RcHeldSend *)g_ptr_array_index(w->sends, i))->size;
@@ -716,8 +735,7 @@ rc_engine_join_read_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	    NULL) {
 		RcRoom *room = rc_room_registry_lookup(self->registry, w->ns, w->room_code);
 		/* its answer is the error, not the reply a leave gives joins in flight */
-		g_hash_table_remove(self->joins, w);
-		w->tracker = NULL;
+		rc_engine_untrack_join(self, w);
 		rc_engine_drop(self, w->member, room);
 		rc_engine_join_fail(self,
 				    w,
@@ -828,8 +846,7 @@ rc_engine_join(RcEngine *self,
 	if (w->presence)
 		rc_membership_set_presence(membership, TRUE, FALSE);
 	room = rc_membership_get_room(membership);
-	w->tracker = self;
-	g_hash_table_add(self->joins, w);
+	rc_engine_track_join(self, w);
 	if (rc_room_get_subscribed(room)) {
 		rc_engine_join_read(self, w);
 		return;
@@ -1904,7 +1921,10 @@ rc_engine_init(RcEngine *self)
 	self->registry = rc_room_registry_new();
 	self->plugins = rc_plugin_host_new();
 	self->members = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_object_unref);
-	self->joins = g_hash_table_new(g_direct_hash, g_direct_equal);
+	self->joins = g_hash_table_new_full(g_direct_hash,
+					    g_direct_equal,
+					    NULL,
+					    (GDestroyNotify)g_ptr_array_unref);
 	self->drain_tasks = g_ptr_array_new_with_free_func(g_object_unref);
 	self->waiters = g_hash_table_new_full(g_direct_hash,
 					      g_direct_equal,
