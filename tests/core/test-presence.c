@@ -939,13 +939,30 @@ test_node_restarted(void)
 	newbie = ws_new(again, "newbie");
 	join_presence(newbie, "/", "reborn");
 
-	/* within WAIT, less than the 2 × ttl a dead id takes to be noticed */
-	expect_event(w2, "/", "reborn", "join", newbie);
+	/* The new member's join and the ghost's leave, once each. Natively the node
+	 * starts again well within the ttl, so only the new run's first join can
+	 * remove the ghost; a slow start (valgrind) may let the id expire first, and
+	 * then the leave comes before the join. */
 	{
-		g_autoptr(JsonObject) p = rc_test_ws_take(w2, "presence", NULL, WAIT);
-		g_assert_cmpstr(rc_test_json_get_string(p, "event"), ==, "leave");
-		g_assert_cmpstr(rc_test_json_get_string(p, "client"), ==, ghost_id);
-		g_assert_cmpstr(rc_test_json_get_string(p, "node"), ==, "phoenix");
+		gboolean joined = FALSE, left = FALSE;
+		for (guint i = 0; i < 2; i++) {
+			g_autoptr(JsonObject) p = rc_test_ws_take(w2, "presence", NULL, WAIT);
+			const gchar *event = rc_test_json_get_string(p, "event");
+			g_assert_cmpstr(rc_test_json_get_string(p, "roomCode"), ==, "reborn");
+			g_assert_cmpstr(rc_test_json_get_string(p, "node"), ==, "phoenix");
+			if (g_strcmp0(event, "join") == 0) {
+				g_assert_false(joined);
+				g_assert_cmpstr(rc_test_json_get_string(p, "client"),
+						==,
+						rc_test_ws_get_client_id(newbie));
+				joined = TRUE;
+			} else {
+				g_assert_cmpstr(event, ==, "leave");
+				g_assert_false(left);
+				g_assert_cmpstr(rc_test_json_get_string(p, "client"), ==, ghost_id);
+				left = TRUE;
+			}
+		}
 	}
 	{
 		RcTestWs *const now[] = {w2, newbie};
