@@ -513,6 +513,17 @@ rc_config_build(RcConfig *self, GKeyFile *kf, GError **error)
 		return NULL;
 	if (!rc_config_get_string(kf, "redis", "channel", "livechat", &s->channel, error))
 		return NULL;
+	/* the channel begins every room's key names, before the room's {hash tag}:
+	 * a brace of its own would become the tag and put every room in one slot */
+	if (s->channel[0] == '\0' || strpbrk(s->channel, "{} \t\r\n") != NULL ||
+	    !g_utf8_validate(s->channel, -1, NULL)) {
+		rc_config_bad_value(error,
+				    FALSE,
+				    _("[redis] channel: “%s” is not a channel name: expected 1 or "
+				      "more characters, without spaces, “{” or “}”"),
+				    s->channel);
+		return NULL;
+	}
 	if (!rc_config_get_uint(kf, "redis", "timeout", 2, 1, 3600, &v, error))
 		return NULL;
 	s->redis_timeout = (guint)v;

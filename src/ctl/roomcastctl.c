@@ -763,6 +763,15 @@ main(int argc, char **argv)
 	}
 	if (opt_limit < 0)
 		return rc_ctl_usage_error(_("--limit must be a positive number"));
+	/* D-Bus strings are UTF-8: GVariant would put its own text in place of the
+	 * bytes and send that, never saying so */
+	for (guint i = 0; i < n_args; i++) {
+		if (!g_utf8_validate(args[i], -1, NULL)) {
+			g_autofree gchar *msg =
+			    g_strdup_printf(_("argument %u is not valid UTF-8"), i + 1);
+			return rc_ctl_usage_error(msg);
+		}
+	}
 
 	/* no property loading: each command asks for exactly what it prints */
 	proxy = rc_dbus_daemon_proxy_new_for_bus_sync(

@@ -355,6 +355,11 @@ test_check_config(void)
 	g_assert_cmpint(run_check("[server]\nport=0\n", "--listen=nowhere", &lines), ==, 1);
 	g_assert_true(lines_have(lines, "nowhere", NULL));
 	g_clear_pointer(&lines, g_ptr_array_unref);
+	/* a channel with a brace of its own would put every room in one cluster slot */
+	g_assert_cmpint(run_check("[redis]\nchannel=chat{x}\n", NULL, &lines), ==, 1);
+	g_assert_cmpuint(count_lines(lines), ==, 1);
+	g_assert_true(lines_have(lines, "[redis] channel", "chat{x}"));
+	g_clear_pointer(&lines, g_ptr_array_unref);
 	/* and blamed on the flag, not on the file */
 	g_assert_cmpint(run_check("[server]\nport=0\n", "--dbus-name=not a name", &lines), ==, 1);
 	g_assert_cmpuint(count_lines(lines), ==, 1);

@@ -185,7 +185,7 @@ test_help_german(void)
 static void
 test_usage_errors(void)
 {
-	const gchar *const cases[][4] = {
+	const gchar *const cases[][6] = {
 	    {NULL},
 	    {"frobnicate", NULL},
 	    {"room", "/", NULL},
@@ -194,6 +194,9 @@ test_usage_errors(void)
 	    {"--bogus", "status", NULL},
 	    {"--system", "--session", "status", NULL},
 	    {"--dest", "not a bus name", "status", NULL},
+	    /* refused before anything is sent: GVariant would send other text */
+	    {"publish", "/", "room_1", "ops", "\xff\xfe", NULL},
+	    {"kick", "c1-1", "bye \xc3", NULL},
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -202,6 +205,8 @@ test_usage_errors(void)
 		g_assert_cmpstr(r->out, ==, "");
 		assert_contains(r->err, "roomcastctl: ");
 		assert_contains(r->err, "roomcastctl --help");
+		if (i >= G_N_ELEMENTS(cases) - 2)
+			assert_contains(r->err, "is not valid UTF-8");
 	}
 }
 
