@@ -128,8 +128,12 @@ rc_redis_bus_update_state(RcRedisBus *self)
 		if (self->was_connected)
 			rc_metrics_count_redis_reconnect();
 		self->was_connected = TRUE;
-	} else if (state == RC_BUS_STATE_DEGRADED && old == RC_BUS_STATE_CONNECTED)
+	} else if (state == RC_BUS_STATE_DEGRADED && old == RC_BUS_STATE_CONNECTED && up < n)
 		g_warning("Redis Cluster at %s: %u of %u shards unreachable", self->display, n - up, n);
+	else if (state == RC_BUS_STATE_DEGRADED && old == RC_BUS_STATE_CONNECTED)
+		g_warning("Redis Cluster at %s: the subscription to %s is down: reconnecting",
+			  self->display,
+			  self->channel);
 	else if (state == RC_BUS_STATE_DEGRADED)
 		g_debug("Redis Cluster at %s: %u of %u shards reachable", self->display, up, n);
 	else
