@@ -110,6 +110,14 @@ rc_plugin_is_filter(RcPlugin *self)
 	return RC_PLUGIN_GET_CLASS(self)->filter != NULL;
 }
 
+const gchar *const *
+rc_plugin_get_settings(RcPlugin *self)
+{
+	g_return_val_if_fail(RC_IS_PLUGIN(self), NULL);
+
+	return RC_PLUGIN_GET_CLASS(self)->settings;
+}
+
 gboolean
 rc_plugin_startup(RcPlugin *self, GKeyFile *keyfile, const gchar *group, GError **error)
 {

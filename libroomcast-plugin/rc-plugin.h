@@ -45,9 +45,14 @@ struct _RcPluginClass {
 	gboolean (*filter)(RcPlugin *self, RcFilterMessage *message, GError **error);
 	/* A WebSocket connection closed: forget what was kept about it. */
 	void (*connection_closed)(RcPlugin *self, const gchar *connection_id);
+	/* The keys startup reads from its group, NULL-terminated, or NULL. When set,
+	 * roomcastd names every other key of the group as unknown (with the key it
+	 * probably meant): a warning at start and on reload, and a problem for
+	 * --check-config, as for its own groups. */
+	const gchar *const *settings;
 
 	/*< private >*/
-	gpointer padding[16];
+	gpointer padding[15];
 };
 
 /* What the entry symbol of a plugin module returns. abi_version stays the first field
@@ -83,6 +88,8 @@ gboolean rc_plugin_is_filter(RcPlugin *self);
 
 /* Call the class hooks; used by the daemon and handy in a plugin's own tests. */
 gboolean rc_plugin_startup(RcPlugin *self, GKeyFile *keyfile, const gchar *group, GError **error);
+/* the class's settings, NULL when it does not list them */
+const gchar *const *rc_plugin_get_settings(RcPlugin *self);
 gboolean rc_plugin_authenticate(RcPlugin *self,
 				RcAuthRequest *request,
 				RcIdentity *identity,

@@ -702,6 +702,47 @@ rc_config_find_group(const gchar *group)
 	return -1;
 }
 
+/* one line per key of @group in @kf that is not one of @known */
+static void
+rc_config_list_keys_not_in(RcConfig *self,
+			   GKeyFile *kf,
+			   const gchar *group,
+			   const gchar *const *known,
+			   GPtrArray *problems)
+{
+	g_auto(GStrv) keys = g_key_file_get_keys(kf, group, NULL, NULL);
+
+	for (guint k = 0; keys != NULL && keys[k] != NULL; k++) {
+		const gchar *near;
+		if (g_strv_contains(known, keys[k]))
+			continue;
+		near = rc_config_nearest(keys[k], known);
+		if (near != NULL)
+			g_ptr_array_add(problems,
+					g_strdup_printf(_("%s: unknown key %s in [%s] (did you mean %s?)"),
+							self->path,
+							keys[k],
+							group,
+							near));
+		else
+			g_ptr_array_add(problems,
+					g_strdup_printf(_("%s: unknown key %s in [%s]"),
+							self->path,
+							keys[k],
+							group));
+	}
+}
+
+void
+rc_config_list_unknown_keys(RcConfig *self,
+			    const gchar *group,
+			    const gchar *const *known,
+			    GPtrArray *problems)
+{
+	g_return_if_fail(RC_IS_CONFIG(self));
+	rc_config_list_keys_not_in(self, self->keyfile, group, known, problems);
+}
+
 /* one line per group or key roomcastd does not know */
 static void
 rc_config_list_unknown(RcConfig *self, GKeyFile *kf, GPtrArray *problems)
@@ -713,7 +754,6 @@ rc_config_list_unknown(RcConfig *self, GKeyFile *kf, GPtrArray *problems)
 		group_names[i] = rc_config_known[i].group;
 	for (guint g = 0; groups[g] != NULL; g++) {
 		gint known = rc_config_find_group(groups[g]);
-		g_auto(GStrv) keys = NULL;
 
 		if (g_str_has_prefix(groups[g], "plugin:"))
 			continue;
@@ -732,28 +772,7 @@ rc_config_list_unknown(RcConfig *self, GKeyFile *kf, GPtrArray *problems)
 								groups[g]));
 			continue;
 		}
-		keys = g_key_file_get_keys(kf, groups[g], NULL, NULL);
-		for (guint k = 0; keys != NULL && keys[k] != NULL; k++) {
-			const gchar *const *known_keys = rc_config_known[known].keys;
-			const gchar *near;
-			if (g_strv_contains(known_keys, keys[k]))
-				continue;
-			near = rc_config_nearest(keys[k], known_keys);
-			if (near != NULL)
-				g_ptr_array_add(problems,
-						g_strdup_printf(_("%s: unknown key %s in [%s] (did you mean "
-								  "%s?)"),
-								self->path,
-								keys[k],
-								groups[g],
-								near));
-			else
-				g_ptr_array_add(problems,
-						g_strdup_printf(_("%s: unknown key %s in [%s]"),
-								self->path,
-								keys[k],
-								groups[g]));
-		}
+		rc_config_list_keys_not_in(self, kf, groups[g], rc_config_known[known].keys, problems);
 	}
 }
 

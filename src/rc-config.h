@@ -43,6 +43,12 @@ GPtrArray *rc_config_check(RcConfig *self);
 
 GKeyFile *rc_config_get_keyfile(RcConfig *self);
 const gchar *rc_config_get_path(RcConfig *self);
+/* one line per key of @group in the file that is not one of @known, as
+ * --check-config words it (for the groups plugins read) */
+void rc_config_list_unknown_keys(RcConfig *self,
+				 const gchar *group,
+				 const gchar *const *known,
+				 GPtrArray *problems);
 guint rc_config_get_port(RcConfig *self);
 const gchar *rc_config_get_listen(RcConfig *self);
 gboolean rc_config_get_reuse_port(RcConfig *self);

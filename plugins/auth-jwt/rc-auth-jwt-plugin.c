@@ -378,6 +378,9 @@ rc_auth_jwt_plugin_finalize(GObject *object)
 	G_OBJECT_CLASS(rc_auth_jwt_plugin_parent_class)->finalize(object);
 }
 
+/* what startup reads: roomcastd names any other key of the group */
+static const gchar *const rc_auth_jwt_settings[] = {"secret", "issuer", "audience", "leeway", NULL};
+
 static void
 rc_auth_jwt_plugin_class_init(RcAuthJwtPluginClass *klass)
 {
@@ -386,6 +389,7 @@ rc_auth_jwt_plugin_class_init(RcAuthJwtPluginClass *klass)
 	G_OBJECT_CLASS(klass)->finalize = rc_auth_jwt_plugin_finalize;
 	plugin_class->startup = rc_auth_jwt_plugin_startup;
 	plugin_class->authenticate = rc_auth_jwt_plugin_authenticate;
+	plugin_class->settings = rc_auth_jwt_settings;
 }
 
 static void

@@ -223,6 +223,9 @@ rc_auth_token_plugin_finalize(GObject *object)
 	G_OBJECT_CLASS(rc_auth_token_plugin_parent_class)->finalize(object);
 }
 
+/* what startup reads: roomcastd names any other key of the group */
+static const gchar *const rc_auth_token_settings[] = {"tokens", NULL};
+
 static void
 rc_auth_token_plugin_class_init(RcAuthTokenPluginClass *klass)
 {
@@ -231,6 +234,7 @@ rc_auth_token_plugin_class_init(RcAuthTokenPluginClass *klass)
 	G_OBJECT_CLASS(klass)->finalize = rc_auth_token_plugin_finalize;
 	plugin_class->startup = rc_auth_token_plugin_startup;
 	plugin_class->authenticate = rc_auth_token_plugin_authenticate;
+	plugin_class->settings = rc_auth_token_settings;
 }
 
 static void

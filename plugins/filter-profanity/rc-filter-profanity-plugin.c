@@ -198,6 +198,9 @@ rc_filter_profanity_plugin_finalize(GObject *object)
 	G_OBJECT_CLASS(rc_filter_profanity_plugin_parent_class)->finalize(object);
 }
 
+/* what startup reads: roomcastd names any other key of the group */
+static const gchar *const rc_filter_profanity_settings[] = {"words", "action", NULL};
+
 static void
 rc_filter_profanity_plugin_class_init(RcFilterProfanityPluginClass *klass)
 {
@@ -206,6 +209,7 @@ rc_filter_profanity_plugin_class_init(RcFilterProfanityPluginClass *klass)
 	G_OBJECT_CLASS(klass)->finalize = rc_filter_profanity_plugin_finalize;
 	plugin_class->startup = rc_filter_profanity_plugin_startup;
 	plugin_class->filter = rc_filter_profanity_plugin_filter;
+	plugin_class->settings = rc_filter_profanity_settings;
 }
 
 static void

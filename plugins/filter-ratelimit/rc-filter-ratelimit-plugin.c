@@ -126,6 +126,9 @@ rc_filter_ratelimit_plugin_finalize(GObject *object)
 	G_OBJECT_CLASS(rc_filter_ratelimit_plugin_parent_class)->finalize(object);
 }
 
+/* what startup reads: roomcastd names any other key of the group */
+static const gchar *const rc_filter_ratelimit_settings[] = {"rate", "burst", NULL};
+
 static void
 rc_filter_ratelimit_plugin_class_init(RcFilterRatelimitPluginClass *klass)
 {
@@ -135,6 +138,7 @@ rc_filter_ratelimit_plugin_class_init(RcFilterRatelimitPluginClass *klass)
 	plugin_class->startup = rc_filter_ratelimit_plugin_startup;
 	plugin_class->filter = rc_filter_ratelimit_plugin_filter;
 	plugin_class->connection_closed = rc_filter_ratelimit_plugin_connection_closed;
+	plugin_class->settings = rc_filter_ratelimit_settings;
 }
 
 static void

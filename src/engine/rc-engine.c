@@ -1559,6 +1559,17 @@ rc_engine_close_room(RcEngine *self,
 	return TRUE;
 }
 
+/* keys of the plugins' groups they do not read: a misspelt one would be ignored */
+static void
+rc_engine_warn_unknown_settings(RcEngine *self)
+{
+	g_autoptr(GPtrArray) unknown = g_ptr_array_new_with_free_func(g_free);
+
+	rc_plugin_host_list_unknown_keys(self->plugins, self->config, unknown);
+	for (guint i = 0; i < unknown->len; i++)
+		g_warning("%s", (const gchar *)g_ptr_array_index(unknown, i));
+}
+
 gboolean
 rc_engine_reload_config(RcEngine *self, GError **error)
 {
@@ -1581,6 +1592,7 @@ rc_engine_reload_config(RcEngine *self, GError **error)
 			    error_local->message);
 		return FALSE;
 	}
+	rc_engine_warn_unknown_settings(self);
 	/* the password file is read again with the rest */
 	if (RC_IS_REDIS_BUS(self->bus))
 		rc_redis_bus_reload(RC_REDIS_BUS(self->bus));
@@ -1609,13 +1621,22 @@ rc_engine_check(RcEngine *self, GPtrArray *problems)
 		const gchar *one[] = {names[i], NULL};
 		g_autoptr(RcPluginHost) host = rc_plugin_host_new();
 		g_autoptr(GError) error_one = NULL;
-		if (!rc_plugin_host_load(host,
-					 rc_config_get_plugin_dirs(self->config),
-					 one,
-					 rc_config_get_keyfile(self->config),
-					 &error_one) &&
-		    !g_ptr_array_find_with_equal_func(problems, error_one->message, g_str_equal, NULL))
+		if (rc_plugin_host_load(host,
+					rc_config_get_plugin_dirs(self->config),
+					one,
+					rc_config_get_keyfile(self->config),
+					&error_one)) {
+			g_autoptr(GPtrArray) unknown = g_ptr_array_new_with_free_func(g_free);
+			rc_plugin_host_list_unknown_keys(host, self->config, unknown);
+			for (guint k = 0; k < unknown->len; k++) {
+				if (!g_ptr_array_find_with_equal_func(
+					problems, unknown->pdata[k], g_str_equal, NULL))
+					g_ptr_array_add(problems, g_strdup(unknown->pdata[k]));
+			}
+		} else if (!g_ptr_array_find_with_equal_func(
+			       problems, error_one->message, g_str_equal, NULL)) {
 			g_ptr_array_add(problems, g_strdup(error_one->message));
+		}
 	}
 	/* then the list as a whole: a name given twice */
 	if (!rc_plugin_host_load(all,
@@ -1652,6 +1673,7 @@ rc_engine_load(RcEngine *self, GError **error)
 		g_set_error_literal(error, RC_ERROR, RC_ERROR_FAILED, error_local->message);
 		return FALSE;
 	}
+	rc_engine_warn_unknown_settings(self);
 	if (rc_config_get_redis_url(self->config) != NULL ||
 	    rc_config_get_redis_cluster(self->config) != NULL) {
 		self->bus = rc_redis_bus_new(self->config, &error_local);

@@ -189,6 +189,22 @@ rc_plugin_host_start_plugin(RcPlugin *plugin, GKeyFile *keyfile, GError **error)
 	return TRUE;
 }
 
+void
+rc_plugin_host_list_unknown_keys(RcPluginHost *self, RcConfig *config, GPtrArray *problems)
+{
+	g_return_if_fail(RC_IS_PLUGIN_HOST(self));
+
+	for (guint i = 0; i < self->plugins->len; i++) {
+		RcPlugin *plugin = g_ptr_array_index(self->plugins, i);
+		const gchar *const *settings = rc_plugin_get_settings(plugin);
+		g_autofree gchar *group = NULL;
+		if (settings == NULL)
+			continue;
+		group = g_strdup_printf("plugin:%s", rc_plugin_get_name(plugin));
+		rc_config_list_unknown_keys(config, group, settings, problems);
+	}
+}
+
 static gboolean
 rc_plugin_host_has_plugin(GPtrArray *plugins, const gchar *name)
 {

@@ -7,6 +7,8 @@
 #include <gio/gio.h>
 #include <roomcast-plugin.h>
 
+#include "rc-config.h"
+
 G_BEGIN_DECLS
 
 /* Loads the GModule plugins and runs their auth and filter hooks for the daemon.
@@ -26,6 +28,9 @@ gboolean rc_plugin_host_load(RcPluginHost *self,
 			     GError **error);
 /* hands the plugins their new settings; on error the old ones stay */
 gboolean rc_plugin_host_reload(RcPluginHost *self, GKeyFile *keyfile, GError **error);
+/* one line per key of a loaded plugin's group that the plugin does not list
+ * among its settings (plugins that list none are not checked) */
+void rc_plugin_host_list_unknown_keys(RcPluginHost *self, RcConfig *config, GPtrArray *problems);
 /* names of the loaded plugins, load order (transfer full) */
 GStrv rc_plugin_host_get_names(RcPluginHost *self);
 gboolean rc_plugin_host_has_auth(RcPluginHost *self);

@@ -639,6 +639,43 @@ test_start_failures(void)
 	    "plugin filter-ratelimit: cannot start: “rate”");
 }
 
+/* A key of a plugin's group that the plugin does not read is named, as an unknown
+ * key of roomcastd's own groups is: a problem for --check-config, a warning at
+ * start (the plugin still starts, with its defaults for what was misspelt). */
+static void
+test_unknown_settings(void)
+{
+	const gchar *config =
+	    "[plugins]\nenabled=filter-ratelimit\n"
+	    "[plugin:filter-ratelimit]\nrate=5\nburts=3\nfrobnicate=1\n";
+	const gchar *path = rc_test_write_config(config);
+	const gchar *check[] = {
+	    "--check-config", "--plugin-dir", shipped_plugin_dir(), "--config", path, NULL};
+	g_autoptr(RcTestNode) checked = rc_test_node_spawn(check);
+	g_autoptr(RcTestNode) node = NULL;
+	GPtrArray *lines;
+	guint n_burst = 0, n_other = 0;
+
+	g_assert_cmpint(rc_test_node_wait_exit(checked, rc_test_timeout(10000)), ==, 1);
+	lines = rc_test_node_get_stdout_lines(checked);
+	for (guint i = 0; i < lines->len; i++) {
+		const gchar *line = g_ptr_array_index(lines, i);
+		g_test_message("check: %s", line);
+		if (strstr(line, "unknown key burts in [plugin:filter-ratelimit] (did you mean burst?)"))
+			n_burst++;
+		else if (strstr(line, "unknown key frobnicate in [plugin:filter-ratelimit]"))
+			n_other++;
+	}
+	g_assert_cmpuint(lines->len, ==, 2);
+	g_assert_cmpuint(n_burst, ==, 1);
+	g_assert_cmpuint(n_other, ==, 1);
+
+	node = node_new(shipped_plugin_dir(), config);
+	g_assert_nonnull(rc_test_node_wait_stderr(
+	    node, "unknown key burts in [plugin:filter-ratelimit] (did you mean burst?)", WAIT));
+	g_assert_nonnull(rc_test_node_wait_stderr(node, "plugins: filter-ratelimit", WAIT));
+}
+
 /* --plugin-dir and [plugins] dir: folders separated by ':', then the shipped one */
 static void
 test_plugin_dirs(void)
@@ -707,5 +744,6 @@ main(int argc, char **argv)
 	g_test_add_func("/plugins-e2e/start-failures", test_start_failures);
 	g_test_add_func("/plugins-e2e/names-logged", test_names_logged);
 	g_test_add_func("/plugins-e2e/plugin-dirs", test_plugin_dirs);
+	g_test_add_func("/plugins-e2e/unknown-settings", test_unknown_settings);
 	return g_test_run();
 }
