@@ -26,22 +26,40 @@ G_DEFINE_TYPE(RcFilterProfanityPlugin, rc_filter_profanity_plugin, RC_TYPE_PLUGI
 
 RC_PLUGIN_DEFINE("filter-profanity", rc_filter_profanity_plugin_get_type)
 
+/* invisible characters (zero-width space and joiners, soft hyphen, BOM) */
+static gboolean
+rc_filter_profanity_is_invisible(gunichar c)
+{
+	return g_unichar_type(c) == G_UNICODE_FORMAT;
+}
+
 /* What a regex \w holds: letters, digits, '_' and its kin; marks belong to the letter
- * before them ("é" written as e + U+0301). */
+ * before them ("é" written as e + U+0301), and so do invisible characters: "da" +
+ * U+200B + "rn" reads as one word, and is one. */
 static gboolean
 rc_filter_profanity_is_word_char(gunichar c)
 {
 	return g_unichar_isalnum(c) || g_unichar_ismark(c) ||
-	       g_unichar_type(c) == G_UNICODE_CONNECT_PUNCTUATION;
+	       g_unichar_type(c) == G_UNICODE_CONNECT_PUNCTUATION ||
+	       rc_filter_profanity_is_invisible(c);
 }
 
-/* Caseless, compatibility-normalized form: "BAD", "bad" and fullwidth "ｂａｄ" are one word. */
+/* Caseless, compatibility-normalized form without invisible characters: "BAD",
+ * "bad", fullwidth "ｂａｄ" and "b" + U+200B + "ad" are one word. */
 static gchar *
 rc_filter_profanity_fold(const gchar *word, gssize len)
 {
-	g_autofree gchar *decomposed = g_utf8_normalize(word, len, G_NORMALIZE_NFKD);
+	g_autoptr(GString) visible = g_string_new(NULL);
+	g_autofree gchar *decomposed = NULL;
 	g_autofree gchar *folded = NULL;
+	const gchar *end = len < 0 ? word + strlen(word) : word + len;
 
+	for (const gchar *p = word; p < end; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		if (!rc_filter_profanity_is_invisible(c))
+			g_string_append_unichar(visible, c);
+	}
+	decomposed = g_utf8_normalize(visible->str, (gssize)visible->len, G_NORMALIZE_NFKD);
 	if (decomposed == NULL)
 		return NULL;
 	folded = g_utf8_casefold(decomposed, -1);
@@ -68,11 +86,19 @@ rc_filter_profanity_load_words(const gchar *path, GError **error)
 	}
 	lines = g_strsplit(contents, "\n", -1);
 	for (guint i = 0; lines[i] != NULL; i++) {
-		gchar *line = g_strstrip(lines[i]);
+		gchar *line = lines[i];
 		gboolean whole_word = TRUE;
 		gchar *folded;
 
-		if (line[0] == '\0' || line[0] == '#')
+		/* "#" starts a comment, at the start of a line or after a space */
+		for (gchar *p = line; *p != '\0'; p++) {
+			if (*p == '#' && (p == line || g_ascii_isspace(p[-1]))) {
+				*p = '\0';
+				break;
+			}
+		}
+		line = g_strstrip(line);
+		if (line[0] == '\0')
 			continue;
 		folded = rc_filter_profanity_fold(line, -1);
 		for (const gchar *p = folded; p != NULL && *p != '\0'; p = g_utf8_next_char(p)) {
@@ -163,7 +189,8 @@ rc_filter_profanity_plugin_filter(RcPlugin *plugin, RcFilterMessage *message, GE
 			continue;
 		}
 		while (*p != '\0' && rc_filter_profanity_is_word_char(g_utf8_get_char(p))) {
-			if (!g_unichar_ismark(g_utf8_get_char(p)))
+			gunichar c = g_utf8_get_char(p);
+			if (!g_unichar_ismark(c) && !rc_filter_profanity_is_invisible(c))
 				n_chars++;
 			p = g_utf8_next_char(p);
 		}

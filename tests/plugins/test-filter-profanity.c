@@ -14,6 +14,7 @@
 
 static const gchar *word_list = "# words\n"
 				"darn\n"
+				"frak # a comment after the word\n"
 				"  Heck \r\n"
 				"\n"
 				"straße\n"
@@ -80,6 +81,11 @@ test_mask_utf8(void)
 	assert_masked(host, "fiddle ﬁddle", "****** *****");
 	/* é precomposed and as e + combining accent */
 	assert_masked(host, "café cafe\xcc\x81 cafes", "**** **** cafes");
+	/* invisible characters inside a word do not hide it, nor count as one */
+	assert_masked(host, "da\xe2\x80\x8b" "rn d\xe2\x80\x8d" "arn", "**** ****");
+	assert_masked(host, "da\xc2\xadrn \xef\xbb\xbf" "darn", "**** ****");
+	/* a comment after a word of the list leaves the word */
+	assert_masked(host, "frak frakked", "**** frakked");
 	/* the neighbours of a match are untouched, whatever their script */
 	assert_masked(host, "日本darn語 😀darn😀", "日本darn語 😀****😀");
 }
