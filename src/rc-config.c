@@ -897,6 +897,19 @@ rc_config_check(RcConfig *self)
 	return problems;
 }
 
+const gchar *
+rc_config_get_redis_origin(RcConfig *self)
+{
+	RcOverrides *o = &self->overrides;
+
+	g_return_val_if_fail(RC_IS_CONFIG(self), NULL);
+	if (o->redis_cluster != NULL)
+		return "--redis-cluster";
+	if (o->redis_url != NULL)
+		return "--redis";
+	return self->settings->redis_cluster != NULL ? "[redis] cluster" : "[redis] url";
+}
+
 gboolean
 rc_config_get_check_config(RcConfig *self)
 {

@@ -43,6 +43,9 @@ GPtrArray *rc_config_check(RcConfig *self);
 
 GKeyFile *rc_config_get_keyfile(RcConfig *self);
 const gchar *rc_config_get_path(RcConfig *self);
+/* where the Redis address came from, to name it in an error: "--redis-cluster",
+ * "--redis", "[redis] cluster" or "[redis] url" */
+const gchar *rc_config_get_redis_origin(RcConfig *self);
 /* one line per key of @group in the file that is not one of @known, as
  * --check-config words it (for the groups plugins read) */
 void rc_config_list_unknown_keys(RcConfig *self,

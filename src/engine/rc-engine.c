@@ -1652,10 +1652,8 @@ rc_engine_check(RcEngine *self, GPtrArray *problems)
 		g_autoptr(RcBus) bus = rc_redis_bus_new(self->config, &error);
 		if (bus == NULL)
 			g_ptr_array_add(problems,
-					g_strdup_printf("[redis] %s: %s",
-							rc_config_get_redis_cluster(self->config) != NULL
-							    ? "cluster"
-							    : "url",
+					g_strdup_printf("%s: %s",
+							rc_config_get_redis_origin(self->config),
 							error->message));
 	}
 }
@@ -1681,9 +1679,8 @@ rc_engine_load(RcEngine *self, GError **error)
 			g_set_error(error,
 				    RC_ERROR,
 				    RC_ERROR_FAILED,
-				    "[redis] %s: %s",
-				    rc_config_get_redis_cluster(self->config) != NULL ? "cluster"
-										      : "url",
+				    "%s: %s",
+				    rc_config_get_redis_origin(self->config),
 				    error_local->message);
 			return FALSE;
 		}

@@ -477,19 +477,19 @@ test_bad_urls(void)
 {
 	const gchar *cases[][2] = {
 	    {"redis://:" SECRET "%zz@127.0.0.1:6390",
-	     "roomcastd: [redis] url: Invalid Redis address: the password has an invalid "
+	     "Invalid Redis address: the password has an invalid "
 	     "percent-escape*"},
 	    {"redis://us%Gr:" SECRET "@127.0.0.1:6390",
-	     "roomcastd: [redis] url: Invalid Redis address: the user name has an invalid "
+	     "Invalid Redis address: the user name has an invalid "
 	     "percent-escape*"},
 	    {"redis://:" SECRET "@127.0.0.1:6390/99",
-	     "roomcastd: [redis] url: Invalid Redis address: database 99 is out of range (0–15)"},
+	     "Invalid Redis address: database 99 is out of range (0–15)"},
 	    {"redis://:" SECRET "@127.0.0.1:6390/db" SECRET,
-	     "roomcastd: [redis] url: Invalid Redis address: the database is not a number (0–15)"},
+	     "Invalid Redis address: the database is not a number (0–15)"},
 	    {"redis://:" SECRET "@127.0.0.1:" SECRET,
-	     "roomcastd: [redis] url: Invalid Redis address: the port is not a number"},
+	     "Invalid Redis address: the port is not a number"},
 	    {"unix:/tmp/redis.sock?password=" SECRET "%zz",
-	     "roomcastd: [redis] url: Invalid Redis address: the password has an invalid "
+	     "Invalid Redis address: the password has an invalid "
 	     "percent-escape*"},
 	};
 
@@ -497,10 +497,12 @@ test_bad_urls(void)
 		g_autofree gchar *config = NULL;
 		const gchar *path;
 
+		/* the line names where the address came from */
 		{
 			const gchar *args[] = {
 			    "--port", "0", "--bus", "none", "--redis", cases[i][0], NULL};
-			assert_start_refused(args, cases[i][1], SECRET);
+			g_autofree gchar *want = g_strdup_printf("roomcastd: --redis: %s", cases[i][1]);
+			assert_start_refused(args, want, SECRET);
 		}
 		/* the same from the config file */
 		config = g_strdup_printf("[redis]\nurl=%s\n", cases[i][0]);
@@ -508,7 +510,9 @@ test_bad_urls(void)
 		{
 			const gchar *args[] = {
 			    "--port", "0", "--bus", "none", "--config", path, NULL};
-			assert_start_refused(args, cases[i][1], SECRET);
+			g_autofree gchar *want =
+			    g_strdup_printf("roomcastd: [redis] url: %s", cases[i][1]);
+			assert_start_refused(args, want, SECRET);
 		}
 	}
 }
