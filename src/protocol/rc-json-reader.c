@@ -225,7 +225,6 @@ rc_json_reader_read_int64(RcJsonReader *self, gint64 *out, GError **error)
 {
 	const gchar *start;
 	gboolean integral = FALSE;
-	gchar buf[24];
 	gsize len;
 
 	rc_json_reader_skip_ws(self);
@@ -233,15 +232,29 @@ rc_json_reader_read_int64(RcJsonReader *self, gint64 *out, GError **error)
 	if (!rc_json_reader_scan_number(self, &integral, error))
 		return FALSE;
 	len = self->p - start;
-	if (!integral || len >= sizeof(buf)) {
+	/* longer is no integer of any use here, whatever its value */
+	if (!integral || len >= 24) {
 		self->p = start;
 		return rc_json_reader_fail(self, N_("expected an integer"), error);
 	}
-	memcpy(buf, start, len);
-	buf[len] = '\0';
-	if (!g_ascii_string_to_signed(buf, 10, G_MININT64, G_MAXINT64, out, NULL)) {
-		self->p = start;
-		return rc_json_reader_fail(self, N_("integer out of range"), error);
+	/* the grammar is checked: an optional '-', then digits; counted towards the
+	 * negative side, which holds one more than the positive */
+	{
+		gboolean negative = start[0] == '-';
+		gint64 v = 0;
+		for (const gchar *d = start + (negative ? 1 : 0); d < self->p; d++) {
+			gint digit = *d - '0';
+			if (v < (G_MININT64 + digit) / 10) {
+				self->p = start;
+				return rc_json_reader_fail(self, N_("integer out of range"), error);
+			}
+			v = v * 10 - digit;
+		}
+		if (!negative && v == G_MININT64) {
+			self->p = start;
+			return rc_json_reader_fail(self, N_("integer out of range"), error);
+		}
+		*out = negative ? v : -v;
 	}
 	return TRUE;
 }

@@ -10,10 +10,12 @@
 #include <string.h>
 
 #include "bus/rc-redis-connection.h"
+#include "protocol/rc-json-reader.h"
 #include "protocol/rc-protocol.h"
 
 /* The hand-written encoders of the hot path, each against the library code it
- * stands in for: integers against printf, RESP commands against hiredis. */
+ * stands in for: integers against printf and GLib's parser, RESP commands
+ * against hiredis. */
 
 static const guint64 edge_u64[] = {
     0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 65535, 65536, G_MAXUINT32, (guint64)G_MAXUINT32 + 1,
@@ -67,6 +69,65 @@ test_integers(void)
 		check_uint64(v);
 		check_int64((gint64)v);
 		check_int64(-(gint64)(v >> 1));
+	}
+}
+
+/* RcJsonReader's integers against g_ascii_string_to_signed() on the same text */
+static void
+check_read_int64(const gchar *text)
+{
+	RcJsonReader r;
+	g_autoptr(GError) error = NULL;
+	gint64 got = 0, want = 0;
+	gboolean ok, want_ok;
+
+	rc_json_reader_init(&r, text, strlen(text));
+	ok = rc_json_reader_read_int64(&r, &got, &error);
+	want_ok = g_ascii_string_to_signed(text, 10, G_MININT64, G_MAXINT64, &want, NULL);
+	if (want_ok != ok)
+		g_error("“%s”: read %s, GLib %s", text, ok ? "took it" : error->message,
+			want_ok ? "takes it" : "does not");
+	if (ok)
+		g_assert_cmpint(got, ==, want);
+	else
+		g_assert_nonnull(strstr(error->message, "integer out of range"));
+}
+
+static void
+test_read_integers(void)
+{
+	g_autoptr(GRand) rand = g_rand_new_with_seed(64);
+	const gchar *edges[] = {
+	    "0",
+	    "-0",
+	    "7",
+	    "-7",
+	    "9223372036854775807",
+	    "9223372036854775808",
+	    "-9223372036854775808",
+	    "-9223372036854775809",
+	    "18446744073709551615",
+	    "99999999999999999999",
+	    "-99999999999999999999",
+	    "1000000000000000000",
+	    "922337203685477580",
+	    "-922337203685477580",
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(edges); i++)
+		check_read_int64(edges[i]);
+	for (guint i = 0; i < 20000; i++) {
+		gchar text[32];
+		guint n = (guint)g_rand_int_range(rand, 1, 23);
+		guint at = 0;
+		if (g_rand_boolean(rand))
+			text[at++] = '-';
+		/* JSON has no leading zeros */
+		text[at++] = (gchar)('1' + g_rand_int_range(rand, 0, 9));
+		for (guint k = 1; k < n; k++)
+			text[at++] = (gchar)('0' + g_rand_int_range(rand, 0, 10));
+		text[at] = '\0';
+		check_read_int64(text);
 	}
 }
 
@@ -164,6 +225,7 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/codec/integers", test_integers);
+	g_test_add_func("/codec/read-integers", test_read_integers);
 	g_test_add_func("/codec/message-numbers", test_message_numbers);
 	g_test_add_func("/codec/resp", test_resp);
 	return g_test_run();
