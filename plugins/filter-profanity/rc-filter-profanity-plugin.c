@@ -105,6 +105,12 @@ rc_filter_profanity_load_words(const gchar *path, GError **error)
 			if (!rc_filter_profanity_is_word_char(g_utf8_get_char(p)))
 				whole_word = FALSE;
 		}
+		/* nothing visible (a byte order mark alone) is a blank line: as a word it
+		 * would match every run of invisible characters */
+		if (folded != NULL && folded[0] == '\0') {
+			g_free(folded);
+			continue;
+		}
 		/* it could never match a whole word of a message */
 		if (folded == NULL || !whole_word) {
 			g_warning(

@@ -659,6 +659,20 @@ rc_engine_join_done(RcEngine *self, RcJoinWaiter *w, RcHistory *history)
 	if (membership == NULL || w->answered)
 		return;
 	room = rc_membership_get_room(membership);
+	/* An earlier join of the same member took effect first: this one is a join
+	 * of a room it is in, answered with where the room stands now (the read
+	 * began before the messages it has had since). */
+	if (rc_membership_is_live(membership)) {
+		if (w->presence)
+			rc_membership_set_presence(membership, TRUE, TRUE);
+		result.ns = rc_room_get_namespace(room);
+		result.room_code = rc_room_get_code(room);
+		result.epoch = rc_room_get_epoch(room) != NULL ? rc_room_get_epoch(room) : "";
+		result.offset = rc_room_get_last_offset(room);
+		w->func(self, w->member, &result, NULL, w->user_data);
+		rc_engine_send_held(self, w);
+		return;
+	}
 	if (history != NULL) {
 		self->delivered += rc_room_sync(room, history->epoch, history->top);
 		result.epoch = history->epoch;
@@ -891,6 +905,7 @@ rc_engine_leave(RcEngine *self,
 typedef struct {
 	RcEngine *engine;
 	RcRoom *room;
+	guint serial; /* the room's fetch this answers (rc_room_get_fetch_serial()) */
 } RcRoomCall;
 
 static RcRoomCall *
@@ -899,6 +914,7 @@ rc_room_call_new(RcEngine *self, RcRoom *room)
 	RcRoomCall *call = g_new0(RcRoomCall, 1);
 	call->engine = g_object_ref(self);
 	call->room = g_object_ref(room);
+	call->serial = rc_room_get_fetch_serial(room);
 	return call;
 }
 
@@ -948,7 +964,9 @@ static gboolean
 rc_engine_room_retry_cb(gpointer user_data)
 {
 	RcRoomCall *call = user_data;
-	if (rc_room_call_current(call) && !call->engine->stopping)
+	/* a later fetch asked meanwhile takes its place */
+	if (rc_room_call_current(call) && !call->engine->stopping &&
+	    call->serial == rc_room_get_fetch_serial(call->room))
 		rc_room_retry_fetch(call->room);
 	return G_SOURCE_REMOVE;
 }
@@ -962,7 +980,8 @@ rc_engine_room_fetched_cb(GObject *source, GAsyncResult *res, gpointer user_data
 	g_autoptr(RcHistory) history = rc_bus_read_room_finish(RC_BUS(source), res, &error);
 	guint64 unfounded;
 
-	if (!rc_room_call_current(call)) {
+	/* the room went, or asked for another read since: that one's answer counts */
+	if (!rc_room_call_current(call) || call->serial != rc_room_get_fetch_serial(call->room)) {
 		rc_room_call_free(call);
 		return;
 	}

@@ -52,6 +52,7 @@ struct _RcRoom {
 	guint64 last;
 	GQueue held;		/* RcMessage, while not LIVE */
 	guint held_at_fetch;	/* how many of them came before the fetch in flight was asked */
+	guint fetch_serial;	/* counts the fetches asked: only the latest one's answer counts */
 	guint64 unfounded;	/* held messages that Redis' history turned out not to have */
 	gboolean fetch_again;	/* more may be missing than the fetch in flight covers */
 	gboolean fetching;	/* a fetch is asked for and not answered yet */
@@ -312,6 +313,7 @@ rc_room_start_fetch(RcRoom *self, gboolean messages)
 	self->sequence = RC_ROOM_RECOVERING;
 	self->fetch_again = FALSE;
 	self->held_at_fetch = g_queue_get_length(&self->held);
+	self->fetch_serial++;
 	if (self->verify) {
 		after -= MIN(after, RC_ROOM_VERIFY);
 		self->verify = FALSE;
@@ -326,10 +328,17 @@ rc_room_start_fetch(RcRoom *self, gboolean messages)
 static void
 rc_room_fetch_top(RcRoom *self)
 {
+	self->fetch_serial++;
 	if (self->fetch != NULL) {
 		self->fetching = TRUE;
 		self->fetch(self, 0, FALSE, self->fetch_data);
 	}
+}
+
+guint
+rc_room_get_fetch_serial(RcRoom *self)
+{
+	return self->fetch_serial;
 }
 
 guint
@@ -462,6 +471,22 @@ rc_room_sync_later(RcRoom *self)
 		rc_room_fetch_top(self);
 }
 
+/* the lowest offset held of @epoch past the last delivered, 0 for none */
+static guint64
+rc_room_first_held(RcRoom *self, const gchar *epoch)
+{
+	guint64 first = 0;
+
+	for (GList *l = self->held.head; l != NULL; l = l->next) {
+		RcMessage *msg = l->data;
+		guint64 offset = rc_message_get_offset(msg);
+		if (offset > self->last && g_strcmp0(rc_message_get_epoch(msg), epoch) == 0 &&
+		    (first == 0 || offset < first))
+			first = offset;
+	}
+	return first;
+}
+
 /* The publish script writes a message into the room's history before it publishes
  * it, so a read asked for after the message came sees it: its epoch, and a top at
  * least its offset. A message held since before this read that does not fit what
@@ -551,9 +576,11 @@ rc_room_recovered(RcRoom *self, RcHistory *history)
 		missed = TRUE;
 	}
 	if (history->top > self->last) {
-		/* held no more (history off, or trimmed): the rest is lost */
+		/* Held no more (history off, or trimmed): what the read did not bring is
+		 * lost, up to the first message held here of this epoch, which is not. */
+		guint64 first = rc_room_first_held(self, history->epoch);
 		missed = TRUE;
-		self->last = history->top;
+		self->last = first > 0 ? MIN(history->top, first - 1) : history->top;
 	}
 	if (missed)
 		self->misses++;

@@ -77,6 +77,9 @@ void rc_room_sync_later(RcRoom *self);
 void rc_room_retry_fetch(RcRoom *self);
 /* the answer to the fetch function */
 guint rc_room_recovered(RcRoom *self, RcHistory *history);
+/* Changes each time the room asks for a fetch. An answer to a fetch asked before
+ * the latest one is stale: it must not reach rc_room_recovered(). */
+guint rc_room_get_fetch_serial(RcRoom *self);
 void rc_room_set_fetch_func(RcRoom *self, RcRoomFetchFunc func, gpointer user_data);
 /* NULL until synced */
 const gchar *rc_room_get_epoch(RcRoom *self);

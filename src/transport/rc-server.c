@@ -729,6 +729,9 @@ rc_server_early_handler(SoupServer *soup,
 			return;
 		}
 		if (has_body) {
+			soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+						     "Allow",
+						     g_strcmp0(path, "/ws") == 0 ? "GET" : "GET, HEAD");
 			rc_server_refuse(msg,
 					 path,
 					 SOUP_STATUS_METHOD_NOT_ALLOWED,

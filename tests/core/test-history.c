@@ -868,6 +868,32 @@ test_size_zero(gconstpointer data)
 	rc_test_member_assert_offsets(hist, 4, 4);
 }
 
+/* With nothing kept, a room whose keys expired starts a new epoch: the node
+ * reads where it stands (the read brings no messages), and the message that
+ * showed the new epoch still reaches everyone, as does the next. */
+static void
+test_size_zero_new_epoch(gconstpointer data)
+{
+	g_autoptr(Setup) s = setup_new(data, 1, "[history]\nsize=0\nttl=1\n");
+	RcTestNode *n1 = s->nodes[0];
+	g_autoptr(RcTestMember) stay = rc_test_member_new(n1, "stay", "/", "off-ttl");
+	g_autoptr(JsonObject) joined = rc_test_member_join(stay, NULL);
+	g_autoptr(GPtrArray) ids = publish_n(n1, "/", "off-ttl", 2, "before");
+	g_autofree gchar *after = NULL;
+	g_autofree gchar *next = NULL;
+
+	g_assert_true(rc_test_member_wait_messages(stay, 2, 5000));
+	rc_test_sleep(2200);
+	after = rc_test_publish(n1, "/", "off-ttl", "pub", "after idle");
+	next = rc_test_publish(n1, "/", "off-ttl", "pub", "next");
+	g_assert_true(rc_test_member_wait_messages(stay, 4, 5000));
+	rc_test_member_expect_no_more(stay, QUIET_MS);
+	g_assert_cmpstr(rc_test_message_text(stay->messages->pdata[2]), ==, "after idle");
+	g_assert_cmpstr(rc_test_message_text(stay->messages->pdata[3]), ==, "next");
+	g_assert_cmpint(rc_test_message_offset(stay->messages->pdata[2]), ==, 1);
+	g_assert_cmpint(rc_test_message_offset(stay->messages->pdata[3]), ==, 2);
+}
+
 static void
 test_embedded_restart(void)
 {
@@ -1263,6 +1289,10 @@ main(int argc, char **argv)
 	g_test_add_data_func("/history/embedded/since/ttl", &embedded_mode, test_since_ttl);
 	g_test_add_data_func("/history/redis/size-zero", &redis_mode, test_size_zero);
 	g_test_add_data_func("/history/embedded/size-zero", &embedded_mode, test_size_zero);
+	g_test_add_data_func(
+	    "/history/redis/size-zero/new-epoch", &redis_mode, test_size_zero_new_epoch);
+	g_test_add_data_func(
+	    "/history/embedded/size-zero/new-epoch", &embedded_mode, test_size_zero_new_epoch);
 	g_test_add_func("/history/embedded/since/restart", test_embedded_restart);
 	g_test_add_data_func("/history/redis/bad-values", &redis_mode, test_bad_values);
 	g_test_add_data_func("/history/embedded/bad-values", &embedded_mode, test_bad_values);

@@ -504,15 +504,20 @@ test_wrong_method(void)
 	    {"PUT", "/presence?roomCode=r", "GET, HEAD"},
 	    {"GET", "/publish", "POST"},
 	    {"POST", "/", "GET, HEAD"},
+	    /* a body where the route takes none */
+	    {"GET", "/healthz", "GET, HEAD"},
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autoptr(RcTestRawHttp) conn = rc_test_raw_http_new(node);
+		gboolean with_body = i == G_N_ELEMENTS(cases) - 1;
 		g_autofree gchar *request =
-		    g_strdup_printf("%s %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n",
+		    g_strdup_printf("%s %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n%s\r\n%s",
 				    cases[i].method,
 				    cases[i].path,
-				    rc_test_node_get_port(node));
+				    rc_test_node_get_port(node),
+				    with_body ? "Content-Length: 5\r\n" : "",
+				    with_body ? "hello" : "");
 		g_autofree gchar *allow = g_strdup_printf("\r\nAllow: %s\r\n", cases[i].allow);
 		g_autoptr(GError) error = NULL;
 		g_autoptr(GBytes) received = NULL;

@@ -413,6 +413,51 @@ test_pipelined_send(void)
 		g_assert_cmpstr(rc_test_json_get_string(e, "code"), ==, "not_joined");
 		g_assert_cmpstr(rc_test_json_get_string(e, "ref"), ==, "s3");
 	}
+	/* two joins of one room in flight, each with a send behind it: both joins are
+	 * answered, the second no earlier than the first, and both sends reach the
+	 * sender once, in order, after the first answer */
+	g_byte_array_set_size(frames, 0);
+	append_text_frame(frames, "{\"type\":\"join\",\"roomCode\":\"piped3\",\"ref\":\"j4\"}");
+	append_text_frame(
+	    frames, "{\"type\":\"send\",\"roomCode\":\"piped3\",\"text\":\"one\",\"ref\":\"s4\"}");
+	append_text_frame(frames, "{\"type\":\"join\",\"roomCode\":\"piped3\",\"ref\":\"j5\"}");
+	append_text_frame(
+	    frames, "{\"type\":\"send\",\"roomCode\":\"piped3\",\"text\":\"two\",\"ref\":\"s5\"}");
+	send_together(raw, frames);
+	{
+		gint64 first_offset = -1, second_offset = -1;
+		guint n_msgs = 0, n_acks3 = 0;
+		while (second_offset < 0 || n_msgs < 2 || n_acks3 < 2) {
+			g_autoptr(JsonObject) f = rc_test_raw_ws_read_json(raw, WAIT);
+			const gchar *type;
+			g_assert_nonnull(f);
+			type = rc_test_json_get_string(f, "type");
+			if (g_strcmp0(type, "joined") == 0) {
+				if (g_strcmp0(rc_test_json_get_string(f, "ref"), "j4") == 0) {
+					g_assert_cmpint(first_offset, <, 0);
+					first_offset = json_object_get_int_member(f, "offset");
+				} else {
+					g_assert_cmpstr(rc_test_json_get_string(f, "ref"), ==, "j5");
+					second_offset = json_object_get_int_member(f, "offset");
+					/* never older than what the member already has */
+					g_assert_cmpint(second_offset, >=, n_msgs);
+				}
+			} else if (g_strcmp0(type, "MSG_TO_CLIENTS") == 0) {
+				JsonObject *msg = json_object_get_object_member(f, "msg");
+				g_assert_cmpint(first_offset, >=, 0);
+				g_assert_cmpstr(json_object_get_string_member(msg, "text"),
+						==,
+						n_msgs == 0 ? "one" : "two");
+				g_assert_cmpint(json_object_get_int_member(f, "offset"), ==, n_msgs + 1);
+				n_msgs++;
+			} else {
+				g_assert_cmpstr(type, ==, "ack");
+				n_acks3++;
+			}
+		}
+		g_assert_cmpint(first_offset, ==, 0);
+		g_assert_cmpint(second_offset, >=, first_offset);
+	}
 	{
 		g_autoptr(RcTestMember) late = rc_test_member_new(n2, "late", "/", "piped2");
 		g_autoptr(JsonObject) j = rc_test_member_join(late, NULL);

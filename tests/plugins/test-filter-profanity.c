@@ -12,7 +12,8 @@
 #include "rc-message.h"
 #include "rc-plugin-test-util.h"
 
-static const gchar *word_list = "# words\n"
+static const gchar *word_list = "\xef\xbb\xbf\n" /* a byte order mark alone: no word */
+				"# words\n"
 				"darn\n"
 				"frak # a comment after the word\n"
 				"  Heck \r\n"
@@ -84,6 +85,8 @@ test_mask_utf8(void)
 	/* invisible characters inside a word do not hide it, nor count as one */
 	assert_masked(host, "da\xe2\x80\x8b" "rn d\xe2\x80\x8d" "arn", "**** ****");
 	assert_masked(host, "da\xc2\xadrn \xef\xbb\xbf" "darn", "**** ****");
+	/* invisible characters on their own are no word, listed or not */
+	assert_masked(host, "a \xe2\x80\x8d b \xef\xbb\xbf", "a \xe2\x80\x8d b \xef\xbb\xbf");
 	/* a comment after a word of the list leaves the word */
 	assert_masked(host, "frak frakked", "**** frakked");
 	/* the neighbours of a match are untouched, whatever their script */

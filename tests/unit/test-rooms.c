@@ -282,6 +282,39 @@ test_room_unfounded_dropped(void)
 	assert_texts(a, expected);
 }
 
+/* History off: a read brings where the room stands, never messages. The message
+ * that showed the room's new epoch is not taken for one the read covered. */
+static void
+test_room_new_epoch_history_off(void)
+{
+	g_autoptr(RcRoom) room = rc_room_new("/", "r1");
+	g_autoptr(RcTestMember) a = rc_test_member_new("c1", "alice", NULL);
+	RcMembership *ma = rc_room_add(room, RC_MEMBER(a), NULL);
+	g_autoptr(GArray) afters = g_array_new(FALSE, FALSE, sizeof(guint64));
+	g_autoptr(RcMessage) two = msg_new("two", "E1", 2);
+	g_autoptr(RcMessage) fresh = msg_new("fresh", "E2", 1);
+	g_autoptr(RcMessage) next = msg_new("next", "E2", 2);
+	g_autoptr(RcHistory) first = rc_history_new("E2", 1);
+	g_autoptr(RcHistory) second = rc_history_new("E2", 1);
+	const gchar *expected[] = {"two", "fresh", "next", NULL};
+	guint serial;
+
+	rc_room_set_fetch_func(room, fetch_log_cb, afters);
+	rc_room_sync(room, "E1", 1);
+	rc_room_activate(room, ma, "E1", 1, NULL);
+	g_assert_cmpuint(rc_room_deliver(room, two), ==, 1);
+	serial = rc_room_get_fetch_serial(room);
+	g_assert_cmpuint(rc_room_deliver(room, fresh), ==, 0);
+	/* each read asked for is a new one: an older answer can be told apart */
+	g_assert_cmpuint(rc_room_get_fetch_serial(room), !=, serial);
+	g_assert_cmpuint(rc_room_recovered(room, first), ==, 0);
+	g_assert_cmpuint(afters->len, ==, 2);
+	g_assert_cmpuint(rc_room_recovered(room, second), ==, 1);
+	g_assert_cmpuint(rc_room_deliver(room, next), ==, 1);
+	assert_texts(a, expected);
+	g_assert_cmpuint(rc_room_take_unfounded(room), ==, 0);
+}
+
 /* A message that came while the read was in flight may be newer than what the
  * read saw (it was published after the read ran): it is kept, and read for again
  * when it leaves a gap. */
@@ -536,6 +569,7 @@ main(int argc, char **argv)
 	g_test_add_func("/rooms/room/recovery-new-epoch", test_room_recovery_new_epoch);
 	g_test_add_func("/rooms/room/unfounded-dropped", test_room_unfounded_dropped);
 	g_test_add_func("/rooms/room/newer-than-read-kept", test_room_newer_than_read_kept);
+	g_test_add_func("/rooms/room/new-epoch-history-off", test_room_new_epoch_history_off);
 	g_test_add_func("/rooms/room/offsets-given-again", test_room_offsets_given_again);
 	g_test_add_func("/rooms/room/sync-later", test_room_sync_later);
 	g_test_add_func("/rooms/registry/rooms-come-and-go", test_registry_rooms_come_and_go);
