@@ -886,6 +886,16 @@ rc_config_check(RcConfig *self)
 			self->settings = s;
 			g_clear_pointer(&self->keyfile, g_key_file_unref);
 			self->keyfile = g_steal_pointer(&good);
+		} else if (g_key_file_has_key(kf, "plugins", "enabled", NULL) ||
+			   g_key_file_has_key(kf, "redis", "url", NULL) ||
+			   g_key_file_has_key(kf, "redis", "cluster", NULL) ||
+			   self->overrides.redis_url != NULL ||
+			   self->overrides.redis_cluster != NULL) {
+			/* what is left does not build either: say what goes unchecked */
+			g_ptr_array_add(problems,
+					g_strdup_printf(_("%s: plugins and Redis addresses are not "
+							  "checked until the problems above are fixed"),
+							self->path));
 		}
 		return problems;
 	}
