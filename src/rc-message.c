@@ -33,6 +33,19 @@ struct _RcMessage {
 
 G_DEFINE_BOXED_TYPE(RcMessage, rc_message, rc_message_ref, rc_message_unref)
 
+/* @str (@size bytes with its NUL, or NULL) copied to *@p, which moves past it */
+static gchar *
+rc_message_put(gchar **p, const gchar *str, gsize size)
+{
+	gchar *at = *p;
+
+	if (str == NULL)
+		return NULL;
+	memcpy(at, str, size);
+	*p += size;
+	return at;
+}
+
 RcMessage *
 rc_message_new(const gchar *ns,
 	       const gchar *room_code,
@@ -54,21 +67,12 @@ rc_message_new(const gchar *ns,
 	}
 	self = g_malloc0(sizeof(RcMessage) + total);
 	p = self->strings;
-	{
-		gchar **out[] = {&self->ns,
-				 &self->room_code,
-				 &self->sender,
-				 &self->text,
-				 &self->id,
-				 &self->origin};
-		for (guint i = 0; i < G_N_ELEMENTS(in); i++) {
-			if (in[i] == NULL)
-				continue;
-			memcpy(p, in[i], lens[i]);
-			*out[i] = p;
-			p += lens[i];
-		}
-	}
+	self->ns = rc_message_put(&p, ns, lens[0]);
+	self->room_code = rc_message_put(&p, room_code, lens[1]);
+	self->sender = rc_message_put(&p, sender, lens[2]);
+	self->text = rc_message_put(&p, text, lens[3]);
+	self->id = rc_message_put(&p, id, lens[4]);
+	self->origin = rc_message_put(&p, origin, lens[5]);
 	g_atomic_ref_count_init(&self->ref_count);
 	self->ts = ts;
 	return self;

@@ -1389,8 +1389,8 @@ rc_redis_bus_send_publish(RcRedisBus *self, RcPublish *p)
 	g_autofree gchar *seen =
 	    rc_redis_room_key(self->channel, RC_REDIS_KEY_INGRESS_SEEN, ns, room_code);
 	g_autofree gchar *room_channel = NULL;
-	gchar size[RC_PROTOCOL_UINT64_DIGITS];
-	gchar ttl[RC_PROTOCOL_UINT64_DIGITS];
+	gchar size[RC_PROTOCOL_UINT64_DIGITS + 1];
+	gchar ttl[RC_PROTOCOL_UINT64_DIGITS + 1];
 	g_autofree gchar *epoch = rc_bus_new_epoch();
 	GBytes *payload;
 	gsize payload_len = 0;
@@ -1399,6 +1399,8 @@ rc_redis_bus_send_publish(RcRedisBus *self, RcPublish *p)
 
 	if (self->fanout == RC_FANOUT_PER_ROOM)
 		room_channel = rc_redis_room_key(self->channel, RC_REDIS_KEY_CHANNEL, ns, room_code);
+	size[rc_protocol_format_uint64(size, rc_config_get_history_size(config))] = '\0';
+	ttl[rc_protocol_format_uint64(ttl, (guint64)rc_config_get_history_ttl(config) * 1000)] = '\0';
 	payload = rc_message_get_payload(msg);
 	argv[0] = meta;
 	argv[1] = history;
@@ -1412,13 +1414,8 @@ rc_redis_bus_send_publish(RcRedisBus *self, RcPublish *p)
 	argv[8] = self->publish_verb;
 	argv[9] = p->ingress_id != NULL ? p->ingress_id : "";
 	argv[10] = p->retry ? rc_message_get_id(msg) : "";
-	for (guint i = 0; i < G_N_ELEMENTS(argv); i++) {
-		if (i != 4 && i != 5 && i != 6)
-			lens[i] = strlen(argv[i]);
-	}
-	lens[4] = payload_len - 1;
-	lens[5] = rc_protocol_format_uint64(size, rc_config_get_history_size(config));
-	lens[6] = rc_protocol_format_uint64(ttl, (guint64)rc_config_get_history_ttl(config) * 1000);
+	for (guint i = 0; i < G_N_ELEMENTS(argv); i++)
+		lens[i] = i == 4 ? payload_len - 1 : strlen(argv[i]);
 	rc_redis_router_command(self->router,
 				meta,
 				self->publish_script,

@@ -359,6 +359,19 @@ rc_engine_presence_entry(RcEngine *self, RcMember *member, RcRoom *room)
 			       self->node_id);
 }
 
+/* where @room stands here, as a join's reply says it */
+static RcJoinResult
+rc_engine_room_result(RcRoom *room)
+{
+	RcJoinResult result = {
+	    .ns = rc_room_get_namespace(room),
+	    .room_code = rc_room_get_code(room),
+	    .epoch = rc_room_get_epoch(room) != NULL ? rc_room_get_epoch(room) : "",
+	    .offset = rc_room_get_last_offset(room),
+	};
+	return result;
+}
+
 /* A join still in flight when its member leaves gets its reply first, with
  * where the room stands, so every request is answered and in order. */
 static void
@@ -375,12 +388,7 @@ rc_engine_answer_joins(RcEngine *self, RcMember *member, RcRoom *room)
 	}
 	for (guint i = 0; i < answer->len; i++) {
 		RcJoinWaiter *w = g_ptr_array_index(answer, i);
-		RcJoinResult result = {
-		    .ns = rc_room_get_namespace(room),
-		    .room_code = rc_room_get_code(room),
-		    .epoch = rc_room_get_epoch(room) != NULL ? rc_room_get_epoch(room) : "",
-		    .offset = rc_room_get_last_offset(room),
-		};
+		RcJoinResult result = rc_engine_room_result(room);
 		w->answered = TRUE;
 		w->func(self, w->member, &result, NULL, w->user_data);
 		rc_join_waiter_refuse_sends(w);
@@ -594,6 +602,29 @@ rc_engine_reconcile_presence_later(RcEngine *self, RcRoom *room)
 			   (GDestroyNotify)rc_presence_call_free);
 }
 
+/* a send of @member to a room it is in, as the member's own */
+static void
+rc_engine_publish_from(RcEngine *self,
+		       RcMember *member,
+		       const gchar *ns,
+		       const gchar *room_code,
+		       const gchar *text,
+		       GCancellable *cancellable,
+		       GAsyncReadyCallback callback,
+		       gpointer user_data)
+{
+	rc_engine_publish_async(self,
+				ns,
+				room_code,
+				rc_member_get_sender(member),
+				text,
+				RC_SOURCE_WEBSOCKET,
+				rc_member_get_id(member),
+				cancellable,
+				callback,
+				user_data);
+}
+
 /* the sends that waited for @w's join, in the order they came */
 static void
 rc_engine_send_held(RcEngine *self, RcJoinWaiter *w)
@@ -602,16 +633,14 @@ rc_engine_send_held(RcEngine *self, RcJoinWaiter *w)
 
 	for (guint i = 0; sends != NULL && i < sends->len; i++) {
 		RcHeldSend *send = g_ptr_array_index(sends, i);
-		rc_engine_publish_async(self,
-					w->ns,
-					w->room_code,
-					rc_member_get_sender(w->member),
-					send->text,
-					RC_SOURCE_WEBSOCKET,
-					rc_member_get_id(w->member),
-					send->cancellable,
-					send->callback,
-					send->user_data);
+		rc_engine_publish_from(self,
+				       w->member,
+				       w->ns,
+				       w->room_code,
+				       send->text,
+				       send->cancellable,
+				       send->callback,
+				       send->user_data);
 	}
 }
 
@@ -665,10 +694,7 @@ rc_engine_join_done(RcEngine *self, RcJoinWaiter *w, RcHistory *history)
 	if (rc_membership_is_live(membership)) {
 		if (w->presence)
 			rc_membership_set_presence(membership, TRUE, TRUE);
-		result.ns = rc_room_get_namespace(room);
-		result.room_code = rc_room_get_code(room);
-		result.epoch = rc_room_get_epoch(room) != NULL ? rc_room_get_epoch(room) : "";
-		result.offset = rc_room_get_last_offset(room);
+		result = rc_engine_room_result(room);
 		w->func(self, w->member, &result, NULL, w->user_data);
 		rc_engine_send_held(self, w);
 		return;
@@ -842,12 +868,7 @@ rc_engine_join(RcEngine *self,
 		if (options != NULL && options->presence)
 			rc_membership_set_presence(membership, TRUE, TRUE);
 		RcRoom *joined = rc_membership_get_room(membership);
-		RcJoinResult result = {
-		    .ns = rc_room_get_namespace(joined),
-		    .room_code = rc_room_get_code(joined),
-		    .epoch = rc_room_get_epoch(joined) != NULL ? rc_room_get_epoch(joined) : "",
-		    .offset = rc_room_get_last_offset(joined),
-		};
+		RcJoinResult result = rc_engine_room_result(joined);
 		func(self, member, &result, NULL, user_data);
 		rc_join_waiter_free(w);
 		return;
@@ -1327,16 +1348,8 @@ rc_engine_send_async(RcEngine *self,
 		g_ptr_array_add(w->sends, send);
 		return;
 	}
-	rc_engine_publish_async(self,
-				ns,
-				room_code,
-				rc_member_get_sender(member),
-				text,
-				RC_SOURCE_WEBSOCKET,
-				rc_member_get_id(member),
-				cancellable,
-				callback,
-				user_data);
+	rc_engine_publish_from(
+	    self, member, ns, room_code, text, cancellable, callback, user_data);
 }
 
 /* ---- history and the ingress stream ------------------------------------------- */
@@ -1628,6 +1641,31 @@ rc_engine_reload_config(RcEngine *self, GError **error)
 	return TRUE;
 }
 
+/* the Redis bus of the configuration; its error names where the address came from */
+static RcBus *
+rc_engine_new_redis_bus(RcEngine *self, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	RcBus *bus = rc_redis_bus_new(self->config, &error_local);
+
+	if (bus == NULL)
+		g_set_error(error,
+			    RC_ERROR,
+			    RC_ERROR_FAILED,
+			    "%s: %s",
+			    rc_config_get_redis_origin(self->config),
+			    error_local->message);
+	return bus;
+}
+
+/* a problem for --check-config, once however many checks find it */
+static void
+rc_engine_add_problem(GPtrArray *problems, const gchar *problem)
+{
+	if (!g_ptr_array_find_with_equal_func(problems, problem, g_str_equal, NULL))
+		g_ptr_array_add(problems, g_strdup(problem));
+}
+
 void
 rc_engine_check(RcEngine *self, GPtrArray *problems)
 {
@@ -1639,41 +1677,32 @@ rc_engine_check(RcEngine *self, GPtrArray *problems)
 	for (guint i = 0; names != NULL && names[i] != NULL; i++) {
 		const gchar *one[] = {names[i], NULL};
 		g_autoptr(RcPluginHost) host = rc_plugin_host_new();
+		g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func(g_free);
 		g_autoptr(GError) error_one = NULL;
 		if (rc_plugin_host_load(host,
 					rc_config_get_plugin_dirs(self->config),
 					one,
 					rc_config_get_keyfile(self->config),
-					&error_one)) {
-			g_autoptr(GPtrArray) unknown = g_ptr_array_new_with_free_func(g_free);
-			rc_plugin_host_list_unknown_keys(host, self->config, unknown);
-			for (guint k = 0; k < unknown->len; k++) {
-				if (!g_ptr_array_find_with_equal_func(
-					problems, unknown->pdata[k], g_str_equal, NULL))
-					g_ptr_array_add(problems, g_strdup(unknown->pdata[k]));
-			}
-		} else if (!g_ptr_array_find_with_equal_func(
-			       problems, error_one->message, g_str_equal, NULL)) {
-			g_ptr_array_add(problems, g_strdup(error_one->message));
-		}
+					&error_one))
+			rc_plugin_host_list_unknown_keys(host, self->config, found);
+		else
+			g_ptr_array_add(found, g_strdup(error_one->message));
+		for (guint k = 0; k < found->len; k++)
+			rc_engine_add_problem(problems, found->pdata[k]);
 	}
 	/* then the list as a whole: a name given twice */
 	if (!rc_plugin_host_load(all,
 				 rc_config_get_plugin_dirs(self->config),
 				 names,
 				 rc_config_get_keyfile(self->config),
-				 &error) &&
-	    !g_ptr_array_find_with_equal_func(problems, error->message, g_str_equal, NULL))
-		g_ptr_array_add(problems, g_strdup(error->message));
+				 &error))
+		rc_engine_add_problem(problems, error->message);
 	g_clear_error(&error);
 	if (rc_config_get_redis_url(self->config) != NULL ||
 	    rc_config_get_redis_cluster(self->config) != NULL) {
-		g_autoptr(RcBus) bus = rc_redis_bus_new(self->config, &error);
+		g_autoptr(RcBus) bus = rc_engine_new_redis_bus(self, &error);
 		if (bus == NULL)
-			g_ptr_array_add(problems,
-					g_strdup_printf("%s: %s",
-							rc_config_get_redis_origin(self->config),
-							error->message));
+			g_ptr_array_add(problems, g_strdup(error->message));
 	}
 }
 
@@ -1693,16 +1722,9 @@ rc_engine_load(RcEngine *self, GError **error)
 	rc_engine_warn_unknown_settings(self);
 	if (rc_config_get_redis_url(self->config) != NULL ||
 	    rc_config_get_redis_cluster(self->config) != NULL) {
-		self->bus = rc_redis_bus_new(self->config, &error_local);
-		if (self->bus == NULL) {
-			g_set_error(error,
-				    RC_ERROR,
-				    RC_ERROR_FAILED,
-				    "%s: %s",
-				    rc_config_get_redis_origin(self->config),
-				    error_local->message);
+		self->bus = rc_engine_new_redis_bus(self, error);
+		if (self->bus == NULL)
 			return FALSE;
-		}
 	} else {
 		self->bus = rc_embedded_bus_new(self->config);
 	}

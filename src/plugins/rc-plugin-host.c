@@ -171,10 +171,17 @@ rc_plugin_host_open_plugin(const gchar *const *dirs, const gchar *name, GError *
 	return g_object_new(type, "name", name, NULL);
 }
 
+/* the group of the config file a plugin reads: "plugin:NAME" */
+static gchar *
+rc_plugin_host_group_of(RcPlugin *plugin)
+{
+	return g_strdup_printf("plugin:%s", rc_plugin_get_name(plugin));
+}
+
 static gboolean
 rc_plugin_host_start_plugin(RcPlugin *plugin, GKeyFile *keyfile, GError **error)
 {
-	g_autofree gchar *group = g_strdup_printf("plugin:%s", rc_plugin_get_name(plugin));
+	g_autofree gchar *group = rc_plugin_host_group_of(plugin);
 	g_autoptr(GError) local = NULL;
 
 	if (!rc_plugin_startup(plugin, keyfile, group, &local)) {
@@ -200,7 +207,7 @@ rc_plugin_host_list_unknown_keys(RcPluginHost *self, RcConfig *config, GPtrArray
 		g_autofree gchar *group = NULL;
 		if (settings == NULL)
 			continue;
-		group = g_strdup_printf("plugin:%s", rc_plugin_get_name(plugin));
+		group = rc_plugin_host_group_of(plugin);
 		rc_config_list_unknown_keys(config, group, settings, problems);
 	}
 }

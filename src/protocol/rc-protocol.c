@@ -718,6 +718,14 @@ rc_protocol_append_member(GString *s, const gchar *name, const gchar *value)
 static void
 rc_protocol_append_message_fields(GString *s, RcMessage *msg)
 {
+	rc_protocol_append_message_meta(s, msg);
+	g_string_append(s, ",\"msg\":");
+	rc_protocol_append_message_body(s, msg);
+}
+
+void
+rc_protocol_append_message_meta(GString *s, RcMessage *msg)
+{
 	g_string_append(s, "\"namespace\":");
 	rc_protocol_append_json_string(s, rc_message_get_namespace(msg));
 	g_string_append(s, ",\"roomCode\":");
@@ -730,7 +738,12 @@ rc_protocol_append_message_fields(GString *s, RcMessage *msg)
 		g_string_append(s, ",\"offset\":");
 		rc_protocol_append_uint64(s, rc_message_get_offset(msg));
 	}
-	g_string_append(s, ",\"msg\":{\"sender\":");
+}
+
+void
+rc_protocol_append_message_body(GString *s, RcMessage *msg)
+{
+	g_string_append(s, "{\"sender\":");
 	rc_protocol_append_json_string(s, rc_message_get_sender(msg));
 	g_string_append(s, ",\"text\":");
 	rc_protocol_append_json_string(s, rc_message_get_text(msg));

@@ -100,6 +100,11 @@ void rc_protocol_append_presence_entry(GString *s, RcPresence *presence);
 
 /* {"type":"MSG_TO_CLIENTS",...} as /ws clients receive it */
 GBytes *rc_protocol_build_message(RcMessage *msg);
+/* a message's "namespace","roomCode","id","ts"[,"offset"] members, without braces
+ * (what socket.io clients get as the event's second argument) */
+void rc_protocol_append_message_meta(GString *s, RcMessage *msg);
+/* the message's {"sender","text"} object, its "msg" member */
+void rc_protocol_append_message_body(GString *s, RcMessage *msg);
 /* appends the MSG_TO_CLIENTS object, without "type" unless @with_type (history items) */
 void rc_protocol_append_message(GString *s, RcMessage *msg, gboolean with_type);
 /* the Redis payload: the shared Message plus id, ts, offset, origin and epoch */

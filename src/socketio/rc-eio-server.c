@@ -160,7 +160,6 @@ rc_eio_entry_free(RcEioEntry *entry)
 
 /* One hook per signal of every session finds the session's entry through qdata:
  * handlers on each session would cost about 300 bytes apiece per connection. */
-
 static gboolean
 rc_eio_server_packet_hook(GSignalInvocationHint *ihint,
 			  guint n_values,

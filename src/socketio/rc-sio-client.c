@@ -571,22 +571,10 @@ rc_sio_client_build_message(RcMessage *msg)
 			     RC_SIO_PACKET_EVENT,
 			     rc_message_get_namespace(msg),
 			     RC_SIO_NO_ACK_ID,
-			     "[\"MSG_TO_CLIENTS\",{\"sender\":");
-	rc_protocol_append_json_string(s, rc_message_get_sender(msg));
-	g_string_append(s, ",\"text\":");
-	rc_protocol_append_json_string(s, rc_message_get_text(msg));
-	g_string_append(s, "},{\"namespace\":");
-	rc_protocol_append_json_string(s, rc_message_get_namespace(msg));
-	g_string_append(s, ",\"roomCode\":");
-	rc_protocol_append_json_string(s, rc_message_get_room_code(msg));
-	g_string_append(s, ",\"id\":");
-	rc_protocol_append_json_string(s, rc_message_get_id(msg));
-	g_string_append(s, ",\"ts\":");
-	rc_protocol_append_int64(s, rc_message_get_ts(msg));
-	if (rc_message_get_offset(msg) > 0) {
-		g_string_append(s, ",\"offset\":");
-		rc_protocol_append_uint64(s, rc_message_get_offset(msg));
-	}
+			     "[\"MSG_TO_CLIENTS\",");
+	rc_protocol_append_message_body(s, msg);
+	g_string_append(s, ",{");
+	rc_protocol_append_message_meta(s, msg);
 	g_string_append(s, "}]");
 	return g_string_free_to_bytes(s);
 }

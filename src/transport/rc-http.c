@@ -16,16 +16,12 @@ rc_http_get_query(SoupServerMessage *msg, GError **error)
 {
 	GUri *uri = soup_server_message_get_uri(msg);
 	const gchar *query = uri != NULL ? g_uri_get_query(uri) : NULL;
-	g_auto(GStrv) parts = NULL;
-	g_autoptr(GString) with_values = NULL;
+	g_auto(GStrv) parts = g_strsplit(query != NULL ? query : "", "&", -1);
+	g_autoptr(GString) with_values = g_string_new(NULL);
 
-	if (query == NULL || query[0] == '\0')
-		return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	/* "?debug" or "?a&&b=1": GLib wants a value for each name and nothing empty
 	 * between the separators; a name alone has an empty value, as in browsers'
 	 * URLSearchParams, and an empty part is no parameter */
-	parts = g_strsplit(query, "&", -1);
-	with_values = g_string_new(NULL);
 	for (guint i = 0; parts[i] != NULL; i++) {
 		if (parts[i][0] == '\0')
 			continue;

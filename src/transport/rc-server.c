@@ -583,17 +583,25 @@ static void
 rc_server_refuse(SoupServerMessage *msg, const gchar *path, guint status, const gchar *error)
 {
 	RcHttpConnection *hc = rc_http_connection_from_message(msg);
-	const gchar *allow = soup_message_headers_get_one(
-	    soup_server_message_get_response_headers(msg), "Allow");
 
 	g_debug("refusing %s %s: %u %s", soup_server_message_get_method(msg), path, status, error);
 	rc_server_note_refused_upgrade(msg, status, error);
-	if (hc == NULL)
-		return;
-	/* the answer is written past libsoup: what it was told goes along */
-	if (status == SOUP_STATUS_METHOD_NOT_ALLOWED && allow != NULL)
+	if (hc != NULL)
+		rc_server_refuse_connection(hc, FALSE, path, status, error);
+}
+
+/* 405, with the Allow header naming the methods @path takes */
+static void
+rc_server_refuse_method(SoupServerMessage *msg,
+			const gchar *path,
+			const gchar *allow,
+			const gchar *error)
+{
+	RcHttpConnection *hc = rc_http_connection_from_message(msg);
+
+	if (hc != NULL)
 		rc_http_connection_set_allow(hc, allow);
-	rc_server_refuse_connection(hc, FALSE, path, status, error);
+	rc_server_refuse(msg, path, SOUP_STATUS_METHOD_NOT_ALLOWED, error);
 }
 
 /* the host part of a Host header, lower case, without port or brackets */
@@ -719,23 +727,14 @@ rc_server_early_handler(SoupServer *soup,
 		if ((g_strcmp0(path, "/history") == 0 || g_strcmp0(path, "/presence") == 0 ||
 		     g_strcmp0(path, "/healthz") == 0 || g_strcmp0(path, "/metrics") == 0) &&
 		    method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
-			soup_message_headers_replace(soup_server_message_get_response_headers(msg),
-						     "Allow",
-						     "GET, HEAD");
-			rc_server_refuse(msg,
-					 path,
-					 SOUP_STATUS_METHOD_NOT_ALLOWED,
-					 _("use GET"));
+			rc_server_refuse_method(msg, path, "GET, HEAD", _("use GET"));
 			return;
 		}
 		if (has_body) {
-			soup_message_headers_replace(soup_server_message_get_response_headers(msg),
-						     "Allow",
-						     g_strcmp0(path, "/ws") == 0 ? "GET" : "GET, HEAD");
-			rc_server_refuse(msg,
-					 path,
-					 SOUP_STATUS_METHOD_NOT_ALLOWED,
-					 _("this route takes no request body"));
+			rc_server_refuse_method(msg,
+						path,
+						g_strcmp0(path, "/ws") == 0 ? "GET" : "GET, HEAD",
+						_("this route takes no request body"));
 			return;
 		}
 		/* what rooms said is guarded like what is said to them */
@@ -748,13 +747,7 @@ rc_server_early_handler(SoupServer *soup,
 		return;
 	}
 	if (method != SOUP_METHOD_POST) {
-		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
-					     "Allow",
-					     "POST");
-		rc_server_refuse(msg,
-				 path,
-				 SOUP_STATUS_METHOD_NOT_ALLOWED,
-				 _("use POST with a JSON Message body"));
+		rc_server_refuse_method(msg, path, "POST", _("use POST with a JSON Message body"));
 		return;
 	}
 	if (!rc_http_check_api_token(config, msg)) {
