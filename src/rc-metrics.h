@@ -16,6 +16,10 @@ G_BEGIN_DECLS
 /* a message frame accepted at @accepted_at (g_get_monotonic_time()) reached a
  * member's socket now; 0 means unknown (history, a replay) and is not counted */
 void rc_metrics_observe_delivery(gint64 accepted_at);
+/* between these two (they nest) the deliveries are one fan-out, in one go:
+ * they may share a reading of the clock */
+void rc_metrics_fanout_begin(void);
+void rc_metrics_fanout_end(void);
 /* an error frame with the wire code @code ("bad_request", …) went to a client */
 void rc_metrics_count_error(const gchar *code);
 /* a WebSocket upgrade was answered with HTTP @status instead */

@@ -293,10 +293,16 @@ gchar *
 rc_bus_new_epoch(void)
 {
 	static const gchar alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	/* every publish makes one for the script in case the room has none yet:
+	 * 64 random bits give the 12 base-36 digits (36^12 < 2^63) with two
+	 * draws of GLib's locked generator instead of twelve */
+	guint64 bits = ((guint64)g_random_int() << 32) | g_random_int();
 	gchar epoch[13];
 
-	for (guint i = 0; i < sizeof(epoch) - 1; i++)
-		epoch[i] = alphabet[g_random_int_range(0, sizeof(alphabet) - 1)];
+	for (guint i = 0; i < sizeof(epoch) - 1; i++) {
+		epoch[i] = alphabet[bits % (sizeof(alphabet) - 1)];
+		bits /= sizeof(alphabet) - 1;
+	}
 	epoch[sizeof(epoch) - 1] = '\0';
 	return g_strdup(epoch);
 }

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "rooms/rc-room.h"
+#include "rc-metrics.h"
 
 /* messages held while a room waits for its history before it may deliver more */
 #define RC_ROOM_MAX_HELD 4096
@@ -257,6 +258,7 @@ rc_room_broadcast(RcRoom *self, RcMessage *msg)
 {
 	guint n = 0;
 
+	rc_metrics_fanout_begin();
 	/* sending never adds or removes a member synchronously; the array is read afresh
 	 * each round all the same, so a member that did would not make it read freed memory */
 	for (guint i = 0; i < self->order->len; i++) {
@@ -289,6 +291,7 @@ rc_room_broadcast(RcRoom *self, RcMessage *msg)
 		m->send_message(m->member, msg);
 		n++;
 	}
+	rc_metrics_fanout_end();
 	self->n_messages++;
 	return n;
 }

@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "bus/rc-bus.h"
 #include "bus/rc-redis-connection.h"
 #include "protocol/rc-json-reader.h"
 #include "protocol/rc-protocol.h"
@@ -220,6 +221,31 @@ test_resp(void)
 	}
 }
 
+/* epochs: 12 characters of [0-9a-z], every character in every position, no repeats */
+static void
+test_epochs(void)
+{
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	guint hits[12][36] = {{0}};
+
+	for (guint round = 0; round < 20000; round++) {
+		gchar *epoch = rc_bus_new_epoch();
+
+		g_assert_cmpuint(strlen(epoch), ==, 12);
+		for (guint i = 0; i < 12; i++) {
+			const gchar *at = strchr("0123456789abcdefghijklmnopqrstuvwxyz", epoch[i]);
+			g_assert_nonnull(at);
+			hits[i][at - "0123456789abcdefghijklmnopqrstuvwxyz"]++;
+		}
+		g_assert_true(g_hash_table_add(seen, epoch));
+	}
+	/* 20000 draws put about 555 on each character; a digit stuck or skewed
+	 * (a position drawing from too few bits) falls far below */
+	for (guint i = 0; i < 12; i++)
+		for (guint c = 0; c < 36; c++)
+			g_assert_cmpuint(hits[i][c], >, 400);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -228,5 +254,6 @@ main(int argc, char **argv)
 	g_test_add_func("/codec/read-integers", test_read_integers);
 	g_test_add_func("/codec/message-numbers", test_message_numbers);
 	g_test_add_func("/codec/resp", test_resp);
+	g_test_add_func("/codec/epochs", test_epochs);
 	return g_test_run();
 }

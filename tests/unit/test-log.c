@@ -178,6 +178,52 @@ test_metrics_histogram(void)
 	g_assert_nonnull(strstr(s->str, "roomcast_upgrades_refused_total{status=\"503\"} 1\n"));
 }
 
+static guint64
+bucket(const gchar *le)
+{
+	g_autoptr(GString) s = g_string_new(NULL);
+	g_autofree gchar *name =
+	    g_strdup_printf("roomcast_delivery_latency_seconds_bucket{le=\"%s\"}", le);
+
+	rc_metrics_append(s);
+	return sample(s->str, name);
+}
+
+/* a fan-out shares readings of the clock, but never one from before it began */
+static void
+test_metrics_fanout_clock(void)
+{
+	guint64 fast = bucket("0.0025"), slow = bucket("0.005");
+	gint64 now;
+
+	rc_metrics_fanout_begin();
+	now = g_get_monotonic_time();
+	for (guint i = 0; i < 40; i++)
+		rc_metrics_observe_delivery(now - 3000);
+	rc_metrics_fanout_end();
+	g_assert_cmpuint(bucket("0.0025"), ==, fast);
+	g_assert_cmpuint(bucket("0.005"), ==, slow + 40);
+
+	/* 30 ms later: a reading kept from the last fan-out would make this one
+	 * look 27 ms early, and it would count as under 2.5 ms */
+	g_usleep(30000);
+	rc_metrics_fanout_begin();
+	rc_metrics_fanout_begin();
+	now = g_get_monotonic_time();
+	rc_metrics_observe_delivery(now - 3000);
+	rc_metrics_fanout_end();
+	rc_metrics_fanout_end();
+	g_assert_cmpuint(bucket("0.0025"), ==, fast);
+	g_assert_cmpuint(bucket("0.005"), ==, slow + 41);
+
+	/* outside a fan-out, every delivery reads the clock */
+	g_usleep(30000);
+	now = g_get_monotonic_time();
+	rc_metrics_observe_delivery(now - 3000);
+	g_assert_cmpuint(bucket("0.0025"), ==, fast);
+	g_assert_cmpuint(bucket("0.005"), ==, slow + 42);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -187,5 +233,6 @@ main(int argc, char **argv)
 	g_test_add_func("/log/fields", test_log_fields);
 	g_test_add_func("/log/limit", test_log_limit);
 	g_test_add_func("/metrics/histogram", test_metrics_histogram);
+	g_test_add_func("/metrics/fanout-clock", test_metrics_fanout_clock);
 	return g_test_run();
 }
