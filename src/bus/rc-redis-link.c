@@ -141,8 +141,16 @@ rc_redis_link_connected_cb(GObject *source, GAsyncResult *res, gpointer user_dat
 {
 	RcRedisLink *self = RC_REDIS_LINK(user_data);
 	g_autoptr(GError) error = NULL;
+	gboolean ok = rc_redis_connection_connect_finish(RC_REDIS_CONNECTION(source), res, &error);
 
-	if (!rc_redis_connection_connect_finish(RC_REDIS_CONNECTION(source), res, &error)) {
+	/* An attempt the link dropped (a reset, a new endpoint) ends with the
+	 * connection's "closed" as often as with a cancellation, and maybe after
+	 * the next attempt began: what it holds is not this attempt's any more. */
+	if ((gpointer)source != (gpointer)self->conn) {
+		g_object_unref(self);
+		return;
+	}
+	if (!ok) {
 		if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
 			g_object_unref(self);
 			return;

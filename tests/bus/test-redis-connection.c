@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bus/rc-redis-connection.h"
+#include "bus/rc-redis-link.h"
 #include "rc-test-harness.h"
 #include "rc-test-redis-extra.h"
 
@@ -1573,6 +1574,57 @@ test_hostile_replies(void)
 	g_string_free(many, TRUE);
 }
 
+/* ------------------------------------------------------------- links --- */
+
+static void
+on_link_opened(RcRedisLink *link, gpointer user_data)
+{
+	guint *opened = user_data;
+	(*opened)++;
+}
+
+static gboolean
+link_open(gpointer user_data)
+{
+	return rc_redis_link_get_connection(RC_REDIS_LINK(user_data)) != NULL;
+}
+
+/* A link moved to another server while it is still connecting (a cluster's
+ * layout changed) abandons that attempt. The attempt ends later, with the
+ * connection's "closed" error rather than a cancellation; it must not take
+ * the new attempt's connection with it. */
+static void
+test_link_moved_while_connecting(void)
+{
+	g_autoptr(RcTestRedisServer) stalled = rc_test_redis_server_new_argv(NULL);
+	g_autoptr(RcTestRedisServer) live = rc_test_redis_server_new_argv(NULL);
+	g_autoptr(RcRedisEndpoint) from = tcp_endpoint(stalled);
+	g_autoptr(RcRedisEndpoint) to = tcp_endpoint(live);
+	g_autoptr(RcRedisLink) link = rc_redis_link_new("test link", from);
+	guint opened = 0;
+
+	g_signal_connect(link, "opened", G_CALLBACK(on_link_opened), &opened);
+	/* the kernel accepts, Redis never answers: the link stays connecting */
+	rc_test_redis_server_signal(stalled, SIGSTOP);
+	rc_redis_link_start(link);
+	rc_test_sleep(100);
+	g_assert_false(rc_redis_link_is_open(link));
+
+	/* outside any dispatch, as a test body is, GTask hands the abandoned
+	 * attempt's end to a later main-loop round */
+	rc_redis_link_set_endpoint(link, to);
+	rc_redis_link_reset(link);
+	g_assert_true(rc_test_wait_until(link_open, link, WAIT_MS));
+	/* a late end of the old attempt would have cleared the connection */
+	rc_test_sleep(200);
+	g_assert_nonnull(rc_redis_link_get_connection(link));
+	g_assert_cmpuint(opened, ==, 1);
+	g_assert_cmpuint(rc_redis_link_get_endpoint(link)->port, ==, rc_test_redis_server_get_port(live));
+	assert_status(run(rc_redis_link_get_connection(link), "PING", NULL), "PONG");
+	rc_redis_link_stop(link);
+	rc_test_redis_server_signal(stalled, SIGCONT);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1608,6 +1660,7 @@ main(int argc, char **argv)
 	g_test_add_func("/redis/connection/tls-handshake-timeout", test_tls_handshake_timeout);
 	g_test_add_func("/redis/connection/tls-client-cert", test_tls_client_cert);
 	g_test_add_func("/redis/connection/hostile-replies", test_hostile_replies);
+	g_test_add_func("/redis/link/moved-while-connecting", test_link_moved_while_connecting);
 	status = g_test_run();
 	g_clear_pointer(&tls_files, rc_test_tls_files_free);
 	return status;
