@@ -963,6 +963,16 @@ migrate_keys(RcTestCluster *self, Node *src, Node *dst, guint16 slot)
 void
 rc_test_cluster_move_slot(RcTestCluster *self, guint16 slot, guint to_index)
 {
+	rc_test_cluster_move_slot_held(self, slot, to_index, 0, NULL);
+}
+
+void
+rc_test_cluster_move_slot_held(RcTestCluster *self,
+			       guint16 slot,
+			       guint to_index,
+			       guint hold_ms,
+			       const gchar *first_key)
+{
 	g_autofree gchar *slot_s = g_strdup_printf("%u", slot);
 	gint from_index = rc_test_cluster_master_for_slot(self, slot);
 	Node *src, *dst;
@@ -986,6 +996,15 @@ rc_test_cluster_move_slot(RcTestCluster *self, guint16 slot, guint to_index)
 	    self, dst->port, "CLUSTER", "SETSLOT", slot_s, "IMPORTING", src->id, NULL));
 	g_free(rc_test_cluster_command(
 	    self, src->port, "CLUSTER", "SETSLOT", slot_s, "MIGRATING", dst->id, NULL));
+	if (first_key != NULL) {
+		g_autofree gchar *port = g_strdup_printf("%u", dst->port);
+		g_autofree gchar *moved = rc_test_cluster_command(
+		    self, src->port, "MIGRATE", "127.0.0.1", port, first_key, "0", "5000", NULL);
+		if (g_strcmp0(moved, "OK") != 0)
+			fail("MIGRATE of %s to %u: %s", first_key, dst->port, moved);
+	}
+	if (hold_ms > 0)
+		rc_test_sleep(hold_ms);
 	migrate_keys(self, src, dst, slot);
 	/* the target first: it bumps its epoch and ends importing; then the
 	 * source, so it stops redirecting with ASK; then everyone else */

@@ -97,6 +97,15 @@ guint16 rc_test_cluster_slot_owner_seen_by(RcTestCluster *self, guint16 asked_po
  * MIGRATE of the keys in batches, SETSLOT NODE on every master), then waits
  * until every running node sees the new owner. */
 void rc_test_cluster_move_slot(RcTestCluster *self, guint16 slot, guint to_index);
+/* The same, with the slot left migrating (and importing) for @hold_ms, the main
+ * loop running, before the keys move: what a slow migration of many keys does to
+ * the rooms whose keys have not moved yet. @first_key (or NULL) moves before the
+ * pause, alone, leaving its room's keys split over two masters meanwhile. */
+void rc_test_cluster_move_slot_held(RcTestCluster *self,
+				    guint16 slot,
+				    guint to_index,
+				    guint hold_ms,
+				    const gchar *first_key);
 
 /* SIGKILLs every node, waits for them and removes the directory. */
 void rc_test_cluster_free(RcTestCluster *self);

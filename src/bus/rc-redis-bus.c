@@ -1396,31 +1396,37 @@ rc_redis_bus_send_publish(RcRedisBus *self, RcPublish *p)
 	gsize payload_len = 0;
 	const gchar *argv[11];
 	gsize lens[11];
+	guint n_keys = 0, argc, payload_at;
 
 	if (self->fanout == RC_FANOUT_PER_ROOM)
 		room_channel = rc_redis_room_key(self->channel, RC_REDIS_KEY_CHANNEL, ns, room_code);
 	size[rc_protocol_format_uint64(size, rc_config_get_history_size(config))] = '\0';
 	ttl[rc_protocol_format_uint64(ttl, (guint64)rc_config_get_history_ttl(config) * 1000)] = '\0';
 	payload = rc_message_get_payload(msg);
-	argv[0] = meta;
-	argv[1] = history;
-	argv[2] = seen;
-	argv[3] = room_channel != NULL ? room_channel : self->channel;
+	/* only the keys the script touches (see publish.lua) */
+	argv[n_keys++] = meta;
+	if (rc_config_get_history_size(config) > 0)
+		argv[n_keys++] = history;
+	if (p->ingress_id != NULL && *p->ingress_id != '\0')
+		argv[n_keys++] = seen;
+	argc = n_keys;
+	argv[argc++] = room_channel != NULL ? room_channel : self->channel;
 	/* the script closes the object after adding offset and epoch */
-	argv[4] = g_bytes_get_data(payload, &payload_len);
-	argv[5] = size;
-	argv[6] = ttl;
-	argv[7] = epoch;
-	argv[8] = self->publish_verb;
-	argv[9] = p->ingress_id != NULL ? p->ingress_id : "";
-	argv[10] = p->retry ? rc_message_get_id(msg) : "";
-	for (guint i = 0; i < G_N_ELEMENTS(argv); i++)
-		lens[i] = i == 4 ? payload_len - 1 : strlen(argv[i]);
+	payload_at = argc;
+	argv[argc++] = g_bytes_get_data(payload, &payload_len);
+	argv[argc++] = size;
+	argv[argc++] = ttl;
+	argv[argc++] = epoch;
+	argv[argc++] = self->publish_verb;
+	argv[argc++] = p->ingress_id != NULL ? p->ingress_id : "";
+	argv[argc++] = p->retry ? rc_message_get_id(msg) : "";
+	for (guint i = 0; i < argc; i++)
+		lens[i] = i == payload_at ? payload_len - 1 : strlen(argv[i]);
 	rc_redis_router_command(self->router,
 				meta,
 				self->publish_script,
-				3,
-				G_N_ELEMENTS(argv),
+				n_keys,
+				argc,
 				argv,
 				lens,
 				rc_redis_bus_published_cb,

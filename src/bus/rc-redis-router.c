@@ -38,6 +38,8 @@ struct _RcRedisRouter {
 	RcRedisTopology *topology;   /* NULL until first learnt */
 	GPtrArray *topology_shards;  /* topology shard index → RcRedisShard (NULL: none) */
 	GPtrArray *waiting;	     /* RcRedisRequest waiting for a refresh */
+	GQueue refused;		     /* RcRedisRequest refused for now, in the order they were */
+	guint refused_id;
 	/* the refresh under way */
 	gboolean refreshing;
 	gboolean refresh_again;
@@ -238,11 +240,41 @@ rc_redis_request_send(RcRedisRequest *req)
 	}
 }
 
+/* Commands the cluster refused for now (TRYAGAIN while a slot migrates,
+ * CLUSTERDOWN during a failover) go again together, in the order they were
+ * refused, pipelined. Each on a timer of its own, a sender's later message could
+ * pass an earlier one whose timer fell after the slot settled, and get the
+ * smaller offset. */
 static gboolean
-rc_redis_request_retry_cb(gpointer user_data)
+rc_redis_router_retry_cb(gpointer user_data)
 {
-	rc_redis_request_send(user_data);
+	g_autoptr(RcRedisRouter) self = g_object_ref(RC_REDIS_ROUTER(user_data));
+	GQueue due = self->refused;
+
+	g_queue_init(&self->refused);
+	self->refused_id = 0;
+	while (!g_queue_is_empty(&due))
+		rc_redis_request_send(g_queue_pop_head(&due));
 	return G_SOURCE_REMOVE;
+}
+
+/* each queued request holds a reference: the router outlives the timer */
+static void
+rc_redis_router_hold(RcRedisRouter *self, RcRedisRequest *req)
+{
+	g_queue_push_tail(&self->refused, req);
+	if (self->refused_id == 0)
+		self->refused_id = g_timeout_add(RC_ROUTER_RETRY_MS, rc_redis_router_retry_cb, self);
+}
+
+static gboolean
+rc_redis_router_slot_refused(RcRedisRouter *self, guint16 slot)
+{
+	for (GList *l = self->refused.head; l != NULL; l = l->next) {
+		if (((RcRedisRequest *)l->data)->slot == slot)
+			return TRUE;
+	}
+	return FALSE;
 }
 
 static void
@@ -277,7 +309,7 @@ rc_redis_request_reply_cb(RcRedisConnection *conn,
 	}
 	if (g_str_has_prefix(reply->str, "TRYAGAIN") || g_str_has_prefix(reply->str, "CLUSTERDOWN")) {
 		g_debug("retrying after: %s", reply->str);
-		g_timeout_add(RC_ROUTER_RETRY_MS, rc_redis_request_retry_cb, req);
+		rc_redis_router_hold(self, req);
 		return;
 	}
 	rc_redis_request_finish(req, conn, reply, error);
@@ -304,6 +336,11 @@ rc_redis_router_command(RcRedisRouter *self,
 	req->user_data = user_data;
 	req->args = script != NULL ? rc_redis_script_args_new(n_keys, argc, argv, lens)
 				   : rc_redis_args_new(NULL, argc, argv, lens);
+	/* behind what waits for its slot: sent now, it could run first */
+	if (!g_queue_is_empty(&self->refused) && rc_redis_router_slot_refused(self, req->slot)) {
+		rc_redis_router_hold(self, req);
+		return;
+	}
 	rc_redis_request_send(req);
 }
 

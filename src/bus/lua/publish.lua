@@ -3,8 +3,12 @@
 -- anyone, and an ingress entry published twice counts once.
 --
 -- KEYS[1] the room's meta hash (epoch, offset)
--- KEYS[2] the room's history stream (entry ids are OFFSET-1)
--- KEYS[3] the ingress entry ids already published into the room (sorted set)
+-- KEYS[2] the room's history stream (entry ids are OFFSET-1), when ARGV[3] > 0
+-- KEYS[2] or KEYS[3] (the next one) the ingress entry ids already published into
+--         the room (sorted set), when ARGV[7] is not ''
+-- Only the keys the call uses are named: while the room's slot migrates, a Redis
+-- Cluster refuses (TRYAGAIN) a call naming a key that does not exist next to
+-- one that does, and a room without ingress entries has no such set.
 -- ARGV[1] channel to publish on
 -- ARGV[2] the payload without its closing brace
 -- ARGV[3] messages kept (0: none)
@@ -16,14 +20,23 @@
 --         (the connection dropped, or Redis stalled past the timeout): a message of the
 --         history with that id means the first try went through. Else ''.
 -- Returns {epoch, offset, 1 when the entry was published before (nothing done) or 0}.
-local meta, history, seen = KEYS[1], KEYS[2], KEYS[3]
+local size = tonumber(ARGV[3])
 local ttl = tonumber(ARGV[4])
 local entry = ARGV[7]
 local retry = ARGV[8]
+local meta, history, seen = KEYS[1], nil, nil
+local next_key = 2
+if size > 0 then
+  history = KEYS[next_key]
+  next_key = next_key + 1
+end
+if entry ~= '' then
+  seen = KEYS[next_key]
+end
 
-if retry ~= nil and retry ~= '' then
+if history and retry ~= nil and retry ~= '' then
   local needle = '"id":"' .. retry .. '"'
-  local kept = redis.call('XREVRANGE', history, '+', '-', 'COUNT', tonumber(ARGV[3]))
+  local kept = redis.call('XREVRANGE', history, '+', '-', 'COUNT', size)
   for _, e in ipairs(kept) do
     local fields = e[2]
     if fields[2] and string.find(fields[2], needle, 1, true) then
@@ -44,15 +57,16 @@ local epoch = redis.call('HGET', meta, 'epoch')
 if not epoch then
   -- offsets restart: whatever history is left belongs to a lost epoch
   epoch = ARGV[5]
-  redis.call('DEL', history)
+  if history then
+    redis.call('DEL', history)
+  end
   redis.call('HSET', meta, 'epoch', epoch, 'offset', 0)
 end
 local offset = redis.call('HINCRBY', meta, 'offset', 1)
 redis.call('PEXPIRE', meta, ttl)
 
 local payload = ARGV[2] .. ',"offset":' .. offset .. ',"epoch":"' .. epoch .. '"}'
-local size = tonumber(ARGV[3])
-if size > 0 then
+if history then
   redis.call('XADD', history, 'MAXLEN', size, offset .. '-1', 'm', payload)
   redis.call('PEXPIRE', history, ttl)
 end
