@@ -66,6 +66,13 @@ struct _RcRoom {
 	guint64 seen_offset[RC_ROOM_VERIFY];
 	gchar *seen_id[RC_ROOM_VERIFY];
 	gboolean verify; /* the next fetch reads the last offsets again */
+	/* the newest message time (ms) the room delivered, or when it took its place:
+	 * a promoted replica that was further behind than those offsets gave the next
+	 * ones to messages accepted after the failover, later than that */
+	gint64 seen_ts;
+	gboolean deep;	    /* the fetch in flight reads the whole history, after a rewind */
+	gint64 deep_ts;	    /* seen_ts when the rewind was found */
+	guint64 fetch_after; /* the offset the fetch in flight reads after */
 	/* who is in the room on any node, as its presence events and lists said:
 	 * kept while a local member listens, NULL otherwise */
 	GHashTable *present; /* client → RcPresence entry */
@@ -86,6 +93,7 @@ rc_room_remember(RcRoom *self, RcMessage *msg)
 	self->seen_offset[i] = offset;
 	g_free(self->seen_id[i]);
 	self->seen_id[i] = g_strdup(rc_message_get_id(msg));
+	self->seen_ts = MAX(self->seen_ts, rc_message_get_ts(msg));
 }
 
 /* TRUE when @msg is what this room delivered at its offset; FALSE for another message
@@ -317,10 +325,13 @@ rc_room_start_fetch(RcRoom *self, gboolean messages)
 	self->fetch_again = FALSE;
 	self->held_at_fetch = g_queue_get_length(&self->held);
 	self->fetch_serial++;
-	if (self->verify) {
+	if (self->deep) {
+		after = 0;
+	} else if (self->verify) {
 		after -= MIN(after, RC_ROOM_VERIFY);
 		self->verify = FALSE;
 	}
+	self->fetch_after = after;
 	if (self->fetch != NULL) {
 		self->fetching = TRUE;
 		self->fetch(self, after, messages, self->fetch_data);
@@ -419,6 +430,7 @@ rc_room_sync(RcRoom *self, const gchar *epoch, guint64 top)
 	g_free(self->epoch);
 	self->epoch = g_strdup(epoch);
 	self->last = top;
+	self->seen_ts = MAX(self->seen_ts, g_get_real_time() / 1000);
 	/* Messages held meanwhile go out even when the read already counted them: each
 	 * member's own floor (what its join covered) decides, and a member that joined
 	 * while Redis was away has none. */
@@ -524,6 +536,26 @@ rc_room_drop_unfounded(RcRoom *self, RcHistory *history)
 	self->held_at_fetch = 0;
 }
 
+/* TRUE when @history shows this room's offsets given again (a rewind) and the read
+ * does not reach back to an offset it confirms: the rewind may begin before it */
+static gboolean
+rc_room_rewound_unanchored(RcRoom *self, RcHistory *history)
+{
+	for (guint i = 0; i < history->messages->len; i++) {
+		RcMessage *msg = g_ptr_array_index(history->messages, i);
+		gboolean known = FALSE;
+
+		if (rc_message_get_offset(msg) > self->last)
+			break;
+		/* an offset read back as delivered: any rewind begins after it */
+		if (rc_room_seen_same(self, msg, &known))
+			return FALSE;
+		if (known)
+			return TRUE;
+	}
+	return history->top < self->last;
+}
+
 guint
 rc_room_recovered(RcRoom *self, RcHistory *history)
 {
@@ -549,12 +581,30 @@ rc_room_recovered(RcRoom *self, RcHistory *history)
 			return 0;
 		}
 	}
+	/* offsets went back further than the room remembers what it delivered: read
+	 * the whole history, and tell new messages from delivered ones by their time */
+	if (!self->deep && self->fetch_after > 0 && self->seen_ts > 0 &&
+	    rc_room_rewound_unanchored(self, history)) {
+		g_debug("room %s %s: its offsets went back past offset %" G_GUINT64_FORMAT
+			": reading its whole history",
+			self->ns,
+			self->room_code,
+			self->fetch_after);
+		self->deep = TRUE;
+		self->deep_ts = self->seen_ts;
+		rc_room_start_fetch(self, TRUE);
+		return 0;
+	}
 	for (guint i = 0; i < history->messages->len; i++) {
 		RcMessage *msg = g_ptr_array_index(history->messages, i);
 		guint64 offset = rc_message_get_offset(msg);
 		if (offset <= self->last) {
 			gboolean known = FALSE;
-			if (rc_room_seen_same(self, msg, &known) || !known)
+			if (rc_room_seen_same(self, msg, &known))
+				continue;
+			/* no record of that offset: delivered, unless the whole history is
+			 * read after a rewind and it was accepted after all the room saw */
+			if (!known && (!self->deep || rc_message_get_ts(msg) <= self->deep_ts))
 				continue;
 			/* a message of its own at an offset delivered before: the master
 			 * that gave that offset first died before its replica had it */
@@ -585,6 +635,7 @@ rc_room_recovered(RcRoom *self, RcHistory *history)
 		missed = TRUE;
 		self->last = first > 0 ? MIN(history->top, first - 1) : history->top;
 	}
+	self->deep = FALSE;
 	if (missed)
 		self->misses++;
 	rc_room_drop_unfounded(self, history);

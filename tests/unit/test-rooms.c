@@ -397,6 +397,64 @@ test_room_offsets_given_again(void)
 	g_assert_cmpuint(rc_room_get_last_offset(room), ==, 1);
 }
 
+/* The promoted replica was further behind than the offsets a room reads again:
+ * the new master gave offsets the room delivered long ago to messages accepted
+ * after the failover. The room reads its whole history and delivers those, told
+ * from the old ones by their time; nothing twice. */
+static void
+test_room_offsets_given_again_far_back(void)
+{
+	g_autoptr(RcRoom) room = rc_room_new("/", "r1");
+	g_autoptr(RcTestMember) a = rc_test_member_new("c1", "alice", NULL);
+	RcMembership *ma = rc_room_add(room, RC_MEMBER(a), NULL);
+	g_autoptr(GArray) afters = g_array_new(FALSE, FALSE, sizeof(guint64));
+	g_autoptr(GPtrArray) old = g_ptr_array_new_with_free_func((GDestroyNotify)rc_message_unref);
+	g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func((GDestroyNotify)rc_message_unref);
+	g_autoptr(RcHistory) window = rc_history_new("E1", 11);
+	g_autoptr(RcHistory) whole = rc_history_new("E1", 11);
+	gint64 later = g_get_real_time() / 1000 + 5000;
+	GPtrArray *got;
+
+	rc_room_set_fetch_func(room, fetch_log_cb, afters);
+	rc_room_sync(room, "E1", 0);
+	rc_room_activate(room, ma, "E1", 0, NULL);
+	for (guint i = 1; i <= 45; i++) {
+		g_autofree gchar *text = g_strdup_printf("old%u", i);
+		g_ptr_array_add(old, msg_new(text, "E1", i));
+		g_assert_cmpuint(rc_room_deliver(room, old->pdata[i - 1]), ==, 1);
+	}
+	/* the new master had 1..5 and gave 6..11 to new messages */
+	for (guint i = 6; i <= 11; i++) {
+		g_autofree gchar *text = g_strdup_printf("new%u", i);
+		RcMessage *msg = msg_new(text, "E1", i);
+		rc_message_set_ts(msg, later + i);
+		g_ptr_array_add(fresh, msg);
+	}
+	rc_room_resync(room);
+	g_assert_cmpuint(g_array_index(afters, guint64, afters->len - 1), ==, 45 - 32);
+	/* the new ones come live while the read is out: they wait */
+	for (guint i = 0; i < fresh->len; i++)
+		g_assert_cmpuint(rc_room_deliver(room, fresh->pdata[i]), ==, 0);
+	/* the read after 13 finds nothing, and the top below 45: read it all */
+	g_assert_cmpuint(rc_room_recovered(room, window), ==, 0);
+	g_assert_cmpuint(g_array_index(afters, guint64, afters->len - 1), ==, 0);
+	for (guint i = 0; i < 5; i++)
+		g_ptr_array_add(whole->messages, rc_message_ref(old->pdata[i]));
+	for (guint i = 0; i < fresh->len; i++)
+		g_ptr_array_add(whole->messages, rc_message_ref(fresh->pdata[i]));
+	g_assert_cmpuint(rc_room_recovered(room, whole), ==, 6);
+	g_assert_cmpuint(rc_room_get_last_offset(room), ==, 11);
+	got = rc_test_member_get_messages(a);
+	g_assert_cmpuint(got->len, ==, 45 + 6);
+	for (guint i = 0; i < 6; i++)
+		g_assert_true(g_ptr_array_index(got, 45 + i) == fresh->pdata[i]);
+	/* the next one is live again */
+	{
+		g_autoptr(RcMessage) m12 = msg_new("new12", "E1", 12);
+		g_assert_cmpuint(rc_room_deliver(room, m12), ==, 1);
+	}
+}
+
 /* Joins that could not read where the room stands (Redis away) leave the room
  * unsynced, its messages held: it reads that itself, once however many joins ask,
  * once more after a failed read, and then delivers what waited. */
@@ -571,6 +629,8 @@ main(int argc, char **argv)
 	g_test_add_func("/rooms/room/newer-than-read-kept", test_room_newer_than_read_kept);
 	g_test_add_func("/rooms/room/new-epoch-history-off", test_room_new_epoch_history_off);
 	g_test_add_func("/rooms/room/offsets-given-again", test_room_offsets_given_again);
+	g_test_add_func("/rooms/room/offsets-given-again-far-back",
+			test_room_offsets_given_again_far_back);
 	g_test_add_func("/rooms/room/sync-later", test_room_sync_later);
 	g_test_add_func("/rooms/registry/rooms-come-and-go", test_registry_rooms_come_and_go);
 	g_test_add_func("/rooms/message/frames-are-cached", test_message_frames_are_cached);
