@@ -455,6 +455,8 @@ rc_protocol_parse_client_frame(const gchar *data,
 out:
 	for (guint i = 0; i < G_N_ELEMENTS(fields); i++)
 		rc_field_clear(fields[i]);
+	/* read but not taken: a refused frame, or "since" on a frame that is no join */
+	g_free(since.epoch);
 	return ok;
 }
 
