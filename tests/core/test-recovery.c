@@ -760,7 +760,7 @@ command_on(redisContext *ctx, const gchar *format, ...)
  * after it resubscribed brings them to its members.
  */
 static void
-run_resync_when_quiet(const gchar *fanout)
+run_resync_when_quiet_n(const gchar *fanout, guint before, guint missed)
 {
 	g_autoptr(Run) r = run_new(2, fanout);
 	struct timeval tv = {5, 0};
@@ -774,6 +774,12 @@ run_resync_when_quiet(const gchar *fanout)
 	guint n_clients;
 
 	g_assert_true(ctx != NULL && ctx->err == 0);
+	for (guint k = 0; k < before; k++) {
+		g_autofree gchar *text = g_strdup_printf("before %u", k);
+		g_free(rc_test_publish(r->nodes[0], "/", ROOM, "pub", text));
+	}
+	rc_test_members_wait_messages(r->members, before, 10000);
+	recovered_before = rc_test_node_metric(r->nodes[1], "roomcast_recovered_messages_total");
 	reply = command_on(ctx, "INFO clients");
 	clients = g_strdup(strstr(reply->str, "connected_clients:") + strlen("connected_clients:"));
 	n_clients = (guint)g_ascii_strtoull(clients, NULL, 10);
@@ -786,29 +792,30 @@ run_resync_when_quiet(const gchar *fanout)
 	g_assert_cmpint(reply->integer, ==, 1);
 	freeReplyObject(reply);
 	note(r, "CLIENT KILL (node 2's subscriber), no reconnecting", 1);
-	for (guint k = 0; k < 5; k++) {
+	for (guint k = 0; k < missed; k++) {
 		g_autofree gchar *text = g_strdup_printf("quiet %u", k);
 		g_free(rc_test_publish(r->nodes[0], "/", ROOM, "pub", text));
 	}
 	/* node 1 and 3 have them; node 2 cannot */
 	rc_test_members_wait_messages(
-	    (RcTestMember *[]){r->members[0], r->members[4], NULL}, 5, 5000);
+	    (RcTestMember *[]){r->members[0], r->members[4], NULL}, before + missed, 10000);
 	rc_test_sleep(300);
 	rc_test_member_pump_all();
-	g_assert_cmpuint(r->members[2]->messages->len, ==, 0);
-	g_assert_cmpuint(r->members[3]->messages->len, ==, 0);
+	g_assert_cmpuint(r->members[2]->messages->len, ==, before);
+	g_assert_cmpuint(r->members[3]->messages->len, ==, before);
 
 	freeReplyObject(command_on(ctx, "CONFIG SET maxclients 10000"));
 	restored_us = g_get_monotonic_time();
-	rc_test_members_wait_messages(r->members, 5, 10000);
-	g_test_message("fanout %s: node 2 had the 5 messages it missed %.0f ms after it could "
+	rc_test_members_wait_messages(r->members, before + missed, 10000);
+	g_test_message("fanout %s: node 2 had the %u messages it missed %.0f ms after it could "
 		       "reconnect",
 		       fanout,
-		       (g_array_index(r->members[2]->arrived_us, gint64, 0) - restored_us) / 1e3);
+		       missed,
+		       (g_array_index(r->members[2]->arrived_us, gint64, before) - restored_us) / 1e3);
 	rc_test_member_expect_no_more(r->members[2], 500);
 	for (guint i = 0; r->members[i] != NULL; i++) {
-		rc_test_member_assert_offsets(r->members[i], 1, 5);
-		for (guint k = 0; k < 5; k++)
+		rc_test_member_assert_offsets(r->members[i], 1, before + missed);
+		for (guint k = 0; k < before + missed; k++)
 			g_assert_cmpstr(
 			    rc_test_json_get_string(r->members[i]->messages->pdata[k], "id"),
 			    ==,
@@ -817,8 +824,23 @@ run_resync_when_quiet(const gchar *fanout)
 	g_assert_cmpfloat(rc_test_node_metric(r->nodes[1], "roomcast_recovered_messages_total") -
 			      recovered_before,
 			  ==,
-			  5);
+			  missed);
 	redisFree(ctx);
+}
+
+static void
+run_resync_when_quiet(const gchar *fanout)
+{
+	run_resync_when_quiet_n(fanout, 0, 5);
+}
+
+/* A node that delivered more than the offsets it reads again (32), then missed
+ * most of a history's worth (size 100): the read that checks those offsets
+ * must still reach the room's top. */
+static void
+test_resync_when_quiet_wide(void)
+{
+	run_resync_when_quiet_n("single", 40, 90);
 }
 
 static void
@@ -946,5 +968,6 @@ main(int argc, char **argv)
 	g_test_add_func("/recovery/foreign-offsets/per-room", test_foreign_offsets_per_room);
 	g_test_add_func("/recovery/resync-when-quiet/single", test_resync_when_quiet_single);
 	g_test_add_func("/recovery/resync-when-quiet/per-room", test_resync_when_quiet_per_room);
+	g_test_add_func("/recovery/resync-when-quiet/wide", test_resync_when_quiet_wide);
 	return g_test_run();
 }
