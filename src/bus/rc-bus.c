@@ -294,14 +294,17 @@ rc_bus_new_epoch(void)
 {
 	static const gchar alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
 	/* every publish makes one for the script in case the room has none yet:
-	 * 64 random bits give the 12 base-36 digits (36^12 < 2^63) with two
-	 * draws of GLib's locked generator instead of twelve */
-	guint64 bits = ((guint64)g_random_int() << 32) | g_random_int();
+	 * three draws of GLib's locked generator, four digits each, instead of
+	 * one per digit (its ranges are unbiased; digits cut from one 64-bit draw
+	 * would not be, 2^64 not being a multiple of 36^12) */
 	gchar epoch[13];
 
-	for (guint i = 0; i < sizeof(epoch) - 1; i++) {
-		epoch[i] = alphabet[bits % (sizeof(alphabet) - 1)];
-		bits /= sizeof(alphabet) - 1;
+	for (guint i = 0; i < sizeof(epoch) - 1; i += 4) {
+		guint32 four = (guint32)g_random_int_range(0, 36 * 36 * 36 * 36);
+		for (guint j = 0; j < 4; j++) {
+			epoch[i + j] = alphabet[four % 36];
+			four /= 36;
+		}
 	}
 	epoch[sizeof(epoch) - 1] = '\0';
 	return g_strdup(epoch);
