@@ -1396,16 +1396,17 @@ rc_redis_bus_send_publish(RcRedisBus *self, RcPublish *p)
 	gsize payload_len = 0;
 	const gchar *argv[11];
 	gsize lens[11];
+	guint64 history_size = rc_config_get_history_size(config);
 	guint n_keys = 0, argc, payload_at;
 
 	if (self->fanout == RC_FANOUT_PER_ROOM)
 		room_channel = rc_redis_room_key(self->channel, RC_REDIS_KEY_CHANNEL, ns, room_code);
-	size[rc_protocol_format_uint64(size, rc_config_get_history_size(config))] = '\0';
+	size[rc_protocol_format_uint64(size, history_size)] = '\0';
 	ttl[rc_protocol_format_uint64(ttl, (guint64)rc_config_get_history_ttl(config) * 1000)] = '\0';
 	payload = rc_message_get_payload(msg);
 	/* only the keys the script touches (see publish.lua) */
 	argv[n_keys++] = meta;
-	if (rc_config_get_history_size(config) > 0)
+	if (history_size > 0)
 		argv[n_keys++] = history;
 	if (p->ingress_id != NULL && *p->ingress_id != '\0')
 		argv[n_keys++] = seen;
