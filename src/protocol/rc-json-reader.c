@@ -104,21 +104,27 @@ rc_json_reader_hex4(const gchar *p)
 	return v;
 }
 
-gboolean
-rc_json_reader_read_string(RcJsonReader *self, GString *out, GError **error)
+/* Decodes the string at the reader into @dest (NULL: only checks it). Decoding never
+ * lengthens a string, so room for the rest of the input and a NUL always suffices. */
+static gboolean
+rc_json_reader_decode_string(RcJsonReader *self, gchar *dest, gsize *len, GError **error)
 {
 	const gchar *run;
+	gsize n = 0;
 
 	if (!rc_json_reader_expect(self, '"', N_("expected a string"), error))
 		return FALSE;
-	if (out != NULL)
-		g_string_truncate(out, 0);
 	run = self->p;
 	while (self->p < self->end) {
 		guchar c = (guchar)*self->p;
 		if (c == '"') {
-			if (out != NULL)
-				g_string_append_len(out, run, self->p - run);
+			if (dest != NULL) {
+				memcpy(dest + n, run, self->p - run);
+				n += self->p - run;
+				dest[n] = '\0';
+			}
+			if (len != NULL)
+				*len = n;
 			self->p++;
 			return TRUE;
 		}
@@ -128,8 +134,10 @@ rc_json_reader_read_string(RcJsonReader *self, GString *out, GError **error)
 			self->p++;
 			continue;
 		}
-		if (out != NULL)
-			g_string_append_len(out, run, self->p - run);
+		if (dest != NULL) {
+			memcpy(dest + n, run, self->p - run);
+			n += self->p - run;
+		}
 		self->p++;
 		if (self->p >= self->end)
 			break;
@@ -137,8 +145,8 @@ rc_json_reader_read_string(RcJsonReader *self, GString *out, GError **error)
 		case '"':
 		case '\\':
 		case '/':
-			if (out != NULL)
-				g_string_append_c(out, *self->p);
+			if (dest != NULL)
+				dest[n++] = *self->p;
 			self->p++;
 			break;
 		case 'b':
@@ -148,8 +156,8 @@ rc_json_reader_read_string(RcJsonReader *self, GString *out, GError **error)
 		case 't': {
 			static const gchar from[] = "bfnrt";
 			static const gchar to[] = "\b\f\n\r\t";
-			if (out != NULL)
-				g_string_append_c(out, to[strchr(from, *self->p) - from]);
+			if (dest != NULL)
+				dest[n++] = to[strchr(from, *self->p) - from];
 			self->p++;
 			break;
 		}
@@ -171,8 +179,9 @@ rc_json_reader_read_string(RcJsonReader *self, GString *out, GError **error)
 			} else if (hi == 0) {
 				return rc_json_reader_fail(self, N_("NUL character in a string"), error);
 			}
-			if (out != NULL)
-				g_string_append_unichar(out, ch);
+			/* at most 4 bytes for the 6 or 12 read */
+			if (dest != NULL)
+				n += g_unichar_to_utf8(ch, dest + n);
 			break;
 		}
 		default:
@@ -181,6 +190,28 @@ rc_json_reader_read_string(RcJsonReader *self, GString *out, GError **error)
 		run = self->p;
 	}
 	return rc_json_reader_fail(self, N_("unterminated string"), error);
+}
+
+gboolean
+rc_json_reader_read_string(RcJsonReader *self, GString *out, GError **error)
+{
+	gsize n = 0;
+
+	if (out == NULL)
+		return rc_json_reader_decode_string(self, NULL, NULL, error);
+	g_string_set_size(out, self->end - self->p);
+	if (!rc_json_reader_decode_string(self, out->str, &n, error)) {
+		g_string_truncate(out, 0);
+		return FALSE;
+	}
+	g_string_truncate(out, n);
+	return TRUE;
+}
+
+gboolean
+rc_json_reader_read_string_into(RcJsonReader *self, gchar *dest, gsize *len, GError **error)
+{
+	return rc_json_reader_decode_string(self, dest, len, error);
 }
 
 /* the extent of a number token, checked against the JSON grammar */
@@ -241,8 +272,16 @@ rc_json_reader_read_int64(RcJsonReader *self, gint64 *out, GError **error)
 	 * negative side, which holds one more than the positive */
 	{
 		gboolean negative = start[0] == '-';
+		const gchar *digits = start + (negative ? 1 : 0);
 		gint64 v = 0;
-		for (const gchar *d = start + (negative ? 1 : 0); d < self->p; d++) {
+		/* 18 digits cannot overflow: no check per digit */
+		if (self->p - digits <= 18) {
+			for (const gchar *d = digits; d < self->p; d++)
+				v = v * 10 + (*d - '0');
+			*out = negative ? -v : v;
+			return TRUE;
+		}
+		for (const gchar *d = digits; d < self->p; d++) {
 			gint digit = *d - '0';
 			if (v < (G_MININT64 + digit) / 10) {
 				self->p = start;
@@ -330,8 +369,15 @@ rc_json_reader_skip_value(RcJsonReader *self, GError **error)
 }
 
 gboolean
-rc_json_reader_next_member(RcJsonReader *self, GString *key, gboolean *done, GError **error)
+rc_json_reader_next_key(RcJsonReader *self,
+			GString **scratch,
+			const gchar **key,
+			gsize *key_len,
+			gboolean *done,
+			GError **error)
 {
+	const gchar *p;
+
 	rc_json_reader_skip_ws(self);
 	*done = FALSE;
 	if (self->p < self->end && *self->p == '}') {
@@ -345,9 +391,43 @@ rc_json_reader_next_member(RcJsonReader *self, GString *key, gboolean *done, GEr
 	if (!self->first && !rc_json_reader_expect(self, ',', N_("expected , or }"), error))
 		return FALSE;
 	self->first = FALSE;
-	if (!rc_json_reader_read_string(self, key, error))
-		return FALSE;
+	rc_json_reader_skip_ws(self);
+	/* a key without escapes, nearly every key, is read where it lies */
+	p = self->p;
+	if (p < self->end && *p == '"') {
+		p++;
+		while (p < self->end && *p != '"' && *p != '\\' && (guchar)*p >= 0x20)
+			p++;
+	}
+	if (p > self->p && p < self->end && *p == '"') {
+		*key = self->p + 1;
+		*key_len = p - *key;
+		self->p = p + 1;
+	} else {
+		if (*scratch == NULL)
+			*scratch = g_string_sized_new(32);
+		if (!rc_json_reader_read_string(self, *scratch, error))
+			return FALSE;
+		*key = (*scratch)->str;
+		*key_len = (*scratch)->len;
+	}
 	return rc_json_reader_expect(self, ':', N_("expected :"), error);
+}
+
+gboolean
+rc_json_reader_next_member(RcJsonReader *self, GString *key, gboolean *done, GError **error)
+{
+	g_autoptr(GString) scratch = NULL;
+	const gchar *k = NULL;
+	gsize n = 0;
+
+	if (!rc_json_reader_next_key(self, &scratch, &k, &n, done, error))
+		return FALSE;
+	if (key != NULL && !*done) {
+		g_string_truncate(key, 0);
+		g_string_append_len(key, k, n);
+	}
+	return TRUE;
 }
 
 gboolean

@@ -14,6 +14,22 @@
 
 G_DEFINE_QUARK(rc-protocol-error-quark, rc_protocol_error)
 
+/* g_string_append_len() inline, as GLib has it only from 2.76 on: a frame is
+ * built from a dozen short pieces */
+static inline void
+rc_protocol_put(GString *s, const gchar *data, gsize len)
+{
+	if (G_LIKELY(s->len + len < s->allocated_len)) {
+		memcpy(s->str + s->len, data, len);
+		s->len += len;
+		s->str[s->len] = '\0';
+	} else {
+		g_string_append_len(s, data, (gssize)len);
+	}
+}
+
+#define rc_protocol_put_literal(s, lit) rc_protocol_put((s), "" lit, sizeof(lit) - 1)
+
 void
 rc_client_frame_clear(RcClientFrame *frame)
 {
@@ -63,12 +79,33 @@ rc_protocol_validate_room_code(const gchar *room_code, GError **error)
 }
 
 gboolean
+rc_protocol_utf8_validate(const gchar *data, gsize len)
+{
+	const guint64 ones = G_GUINT64_CONSTANT(0x0101010101010101);
+	const guint64 highs = G_GUINT64_CONSTANT(0x8080808080808080);
+	gsize i = 0;
+
+	/* ASCII without NUL, nearly every frame, eight bytes at a time; from the first
+	 * other byte on, GLib's validator, which also refuses NUL */
+	for (; i + 8 <= len; i += 8) {
+		guint64 w;
+		memcpy(&w, data + i, sizeof(w));
+		if (((w | ((w - ones) & ~w)) & highs) != 0)
+			break;
+	}
+	while (i < len && (guchar)data[i] < 0x80 && data[i] != '\0')
+		i++;
+	return i == len || g_utf8_validate(data + i, (gssize)(len - i), NULL);
+}
+
+gboolean
 rc_protocol_validate_sender(const gchar *sender, GError **error)
 {
 	gsize len = strlen(sender);
-	gboolean ok = len > 0 && len <= 64 && g_utf8_validate(sender, len, NULL);
+	gboolean ok = len > 0 && len <= 64 && rc_protocol_utf8_validate(sender, len);
 	for (const gchar *p = sender; ok && *p != '\0'; p = g_utf8_next_char(p)) {
-		if (g_unichar_iscntrl(g_utf8_get_char(p)))
+		guchar c = (guchar)*p;
+		if (c < 0x80 ? c < 0x20 || c == 0x7f : g_unichar_iscntrl(g_utf8_get_char(p)))
 			ok = FALSE;
 	}
 	if (!ok) {
@@ -85,7 +122,7 @@ gboolean
 rc_protocol_validate_text(const gchar *text, gsize max_text_bytes, GError **error)
 {
 	gsize len = strlen(text);
-	if (!g_utf8_validate(text, len, NULL)) {
+	if (!rc_protocol_utf8_validate(text, len)) {
 		g_set_error(error,
 			    RC_PROTOCOL_ERROR,
 			    RC_PROTOCOL_ERROR_BAD_REQUEST,
@@ -104,37 +141,82 @@ rc_protocol_validate_text(const gchar *text, gsize max_text_bytes, GError **erro
 	return TRUE;
 }
 
+/* One parse: the reader, and one block for the string values it keeps. A value
+ * takes at most its JSON's length and a NUL, and the values of one input never
+ * overlap in it, so the input's length and one byte hold them all; small inputs,
+ * nearly all, need no allocation. */
+typedef struct {
+	RcJsonReader r;
+	GString *scratch; /* keys with escapes */
+	gchar *values;
+	gsize values_used;
+	gchar stack[512];
+} RcParse;
+
+static void
+rc_parse_clear(RcParse *ps)
+{
+	if (ps->values != ps->stack)
+		g_free(ps->values);
+	ps->values = NULL;
+	if (ps->scratch != NULL)
+		g_string_free(g_steal_pointer(&ps->scratch), TRUE);
+}
+
+/* a key: not NUL-terminated, valid until the next one */
+typedef struct {
+	const gchar *str;
+	gsize len;
+} RcKey;
+
+/* inline, so that a literal's length and comparison are folded */
+static inline gboolean
+rc_key_is(const RcKey *key, const gchar *name)
+{
+	gsize n = strlen(name);
+	return key->len == n && memcmp(key->str, name, n) == 0;
+}
+
+static gboolean
+rc_parse_next_key(RcParse *ps, RcKey *key, gboolean *done, GError **error)
+{
+	return rc_json_reader_next_key(&ps->r, &ps->scratch, &key->str, &key->len, done, error);
+}
+
 /* one string field of a frame: absent, a string, or present with a wrong type */
 typedef struct {
 	const gchar *name;
-	gchar *value;
+	const gchar *value; /* in the parse's block */
 	gboolean wrong_type;
 } RcField;
 
 static void
 rc_field_clear(RcField *f)
 {
-	g_clear_pointer(&f->value, g_free);
+	f->value = NULL;
 }
 
 static gboolean
-rc_protocol_read_field(RcJsonReader *r, RcField *f, GString *scratch, GError **error)
+rc_protocol_read_field(RcParse *ps, RcField *f, GError **error)
 {
-	RcJsonType t = rc_json_reader_peek(r);
+	RcJsonType t = rc_json_reader_peek(&ps->r);
 	/* a later duplicate wins, as in most JSON readers */
-	g_clear_pointer(&f->value, g_free);
+	f->value = NULL;
 	f->wrong_type = FALSE;
 	if (t == RC_JSON_STRING) {
-		if (!rc_json_reader_read_string(r, scratch, error))
+		gchar *dest = ps->values + ps->values_used;
+		gsize n = 0;
+		if (!rc_json_reader_read_string_into(&ps->r, dest, &n, error))
 			return FALSE;
-		f->value = g_strndup(scratch->str, scratch->len);
+		f->value = dest;
 		/* an escaped NUL is refused by the reader, so the length is the C length */
+		ps->values_used += n + 1;
 		return TRUE;
 	}
 	/* null counts as absent */
 	if (t != RC_JSON_NULL)
 		f->wrong_type = TRUE;
-	return rc_json_reader_skip_value(r, error);
+	return rc_json_reader_skip_value(&ps->r, error);
 }
 
 static gboolean
@@ -160,9 +242,14 @@ rc_protocol_check_field(RcField *f, gboolean required, GError **error)
 }
 
 static gboolean
-rc_protocol_begin(RcJsonReader *r, const gchar *data, gsize len, GError **error)
+rc_protocol_begin(RcParse *ps, const gchar *data, gsize len, GError **error)
 {
-	if (!g_utf8_validate(data, len, NULL)) {
+	RcJsonReader *r = &ps->r;
+
+	ps->scratch = NULL;
+	ps->values_used = 0;
+	ps->values = len < sizeof(ps->stack) ? ps->stack : g_malloc(len + 1);
+	if (!rc_protocol_utf8_validate(data, len)) {
 		g_set_error(error,
 			    RC_PROTOCOL_ERROR,
 			    RC_PROTOCOL_ERROR_BAD_REQUEST,
@@ -201,7 +288,7 @@ rc_protocol_check_room(RcField *ns, RcField *room_code, GError **error)
 	if (!rc_protocol_check_field(ns, FALSE, error))
 		return FALSE;
 	if (ns->value == NULL)
-		ns->value = g_strdup("/");
+		ns->value = "/";
 	if (!rc_protocol_validate_namespace(ns->value, error))
 		return FALSE;
 	if (!rc_protocol_check_field(room_code, TRUE, error))
@@ -263,8 +350,9 @@ typedef struct {
 } RcSince;
 
 static gboolean
-rc_protocol_read_since(RcJsonReader *r, RcSince *since, GString *key, GString *scratch, GError **error)
+rc_protocol_read_since(RcParse *ps, RcSince *since, GError **error)
 {
+	RcJsonReader *r = &ps->r;
 	RcField epoch = {"epoch"};
 	gboolean have_offset = FALSE, offset_wrong = FALSE;
 	gboolean ok;
@@ -278,14 +366,15 @@ rc_protocol_read_since(RcJsonReader *r, RcSince *since, GString *key, GString *s
 		return FALSE;
 	for (;;) {
 		gboolean done = FALSE;
-		if (!rc_json_reader_next_member(r, key, &done, error))
+		RcKey key;
+		if (!rc_parse_next_key(ps, &key, &done, error))
 			goto fail;
 		if (done)
 			break;
-		if (strcmp(key->str, "epoch") == 0) {
-			if (!rc_protocol_read_field(r, &epoch, scratch, error))
+		if (rc_key_is(&key, "epoch")) {
+			if (!rc_protocol_read_field(ps, &epoch, error))
 				goto fail;
-		} else if (strcmp(key->str, "offset") == 0) {
+		} else if (rc_key_is(&key, "offset")) {
 			/* a resume needs its offset: null is no offset here */
 			have_offset = rc_json_reader_peek(r) != RC_JSON_NULL;
 			if (!rc_protocol_read_integer(r, &since->offset, &offset_wrong, error))
@@ -298,7 +387,7 @@ rc_protocol_read_since(RcJsonReader *r, RcSince *since, GString *key, GString *s
 	     since->offset >= 0 && (epoch.value[0] == '\0' || rc_protocol_validate_epoch(epoch.value, NULL));
 	if (ok) {
 		since->valid = TRUE;
-		since->epoch = g_steal_pointer(&epoch.value);
+		since->epoch = g_strdup(epoch.value);
 	}
 	rc_field_clear(&epoch);
 	return TRUE;
@@ -314,8 +403,8 @@ rc_protocol_parse_client_frame(const gchar *data,
 			       RcClientFrame *frame,
 			       GError **error)
 {
-	g_autoptr(GString) key = g_string_sized_new(16);
-	g_autoptr(GString) scratch = g_string_sized_new(64);
+	RcParse ps;
+	RcJsonReader *r = &ps.r;
 	RcField type = {"type"}, ns = {"namespace"}, room_code = {"roomCode"}, text = {"text"},
 		ref = {"ref"};
 	RcField *fields[] = {&type, &ns, &room_code, &text, &ref};
@@ -323,51 +412,51 @@ rc_protocol_parse_client_frame(const gchar *data,
 	RcOption *options[] = {&history, &limit, &before};
 	RcSince since = {0};
 	RcJsonType presence = RC_JSON_INVALID;
-	RcJsonReader r;
 	gboolean ok = FALSE;
 
 	frame->history = -1;
-	if (!rc_protocol_begin(&r, data, len, error))
-		return FALSE;
+	if (!rc_protocol_begin(&ps, data, len, error))
+		goto out;
 	for (;;) {
 		gboolean done = FALSE;
 		RcField *f = NULL;
 		RcOption *o = NULL;
-		if (!rc_json_reader_next_member(&r, key, &done, error))
+		RcKey key;
+		if (!rc_parse_next_key(&ps, &key, &done, error))
 			goto out;
 		if (done)
 			break;
-		for (guint i = 0; i < G_N_ELEMENTS(fields); i++) {
-			if (strcmp(key->str, fields[i]->name) == 0)
+		for (guint i = 0; f == NULL && i < G_N_ELEMENTS(fields); i++) {
+			if (rc_key_is(&key, fields[i]->name))
 				f = fields[i];
 		}
-		for (guint i = 0; f == NULL && i < G_N_ELEMENTS(options); i++) {
-			if (strcmp(key->str, options[i]->name) == 0)
+		for (guint i = 0; f == NULL && o == NULL && i < G_N_ELEMENTS(options); i++) {
+			if (rc_key_is(&key, options[i]->name))
 				o = options[i];
 		}
 		if (o != NULL) {
 			/* null counts as absent */
-			o->present = rc_json_reader_peek(&r) != RC_JSON_NULL;
-			if (!rc_protocol_read_integer(&r, &o->value, &o->wrong_type, error))
+			o->present = rc_json_reader_peek(r) != RC_JSON_NULL;
+			if (!rc_protocol_read_integer(r, &o->value, &o->wrong_type, error))
 				goto out;
 			continue;
 		}
-		if (f == NULL && strcmp(key->str, "since") == 0) {
-			if (!rc_protocol_read_since(&r, &since, key, scratch, error))
+		if (f == NULL && rc_key_is(&key, "since")) {
+			if (!rc_protocol_read_since(&ps, &since, error))
 				goto out;
 			continue;
 		}
-		if (f == NULL && strcmp(key->str, "presence") == 0) {
-			presence = rc_json_reader_peek(&r);
-			if (!rc_json_reader_skip_value(&r, error))
+		if (f == NULL && rc_key_is(&key, "presence")) {
+			presence = rc_json_reader_peek(r);
+			if (!rc_json_reader_skip_value(r, error))
 				goto out;
 			continue;
 		}
-		if (f != NULL ? !rc_protocol_read_field(&r, f, scratch, error)
-			      : !rc_json_reader_skip_value(&r, error))
+		if (f != NULL ? !rc_protocol_read_field(&ps, f, error)
+			      : !rc_json_reader_skip_value(r, error))
 			goto out;
 	}
-	if (!rc_json_reader_end(&r, error))
+	if (!rc_json_reader_end(r, error))
 		goto out;
 
 	/* the ref is echoed even in the error, so take it first */
@@ -380,7 +469,7 @@ rc_protocol_parse_client_frame(const gchar *data,
 			    _("field “ref” is longer than 256 bytes"));
 		goto out;
 	}
-	frame->ref = g_steal_pointer(&ref.value);
+	frame->ref = g_strdup(ref.value);
 	if (!rc_protocol_check_field(&type, TRUE, error))
 		goto out;
 	if (g_strcmp0(type.value, "ping") == 0) {
@@ -408,14 +497,14 @@ rc_protocol_parse_client_frame(const gchar *data,
 	}
 	if (!rc_protocol_check_room(&ns, &room_code, error))
 		goto out;
-	frame->ns = g_steal_pointer(&ns.value);
-	frame->room_code = g_steal_pointer(&room_code.value);
+	frame->ns = g_strdup(ns.value);
+	frame->room_code = g_strdup(room_code.value);
 	if (frame->type == RC_FRAME_SEND) {
 		if (!rc_protocol_check_field(&text, TRUE, error))
 			goto out;
 		if (!rc_protocol_validate_text(text.value, max_text_bytes, error))
 			goto out;
-		frame->text = g_steal_pointer(&text.value);
+		frame->text = g_strdup(text.value);
 	}
 	if (frame->type == RC_FRAME_JOIN) {
 		if (!rc_protocol_check_option(&history, 0, error))
@@ -457,6 +546,7 @@ out:
 		rc_field_clear(fields[i]);
 	/* read but not taken: a refused frame, or "since" on a frame that is no join */
 	g_free(since.epoch);
+	rc_parse_clear(&ps);
 	return ok;
 }
 
@@ -475,13 +565,10 @@ rc_protocol_validate_epoch(const gchar *epoch, GError **error)
 }
 
 static gboolean
-rc_protocol_parse_msg_object(RcJsonReader *r,
-			     RcField *sender,
-			     RcField *text,
-			     GString *key,
-			     GString *scratch,
-			     GError **error)
+rc_protocol_parse_msg_object(RcParse *ps, RcField *sender, RcField *text, GError **error)
 {
+	RcJsonReader *r = &ps->r;
+
 	/* a later "msg" replaces an earlier one whole, not member by member */
 	rc_field_clear(sender);
 	rc_field_clear(text);
@@ -491,15 +578,16 @@ rc_protocol_parse_msg_object(RcJsonReader *r,
 	for (;;) {
 		gboolean done = FALSE;
 		RcField *f = NULL;
-		if (!rc_json_reader_next_member(r, key, &done, error))
+		RcKey key;
+		if (!rc_parse_next_key(ps, &key, &done, error))
 			return FALSE;
 		if (done)
 			return TRUE;
-		if (strcmp(key->str, "sender") == 0)
+		if (rc_key_is(&key, "sender"))
 			f = sender;
-		else if (strcmp(key->str, "text") == 0)
+		else if (rc_key_is(&key, "text"))
 			f = text;
-		if (f != NULL ? !rc_protocol_read_field(r, f, scratch, error)
+		if (f != NULL ? !rc_protocol_read_field(ps, f, error)
 			      : !rc_json_reader_skip_value(r, error))
 			return FALSE;
 	}
@@ -508,63 +596,63 @@ rc_protocol_parse_msg_object(RcJsonReader *r,
 RcMessage *
 rc_protocol_parse_message(const gchar *data, gsize len, gsize max_text_bytes, GError **error)
 {
-	g_autoptr(GString) key = g_string_sized_new(16);
-	g_autoptr(GString) scratch = g_string_sized_new(64);
+	RcParse ps;
+	RcJsonReader *r = &ps.r;
 	RcField ns = {"namespace"}, room_code = {"roomCode"}, id = {"id"}, origin = {"origin"},
 		sender = {"sender"}, text = {"text"}, epoch = {"epoch"};
 	RcField *fields[] = {&ns, &room_code, &id, &origin, &sender, &text, &epoch};
 	RcMessage *msg = NULL;
 	gboolean have_msg = FALSE, msg_wrong = FALSE, ts_wrong = FALSE, offset_wrong = FALSE;
 	gint64 ts = 0, offset = 0;
-	RcJsonReader r;
 
-	if (!rc_protocol_begin(&r, data, len, error))
-		return NULL;
+	if (!rc_protocol_begin(&ps, data, len, error))
+		goto out;
 	for (;;) {
 		gboolean done = FALSE;
 		RcField *f = NULL;
-		if (!rc_json_reader_next_member(&r, key, &done, error))
+		RcKey key;
+		if (!rc_parse_next_key(&ps, &key, &done, error))
 			goto out;
 		if (done)
 			break;
-		if (strcmp(key->str, "msg") == 0) {
-			if (rc_json_reader_peek(&r) == RC_JSON_OBJECT) {
+		if (rc_key_is(&key, "msg")) {
+			if (rc_json_reader_peek(r) == RC_JSON_OBJECT) {
 				have_msg = TRUE;
 				msg_wrong = FALSE;
-				if (!rc_protocol_parse_msg_object(&r, &sender, &text, key, scratch, error))
+				if (!rc_protocol_parse_msg_object(&ps, &sender, &text, error))
 					goto out;
 			} else {
 				msg_wrong = TRUE;
-				if (!rc_json_reader_skip_value(&r, error))
+				if (!rc_json_reader_skip_value(r, error))
 					goto out;
 			}
 			continue;
 		}
-		if (strcmp(key->str, "ts") == 0) {
-			if (!rc_protocol_read_integer(&r, &ts, &ts_wrong, error))
+		if (rc_key_is(&key, "ts")) {
+			if (!rc_protocol_read_integer(r, &ts, &ts_wrong, error))
 				goto out;
 			continue;
 		}
-		if (strcmp(key->str, "offset") == 0) {
-			if (!rc_protocol_read_integer(&r, &offset, &offset_wrong, error))
+		if (rc_key_is(&key, "offset")) {
+			if (!rc_protocol_read_integer(r, &offset, &offset_wrong, error))
 				goto out;
 			continue;
 		}
-		if (strcmp(key->str, "epoch") == 0)
+		if (rc_key_is(&key, "epoch"))
 			f = &epoch;
-		if (strcmp(key->str, "namespace") == 0)
+		else if (rc_key_is(&key, "namespace"))
 			f = &ns;
-		else if (strcmp(key->str, "roomCode") == 0)
+		else if (rc_key_is(&key, "roomCode"))
 			f = &room_code;
-		else if (strcmp(key->str, "id") == 0)
+		else if (rc_key_is(&key, "id"))
 			f = &id;
-		else if (strcmp(key->str, "origin") == 0)
+		else if (rc_key_is(&key, "origin"))
 			f = &origin;
-		if (f != NULL ? !rc_protocol_read_field(&r, f, scratch, error)
-			      : !rc_json_reader_skip_value(&r, error))
+		if (f != NULL ? !rc_protocol_read_field(&ps, f, error)
+			      : !rc_json_reader_skip_value(r, error))
 			goto out;
 	}
-	if (!rc_json_reader_end(&r, error))
+	if (!rc_json_reader_end(r, error))
 		goto out;
 
 	if (!rc_protocol_check_room(&ns, &room_code, error))
@@ -623,6 +711,7 @@ rc_protocol_parse_message(const gchar *data, gsize len, gsize max_text_bytes, GE
 out:
 	for (guint i = 0; i < G_N_ELEMENTS(fields); i++)
 		rc_field_clear(fields[i]);
+	rc_parse_clear(&ps);
 	return msg;
 }
 
@@ -645,7 +734,7 @@ void
 rc_protocol_append_uint64(GString *s, guint64 value)
 {
 	gchar buf[RC_PROTOCOL_UINT64_DIGITS];
-	g_string_append_len(s, buf, (gssize)rc_protocol_format_uint64(buf, value));
+	rc_protocol_put(s, buf, rc_protocol_format_uint64(buf, value));
 }
 
 void
@@ -672,7 +761,7 @@ rc_protocol_append_json_string(GString *s, const gchar *str)
 		const gchar *esc = NULL;
 		if (*p >= 0x20 && *p != '"' && *p != '\\')
 			continue;
-		g_string_append_len(s, (const gchar *)run, p - run);
+		rc_protocol_put(s, (const gchar *)run, p - run);
 		switch (*p) {
 		case '"':
 			esc = "\\\"";
@@ -693,15 +782,15 @@ rc_protocol_append_json_string(GString *s, const gchar *str)
 			break;
 		}
 		if (esc != NULL) {
-			g_string_append(s, esc);
+			rc_protocol_put(s, esc, 2);
 		} else {
-			g_string_append(s, "\\u00");
+			rc_protocol_put_literal(s, "\\u00");
 			g_string_append_c(s, hex[*p >> 4]);
 			g_string_append_c(s, hex[*p & 0xf]);
 		}
 		run = p + 1;
 	}
-	g_string_append_len(s, (const gchar *)run, p - run);
+	rc_protocol_put(s, (const gchar *)run, p - run);
 	g_string_append_c(s, '"');
 }
 
@@ -710,9 +799,9 @@ rc_protocol_append_member(GString *s, const gchar *name, const gchar *value)
 {
 	if (value == NULL)
 		return;
-	g_string_append(s, ",\"");
+	rc_protocol_put_literal(s, ",\"");
 	g_string_append(s, name);
-	g_string_append(s, "\":");
+	rc_protocol_put_literal(s, "\":");
 	rc_protocol_append_json_string(s, value);
 }
 
@@ -721,23 +810,23 @@ static void
 rc_protocol_append_message_fields(GString *s, RcMessage *msg)
 {
 	rc_protocol_append_message_meta(s, msg);
-	g_string_append(s, ",\"msg\":");
+	rc_protocol_put_literal(s, ",\"msg\":");
 	rc_protocol_append_message_body(s, msg);
 }
 
 void
 rc_protocol_append_message_meta(GString *s, RcMessage *msg)
 {
-	g_string_append(s, "\"namespace\":");
+	rc_protocol_put_literal(s, "\"namespace\":");
 	rc_protocol_append_json_string(s, rc_message_get_namespace(msg));
-	g_string_append(s, ",\"roomCode\":");
+	rc_protocol_put_literal(s, ",\"roomCode\":");
 	rc_protocol_append_json_string(s, rc_message_get_room_code(msg));
-	g_string_append(s, ",\"id\":");
+	rc_protocol_put_literal(s, ",\"id\":");
 	rc_protocol_append_json_string(s, rc_message_get_id(msg));
-	g_string_append(s, ",\"ts\":");
+	rc_protocol_put_literal(s, ",\"ts\":");
 	rc_protocol_append_int64(s, rc_message_get_ts(msg));
 	if (rc_message_get_offset(msg) > 0) {
-		g_string_append(s, ",\"offset\":");
+		rc_protocol_put_literal(s, ",\"offset\":");
 		rc_protocol_append_uint64(s, rc_message_get_offset(msg));
 	}
 }
@@ -745,9 +834,9 @@ rc_protocol_append_message_meta(GString *s, RcMessage *msg)
 void
 rc_protocol_append_message_body(GString *s, RcMessage *msg)
 {
-	g_string_append(s, "{\"sender\":");
+	rc_protocol_put_literal(s, "{\"sender\":");
 	rc_protocol_append_json_string(s, rc_message_get_sender(msg));
-	g_string_append(s, ",\"text\":");
+	rc_protocol_put_literal(s, ",\"text\":");
 	rc_protocol_append_json_string(s, rc_message_get_text(msg));
 	g_string_append_c(s, '}');
 }
@@ -757,7 +846,7 @@ rc_protocol_append_message(GString *s, RcMessage *msg, gboolean with_type)
 {
 	g_string_append_c(s, '{');
 	if (with_type)
-		g_string_append(s, "\"type\":\"MSG_TO_CLIENTS\",");
+		rc_protocol_put_literal(s, "\"type\":\"MSG_TO_CLIENTS\",");
 	rc_protocol_append_message_fields(s, msg);
 	g_string_append_c(s, '}');
 }
@@ -777,11 +866,11 @@ rc_protocol_build_payload(RcMessage *msg)
 	g_string_append_c(s, '{');
 	rc_protocol_append_message_fields(s, msg);
 	if (rc_message_get_origin(msg) != NULL) {
-		g_string_append(s, ",\"origin\":");
+		rc_protocol_put_literal(s, ",\"origin\":");
 		rc_protocol_append_json_string(s, rc_message_get_origin(msg));
 	}
 	if (rc_message_get_epoch(msg) != NULL) {
-		g_string_append(s, ",\"epoch\":");
+		rc_protocol_put_literal(s, ",\"epoch\":");
 		rc_protocol_append_json_string(s, rc_message_get_epoch(msg));
 	}
 	g_string_append_c(s, '}');
@@ -830,7 +919,7 @@ rc_protocol_build_joined(const gchar *ns,
 	rc_protocol_append_member(s, "roomCode", room_code);
 	rc_protocol_append_member(s, "ref", ref);
 	rc_protocol_append_member(s, "epoch", epoch);
-	g_string_append(s, ",\"offset\":");
+	rc_protocol_put_literal(s, ",\"offset\":");
 	rc_protocol_append_uint64(s, offset);
 	if (with_recovered)
 		g_string_append(s, recovered ? ",\"recovered\":true" : ",\"recovered\":false");
@@ -850,20 +939,20 @@ rc_protocol_build_history(const gchar *ns,
 	rc_protocol_append_member(s, "roomCode", room_code);
 	rc_protocol_append_member(s, "epoch", epoch);
 	rc_protocol_append_member(s, "ref", ref);
-	g_string_append(s, ",\"messages\":[");
+	rc_protocol_put_literal(s, ",\"messages\":[");
 	for (guint i = 0; i < messages->len; i++) {
 		if (i > 0)
 			g_string_append_c(s, ',');
 		rc_protocol_append_message(s, g_ptr_array_index(messages, i), FALSE);
 	}
-	g_string_append(s, "]}");
+	rc_protocol_put_literal(s, "]}");
 	return g_string_free_to_bytes(s);
 }
 
 void
 rc_protocol_append_presence_entry(GString *s, RcPresence *presence)
 {
-	g_string_append(s, "{\"client\":");
+	rc_protocol_put_literal(s, "{\"client\":");
 	rc_protocol_append_json_string(s, rc_presence_get_client(presence));
 	rc_protocol_append_member(s, "sender", rc_presence_get_sender(presence));
 	rc_protocol_append_member(s, "node", rc_presence_get_node(presence));
@@ -902,13 +991,13 @@ rc_protocol_build_members(const gchar *ns,
 	rc_protocol_append_member(s, "namespace", ns);
 	rc_protocol_append_member(s, "roomCode", room_code);
 	rc_protocol_append_member(s, "ref", ref);
-	g_string_append(s, ",\"members\":[");
+	rc_protocol_put_literal(s, ",\"members\":[");
 	for (guint i = 0; i < members->len; i++) {
 		if (i > 0)
 			g_string_append_c(s, ',');
 		rc_protocol_append_presence_entry(s, g_ptr_array_index(members, i));
 	}
-	g_string_append(s, "]}");
+	rc_protocol_put_literal(s, "]}");
 	return g_string_free_to_bytes(s);
 }
 
@@ -919,32 +1008,32 @@ rc_protocol_parse_presence(const gchar *data,
 			   const gchar *room_code,
 			   GError **error)
 {
-	g_autoptr(GString) key = g_string_sized_new(16);
-	g_autoptr(GString) scratch = g_string_sized_new(64);
+	RcParse ps;
+	RcJsonReader *r = &ps.r;
 	RcField f_ns = {"namespace"}, f_room = {"roomCode"}, event = {"event"}, client = {"client"},
 		sender = {"sender"}, node = {"node"}, type = {"type"};
 	RcField *fields[] = {&f_ns, &f_room, &event, &client, &sender, &node, &type};
 	RcPresence *presence = NULL;
-	RcJsonReader r;
 
-	if (!rc_protocol_begin(&r, data, len, error))
-		return NULL;
+	if (!rc_protocol_begin(&ps, data, len, error))
+		goto out;
 	for (;;) {
 		gboolean done = FALSE;
 		RcField *f = NULL;
-		if (!rc_json_reader_next_member(&r, key, &done, error))
+		RcKey key;
+		if (!rc_parse_next_key(&ps, &key, &done, error))
 			goto out;
 		if (done)
 			break;
-		for (guint i = 0; i < G_N_ELEMENTS(fields); i++) {
-			if (strcmp(key->str, fields[i]->name) == 0)
+		for (guint i = 0; f == NULL && i < G_N_ELEMENTS(fields); i++) {
+			if (rc_key_is(&key, fields[i]->name))
 				f = fields[i];
 		}
-		if (f != NULL ? !rc_protocol_read_field(&r, f, scratch, error)
-			      : !rc_json_reader_skip_value(&r, error))
+		if (f != NULL ? !rc_protocol_read_field(&ps, f, error)
+			      : !rc_json_reader_skip_value(r, error))
 			goto out;
 	}
-	if (!rc_json_reader_end(&r, error))
+	if (!rc_json_reader_end(r, error))
 		goto out;
 	if (ns == NULL) {
 		if (!rc_protocol_check_room(&f_ns, &f_room, error))
@@ -975,6 +1064,7 @@ rc_protocol_parse_presence(const gchar *data,
 out:
 	for (guint i = 0; i < G_N_ELEMENTS(fields); i++)
 		rc_field_clear(fields[i]);
+	rc_parse_clear(&ps);
 	return presence;
 }
 

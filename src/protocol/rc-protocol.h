@@ -49,6 +49,8 @@ typedef struct {
 void rc_client_frame_clear(RcClientFrame *frame);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(RcClientFrame, rc_client_frame_clear)
 
+/* what g_utf8_validate() answers for @len bytes (NUL is refused), faster on ASCII */
+gboolean rc_protocol_utf8_validate(const gchar *data, gsize len);
 gboolean rc_protocol_validate_namespace(const gchar *ns, GError **error);
 gboolean rc_protocol_validate_room_code(const gchar *room_code, GError **error);
 gboolean rc_protocol_validate_sender(const gchar *sender, GError **error);

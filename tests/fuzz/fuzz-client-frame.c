@@ -5,6 +5,7 @@
  * libFuzzer entry for the client frame parser; also linked with
  * fuzz-replay.c so the corpus runs as a plain test under gcc. Whatever the
  * hand-written reader accepts, json-glib must read as JSON with the same values.
+ * The UTF-8 check is compared with GLib's on every input.
  */
 #include "config.h"
 
@@ -22,6 +23,10 @@ LLVMFuzzerTestOneInput(const guint8 *data, gsize size)
 	static const gchar *const types[] = {"join", "leave", "send", "ping", "history", "who"};
 
 	G_STATIC_ASSERT(G_N_ELEMENTS(types) == RC_FRAME_WHO + 1);
+
+	/* the codec's UTF-8 check answers as GLib's on any bytes */
+	g_assert_cmpint(rc_protocol_utf8_validate((const gchar *)data, size), ==,
+			g_utf8_validate((const gchar *)data, (gssize)size, NULL));
 
 	if (!rc_protocol_parse_client_frame((const gchar *)data, size, 4096, &frame, &error)) {
 		g_assert_nonnull(error);

@@ -221,6 +221,97 @@ test_resp(void)
 	}
 }
 
+/* the validator's ASCII fast path answers as GLib does: NUL, high bytes and broken
+ * sequences in every position, before, at and after each 8-byte word */
+static void
+check_utf8(const gchar *data, gsize len)
+{
+	gboolean want = g_utf8_validate(data, (gssize)len, NULL);
+	if (rc_protocol_utf8_validate(data, len) != want) {
+		g_autofree gchar *hex = g_strescape(data, NULL);
+		g_error("%" G_GSIZE_FORMAT " bytes “%s”: GLib says %s", len, hex, want ? "valid" : "invalid");
+	}
+}
+
+static void
+test_utf8(void)
+{
+	g_autoptr(GRand) rand = g_rand_new_with_seed(8);
+	static const gchar *const odd[] = {"\0", "\xc3", "\xc3\xa9", "\xe2\x82\xac", "\xe2\x82",
+					   "\xf0\x9f\x98\x80", "\xed\xa0\x80", "\xc0\xaf", "\xff", "\x80"};
+
+	check_utf8("", 0);
+	for (gsize at = 0; at < 24; at++) {
+		for (guint k = 0; k < G_N_ELEMENTS(odd); k++) {
+			gsize olen = MAX(strlen(odd[k]), 1);
+			for (gsize tail = 0; tail < 10; tail++) {
+				g_autofree gchar *buf = g_malloc(at + olen + tail + 1);
+				memset(buf, 'a', at);
+				memcpy(buf + at, odd[k], olen);
+				memset(buf + at + olen, 'b', tail);
+				buf[at + olen + tail] = '\0';
+				check_utf8(buf, at + olen + tail);
+			}
+		}
+	}
+	for (guint round = 0; round < 20000; round++) {
+		gchar buf[64];
+		gsize len = (gsize)g_rand_int_range(rand, 0, sizeof(buf));
+		for (gsize i = 0; i < len; i++) {
+			guint pick = (guint)g_rand_int_range(rand, 0, 64);
+			buf[i] = pick == 0 ? '\0' : pick < 4 ? (gchar)g_rand_int_range(rand, 0x80, 0x100)
+							     : (gchar)g_rand_int_range(rand, 0x20, 0x7f);
+		}
+		check_utf8(buf, len);
+	}
+}
+
+/* keys and values read in place and decoded from escapes give the same message */
+static void
+test_json_escapes(void)
+{
+	static const gchar *const frames[] = {
+	    "{\"roomCode\":\"r1\",\"msg\":{\"sender\":\"bob\",\"text\":\"hi \\\"x\\\" \\u00e9\\n\"},\"ts\":5}",
+	    "{\"room\\u0043ode\":\"r1\",\"m\\u0073g\":{\"s\\u0065nder\":\"bob\",\"\\u0074ext\":\"hi \\\"x\\\" "
+	    "\\u00e9\\n\"},\"\\u0074s\":5}",
+	    " { \"roomCode\" : \"r1\" , \"msg\" : { \"sender\" : \"bob\" , \"text\" : \"hi \\\"x\\\" \\u00e9\\n\" } , "
+	    "\"ts\" : 5 } ",
+	};
+	static const gchar *const refused[] = {
+	    "{roomCode\":\"r1\"}", "{\"roomCode:\"r1\"}", "{\"roomCode\"\"r1\"}", "{\"a\x01\":1}", "{\"a\\x\":1}",
+	    "{\"roomCode\":\"r1\",\"msg\":{\"sender\":\"bob\",\"text\":\"a\\ud800\"}}",
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(frames); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(RcMessage) msg = rc_protocol_parse_message(frames[i], strlen(frames[i]), 4096, &error);
+		g_assert_no_error(error);
+		g_assert_cmpstr(rc_message_get_room_code(msg), ==, "r1");
+		g_assert_cmpstr(rc_message_get_namespace(msg), ==, "/");
+		g_assert_cmpstr(rc_message_get_sender(msg), ==, "bob");
+		g_assert_cmpstr(rc_message_get_text(msg), ==, "hi \"x\" \xc3\xa9\n");
+		g_assert_cmpint(rc_message_get_ts(msg), ==, 5);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(refused); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(RcMessage) msg = rc_protocol_parse_message(refused[i], strlen(refused[i]), 4096, &error);
+		g_assert_null(msg);
+		g_assert_error(error, RC_PROTOCOL_ERROR, RC_PROTOCOL_ERROR_BAD_REQUEST);
+	}
+	/* past the parse's stack block: values taken from the heap one */
+	{
+		g_autoptr(GString) big = g_string_new("{\"roomCode\":\"r1\",\"msg\":{\"sender\":\"bob\",\"text\":\"");
+		g_autoptr(GError) error = NULL;
+		g_autoptr(RcMessage) msg = NULL;
+		for (guint i = 0; i < 300; i++)
+			g_string_append(big, "\\u00e9");
+		g_string_append(big, "\"}}");
+		msg = rc_protocol_parse_message(big->str, big->len, 4096, &error);
+		g_assert_no_error(error);
+		g_assert_cmpuint(strlen(rc_message_get_text(msg)), ==, 600);
+	}
+}
+
 /* epochs: 12 characters of [0-9a-z], every character in every position, no repeats */
 static void
 test_epochs(void)
@@ -256,5 +347,7 @@ main(int argc, char **argv)
 	g_test_add_func("/codec/message-numbers", test_message_numbers);
 	g_test_add_func("/codec/resp", test_resp);
 	g_test_add_func("/codec/epochs", test_epochs);
+	g_test_add_func("/codec/utf8", test_utf8);
+	g_test_add_func("/codec/json-escapes", test_json_escapes);
 	return g_test_run();
 }
