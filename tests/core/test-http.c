@@ -98,6 +98,38 @@ test_publish_success(void)
 	rc_test_ws_expect_silence(other_room, 200);
 }
 
+/* ids are the node's prefix and a counter in hex: one more each publish, every
+ * digit count the same shape */
+static void
+test_publish_ids(void)
+{
+	g_autofree gchar *prefix = NULL;
+	guint64 first = 0;
+
+	for (guint i = 0; i < 20; i++) {
+		g_autoptr(RcTestHttpReply) reply =
+		    publish(node, "{\"roomCode\":\"ids\",\"msg\":{\"sender\":\"bot\",\"text\":\"n\"}}", NULL);
+		g_autofree gchar *id = assert_published(reply);
+		const gchar *dash = strrchr(id, '-');
+		gchar *end = NULL;
+		guint64 n;
+
+		g_assert_nonnull(dash);
+		g_assert_true(g_regex_match_simple("^[0-9a-f]{16}-[1-9a-f][0-9a-f]*$", id, 0, 0));
+		n = g_ascii_strtoull(dash + 1, &end, 16);
+		g_assert_cmpint(*end, ==, '\0');
+		if (i == 0) {
+			prefix = g_strndup(id, dash - id);
+			first = n;
+		} else {
+			g_assert_cmpmem(id, dash - id, prefix, strlen(prefix));
+			g_assert_cmpuint(n, ==, first + i);
+		}
+	}
+	/* twenty from wherever the counter stood: at least one step past a digit */
+	g_assert_cmpuint(first + 19, >=, 0x10);
+}
+
 static void
 test_publish_default_namespace(void)
 {
@@ -559,6 +591,7 @@ main(int argc, char **argv)
 
 	g_test_add_func("/http/publish/success", test_publish_success);
 	g_test_add_func("/http/publish/default-namespace", test_publish_default_namespace);
+	g_test_add_func("/http/publish/ids", test_publish_ids);
 	g_test_add_func("/http/publish/malformed", test_publish_malformed);
 	g_test_add_func("/http/publish/missing-fields", test_publish_missing_fields);
 	g_test_add_func("/http/publish/wrong-types", test_publish_wrong_types);
