@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "rc-daemon.h"
+#include "rc-log.h"
 
 typedef struct {
 	GMainLoop *loop;
@@ -65,6 +66,7 @@ main(int argc, char **argv)
 							     : RC_LOCALEDIR);
 	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
 	textdomain(GETTEXT_PACKAGE);
+	rc_log_drop_unwanted_debug("libsoup");
 	/* hiredis writes with plain write(2): a vanished Redis must not kill us */
 	signal(SIGPIPE, SIG_IGN);
 	/* one fd per client: take every descriptor the administrator allows */

@@ -77,3 +77,17 @@ rc_log_limited(RcLogLimit *limit, const gchar *client, const gchar *room, const 
 	va_end(args);
 	rc_log_write(limit->domain, client, room, message);
 }
+
+static void
+rc_log_drop_cb(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer user_data)
+{
+}
+
+guint
+rc_log_drop_unwanted_debug(const gchar *domain)
+{
+	/* G_MESSAGES_DEBUG is read once: nothing here changes it, or the debug flag, later */
+	if (!g_log_writer_default_would_drop(G_LOG_LEVEL_DEBUG, domain))
+		return 0;
+	return g_log_set_handler(domain, G_LOG_LEVEL_DEBUG, rc_log_drop_cb, NULL);
+}

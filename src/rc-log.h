@@ -36,4 +36,10 @@ void
 rc_log_limited(RcLogLimit *limit, const gchar *client, const gchar *room, const gchar *format, ...)
     G_GNUC_PRINTF(4, 5);
 
+/* GLib formats every g_debug() and passes it through its default handler and
+ * writer before dropping it; libsoup has two on each WebSocket frame read. When
+ * G_MESSAGES_DEBUG does not ask for @domain, its debug messages go to a handler
+ * that drops them at once. Returns the handler's id, 0 when none was needed. */
+guint rc_log_drop_unwanted_debug(const gchar *domain);
+
 G_END_DECLS

@@ -224,6 +224,31 @@ test_metrics_fanout_clock(void)
 	g_assert_cmpuint(bucket("0.005"), ==, slow + 42);
 }
 
+/* debug messages nobody asked for stop before GLib's writer; asked for, or of
+ * another level, they reach it */
+static void
+test_log_drop_unwanted_debug(void)
+{
+	guint id;
+
+	g_ptr_array_set_size(entries, 0);
+	g_setenv("G_MESSAGES_DEBUG", "RcTestWanted", TRUE);
+	g_assert_cmpuint(rc_log_drop_unwanted_debug("RcTestWanted"), ==, 0);
+	id = rc_log_drop_unwanted_debug("RcTestNoisy");
+	g_assert_cmpuint(id, !=, 0);
+	g_log("RcTestNoisy", G_LOG_LEVEL_DEBUG, "frame %d", 1);
+	g_assert_cmpuint(entries->len, ==, 0);
+	g_log("RcTestWanted", G_LOG_LEVEL_DEBUG, "frame %d", 2);
+	g_log("RcTestNoisy", G_LOG_LEVEL_INFO, "frame %d", 3);
+	g_assert_cmpuint(entries->len, ==, 2);
+	g_assert_cmpstr(((Entry *)entries->pdata[0])->message, ==, "frame 2");
+	g_assert_cmpstr(((Entry *)entries->pdata[1])->message, ==, "frame 3");
+	g_log_remove_handler("RcTestNoisy", id);
+	g_log("RcTestNoisy", G_LOG_LEVEL_DEBUG, "frame %d", 4);
+	g_assert_cmpuint(entries->len, ==, 3);
+	g_unsetenv("G_MESSAGES_DEBUG");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -232,6 +257,7 @@ main(int argc, char **argv)
 	g_log_set_writer_func(writer_cb, NULL, NULL);
 	g_test_add_func("/log/fields", test_log_fields);
 	g_test_add_func("/log/limit", test_log_limit);
+	g_test_add_func("/log/drop-unwanted-debug", test_log_drop_unwanted_debug);
 	g_test_add_func("/metrics/histogram", test_metrics_histogram);
 	g_test_add_func("/metrics/fanout-clock", test_metrics_fanout_clock);
 	return g_test_run();
