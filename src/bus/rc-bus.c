@@ -46,24 +46,68 @@ rc_bus_stop(RcBus *self)
 		RC_BUS_GET_CLASS(self)->stop(self);
 }
 
-void
-rc_bus_publish_async(RcBus *self,
-		     RcMessage *msg,
-		     const gchar *ingress_id,
-		     GCancellable *cancellable,
-		     GAsyncReadyCallback callback,
-		     gpointer user_data)
+struct _RcBusPublish {
+	RcBus *bus;
+	RcMessage *msg;
+	RcBusPublishedFunc done;
+	gpointer user_data;
+	gboolean in_call; /* still inside rc_bus_publish() */
+	gboolean returned;
+	GError *error;
+};
+
+static void
+rc_bus_publish_finish_req(RcBusPublish *req)
 {
-	GTask *task = g_task_new(self, cancellable, callback, user_data);
-	g_task_set_source_tag(task, rc_bus_publish_async);
-	g_task_set_task_data(task, rc_message_ref(msg), (GDestroyNotify)rc_message_unref);
-	RC_BUS_GET_CLASS(self)->publish(self, msg, ingress_id, task);
+	req->done(req->bus, req->msg, req->error, req->user_data);
+	g_clear_error(&req->error);
+	rc_message_unref(req->msg);
+	g_object_unref(req->bus);
+	g_free(req);
 }
 
-gboolean
-rc_bus_publish_finish(RcBus *self, GAsyncResult *res, GError **error)
+static gboolean
+rc_bus_publish_idle_cb(gpointer user_data)
 {
-	return g_task_propagate_boolean(G_TASK(res), error);
+	rc_bus_publish_finish_req(user_data);
+	return G_SOURCE_REMOVE;
+}
+
+void
+rc_bus_publish(RcBus *self,
+	       RcMessage *msg,
+	       const gchar *ingress_id,
+	       RcBusPublishedFunc done,
+	       gpointer user_data)
+{
+	RcBusPublish *req = g_new0(RcBusPublish, 1);
+
+	req->bus = g_object_ref(self);
+	req->msg = rc_message_ref(msg);
+	req->done = done;
+	req->user_data = user_data;
+	req->in_call = TRUE;
+	RC_BUS_GET_CLASS(self)->publish(self, req, ingress_id);
+	req->in_call = FALSE;
+	/* answered at once: the caller hears of it from the main loop, as from a GTask */
+	if (req->returned)
+		g_idle_add(rc_bus_publish_idle_cb, req);
+}
+
+RcMessage *
+rc_bus_publish_get_message(RcBusPublish *req)
+{
+	return req->msg;
+}
+
+void
+rc_bus_publish_return(RcBusPublish *req, GError *error)
+{
+	g_return_if_fail(!req->returned);
+	req->returned = TRUE;
+	req->error = error;
+	if (!req->in_call)
+		rc_bus_publish_finish_req(req);
 }
 
 void

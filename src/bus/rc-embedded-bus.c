@@ -97,9 +97,10 @@ rc_embedded_bus_stop(RcBus *bus)
 }
 
 static void
-rc_embedded_bus_publish(RcBus *bus, RcMessage *msg, const gchar *ingress_id, GTask *task)
+rc_embedded_bus_publish(RcBus *bus, RcBusPublish *req, const gchar *ingress_id)
 {
 	RcEmbeddedBus *self = RC_EMBEDDED_BUS(bus);
+	RcMessage *msg = rc_bus_publish_get_message(req);
 	guint size = rc_config_get_history_size(rc_bus_get_config(bus));
 	RcEmbeddedRoom *room = rc_embedded_bus_room(self,
 						    rc_message_get_namespace(msg),
@@ -115,8 +116,7 @@ rc_embedded_bus_publish(RcBus *bus, RcMessage *msg, const gchar *ingress_id, GTa
 	}
 	/* delivering before the ack keeps the order a Redis node shows its sender */
 	rc_bus_emit_message(bus, msg);
-	g_task_return_boolean(task, TRUE);
-	g_object_unref(task);
+	rc_bus_publish_return(req, NULL);
 }
 
 static void

@@ -1282,7 +1282,7 @@ rc_redis_bus_unavailable(const GError *error, redisReply *reply)
  * for in the room's history before it publishes anything. */
 struct _RcPublish {
 	RcRedisBus *bus;
-	GTask *task;
+	RcBusPublish *req;
 	gchar *ingress_id;
 	gboolean retry;
 	gboolean lost; /* sent, and its answer lost */
@@ -1298,7 +1298,6 @@ static void rc_redis_bus_send_publish(RcRedisBus *self, RcPublish *p);
 static void
 rc_publish_free(RcPublish *p)
 {
-	g_clear_object(&p->task);
 	g_free(p->ingress_id);
 	g_free(p);
 }
@@ -1306,7 +1305,7 @@ rc_publish_free(RcPublish *p)
 static void
 rc_publish_fail(RcPublish *p, GError *error)
 {
-	g_task_return_error(p->task, error);
+	rc_bus_publish_return(p->req, error);
 	rc_publish_free(p);
 }
 
@@ -1320,7 +1319,7 @@ rc_redis_bus_limbo_cb(gpointer user_data)
 	g_queue_init(&self->limbo);
 	while (!g_queue_is_empty(&waiting)) {
 		RcPublish *p = g_queue_pop_head(&waiting);
-		RcMessage *msg = g_task_get_task_data(p->task);
+		RcMessage *msg = rc_bus_publish_get_message(p->req);
 		g_autofree gchar *meta = rc_redis_room_key(self->channel,
 							   RC_REDIS_KEY_META,
 							   rc_message_get_namespace(msg),
@@ -1352,7 +1351,7 @@ rc_redis_bus_published_cb(RcRedisConnection *conn,
 {
 	RcPublish *p = user_data;
 	RcRedisBus *self = p->bus;
-	RcMessage *msg = g_task_get_task_data(p->task);
+	RcMessage *msg = rc_bus_publish_get_message(p->req);
 
 	/* sent, and the answer lost: Redis may have run it */
 	if (reply == NULL && conn != NULL && !self->stopping) {
@@ -1372,7 +1371,7 @@ rc_redis_bus_published_cb(RcRedisConnection *conn,
 		return;
 	}
 	rc_message_set_offset(msg, reply->element[0]->str, (guint64)reply->element[1]->integer);
-	g_task_return_boolean(p->task, TRUE);
+	rc_bus_publish_return(p->req, NULL);
 	rc_publish_free(p);
 }
 
@@ -1380,7 +1379,7 @@ static void
 rc_redis_bus_send_publish(RcRedisBus *self, RcPublish *p)
 {
 	RcConfig *config = rc_bus_get_config(RC_BUS(self));
-	RcMessage *msg = g_task_get_task_data(p->task);
+	RcMessage *msg = rc_bus_publish_get_message(p->req);
 	const gchar *ns = rc_message_get_namespace(msg);
 	const gchar *room_code = rc_message_get_room_code(msg);
 	g_autofree gchar *meta = rc_redis_room_key(self->channel, RC_REDIS_KEY_META, ns, room_code);
@@ -1439,7 +1438,7 @@ rc_redis_bus_room_in_limbo(RcRedisBus *self, RcMessage *msg)
 {
 	for (GList *l = self->limbo.head; l != NULL; l = l->next) {
 		RcPublish *p = l->data;
-		RcMessage *waiting = g_task_get_task_data(p->task);
+		RcMessage *waiting = rc_bus_publish_get_message(p->req);
 		if (g_str_equal(rc_message_get_room_code(waiting), rc_message_get_room_code(msg)) &&
 		    g_str_equal(rc_message_get_namespace(waiting), rc_message_get_namespace(msg)))
 			return TRUE;
@@ -1448,9 +1447,10 @@ rc_redis_bus_room_in_limbo(RcRedisBus *self, RcMessage *msg)
 }
 
 static void
-rc_redis_bus_publish(RcBus *bus, RcMessage *msg, const gchar *ingress_id, GTask *task)
+rc_redis_bus_publish(RcBus *bus, RcBusPublish *req, const gchar *ingress_id)
 {
 	RcRedisBus *self = RC_REDIS_BUS(bus);
+	RcMessage *msg = rc_bus_publish_get_message(req);
 	g_autofree gchar *meta = rc_redis_room_key(self->channel,
 						   RC_REDIS_KEY_META,
 						   rc_message_get_namespace(msg),
@@ -1458,16 +1458,15 @@ rc_redis_bus_publish(RcBus *bus, RcMessage *msg, const gchar *ingress_id, GTask 
 	RcPublish *p;
 
 	if (!rc_redis_router_key_is_up(self->router, meta)) {
-		g_task_return_new_error(task,
-					RC_ERROR,
-					RC_ERROR_UNAVAILABLE,
-					_("Redis is unreachable: the message was not sent"));
-		g_object_unref(task);
+		rc_bus_publish_return(req,
+				      g_error_new_literal(RC_ERROR,
+							  RC_ERROR_UNAVAILABLE,
+							  _("Redis is unreachable: the message was not sent")));
 		return;
 	}
 	p = g_new0(RcPublish, 1);
 	p->bus = self;
-	p->task = task;
+	p->req = req;
 	p->ingress_id = g_strdup(ingress_id);
 	/* Behind a message of the same room that waits for a second try: sent now, it
 	 * could reach Redis first, and a sender's messages would get offsets out of

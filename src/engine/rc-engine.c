@@ -1175,21 +1175,18 @@ rc_engine_bus_state_changed_cb(RcBus *bus, RcEngine *self)
 }
 
 static void
-rc_engine_publish_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+rc_engine_published_cb(RcBus *bus, RcMessage *msg, const GError *error, gpointer user_data)
 {
 	g_autoptr(GTask) task = user_data;
 	RcEngine *self = g_task_get_source_object(task);
-	g_autoptr(GError) error = NULL;
 
-	if (!rc_bus_publish_finish(RC_BUS(source), res, &error)) {
-		g_task_return_error(task, g_steal_pointer(&error));
+	if (error != NULL) {
+		g_task_return_error(task, g_error_copy(error));
 		return;
 	}
 	self->received++;
 	rc_engine_changed(self);
-	g_task_return_pointer(task,
-			      rc_message_ref(g_task_get_task_data(task)),
-			      (GDestroyNotify)rc_message_unref);
+	g_task_return_pointer(task, rc_message_ref(msg), (GDestroyNotify)rc_message_unref);
 }
 
 static gboolean
@@ -1267,13 +1264,7 @@ rc_engine_publish_full(RcEngine *self,
 	}
 	id = rc_engine_new_message_id(self);
 	msg = rc_message_new(ns, room_code, sender, filtered, id, rc_engine_now_ms(), self->node_id);
-	g_task_set_task_data(task, rc_message_ref(msg), (GDestroyNotify)rc_message_unref);
-	rc_bus_publish_async(self->bus,
-			     msg,
-			     ingress_id,
-			     NULL,
-			     rc_engine_publish_cb,
-			     g_steal_pointer(&task));
+	rc_bus_publish(self->bus, msg, ingress_id, rc_engine_published_cb, g_steal_pointer(&task));
 }
 
 void
