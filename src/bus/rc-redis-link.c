@@ -9,7 +9,10 @@
 #include "bus/rc-redis-link.h"
 
 #define RC_REDIS_BACKOFF_MIN_MS 100
-#define RC_REDIS_BACKOFF_MAX_MS 5000
+/* A node away from Redis longer than its rooms' history holds cannot recover
+ * what it missed: after Redis is back, a link waits at most this (less its
+ * jitter) before trying again. */
+#define RC_REDIS_BACKOFF_MAX_MS 1000
 /* an idle link is asked this often whether Redis still answers */
 #define RC_REDIS_PING_MS 1000
 
@@ -79,13 +82,48 @@ rc_redis_link_ping_stop(RcRedisLink *self)
 		g_clear_handle_id(&rc_redis_link_ping_id, g_source_remove);
 }
 
+/* Every link waiting out its backoff: when one of them reaches a server, the
+ * others of that server try it at once. A node's command and subscriber links
+ * wait on timers of their own, and a node is only back once both are. */
+static GPtrArray *rc_redis_link_waiting;
+
+static void
+rc_redis_link_stop_waiting(RcRedisLink *self)
+{
+	if (self->reconnect_id == 0)
+		return;
+	g_clear_handle_id(&self->reconnect_id, g_source_remove);
+	g_ptr_array_remove_fast(rc_redis_link_waiting, self);
+}
+
 static gboolean
 rc_redis_link_reconnect_cb(gpointer user_data)
 {
 	RcRedisLink *self = RC_REDIS_LINK(user_data);
 	self->reconnect_id = 0;
+	g_ptr_array_remove_fast(rc_redis_link_waiting, self);
 	rc_redis_link_connect(self);
 	return G_SOURCE_REMOVE;
+}
+
+static void
+rc_redis_link_wake_siblings(RcRedisLink *self)
+{
+	g_autoptr(GPtrArray) wake = g_ptr_array_new();
+
+	if (rc_redis_link_waiting == NULL)
+		return;
+	for (guint i = 0; i < rc_redis_link_waiting->len; i++) {
+		RcRedisLink *other = g_ptr_array_index(rc_redis_link_waiting, i);
+		if (rc_redis_endpoint_equal_address(other->endpoint, self->endpoint))
+			g_ptr_array_add(wake, other);
+	}
+	for (guint i = 0; i < wake->len; i++) {
+		RcRedisLink *other = g_ptr_array_index(wake, i);
+		g_debug("%s: %s answers again, reconnecting now", other->name, other->display);
+		rc_redis_link_stop_waiting(other);
+		rc_redis_link_connect(other);
+	}
 }
 
 static void
@@ -101,6 +139,9 @@ rc_redis_link_schedule_reconnect(RcRedisLink *self)
 	self->attempts++;
 	g_debug("%s: reconnecting in %u ms", self->name, delay);
 	self->reconnect_id = g_timeout_add(delay, rc_redis_link_reconnect_cb, self);
+	if (rc_redis_link_waiting == NULL)
+		rc_redis_link_waiting = g_ptr_array_new();
+	g_ptr_array_add(rc_redis_link_waiting, self);
 }
 
 static void
@@ -173,6 +214,7 @@ rc_redis_link_connected_cb(GObject *source, GAsyncResult *res, gpointer user_dat
 	g_signal_connect(self->conn, "closed", G_CALLBACK(rc_redis_link_closed_cb), self);
 	rc_redis_link_ping_start(self);
 	self->open = TRUE;
+	rc_redis_link_wake_siblings(self);
 	g_signal_emit(self, signals[SIGNAL_OPENED], 0);
 	g_object_unref(self);
 }
@@ -203,7 +245,7 @@ rc_redis_link_stop(RcRedisLink *self)
 {
 	g_return_if_fail(RC_IS_REDIS_LINK(self));
 	self->running = FALSE;
-	g_clear_handle_id(&self->reconnect_id, g_source_remove);
+	rc_redis_link_stop_waiting(self);
 	rc_redis_link_drop(self);
 }
 
@@ -214,7 +256,7 @@ rc_redis_link_reset(RcRedisLink *self)
 	if (self->conn == NULL)
 		return;
 	rc_redis_link_drop(self);
-	g_clear_handle_id(&self->reconnect_id, g_source_remove);
+	rc_redis_link_stop_waiting(self);
 	rc_redis_link_connect(self);
 	g_signal_emit(self, signals[SIGNAL_LOST], 0);
 }
@@ -242,7 +284,7 @@ rc_redis_link_set_endpoint(RcRedisLink *self, const RcRedisEndpoint *endpoint)
 	/* a link waiting to reconnect tries the new place at once */
 	if (self->running && !self->open) {
 		rc_redis_link_drop(self);
-		g_clear_handle_id(&self->reconnect_id, g_source_remove);
+		rc_redis_link_stop_waiting(self);
 		self->attempts = 0;
 		rc_redis_link_connect(self);
 	}

@@ -1625,6 +1625,77 @@ test_link_moved_while_connecting(void)
 	rc_test_redis_server_signal(stalled, SIGCONT);
 }
 
+typedef struct {
+	RcRedisLink *link;
+	gint64 opened_at;
+} LinkOpened;
+
+static void
+on_link_opened_at(RcRedisLink *link, gpointer user_data)
+{
+	LinkOpened *o = user_data;
+	o->opened_at = g_get_monotonic_time();
+}
+
+static gboolean
+links_open(gpointer user_data)
+{
+	LinkOpened *o = user_data;
+	return o[0].opened_at != 0 && o[1].opened_at != 0;
+}
+
+/* Two links to one server that went away wait out backoffs of their own; once
+ * one of them is back, the other follows at once rather than when its timer
+ * fires (up to a second later, jittered). Three rounds: timers that happen to
+ * fire together pass a round by luck, not three. */
+static void
+test_link_siblings_reconnect_together(void)
+{
+	g_autoptr(RcTestRedis) redis = rc_test_redis_new();
+	g_autoptr(RcRedisEndpoint) ep = NULL;
+	g_autoptr(RcRedisLink) a = NULL;
+	g_autoptr(RcRedisLink) b = NULL;
+	LinkOpened opened[2] = {{0}};
+
+	if (rc_test_redis_is_cluster(redis)) {
+		g_test_skip("one server");
+		return;
+	}
+	ep = rc_redis_endpoint_new();
+	g_free(ep->host);
+	ep->host = g_strdup("127.0.0.1");
+	ep->port = rc_test_redis_get_port(redis);
+	a = rc_redis_link_new("link a", ep);
+	b = rc_redis_link_new("link b", ep);
+	opened[0].link = a;
+	opened[1].link = b;
+	g_signal_connect(a, "opened", G_CALLBACK(on_link_opened_at), &opened[0]);
+	g_signal_connect(b, "opened", G_CALLBACK(on_link_opened_at), &opened[1]);
+	rc_redis_link_start(a);
+	rc_redis_link_start(b);
+	g_assert_true(rc_test_wait_until(links_open, opened, WAIT_MS));
+
+	for (guint round = 0; round < 3; round++) {
+		gint64 gap;
+
+		rc_test_redis_stop(redis);
+		/* long enough for both backoffs to reach their longest */
+		rc_test_sleep(2500);
+		g_assert_false(rc_redis_link_is_open(a));
+		g_assert_false(rc_redis_link_is_open(b));
+		g_assert_cmpuint(rc_redis_link_get_attempts(a), >=, 4);
+		g_assert_cmpuint(rc_redis_link_get_attempts(b), >=, 4);
+		opened[0].opened_at = opened[1].opened_at = 0;
+		rc_test_redis_start(redis);
+		g_assert_true(rc_test_wait_until(links_open, opened, WAIT_MS));
+		gap = ABS(opened[0].opened_at - opened[1].opened_at);
+		g_test_message("round %u: links opened %" G_GINT64_FORMAT " ms apart", round, gap / 1000);
+		g_assert_cmpint(gap, <, 150 * 1000);
+	}
+	rc_redis_link_stop(a);
+	rc_redis_link_stop(b);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1661,6 +1732,7 @@ main(int argc, char **argv)
 	g_test_add_func("/redis/connection/tls-client-cert", test_tls_client_cert);
 	g_test_add_func("/redis/connection/hostile-replies", test_hostile_replies);
 	g_test_add_func("/redis/link/moved-while-connecting", test_link_moved_while_connecting);
+	g_test_add_func("/redis/link/siblings-reconnect-together", test_link_siblings_reconnect_together);
 	status = g_test_run();
 	g_clear_pointer(&tls_files, rc_test_tls_files_free);
 	return status;
