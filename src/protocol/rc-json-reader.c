@@ -104,10 +104,8 @@ rc_json_reader_hex4(const gchar *p)
 	return v;
 }
 
-/* Decodes the string at the reader into @dest (NULL: only checks it). Decoding never
- * lengthens a string, so room for the rest of the input and a NUL always suffices. */
-static gboolean
-rc_json_reader_decode_string(RcJsonReader *self, gchar *dest, gsize *len, GError **error)
+gboolean
+rc_json_reader_read_string_into(RcJsonReader *self, gchar *dest, gsize *len, GError **error)
 {
 	const gchar *run;
 	gsize n = 0;
@@ -190,28 +188,6 @@ rc_json_reader_decode_string(RcJsonReader *self, gchar *dest, gsize *len, GError
 		run = self->p;
 	}
 	return rc_json_reader_fail(self, N_("unterminated string"), error);
-}
-
-gboolean
-rc_json_reader_read_string(RcJsonReader *self, GString *out, GError **error)
-{
-	gsize n = 0;
-
-	if (out == NULL)
-		return rc_json_reader_decode_string(self, NULL, NULL, error);
-	g_string_set_size(out, self->end - self->p);
-	if (!rc_json_reader_decode_string(self, out->str, &n, error)) {
-		g_string_truncate(out, 0);
-		return FALSE;
-	}
-	g_string_truncate(out, n);
-	return TRUE;
-}
-
-gboolean
-rc_json_reader_read_string_into(RcJsonReader *self, gchar *dest, gsize *len, GError **error)
-{
-	return rc_json_reader_decode_string(self, dest, len, error);
 }
 
 /* the extent of a number token, checked against the JSON grammar */
@@ -314,7 +290,7 @@ rc_json_reader_skip_value(RcJsonReader *self, GError **error)
 	gboolean integral;
 	switch (rc_json_reader_peek(self)) {
 	case RC_JSON_STRING:
-		return rc_json_reader_read_string(self, NULL, error);
+		return rc_json_reader_read_string_into(self, NULL, NULL, error);
 	case RC_JSON_NUMBER:
 		return rc_json_reader_scan_number(self, &integral, error);
 	case RC_JSON_TRUE:
@@ -330,7 +306,7 @@ rc_json_reader_skip_value(RcJsonReader *self, GError **error)
 		if (!rc_json_reader_begin_object(self, error))
 			return FALSE;
 		for (;;) {
-			if (!rc_json_reader_next_member(self, NULL, &done, error))
+			if (!rc_json_reader_next_key(self, NULL, NULL, NULL, &done, error))
 				return FALSE;
 			if (done)
 				return TRUE;
@@ -400,34 +376,26 @@ rc_json_reader_next_key(RcJsonReader *self,
 			p++;
 	}
 	if (p > self->p && p < self->end && *p == '"') {
-		*key = self->p + 1;
-		*key_len = p - *key;
+		if (key != NULL) {
+			*key = self->p + 1;
+			*key_len = p - *key;
+		}
 		self->p = p + 1;
+	} else if (scratch == NULL) {
+		if (!rc_json_reader_read_string_into(self, NULL, NULL, error))
+			return FALSE;
 	} else {
+		gsize n = 0;
 		if (*scratch == NULL)
 			*scratch = g_string_sized_new(32);
-		if (!rc_json_reader_read_string(self, *scratch, error))
+		g_string_set_size(*scratch, self->end - self->p);
+		if (!rc_json_reader_read_string_into(self, (*scratch)->str, &n, error))
 			return FALSE;
+		g_string_truncate(*scratch, n);
 		*key = (*scratch)->str;
-		*key_len = (*scratch)->len;
+		*key_len = n;
 	}
 	return rc_json_reader_expect(self, ':', N_("expected :"), error);
-}
-
-gboolean
-rc_json_reader_next_member(RcJsonReader *self, GString *key, gboolean *done, GError **error)
-{
-	g_autoptr(GString) scratch = NULL;
-	const gchar *k = NULL;
-	gsize n = 0;
-
-	if (!rc_json_reader_next_key(self, &scratch, &k, &n, done, error))
-		return FALSE;
-	if (key != NULL && !*done) {
-		g_string_truncate(key, 0);
-		g_string_append_len(key, k, n);
-	}
-	return TRUE;
 }
 
 gboolean

@@ -35,19 +35,18 @@ void rc_json_reader_init(RcJsonReader *self, const gchar *data, gsize len);
 gboolean rc_json_reader_begin_object(RcJsonReader *self, GError **error);
 /* the next key, or @done at the closing brace: @key points into the input when the
  * key has no escapes, else into *@scratch (made when first needed); it is not
- * NUL-terminated, and valid until the next key */
+ * NUL-terminated, and valid until the next key. @scratch, @key and @key_len NULL:
+ * the key is only checked. */
 gboolean rc_json_reader_next_key(RcJsonReader *self,
 				 GString **scratch,
 				 const gchar **key,
 				 gsize *key_len,
 				 gboolean *done,
 				 GError **error);
-/* reads the next key into @key, or sets @done at the closing brace */
-gboolean rc_json_reader_next_member(RcJsonReader *self, GString *key, gboolean *done, GError **error);
 RcJsonType rc_json_reader_peek(RcJsonReader *self);
-gboolean rc_json_reader_read_string(RcJsonReader *self, GString *out, GError **error);
-/* decodes the string into @dest, NUL-terminated: a decoded string is never longer
- * than its JSON, so room for the rest of the input and a NUL is always enough */
+/* decodes the string into @dest, NUL-terminated, and its length into @len (@dest
+ * NULL: only checks it): a decoded string is never longer than its JSON, so room
+ * for the rest of the input and a NUL is always enough */
 gboolean rc_json_reader_read_string_into(RcJsonReader *self, gchar *dest, gsize *len, GError **error);
 /* an integral number that fits a gint64; anything else is an error */
 gboolean rc_json_reader_read_int64(RcJsonReader *self, gint64 *out, GError **error);

@@ -368,19 +368,19 @@ rc_protocol_read_since(RcParse *ps, RcSince *since, GError **error)
 		gboolean done = FALSE;
 		RcKey key;
 		if (!rc_parse_next_key(ps, &key, &done, error))
-			goto fail;
+			return FALSE;
 		if (done)
 			break;
 		if (rc_key_is(&key, "epoch")) {
 			if (!rc_protocol_read_field(ps, &epoch, error))
-				goto fail;
+				return FALSE;
 		} else if (rc_key_is(&key, "offset")) {
 			/* a resume needs its offset: null is no offset here */
 			have_offset = rc_json_reader_peek(r) != RC_JSON_NULL;
 			if (!rc_protocol_read_integer(r, &since->offset, &offset_wrong, error))
-				goto fail;
+				return FALSE;
 		} else if (!rc_json_reader_skip_value(r, error)) {
-			goto fail;
+			return FALSE;
 		}
 	}
 	ok = epoch.value != NULL && !epoch.wrong_type && have_offset && !offset_wrong &&
@@ -389,11 +389,7 @@ rc_protocol_read_since(RcParse *ps, RcSince *since, GError **error)
 		since->valid = TRUE;
 		since->epoch = g_strdup(epoch.value);
 	}
-	rc_field_clear(&epoch);
 	return TRUE;
-fail:
-	rc_field_clear(&epoch);
-	return FALSE;
 }
 
 gboolean
@@ -542,8 +538,6 @@ rc_protocol_parse_client_frame(const gchar *data,
 	}
 	ok = TRUE;
 out:
-	for (guint i = 0; i < G_N_ELEMENTS(fields); i++)
-		rc_field_clear(fields[i]);
 	/* read but not taken: a refused frame, or "since" on a frame that is no join */
 	g_free(since.epoch);
 	rc_parse_clear(&ps);
@@ -600,7 +594,6 @@ rc_protocol_parse_message(const gchar *data, gsize len, gsize max_text_bytes, GE
 	RcJsonReader *r = &ps.r;
 	RcField ns = {"namespace"}, room_code = {"roomCode"}, id = {"id"}, origin = {"origin"},
 		sender = {"sender"}, text = {"text"}, epoch = {"epoch"};
-	RcField *fields[] = {&ns, &room_code, &id, &origin, &sender, &text, &epoch};
 	RcMessage *msg = NULL;
 	gboolean have_msg = FALSE, msg_wrong = FALSE, ts_wrong = FALSE, offset_wrong = FALSE;
 	gint64 ts = 0, offset = 0;
@@ -709,8 +702,6 @@ rc_protocol_parse_message(const gchar *data, gsize len, gsize max_text_bytes, GE
 	if (offset > 0)
 		rc_message_set_offset(msg, epoch.value, (guint64)offset);
 out:
-	for (guint i = 0; i < G_N_ELEMENTS(fields); i++)
-		rc_field_clear(fields[i]);
 	rc_parse_clear(&ps);
 	return msg;
 }
@@ -1062,8 +1053,6 @@ rc_protocol_parse_presence(const gchar *data,
 		goto out;
 	presence = rc_presence_new(ns, room_code, event.value, client.value, sender.value, node.value);
 out:
-	for (guint i = 0; i < G_N_ELEMENTS(fields); i++)
-		rc_field_clear(fields[i]);
 	rc_parse_clear(&ps);
 	return presence;
 }

@@ -276,10 +276,14 @@ test_json_escapes(void)
 	    "\\u00e9\\n\"},\"\\u0074s\":5}",
 	    " { \"roomCode\" : \"r1\" , \"msg\" : { \"sender\" : \"bob\" , \"text\" : \"hi \\\"x\\\" \\u00e9\\n\" } , "
 	    "\"ts\" : 5 } ",
+	    /* an unknown member skipped, its keys checked but not kept */
+	    "{\"x\":{\"\\u0061\":[1,{\"b\\n\":null}],\"c\":\"d\"},\"roomCode\":\"r1\",\"msg\":{\"sender\":\"bob\","
+	    "\"text\":\"hi \\\"x\\\" \\u00e9\\n\"},\"ts\":5}",
 	};
 	static const gchar *const refused[] = {
 	    "{roomCode\":\"r1\"}", "{\"roomCode:\"r1\"}", "{\"roomCode\"\"r1\"}", "{\"a\x01\":1}", "{\"a\\x\":1}",
 	    "{\"roomCode\":\"r1\",\"msg\":{\"sender\":\"bob\",\"text\":\"a\\ud800\"}}",
+	    "{\"x\":{\"\\q\":1},\"roomCode\":\"r1\"}", "{\"x\":{\"a\x02\":1},\"roomCode\":\"r1\"}",
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(frames); i++) {
