@@ -51,8 +51,8 @@ rc_eio_packet_parse_text(const gchar *data, gsize len, RcEioPacket *packet, GErr
 		g_set_error(error, RC_EIO_ERROR, RC_EIO_ERROR_MALFORMED, _("empty packet"));
 		return FALSE;
 	}
-	/* NUL is refused here too: g_utf8_validate() stops at it */
-	if (!g_utf8_validate(data, len, NULL)) {
+	/* NUL is refused here too */
+	if (!rc_protocol_utf8_validate(data, len)) {
 		g_set_error(error,
 			    RC_EIO_ERROR,
 			    RC_EIO_ERROR_MALFORMED,

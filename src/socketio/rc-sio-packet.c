@@ -240,8 +240,8 @@ rc_sio_packet_parse(const gchar *data,
 	}
 	if (len == 0)
 		return rc_sio_fail(error, _("empty packet"));
-	/* g_utf8_validate() also stops at a NUL */
-	if (!g_utf8_validate(data, len, NULL))
+	/* NUL is refused too */
+	if (!rc_protocol_utf8_validate(data, len))
 		return rc_sio_fail(error, _("packet is not valid UTF-8"));
 	if (*p < '0' || *p > '6')
 		return rc_sio_fail(error, _("packet type must be a digit 0–6"));
