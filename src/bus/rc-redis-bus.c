@@ -1283,6 +1283,7 @@ rc_redis_bus_unavailable(const GError *error, redisReply *reply)
 struct _RcPublish {
 	RcRedisBus *bus;
 	RcBusPublish *req;
+	gchar *meta; /* the room's meta key: where the room lives */
 	gchar *ingress_id;
 	gboolean retry;
 	gboolean lost; /* sent, and its answer lost */
@@ -1298,6 +1299,7 @@ static void rc_redis_bus_send_publish(RcRedisBus *self, RcPublish *p);
 static void
 rc_publish_free(RcPublish *p)
 {
+	g_free(p->meta);
 	g_free(p->ingress_id);
 	g_free(p);
 }
@@ -1319,12 +1321,7 @@ rc_redis_bus_limbo_cb(gpointer user_data)
 	g_queue_init(&self->limbo);
 	while (!g_queue_is_empty(&waiting)) {
 		RcPublish *p = g_queue_pop_head(&waiting);
-		RcMessage *msg = rc_bus_publish_get_message(p->req);
-		g_autofree gchar *meta = rc_redis_room_key(self->channel,
-							   RC_REDIS_KEY_META,
-							   rc_message_get_namespace(msg),
-							   rc_message_get_room_code(msg));
-		if (rc_redis_router_key_is_up(self->router, meta)) {
+		if (rc_redis_router_key_is_up(self->router, p->meta)) {
 			p->retry = p->lost;
 			rc_redis_bus_send_publish(self, p);
 		} else if (now - p->lost_at > RC_REDIS_PUBLISH_LIMBO_US) {
@@ -1382,7 +1379,6 @@ rc_redis_bus_send_publish(RcRedisBus *self, RcPublish *p)
 	RcMessage *msg = rc_bus_publish_get_message(p->req);
 	const gchar *ns = rc_message_get_namespace(msg);
 	const gchar *room_code = rc_message_get_room_code(msg);
-	g_autofree gchar *meta = rc_redis_room_key(self->channel, RC_REDIS_KEY_META, ns, room_code);
 	g_autofree gchar *history =
 	    rc_redis_room_key(self->channel, RC_REDIS_KEY_HISTORY, ns, room_code);
 	g_autofree gchar *seen =
@@ -1404,7 +1400,7 @@ rc_redis_bus_send_publish(RcRedisBus *self, RcPublish *p)
 	ttl[rc_protocol_format_uint64(ttl, (guint64)rc_config_get_history_ttl(config) * 1000)] = '\0';
 	payload = rc_message_get_payload(msg);
 	/* only the keys the script touches (see publish.lua) */
-	argv[n_keys++] = meta;
+	argv[n_keys++] = p->meta;
 	if (history_size > 0)
 		argv[n_keys++] = history;
 	if (p->ingress_id != NULL && *p->ingress_id != '\0')
@@ -1423,7 +1419,7 @@ rc_redis_bus_send_publish(RcRedisBus *self, RcPublish *p)
 	for (guint i = 0; i < argc; i++)
 		lens[i] = i == payload_at ? payload_len - 1 : strlen(argv[i]);
 	rc_redis_router_command(self->router,
-				meta,
+				p->meta,
 				self->publish_script,
 				n_keys,
 				argc,
@@ -1467,6 +1463,7 @@ rc_redis_bus_publish(RcBus *bus, RcBusPublish *req, const gchar *ingress_id)
 	p = g_new0(RcPublish, 1);
 	p->bus = self;
 	p->req = req;
+	p->meta = g_steal_pointer(&meta);
 	p->ingress_id = g_strdup(ingress_id);
 	/* Behind a message of the same room that waits for a second try: sent now, it
 	 * could reach Redis first, and a sender's messages would get offsets out of
