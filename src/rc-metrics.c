@@ -75,6 +75,11 @@ static struct {
 	guint depth;
 	guint uses;
 	gint64 now;
+	/* the last delivery's sample: the rest of its fan-out repeats it */
+	gint64 last_now;
+	gint64 last_accepted_at;
+	gint64 last_us;
+	guint last_bucket;
 } rc_metrics_clock;
 
 void
@@ -106,14 +111,25 @@ rc_metrics_now(void)
 void
 rc_metrics_observe_delivery(gint64 accepted_at)
 {
+	gint64 now;
 	gint64 us;
 	guint i;
 
 	if (accepted_at == 0)
 		return;
-	us = MAX(rc_metrics_now() - accepted_at, 0);
-	for (i = 0; i < RC_LATENCY_N_BUCKETS && us > rc_latency_bounds_us[i]; i++)
-		;
+	now = rc_metrics_now();
+	if (now == rc_metrics_clock.last_now && accepted_at == rc_metrics_clock.last_accepted_at) {
+		us = rc_metrics_clock.last_us;
+		i = rc_metrics_clock.last_bucket;
+	} else {
+		us = MAX(now - accepted_at, 0);
+		for (i = 0; i < RC_LATENCY_N_BUCKETS && us > rc_latency_bounds_us[i]; i++)
+			;
+		rc_metrics_clock.last_now = now;
+		rc_metrics_clock.last_accepted_at = accepted_at;
+		rc_metrics_clock.last_us = us;
+		rc_metrics_clock.last_bucket = i;
+	}
 	rc_metrics.latency[i]++;
 	rc_metrics.latency_count++;
 	rc_metrics.latency_sum_us += us;

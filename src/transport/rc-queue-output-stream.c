@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "rc-metrics.h"
 #include "transport/rc-queue-output-stream.h"
@@ -49,6 +51,16 @@ G_DEFINE_TYPE_WITH_CODE(RcQueueOutputStream,
 			G_TYPE_OUTPUT_STREAM,
 			G_IMPLEMENT_INTERFACE(G_TYPE_POLLABLE_OUTPUT_STREAM,
 					      rc_queue_output_stream_pollable_init))
+
+/* send(2) is a cancellation point: in a process with a second thread (GLib's
+ * worker, which its signal sources start) glibc brackets it with two atomic updates
+ * of the thread's cancellation state, a tenth of a delivery's own time. roomcastd
+ * never cancels a thread, so a delivery makes the system call itself. */
+static inline gssize
+rc_queue_send(gint fd, const guint8 *data, gsize size)
+{
+	return syscall(SYS_sendto, fd, data, size, MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
+}
 
 static void
 rc_chunk_free(RcChunk *chunk)
@@ -192,7 +204,7 @@ rc_queue_output_stream_write_or_queue(RcQueueOutputStream *self, GBytes *bytes, 
 		 * GSocket's checks): a quarter of a node's own time in a large room's
 		 * fan-out. GSocket ignores SIGPIPE process-wide; MSG_NOSIGNAL says so here. */
 		do
-			n = send(self->fd, data, size, MSG_DONTWAIT | MSG_NOSIGNAL);
+			n = rc_queue_send(self->fd, data, size);
 		while (n < 0 && errno == EINTR);
 		if (n < 0) {
 			gint saved = errno;

@@ -224,6 +224,27 @@ test_metrics_fanout_clock(void)
 	g_assert_cmpuint(bucket("0.005"), ==, slow + 42);
 }
 
+/* deliveries of one fan-out share a clock reading and what it gave, but only
+ * for the same message: one accepted at another time gets its own bucket */
+static void
+test_metrics_fanout_messages(void)
+{
+	guint64 quick = bucket("0.0005"), slow = bucket("0.005"), any = bucket("+Inf");
+	gint64 now;
+
+	rc_metrics_fanout_begin();
+	now = g_get_monotonic_time();
+	for (guint i = 0; i < 3; i++) {
+		rc_metrics_observe_delivery(now - 3000);
+		rc_metrics_observe_delivery(now - 3000);
+		rc_metrics_observe_delivery(now - 100);
+	}
+	rc_metrics_fanout_end();
+	g_assert_cmpuint(bucket("0.0005"), ==, quick + 3);
+	g_assert_cmpuint(bucket("0.005"), ==, slow + 9);
+	g_assert_cmpuint(bucket("+Inf"), ==, any + 9);
+}
+
 /* debug messages nobody asked for stop before GLib's writer; asked for, or of
  * another level, they reach it */
 static void
@@ -260,5 +281,6 @@ main(int argc, char **argv)
 	g_test_add_func("/log/drop-unwanted-debug", test_log_drop_unwanted_debug);
 	g_test_add_func("/metrics/histogram", test_metrics_histogram);
 	g_test_add_func("/metrics/fanout-clock", test_metrics_fanout_clock);
+	g_test_add_func("/metrics/fanout-messages", test_metrics_fanout_messages);
 	return g_test_run();
 }
