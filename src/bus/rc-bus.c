@@ -16,11 +16,12 @@ typedef struct {
 	gchar *node_id;
 	gchar *error;
 	guint64 invalid_payloads;
+	RcBusMessageFunc message_func;
+	gpointer message_data;
 } RcBusPrivate;
 
 enum { PROP_0, PROP_CONFIG, PROP_NODE_ID, PROP_LAST };
 enum {
-	SIGNAL_MESSAGE,
 	SIGNAL_STATE_CHANGED,
 	SIGNAL_RESUBSCRIBED,
 	SIGNAL_ROOM_RESUBSCRIBED,
@@ -280,9 +281,22 @@ rc_bus_emit_room_resubscribed(RcBus *self, const gchar *ns, const gchar *room_co
 }
 
 void
+rc_bus_set_message_func(RcBus *self, RcBusMessageFunc func, gpointer user_data)
+{
+	RcBusPrivate *priv = GET_PRIVATE(self);
+
+	g_return_if_fail(RC_IS_BUS(self));
+	priv->message_func = func;
+	priv->message_data = user_data;
+}
+
+void
 rc_bus_emit_message(RcBus *self, RcMessage *msg)
 {
-	g_signal_emit(self, signals[SIGNAL_MESSAGE], 0, msg);
+	RcBusPrivate *priv = GET_PRIVATE(self);
+
+	if (priv->message_func != NULL)
+		priv->message_func(self, msg, priv->message_data);
 }
 
 void
@@ -409,16 +423,6 @@ rc_bus_class_init(RcBusClass *klass)
 						  NULL,
 						  G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS);
 	g_object_class_install_properties(object_class, PROP_LAST, props);
-	signals[SIGNAL_MESSAGE] = g_signal_new("message",
-					       G_TYPE_FROM_CLASS(klass),
-					       G_SIGNAL_RUN_LAST,
-					       0,
-					       NULL,
-					       NULL,
-					       NULL,
-					       G_TYPE_NONE,
-					       1,
-					       RC_TYPE_MESSAGE | G_SIGNAL_TYPE_STATIC_SCOPE);
 	signals[SIGNAL_STATE_CHANGED] = g_signal_new("state-changed",
 						     G_TYPE_FROM_CLASS(klass),
 						     G_SIGNAL_RUN_LAST,

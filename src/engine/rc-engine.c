@@ -1108,8 +1108,9 @@ rc_engine_room_removed_cb(RcRoomRegistry *registry, RcRoom *room, RcEngine *self
 }
 
 static void
-rc_engine_bus_message_cb(RcBus *bus, RcMessage *msg, RcEngine *self)
+rc_engine_bus_message_cb(RcBus *bus, RcMessage *msg, gpointer user_data)
 {
+	RcEngine *self = user_data;
 	RcRoom *room;
 	guint delivered;
 
@@ -1738,7 +1739,7 @@ rc_engine_load(RcEngine *self, GError **error)
 	} else {
 		self->bus = rc_embedded_bus_new(self->config);
 	}
-	g_signal_connect(self->bus, "message", G_CALLBACK(rc_engine_bus_message_cb), self);
+	rc_bus_set_message_func(self->bus, rc_engine_bus_message_cb, self);
 	g_signal_connect(self->bus,
 			 "state-changed",
 			 G_CALLBACK(rc_engine_bus_state_changed_cb),
@@ -1922,6 +1923,7 @@ rc_engine_dispose(GObject *object)
 		g_hash_table_remove_all(self->members);
 	if (self->bus != NULL) {
 		g_signal_handlers_disconnect_by_data(self->bus, self);
+		rc_bus_set_message_func(self->bus, NULL, NULL);
 		rc_bus_stop(self->bus);
 	}
 	g_clear_object(&self->bus);

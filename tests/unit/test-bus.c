@@ -48,7 +48,7 @@ test_bus_publish_answers_later(void)
 
 	g_assert_true(rc_bus_start(bus, &error));
 	g_assert_no_error(error);
-	g_signal_connect(bus, "message", G_CALLBACK(message_cb), &p);
+	rc_bus_set_message_func(bus, message_cb, &p);
 	for (guint i = 1; i <= 3; i++) {
 		g_autoptr(RcMessage) msg = rc_message_new("/", "r1", "bob", "hi", "id-1", 1, "n0");
 		guint before = p.done;
