@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "rooms/rc-room-registry.h"
 
 struct _RcRoomRegistry {
@@ -28,7 +30,17 @@ rc_room_registry_new(void)
 RcRoom *
 rc_room_registry_lookup(RcRoomRegistry *self, const gchar *ns, const gchar *room_code)
 {
-	g_autofree gchar *key = rc_room_make_key(ns, room_code);
+	gsize ns_len = strlen(ns), code_len = strlen(room_code);
+	g_autofree gchar *owned = NULL;
+	gchar buf[256];
+	gchar *key = buf;
+
+	/* once per message a node receives: the key on the stack, not the heap */
+	if (ns_len + code_len + 2 > sizeof(buf))
+		key = owned = g_malloc(ns_len + code_len + 2);
+	memcpy(key, ns, ns_len);
+	key[ns_len] = '\n';
+	memcpy(key + ns_len + 1, room_code, code_len + 1);
 	return g_hash_table_lookup(self->rooms, key);
 }
 

@@ -558,6 +558,28 @@ test_registry_rooms_come_and_go(void)
 	m = rc_room_registry_join(registry, RC_MEMBER(b), "/", "r1", &created);
 	g_assert_true(created);
 	g_assert_cmpuint(added->len, ==, 3);
+
+	/* a key longer than the lookup's buffer on the stack, and one that fills it */
+	{
+		g_autofree gchar *long_code = g_strnfill(400, 'x');
+		g_autofree gchar *edge_code = g_strnfill(256 - 3, 'y');
+		RcMembership *lm =
+		    rc_room_registry_join(registry, RC_MEMBER(b), "/", long_code, NULL);
+		RcMembership *em =
+		    rc_room_registry_join(registry, RC_MEMBER(b), "/", edge_code, NULL);
+
+		g_assert_true(rc_room_registry_lookup(registry, "/", long_code) ==
+			      rc_membership_get_room(lm));
+		g_assert_true(rc_room_registry_lookup(registry, "/", edge_code) ==
+			      rc_membership_get_room(em));
+		long_code[399] = 'z';
+		g_assert_null(rc_room_registry_lookup(registry, "/", long_code));
+		g_assert_true(
+		    rc_room_registry_leave(registry, RC_MEMBER(b), rc_membership_get_room(em)));
+		long_code[399] = 'x';
+		g_assert_true(rc_room_registry_leave(
+		    registry, RC_MEMBER(b), rc_room_registry_lookup(registry, "/", long_code)));
+	}
 }
 
 static void
