@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "bus/rc-redis-connection.h"
+#include "bus/rc-redis-reply.h"
 #include "protocol/rc-protocol.h"
 
 /* one read() */
@@ -93,12 +94,6 @@ typedef struct {
 	GPtrArray *channels;
 	guint next_channel;
 } RcRedisCommand;
-
-typedef struct {
-	gsize max;
-	gsize used;
-	gboolean exceeded;
-} RcRedisReplyBudget;
 
 /* All the Redis connections of a main context behind one source, their sockets
  * behind one epoll (level-triggered, as poll is). The main loop does a round of
@@ -186,83 +181,6 @@ rc_redis_fail_stream(RcRedisConnection *self, GError *error, gboolean lost)
 		g_prefix_error(&error, "%s", _("Lost the connection to Redis: "));
 	rc_redis_connection_fail(self, error);
 	g_error_free(error);
-}
-
-/* ------------------------------------------------------ reply budget --- */
-
-/* hiredis' own reply constructors, wrapped to count what a reply costs: a
- * "*2147483647\r\n" would otherwise make it calloc 16 GiB at once */
-static redisReplyObjectFunctions *rc_redis_default_fns;
-
-static gboolean
-rc_redis_budget_take(const redisReadTask *task, gsize n)
-{
-	RcRedisReplyBudget *budget = task->privdata;
-
-	if (n > budget->max || budget->used > budget->max - n) {
-		budget->exceeded = TRUE;
-		return FALSE;
-	}
-	budget->used += n;
-	return TRUE;
-}
-
-static void *
-rc_redis_create_string(const redisReadTask *task, char *str, size_t len)
-{
-	if (!rc_redis_budget_take(task, sizeof(redisReply) + len + 1))
-		return NULL;
-	return rc_redis_default_fns->createString(task, str, len);
-}
-
-static void *
-rc_redis_create_array(const redisReadTask *task, int elements)
-{
-	if (elements < 0 || !rc_redis_budget_take(
-				task, sizeof(redisReply) + (gsize)elements * sizeof(redisReply *)))
-		return NULL;
-	return rc_redis_default_fns->createArray(task, elements);
-}
-
-static void *
-rc_redis_create_integer(const redisReadTask *task, long long value)
-{
-	if (!rc_redis_budget_take(task, sizeof(redisReply)))
-		return NULL;
-	return rc_redis_default_fns->createInteger(task, value);
-}
-
-static void *
-rc_redis_create_nil(const redisReadTask *task)
-{
-	if (!rc_redis_budget_take(task, sizeof(redisReply)))
-		return NULL;
-	return rc_redis_default_fns->createNil(task);
-}
-
-static redisReplyObjectFunctions rc_redis_budget_fns = {
-    .createString = rc_redis_create_string,
-    .createArray = rc_redis_create_array,
-    .createInteger = rc_redis_create_integer,
-    .createNil = rc_redis_create_nil,
-    .freeObject = freeReplyObject,
-};
-
-static redisReader *
-rc_redis_reader_new(RcRedisReplyBudget *budget)
-{
-	redisReader *reader;
-
-	if (g_once_init_enter(&rc_redis_default_fns)) {
-		/* the defaults are static in hiredis: borrow them from a reader */
-		redisReader *probe = redisReaderCreate();
-		g_once_init_leave(&rc_redis_default_fns, probe->fn);
-		redisReaderFree(probe);
-	}
-	reader = redisReaderCreateWithFunctions(&rc_redis_budget_fns);
-	/* not redisReaderSetPrivdata(): it casts the pointer to int */
-	reader->privdata = budget;
-	return reader;
 }
 
 /* ----------------------------------------------------------- commands --- */
@@ -525,7 +443,7 @@ rc_redis_handle_reply(RcRedisConnection *self, redisReply *reply)
 
 	if (rc_redis_is_message(reply) && rc_redis_in_subscriber_mode(self)) {
 		rc_redis_push(self, reply);
-		freeReplyObject(reply);
+		rc_redis_reply_free(reply);
 		return;
 	}
 	if (index >= 0 && head != NULL && rc_redis_confirms(head, (guint)index, reply)) {
@@ -537,13 +455,13 @@ rc_redis_handle_reply(RcRedisConnection *self, redisReply *reply)
 		if (--head->expected > 0) {
 			/* the push handler may close the connection, which fails head */
 			rc_redis_push(self, reply);
-			freeReplyObject(reply);
+			rc_redis_reply_free(reply);
 			return;
 		}
 		g_queue_pop_head(&self->pending);
 		rc_redis_push(self, reply);
 		rc_redis_call(self, head, reply, NULL);
-		freeReplyObject(reply);
+		rc_redis_reply_free(reply);
 		return;
 	}
 	if (index >= 0 && rc_redis_in_subscriber_mode(self)) {
@@ -551,11 +469,11 @@ rc_redis_handle_reply(RcRedisConnection *self, redisReply *reply)
 		g_debug("%s: unsolicited %s", self->display, reply->element[0]->str);
 		rc_redis_apply_confirmation(self, (guint)index, reply);
 		rc_redis_push(self, reply);
-		freeReplyObject(reply);
+		rc_redis_reply_free(reply);
 		return;
 	}
 	if (head == NULL) {
-		freeReplyObject(reply);
+		rc_redis_reply_free(reply);
 		rc_redis_fail_stream(self,
 				     g_error_new_literal(G_IO_ERROR,
 							 G_IO_ERROR_INVALID_DATA,
@@ -567,7 +485,7 @@ rc_redis_handle_reply(RcRedisConnection *self, redisReply *reply)
 	if (head->kind == RC_REDIS_CMD_RESET && reply->type == REDIS_REPLY_STATUS)
 		rc_redis_clear_subs(self);
 	rc_redis_call(self, head, reply, NULL);
-	freeReplyObject(reply);
+	rc_redis_reply_free(reply);
 }
 
 static GError *
