@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "bus/rc-redis-keys.h"
 #include "bus/rc-redis-slots.h"
 #include "redis-cluster-replies.h"
 
@@ -119,6 +120,83 @@ test_key_slot_binary(void)
 		gchar byte = (gchar)c;
 		g_assert_cmpuint(rc_redis_key_slot(&byte, 1), <, RC_REDIS_SLOT_COUNT);
 	}
+}
+
+/* the slot of a key without a tag against CRC-16/XMODEM computed bit by bit,
+ * the way the cluster specification writes it: every byte value, and lengths
+ * around the short keys rooms use */
+static guint16
+crc16_bitwise(const guint8 *data, gsize len)
+{
+	guint16 crc = 0;
+
+	for (gsize i = 0; i < len; i++) {
+		crc ^= (guint16)(data[i] << 8);
+		for (guint bit = 0; bit < 8; bit++)
+			crc = (crc & 0x8000) ? (guint16)((crc << 1) ^ 0x1021) : (guint16)(crc << 1);
+	}
+	return crc;
+}
+
+static void
+test_key_slot_table(void)
+{
+	g_autoptr(GRand) rand = g_rand_new_with_seed(16384);
+	guint8 key[64];
+
+	for (guint c = 0; c < 256; c++) {
+		key[0] = (guint8)c;
+		g_assert_cmpuint(rc_redis_key_slot((const gchar *)key, 1),
+				 ==,
+				 crc16_bitwise(key, 1) & (RC_REDIS_SLOT_COUNT - 1));
+	}
+	for (guint n = 0; n < 5000; n++) {
+		gsize len = g_rand_int_range(rand, 0, sizeof(key) + 1);
+		for (gsize i = 0; i < len; i++) {
+			/* no braces: the whole key is hashed */
+			do
+				key[i] = (guint8)g_rand_int_range(rand, 0, 256);
+			while (key[i] == '{');
+		}
+		g_assert_cmpuint(rc_redis_key_slot((const gchar *)key, len),
+				 ==,
+				 crc16_bitwise(key, len) & (RC_REDIS_SLOT_COUNT - 1));
+	}
+}
+
+/* a room's keys: the channel, the room's hash tag, a suffix per kind; the
+ * channel name parses back to the room, colons in the roomCode and all */
+static void
+test_room_keys(void)
+{
+	static const struct {
+		RcRedisKey which;
+		const gchar *key;
+	} kinds[] = {
+	    {RC_REDIS_KEY_CHANNEL, "livechat:{/team:a:b}"},
+	    {RC_REDIS_KEY_META, "livechat:{/team:a:b}:meta"},
+	    {RC_REDIS_KEY_HISTORY, "livechat:{/team:a:b}:history"},
+	    {RC_REDIS_KEY_INGRESS_SEEN, "livechat:{/team:a:b}:ingress"},
+	    {RC_REDIS_KEY_PRESENCE, "livechat:{/team:a:b}:presence"},
+	    {RC_REDIS_KEY_PRESENCE_NODES, "livechat:{/team:a:b}:nodes"},
+	};
+	g_autofree gchar *ns = NULL;
+	g_autofree gchar *room_code = NULL;
+	g_autofree gchar *channel = NULL;
+	g_autofree gchar *empty = rc_redis_room_key("", RC_REDIS_KEY_META, "/", "r");
+
+	for (guint i = 0; i < G_N_ELEMENTS(kinds); i++) {
+		g_autofree gchar *key =
+		    rc_redis_room_key("livechat", kinds[i].which, "/team", "a:b");
+		g_assert_cmpstr(key, ==, kinds[i].key);
+		/* every key of a room is in the room's slot */
+		g_assert_cmpuint(slot_of(key), ==, slot_of("{/team:a:b}"));
+	}
+	g_assert_cmpstr(empty, ==, ":{/:r}:meta");
+	channel = rc_redis_room_key("x", RC_REDIS_KEY_CHANNEL, "/", "r1");
+	g_assert_true(rc_redis_parse_room_channel("x", channel, &ns, &room_code));
+	g_assert_cmpstr(ns, ==, "/");
+	g_assert_cmpstr(room_code, ==, "r1");
 }
 
 /* ---------------------------------------------------------- redirection --- */
@@ -905,6 +983,8 @@ main(int argc, char **argv)
 	g_test_add_func("/redis-slots/key-slot/known-values", test_key_slot_known_values);
 	g_test_add_func("/redis-slots/key-slot/hash-tags", test_key_slot_hash_tags);
 	g_test_add_func("/redis-slots/key-slot/binary", test_key_slot_binary);
+	g_test_add_func("/redis-slots/key-slot/table", test_key_slot_table);
+	g_test_add_func("/redis-slots/room-keys", test_room_keys);
 	g_test_add_func("/redis-slots/redirect/moved", test_redirect_moved);
 	g_test_add_func("/redis-slots/redirect/ask", test_redirect_ask);
 	g_test_add_func("/redis-slots/redirect/unknown-endpoint", test_redirect_unknown_endpoint);
