@@ -14,7 +14,7 @@ P=${3:-3000}
 work=$(mktemp -d)
 pids=() rpid=""
 cleanup() {
-	kill "${pids[@]}" 2>/dev/null || true
+	kill ${pids[@]+"${pids[@]}"} 2>/dev/null || true
 	[ -n "$rpid" ] && kill "$rpid" 2>/dev/null || true
 	"$top/scripts/redis-cluster.sh" stop "$work/cluster" >/dev/null 2>&1 || true
 	rm -rf "$work"
@@ -32,7 +32,12 @@ masters=${line#masters=}
 masters=${masters%% *}
 seeds=""
 for m in ${masters//,/ }; do seeds=${seeds:+$seeds,}127.0.0.1:$m; done
-until redis-cli -p "$rport" ping >/dev/null 2>&1; do sleep 0.1; done
+n=0
+until redis-cli -p "$rport" ping >/dev/null 2>&1; do
+	n=$((n + 1))
+	[ $n -le 100 ] || { echo "bench-cluster-pair.sh: redis-server did not start" >&2; exit 1; }
+	sleep 0.1
+done
 
 single_pids=() single_urls=() cluster_pids=() cluster_urls=()
 for i in 0 1 2; do
@@ -46,7 +51,16 @@ for i in 0 1 2; do
 	pids+=($!) cluster_pids+=($!) cluster_urls+=("ws://127.0.0.1:$port")
 done
 for u in "${single_urls[@]}" "${cluster_urls[@]}"; do
-	until curl -sf "http://127.0.0.1:${u##*:}/healthz" >/dev/null; do sleep 0.2; done
+	n=0
+	until curl -sf "http://127.0.0.1:${u##*:}/healthz" >/dev/null; do
+		n=$((n + 1))
+		if [ $n -gt 150 ]; then
+			echo "bench-cluster-pair.sh: the node on ${u##*:} did not start; its log:" >&2
+			cat "$work"/*.log >&2
+			exit 1
+		fi
+		sleep 0.2
+	done
 done
 
 join() { local IFS=,; echo "$*"; }
@@ -59,7 +73,8 @@ for rep in $(seq "$reps"); do
 		-p "$P" -t 20 -w 3 --pid "$(join "${cluster_pids[@]}")" --label "cluster-$rep" \
 		--json "$work/runs.jsonl" > "$work/cluster.out" 2>&1 &
 	b=$!
-	wait "$a" "$b"
+	wait "$a"
+	wait "$b"
 done
 
 [ -z "${BENCH_JSON:-}" ] || cp "$work/runs.jsonl" "$BENCH_JSON"

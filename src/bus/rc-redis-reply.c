@@ -42,16 +42,25 @@ rc_redis_budget_take(const redisReadTask *task, gsize n)
 	return TRUE;
 }
 
-/* @extra bytes follow the object in its block; the parent array gets it */
+/* @extra bytes follow the object in its block, zeroed with it when @zero; the
+ * parent array gets it. NULL (hiredis then fails the reply as out of memory)
+ * past the budget or when the allocation fails: an array header announcing
+ * the whole budget must not take the daemon down. */
 static redisReply *
-rc_redis_reply_new(const redisReadTask *task, gint type, gsize extra)
+rc_redis_reply_new(const redisReadTask *task, gint type, gsize extra, gboolean zero)
 {
 	redisReply *reply;
 
-	if (!rc_redis_budget_take(task, sizeof(redisReply) + extra))
+	if (extra > G_MAXSIZE - sizeof(redisReply) ||
+	    !rc_redis_budget_take(task, sizeof(redisReply) + extra))
 		return NULL;
-	reply = g_malloc(sizeof(redisReply) + extra);
-	memset(reply, 0, sizeof(redisReply));
+	/* calloc's fresh pages stay untouched until hiredis fills them */
+	reply = zero ? g_try_malloc0(sizeof(redisReply) + extra)
+		     : g_try_malloc(sizeof(redisReply) + extra);
+	if (reply == NULL)
+		return NULL;
+	if (!zero)
+		memset(reply, 0, sizeof(redisReply));
 	reply->type = type;
 	if (task->parent != NULL) {
 		redisReply *parent = task->parent->obj;
@@ -67,7 +76,7 @@ rc_redis_create_string(const redisReadTask *task, char *str, size_t len)
 
 	if (len > G_MAXSIZE - sizeof(redisReply) - 1)
 		return NULL;
-	reply = rc_redis_reply_new(task, task->type, len + 1);
+	reply = rc_redis_reply_new(task, task->type, len + 1, FALSE);
 	if (reply == NULL)
 		return NULL;
 	reply->str = (gchar *)(reply + 1);
@@ -82,16 +91,17 @@ rc_redis_create_array(const redisReadTask *task, int elements)
 {
 	redisReply *reply;
 
-	if (elements < 0)
+	/* the vector's size must not wrap where gsize is 32 bits */
+	if (elements < 0 ||
+	    (gsize)elements > (G_MAXSIZE - sizeof(redisReply)) / sizeof(redisReply *))
 		return NULL;
-	reply = rc_redis_reply_new(task, REDIS_REPLY_ARRAY, (gsize)elements * sizeof(redisReply *));
+	/* zeroed: a reply that breaks off half way is freed with the elements it has */
+	reply = rc_redis_reply_new(
+	    task, REDIS_REPLY_ARRAY, (gsize)elements * sizeof(redisReply *), TRUE);
 	if (reply == NULL)
 		return NULL;
-	/* a reply that breaks off half way is freed with the elements it has */
-	if (elements > 0) {
+	if (elements > 0)
 		reply->element = (redisReply **)(reply + 1);
-		memset(reply->element, 0, (gsize)elements * sizeof(redisReply *));
-	}
 	reply->elements = (gsize)elements;
 	return reply;
 }
@@ -99,7 +109,7 @@ rc_redis_create_array(const redisReadTask *task, int elements)
 static void *
 rc_redis_create_integer(const redisReadTask *task, long long value)
 {
-	redisReply *reply = rc_redis_reply_new(task, REDIS_REPLY_INTEGER, 0);
+	redisReply *reply = rc_redis_reply_new(task, REDIS_REPLY_INTEGER, 0, FALSE);
 
 	if (reply != NULL)
 		reply->integer = value;
@@ -109,7 +119,7 @@ rc_redis_create_integer(const redisReadTask *task, long long value)
 static void *
 rc_redis_create_nil(const redisReadTask *task)
 {
-	return rc_redis_reply_new(task, REDIS_REPLY_NIL, 0);
+	return rc_redis_reply_new(task, REDIS_REPLY_NIL, 0, FALSE);
 }
 
 static redisReplyObjectFunctions rc_redis_reply_fns = {

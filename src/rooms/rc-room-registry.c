@@ -35,7 +35,8 @@ rc_room_registry_lookup(RcRoomRegistry *self, const gchar *ns, const gchar *room
 	gchar buf[256];
 	gchar *key = buf;
 
-	/* once per message a node receives: the key on the stack, not the heap */
+	/* rc_room_make_key()'s "namespace\nroomCode", built on the stack: this is
+	 * once per message a node receives */
 	if (ns_len + code_len + 2 > sizeof(buf))
 		key = owned = g_malloc(ns_len + code_len + 2);
 	memcpy(key, ns, ns_len);

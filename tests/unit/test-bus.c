@@ -10,12 +10,12 @@
 #include "rc-config.h"
 
 /* RcBus' publish, on the embedded bus: the callback comes once, from the main
- * loop and never from inside rc_bus_publish(), after ::message, with the
- * message's offset set. */
+ * loop and never from inside rc_bus_publish(), after the message function has
+ * had the message, with the message's offset set. */
 
 typedef struct {
 	guint done;
-	guint heard; /* ::message emissions */
+	guint heard; /* calls of the message function */
 	guint heard_at_done;
 	guint64 offset;
 	gboolean failed;
