@@ -6,8 +6,6 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include "rooms/rc-room-registry.h"
 
 struct _RcRoomRegistry {
@@ -30,19 +28,12 @@ rc_room_registry_new(void)
 RcRoom *
 rc_room_registry_lookup(RcRoomRegistry *self, const gchar *ns, const gchar *room_code)
 {
-	gsize ns_len = strlen(ns), code_len = strlen(room_code);
 	g_autofree gchar *owned = NULL;
 	gchar buf[256];
-	gchar *key = buf;
 
-	/* rc_room_make_key()'s "namespace\nroomCode", built on the stack: this is
-	 * once per message a node receives */
-	if (ns_len + code_len + 2 > sizeof(buf))
-		key = owned = g_malloc(ns_len + code_len + 2);
-	memcpy(key, ns, ns_len);
-	key[ns_len] = '\n';
-	memcpy(key + ns_len + 1, room_code, code_len + 1);
-	return g_hash_table_lookup(self->rooms, key);
+	/* the key on the stack: this is once per message a node receives */
+	return g_hash_table_lookup(self->rooms,
+				   rc_room_format_key(ns, room_code, buf, sizeof(buf), &owned));
 }
 
 guint

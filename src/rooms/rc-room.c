@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "rooms/rc-room.h"
 #include "rc-metrics.h"
 
@@ -125,10 +127,27 @@ rc_membership_free(RcMembership *m)
 	g_free(m);
 }
 
+const gchar *
+rc_room_format_key(const gchar *ns, const gchar *room_code, gchar *buf, gsize size, gchar **owned)
+{
+	gsize ns_len = strlen(ns), code_len = strlen(room_code);
+	gchar *key = buf;
+
+	if (ns_len + code_len + 2 > size)
+		key = *owned = g_malloc(ns_len + code_len + 2);
+	memcpy(key, ns, ns_len);
+	key[ns_len] = '\n';
+	memcpy(key + ns_len + 1, room_code, code_len + 1);
+	return key;
+}
+
 gchar *
 rc_room_make_key(const gchar *ns, const gchar *room_code)
 {
-	return g_strconcat(ns, "\n", room_code, NULL);
+	gchar *owned = NULL;
+
+	rc_room_format_key(ns, room_code, NULL, 0, &owned);
+	return owned;
 }
 
 RcRoom *

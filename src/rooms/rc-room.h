@@ -41,6 +41,10 @@ const gchar *rc_room_get_code(RcRoom *self);
 /* "NS\nROOM": the registry's key, unambiguous since neither name holds a newline */
 const gchar *rc_room_get_key(RcRoom *self);
 gchar *rc_room_make_key(const gchar *ns, const gchar *room_code);
+/* the same key in @buf when it fits its @size bytes, else in a new string left
+ * in *@owned for the caller to free */
+const gchar *
+rc_room_format_key(const gchar *ns, const gchar *room_code, gchar *buf, gsize size, gchar **owned);
 
 guint rc_room_get_n_members(RcRoom *self);
 /* messages delivered to this room on this node */
