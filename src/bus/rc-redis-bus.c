@@ -1379,10 +1379,8 @@ rc_redis_bus_send_publish(RcRedisBus *self, RcPublish *p)
 	RcMessage *msg = rc_bus_publish_get_message(p->req);
 	const gchar *ns = rc_message_get_namespace(msg);
 	const gchar *room_code = rc_message_get_room_code(msg);
-	g_autofree gchar *history =
-	    rc_redis_room_key(self->channel, RC_REDIS_KEY_HISTORY, ns, room_code);
-	g_autofree gchar *seen =
-	    rc_redis_room_key(self->channel, RC_REDIS_KEY_INGRESS_SEEN, ns, room_code);
+	g_autofree gchar *history = NULL;
+	g_autofree gchar *seen = NULL;
 	g_autofree gchar *room_channel = NULL;
 	gchar size[RC_PROTOCOL_UINT64_DIGITS + 1];
 	gchar ttl[RC_PROTOCOL_UINT64_DIGITS + 1];
@@ -1401,10 +1399,14 @@ rc_redis_bus_send_publish(RcRedisBus *self, RcPublish *p)
 	payload = rc_message_get_payload(msg);
 	/* only the keys the script touches (see publish.lua) */
 	argv[n_keys++] = p->meta;
-	if (history_size > 0)
+	if (history_size > 0) {
+		history = rc_redis_room_key(self->channel, RC_REDIS_KEY_HISTORY, ns, room_code);
 		argv[n_keys++] = history;
-	if (p->ingress_id != NULL && *p->ingress_id != '\0')
+	}
+	if (p->ingress_id != NULL && *p->ingress_id != '\0') {
+		seen = rc_redis_room_key(self->channel, RC_REDIS_KEY_INGRESS_SEEN, ns, room_code);
 		argv[n_keys++] = seen;
+	}
 	argc = n_keys;
 	argv[argc++] = room_channel != NULL ? room_channel : self->channel;
 	/* the script closes the object after adding offset and epoch */
